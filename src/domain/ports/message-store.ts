@@ -1,0 +1,106 @@
+import type {
+  App,
+  Client,
+  MessageRecord,
+  SealedPending,
+  StoredApp,
+  StoredServerKey,
+} from '../types.js';
+
+/** A message to insert. Its payload is already sealed at rest (see PayloadCipher). */
+export interface NewMessage {
+  readonly appId: string;
+  /** Unique per app: the publisher's idempotency key, or a generated id. */
+  readonly id: string;
+  readonly clientId: string;
+  readonly payload: Uint8Array;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface NewClient {
+  readonly id: string;
+  readonly appId: string;
+  readonly staticKey: Uint8Array;
+  readonly createdAt: number;
+}
+
+/** A cumulative marker: every message of `clientId` with seq <= `uptoSeq`. */
+export interface SeqMark {
+  readonly clientId: string;
+  readonly uptoSeq: number;
+}
+
+/**
+ * Everything one group commit writes. The store applies it in ONE transaction, in this
+ * order: clients, messages, delivered, acked, seen.
+ */
+export interface WriteBatch {
+  readonly clients: readonly NewClient[];
+  readonly messages: readonly NewMessage[];
+  readonly delivered: readonly SeqMark[];
+  readonly acked: readonly SeqMark[];
+  readonly seen: readonly string[];
+  /** The commit time: deliveredAt, ackedAt and lastSeenAt take this value. */
+  readonly at: number;
+}
+
+export type MessageOutcome =
+  /** Inserted with the next sequence number of its client. */
+  | { readonly kind: 'inserted'; readonly seq: number }
+  /** An earlier message of the same app has this id: nothing was inserted. */
+  | { readonly kind: 'duplicate'; readonly existing: MessageRecord }
+  /** No client with this id belongs to this app: nothing was inserted. */
+  | { readonly kind: 'unknown-client' };
+
+export interface CommitResult {
+  /** One outcome per `batch.messages` entry, same order. */
+  readonly messages: readonly MessageOutcome[];
+  /**
+   * One client per `batch.clients` entry, same order: the one inserted, or the one that
+   * already held that (appId, staticKey) pair (a concurrent first connect won the race).
+   */
+  readonly clients: readonly Client[];
+}
+
+/**
+ * The source of truth: apps, clients, messages, statuses and server keys.
+ *
+ * Contract for every driver:
+ * - `commit` is atomic and durable: when its promise resolves, the whole batch survives a
+ *   crash of the process (and, with the driver's durable setting, of the machine); when it
+ *   rejects, nothing of the batch was written.
+ * - Sequence numbers are per client, start at 1, and increase by 1 per inserted message in
+ *   batch order. Duplicates and unknown clients consume no sequence number.
+ * - Within one batch, a later message with the id of an earlier one is a duplicate of it.
+ * - Status moves only forward: queued -> delivered -> acked, and queued|delivered -> expired.
+ *   A delivered or acked mark never touches expired messages; ackedAt implies deliveredAt.
+ * - Acking a message erases its sealed payload (it is never needed again).
+ * - Reads never return expired messages as pending, even before the sweeper marks them.
+ */
+export interface MessageStore {
+  commit(batch: WriteBatch): Promise<CommitResult>;
+
+  createApp(app: StoredApp): Promise<void>;
+  getApp(appId: string): Promise<StoredApp | undefined>;
+  listApps(): Promise<App[]>;
+
+  getClient(appId: string, clientId: string): Promise<Client | undefined>;
+  findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined>;
+
+  getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined>;
+  /** Pending (queued or delivered, not expired at `now`) messages with seq > afterSeq, in seq order. */
+  pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]>;
+  countPending(clientId: string, now: number): Promise<number>;
+
+  /** Marks up to `limit` messages expired whose expiresAt <= now; returns how many. */
+  expireMessages(now: number, limit: number): Promise<number>;
+
+  getServerKey(purpose: string): Promise<StoredServerKey | undefined>;
+  /** Inserts the key unless one with that purpose exists; returns the one that is stored. */
+  putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey>;
+
+  /** Resolves when the store answers; rejects when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

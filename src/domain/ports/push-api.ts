@@ -1,0 +1,29 @@
+import type { ClientView, MessageView, PublishResult } from '../views.js';
+
+/**
+ * What the REST transport asks of the domain, for one authenticated app. Implemented by
+ * the domain's use cases; the transport knows nothing else about them.
+ */
+export interface PushApi {
+  /**
+   * Validates and publishes each item (the raw, untrusted JSON value of one message:
+   * `{ to, data, ttl?, id? }`). Resolves only after every accepted message is durably
+   * committed. One result per item, in order; an invalid item or one addressed to a client
+   * that is not this app's gets its own error and the others still go through.
+   */
+  publish(appId: string, items: readonly unknown[]): Promise<PublishResult[]>;
+  /** Rejects with ERR_NOT_FOUND for an unknown id or another app's message. */
+  messageStatus(appId: string, messageId: string): Promise<MessageView>;
+  /** Rejects with ERR_NOT_FOUND for an unknown id or another app's client. */
+  clientInfo(appId: string, clientId: string): Promise<ClientView>;
+}
+
+/** Resolves an app's signing secret (unwrapped, kept in memory only). */
+export interface AppSecrets {
+  secretFor(appId: string): Promise<Uint8Array | undefined>;
+}
+
+/** Whether the node accepts work: false while starting, draining or cut off from its store. */
+export interface Readiness {
+  ready(): Promise<boolean>;
+}

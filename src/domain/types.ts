@@ -1,0 +1,68 @@
+/** Domain types shared by every layer. Times are milliseconds since the Unix epoch. */
+
+export type MessageStatus = 'queued' | 'delivered' | 'acked' | 'expired';
+
+export interface App {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+}
+
+/** An app as stored: its secret is wrapped by the KMS, never kept in the clear. */
+export interface StoredApp extends App {
+  readonly wrappedSecret: Uint8Array;
+}
+
+export interface Client {
+  readonly id: string;
+  readonly appId: string;
+  /** The client's Noise static public key (32 raw bytes): the client's identity. */
+  readonly staticKey: Uint8Array;
+  /** Highest sequence number assigned to a message for this client (0: none yet). */
+  readonly lastSeq: number;
+  /** Every message with seq <= ackedSeq is acknowledged. */
+  readonly ackedSeq: number;
+  readonly createdAt: number;
+  readonly lastSeenAt: number | null;
+}
+
+export interface MessageRecord {
+  readonly appId: string;
+  readonly id: string;
+  readonly clientId: string;
+  readonly seq: number;
+  readonly status: MessageStatus;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly deliveredAt: number | null;
+  readonly ackedAt: number | null;
+}
+
+/** A message on its way to a client, in the clear, in memory only. */
+export interface DeliverableMessage {
+  readonly seq: number;
+  readonly id: string;
+  readonly createdAt: number;
+  /** The message's `data` as JSON text, UTF-8. */
+  readonly data: Uint8Array;
+}
+
+/** A pending message as the store returns it: its payload still sealed at rest. */
+export interface SealedPending {
+  readonly seq: number;
+  readonly id: string;
+  readonly appId: string;
+  readonly createdAt: number;
+  readonly payload: Uint8Array;
+}
+
+/** A long-lived server key: the private half wrapped by the KMS. */
+export interface StoredServerKey {
+  /** What the key is for: 'noise-static' (the server identity), 'payload' (at-rest data key). */
+  readonly purpose: string;
+  readonly version: number;
+  /** Public half, empty for symmetric keys. */
+  readonly publicKey: Uint8Array;
+  readonly wrappedSecret: Uint8Array;
+  readonly createdAt: number;
+}
