@@ -1,0 +1,149 @@
+// Writes src/crypto/vectors/sealpush-v1.json: known-answer vectors of the sealpush v1 wire
+// protocol from fixed keys, computed with the server's node:crypto code. The tests check that
+// the server code and the SDK's WebCrypto code both reproduce every byte.
+//
+//   node --import tsx scripts/make-protocol-vectors.ts [--check] [--help]
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DeliverableMessage } from '../src/domain/types.js';
+import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../src/crypto/encoding.js';
+import { encodeAck, encodeDeliver, encodeHeartbeat } from '../src/crypto/frames.js';
+import { encodeClientHelloPayload, encodeServerHelloPayload } from '../src/crypto/hello-payloads.js';
+import { NOISE_PROTOCOL_NAME, PROLOGUE_LABEL, PROTOCOL_VERSION, acceptHello, startHello } from '../src/crypto/hello.js';
+import { FrameSealer } from '../src/crypto/node/frame-cipher.js';
+import { fingerprint, staticKeyPairFromPrivate } from '../src/crypto/node/keys.js';
+import { aesGcmRekey } from '../src/crypto/node/noise-crypto.js';
+import { nodeNoiseCrypto } from '../src/crypto/node/noise-crypto.js';
+import type { FrameVector, MessageVector, ProtocolVectors, RekeyVector } from '../src/crypto/vectors/schema.js';
+
+const OUTPUT = fileURLToPath(new URL('../src/crypto/vectors/sealpush-v1.json', import.meta.url));
+
+/** Fixed 32-byte key material: SHA-256 of a label, so the vectors are reproducible. */
+function fixedKey(label: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(`sealpush-v1 vector ${label}`).digest());
+}
+
+function message(seq: number, createdAt: number, id: string, data: unknown): DeliverableMessage {
+  return { seq, createdAt, id, data: utf8Encode(JSON.stringify(data)) };
+}
+
+function describeMessages(messages: readonly DeliverableMessage[]): MessageVector[] {
+  return messages.map((m) => ({ seq: m.seq, createdAt: m.createdAt, id: m.id, data: utf8Decode(m.data) }));
+}
+
+function frame(sealer: FrameSealer, direction: FrameVector['direction'], plaintext: Uint8Array, decoded: FrameVector['decoded']): FrameVector {
+  const counter = sealer.counter;
+  return { direction, counter, plaintext: hexEncode(plaintext), sealed: hexEncode(sealer.seal(plaintext)), decoded };
+}
+
+const deliver = (messages: DeliverableMessage[]): [Uint8Array, FrameVector['decoded']] => [
+  encodeDeliver(messages),
+  { type: 'deliver', messages: describeMessages(messages) },
+];
+const ack = (seq: number): [Uint8Array, FrameVector['decoded']] => [encodeAck(seq), { type: 'ack', seq }];
+const heartbeat = (): [Uint8Array, FrameVector['decoded']] => [encodeHeartbeat(), { type: 'heartbeat' }];
+
+async function build(): Promise<ProtocolVectors> {
+  const crypto = nodeNoiseCrypto;
+  const appId = 'demo-app_1';
+  const clientStatic = staticKeyPairFromPrivate(fixedKey('client static'));
+  const clientEphemeral = staticKeyPairFromPrivate(fixedKey('client ephemeral'));
+  const serverStatic = staticKeyPairFromPrivate(fixedKey('server static'));
+  const serverEphemeral = staticKeyPairFromPrivate(fixedKey('server ephemeral'));
+  const clientPayload = { lastSeq: 41 };
+  const serverPayload = { clientId: 'c_7Hq2xNfKp0aZ3mWb', resumed: true, heartbeatMs: 25_000, maxFrameBytes: 1_048_576 };
+
+  const client = await startHello({
+    appId,
+    serverKey: serverStatic.publicKey,
+    staticKey: clientStatic,
+    payload: clientPayload,
+    crypto,
+    ephemeral: clientEphemeral,
+  });
+  const accepted = await acceptHello(client.hello, { staticKey: serverStatic, crypto, ephemeral: serverEphemeral });
+  const server = await accepted.accept(serverPayload);
+  const clientKeys = await client.finish(server.reply);
+
+  const toClient = new FrameSealer(server.sendKey);
+  const toServer = new FrameSealer(clientKeys.sendKey);
+  const s2c = 'server-to-client' as const;
+  const c2s = 'client-to-server' as const;
+  const frames: FrameVector[] = [
+    frame(toClient, s2c, ...deliver([
+      message(42, 1_767_225_600_000, 'msg-0001', { status: 'paid', amount: 4200, currency: 'EUR' }),
+      message(43, 1_767_225_600_250, 'report/ü-2', { url: 'https://example.com/r/2', pages: 12 }),
+      message(44, 1_767_225_601_000, '01JH3ZQ8Y6V7', 'done ✓'),
+    ])),
+    frame(toServer, c2s, ...ack(44)),
+    frame(toClient, s2c, ...heartbeat()),
+    frame(toClient, s2c, ...deliver([message(45, 1_767_225_700_000, 'msg-0002', null)])),
+    frame(toServer, c2s, ...ack(45)),
+  ];
+
+  const rekeyVector = (direction: FrameVector['direction'], key: Uint8Array, startCounter: number, plaintexts: [Uint8Array, FrameVector['decoded']][]): RekeyVector => {
+    const sealer = new FrameSealer(key, startCounter);
+    return {
+      direction,
+      key: hexEncode(key),
+      startCounter,
+      rekeyedKey: hexEncode(aesGcmRekey(key)),
+      frames: plaintexts.map(([plaintext, decoded]) => frame(sealer, direction, plaintext, decoded)),
+    };
+  };
+  const rekey = [
+    rekeyVector(s2c, server.sendKey, 65_534, [
+      heartbeat(),
+      deliver([message(100, 1_767_300_000_000, 'before-rekey', { n: 65_535 })]),
+      deliver([message(101, 1_767_300_000_001, 'after-rekey', { n: 65_536 })]),
+    ]),
+    rekeyVector(c2s, clientKeys.sendKey, 65_535, [ack(100), ack(101)]),
+  ];
+
+  return {
+    description:
+      'Known-answer vectors of the sealpush v1 wire protocol (docs/protocol.md). Byte strings are hex. ' +
+      'Generated by scripts/make-protocol-vectors.ts; do not edit by hand.',
+    protocolVersion: PROTOCOL_VERSION,
+    noiseProtocol: NOISE_PROTOCOL_NAME,
+    appId,
+    clientStaticPrivate: hexEncode(clientStatic.privateKey),
+    clientStaticPublic: hexEncode(clientStatic.publicKey),
+    clientEphemeralPrivate: hexEncode(clientEphemeral.privateKey),
+    serverStaticPrivate: hexEncode(serverStatic.privateKey),
+    serverStaticPublic: hexEncode(serverStatic.publicKey),
+    serverEphemeralPrivate: hexEncode(serverEphemeral.privateKey),
+    serverFingerprint: fingerprint(serverStatic.publicKey),
+    clientPayload,
+    clientPayloadBytes: hexEncode(encodeClientHelloPayload(clientPayload)),
+    serverPayload,
+    serverPayloadBytes: hexEncode(encodeServerHelloPayload(serverPayload)),
+    prologue: hexEncode(concatBytes(utf8Encode(PROLOGUE_LABEL), Uint8Array.of(PROTOCOL_VERSION, appId.length), utf8Encode(appId))),
+    hello: hexEncode(client.hello),
+    reply: hexEncode(server.reply),
+    handshakeHash: hexEncode(server.handshakeHash),
+    clientToServerKey: hexEncode(clientKeys.sendKey),
+    serverToClientKey: hexEncode(server.sendKey),
+    frames,
+    rekey,
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes('--help')) {
+    console.log('Usage: make-protocol-vectors [--check]\n  Writes src/crypto/vectors/sealpush-v1.json; --check only compares.');
+    return 0;
+  }
+  const text = `${JSON.stringify(await build(), null, 1)}\n`;
+  if (args.includes('--check')) {
+    const same = readFileSync(OUTPUT, 'utf8') === text;
+    console.log(same ? 'vectors are up to date' : 'vectors differ from the code');
+    return same ? 0 : 1;
+  }
+  writeFileSync(OUTPUT, text);
+  console.log(`wrote ${OUTPUT}`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

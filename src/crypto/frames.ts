@@ -1,0 +1,210 @@
+/**
+ * The plaintext of sealpush v1 transport frames (docs/protocol.md, "Frames"): `[u8 type][body]`,
+ * all integers big-endian. Pure and browser-safe.
+ *
+ * Decoders take peer input and are exact: anything but one well-formed frame of the expected
+ * direction throws SealPushError('ERR_PROTOCOL'). Encoders take our own values and throw
+ * SealPushError('ERR_INTERNAL') on a value the format cannot carry (a caller bug).
+ */
+
+import { SealPushError } from '../domain/errors.js';
+import type { DeliverableMessage } from '../domain/types.js';
+import { readU64, utf8Decode, writeU64 } from './encoding.js';
+import { TAGLEN } from './noise/primitives.js';
+
+export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03 } as const;
+
+/** Default bound on one sealed frame (the WebSocket message: ciphertext and tag): 1 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 1_048_576;
+/** Bytes a sealed frame adds to its plaintext (the AES-GCM tag). */
+export const SEAL_OVERHEAD = TAGLEN;
+/** Most messages one DELIVER frame can carry (u16 count). */
+export const MAX_DELIVER_COUNT = 0xffff;
+/** Message ids are 1..255 bytes of UTF-8 (u8 length). */
+export const MAX_ID_BYTES = 0xff;
+/** DELIVER plaintext bytes before the first message: type, count. */
+export const DELIVER_HEADER_BYTES = 3;
+/** Fixed bytes per message in a DELIVER body: seq, createdAt, idLen, dataLen. */
+const MESSAGE_FIXED_BYTES = 8 + 8 + 1 + 4;
+const MAX_U32 = 0xffff_ffff;
+
+/** Frames the server sends. `data` of a decoded message is a view into the decoded plaintext. */
+export type ServerFrame =
+  | { readonly type: 'deliver'; readonly messages: DeliverableMessage[] }
+  | { readonly type: 'heartbeat' };
+
+/** Frames the client sends. `seq` is cumulative: every seq <= it was handed to the application. */
+export type ClientFrame = { readonly type: 'ack'; readonly seq: number };
+
+/** UTF-8 length of `text` as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i += 1;
+      } else length += 3;
+    } else length += 3;
+  }
+  return length;
+}
+
+/** Bytes one message adds to a DELIVER plaintext: for packing frames under maxFrameBytes. */
+export function deliverMessageSize(message: DeliverableMessage): number {
+  return MESSAGE_FIXED_BYTES + utf8Length(message.id) + message.data.length;
+}
+
+/** Plaintext size of a DELIVER frame; its sealed size is this plus SEAL_OVERHEAD. */
+export function deliverFrameSize(messages: readonly DeliverableMessage[]): number {
+  let size = DELIVER_HEADER_BYTES;
+  for (const m of messages) size += deliverMessageSize(m);
+  return size;
+}
+
+function encodeError(detail: string): SealPushError {
+  return new SealPushError('ERR_INTERNAL', `cannot encode frame: ${detail}`);
+}
+
+const textEncoder = new TextEncoder();
+
+/** One DELIVER plaintext, written straight into one buffer sized from the inputs. */
+export function encodeDeliver(messages: readonly DeliverableMessage[]): Uint8Array {
+  if (messages.length < 1 || messages.length > MAX_DELIVER_COUNT) throw encodeError('DELIVER count out of range');
+  const idLengths = new Array<number>(messages.length);
+  let size = DELIVER_HEADER_BYTES;
+  let previousSeq = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (!Number.isSafeInteger(m.seq) || m.seq <= previousSeq) throw encodeError('seqs must increase from 1');
+    if (!Number.isSafeInteger(m.createdAt) || m.createdAt < 0) throw encodeError('createdAt out of range');
+    if (m.data.length > MAX_U32) throw encodeError('data too long');
+    const idLength = utf8Length(m.id);
+    if (idLength < 1 || idLength > MAX_ID_BYTES) throw encodeError('id must be 1..255 UTF-8 bytes');
+    idLengths[i] = idLength;
+    previousSeq = m.seq;
+    size += MESSAGE_FIXED_BYTES + idLength + m.data.length;
+  }
+  const out = new Uint8Array(size);
+  out[0] = FRAME_TYPE.DELIVER;
+  out[1] = messages.length >>> 8;
+  out[2] = messages.length & 0xff;
+  let offset = DELIVER_HEADER_BYTES;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    const idLength = idLengths[i]!;
+    writeU64(out, offset, m.seq);
+    writeU64(out, offset + 8, m.createdAt);
+    out[offset + 16] = idLength;
+    offset += 17;
+    textEncoder.encodeInto(m.id, out.subarray(offset, offset + idLength));
+    offset += idLength;
+    const dataLength = m.data.length;
+    out[offset] = dataLength >>> 24;
+    out[offset + 1] = (dataLength >>> 16) & 0xff;
+    out[offset + 2] = (dataLength >>> 8) & 0xff;
+    out[offset + 3] = dataLength & 0xff;
+    out.set(m.data, offset + 4);
+    offset += 4 + dataLength;
+  }
+  return out;
+}
+
+export function encodeAck(seq: number): Uint8Array {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw encodeError('ACK seq out of range');
+  const out = new Uint8Array(9);
+  out[0] = FRAME_TYPE.ACK;
+  writeU64(out, 1, seq);
+  return out;
+}
+
+export function encodeHeartbeat(): Uint8Array {
+  return Uint8Array.of(FRAME_TYPE.HEARTBEAT);
+}
+
+function protocolError(detail: string): SealPushError {
+  return new SealPushError('ERR_PROTOCOL', `malformed frame: ${detail}`);
+}
+
+function decodeDeliverBody(plaintext: Uint8Array): DeliverableMessage[] {
+  if (plaintext.length < DELIVER_HEADER_BYTES) throw protocolError('DELIVER too short');
+  const count = (plaintext[1]! << 8) | plaintext[2]!;
+  if (count === 0) throw protocolError('DELIVER count is 0');
+  const messages: DeliverableMessage[] = [];
+  let offset = DELIVER_HEADER_BYTES;
+  let previousSeq = 0;
+  for (let i = 0; i < count; i++) {
+    if (offset + 17 > plaintext.length) throw protocolError('DELIVER truncated');
+    let seq: number;
+    let createdAt: number;
+    try {
+      seq = readU64(plaintext, offset);
+      createdAt = readU64(plaintext, offset + 8);
+    } catch {
+      throw protocolError('u64 above 2^53-1');
+    }
+    if (seq <= previousSeq) throw protocolError('seqs must increase from 1');
+    const idLength = plaintext[offset + 16]!;
+    if (idLength === 0) throw protocolError('empty id');
+    offset += 17;
+    if (offset + idLength + 4 > plaintext.length) throw protocolError('DELIVER truncated');
+    let id: string;
+    try {
+      id = utf8Decode(plaintext.subarray(offset, offset + idLength));
+    } catch {
+      throw protocolError('id is not UTF-8');
+    }
+    offset += idLength;
+    const dataLength =
+      ((plaintext[offset]! << 24) | (plaintext[offset + 1]! << 16) | (plaintext[offset + 2]! << 8) | plaintext[offset + 3]!) >>>
+      0;
+    offset += 4;
+    if (offset + dataLength > plaintext.length) throw protocolError('DELIVER truncated');
+    messages.push({ seq, createdAt, id, data: plaintext.subarray(offset, offset + dataLength) });
+    offset += dataLength;
+    previousSeq = seq;
+  }
+  if (offset !== plaintext.length) throw protocolError('trailing bytes after DELIVER');
+  return messages;
+}
+
+/** Decodes a frame the client received. */
+export function decodeServerFrame(plaintext: Uint8Array): ServerFrame {
+  switch (plaintext[0]) {
+    case FRAME_TYPE.DELIVER:
+      return { type: 'deliver', messages: decodeDeliverBody(plaintext) };
+    case FRAME_TYPE.HEARTBEAT:
+      if (plaintext.length !== 1) throw protocolError('HEARTBEAT has a body');
+      return { type: 'heartbeat' };
+    case FRAME_TYPE.ACK:
+      throw protocolError('ACK goes from client to server');
+    default:
+      throw protocolError('unknown or missing frame type');
+  }
+}
+
+/** Decodes a frame the server received. */
+export function decodeClientFrame(plaintext: Uint8Array): ClientFrame {
+  switch (plaintext[0]) {
+    case FRAME_TYPE.ACK: {
+      if (plaintext.length !== 9) throw protocolError('ACK body is not 8 bytes');
+      let seq: number;
+      try {
+        seq = readU64(plaintext, 1);
+      } catch {
+        throw protocolError('u64 above 2^53-1');
+      }
+      if (seq < 1) throw protocolError('ACK seq is 0');
+      return { type: 'ack', seq };
+    }
+    case FRAME_TYPE.DELIVER:
+    case FRAME_TYPE.HEARTBEAT:
+      throw protocolError('frame type goes from server to client');
+    default:
+      throw protocolError('unknown or missing frame type');
+  }
+}

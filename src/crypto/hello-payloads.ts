@@ -1,0 +1,96 @@
+/**
+ * The JSON payloads inside the sealpush v1 handshake (docs/protocol.md, "Handshake payloads").
+ * Browser-safe. Decoders check every known field's type strictly and ignore unknown fields
+ * (forward compatibility); they throw SealPushError('ERR_HANDSHAKE'). Encoders throw
+ * SealPushError('ERR_INTERNAL') on values the protocol cannot carry (a caller bug).
+ */
+
+import { SealPushError } from '../domain/errors.js';
+import { utf8Decode, utf8Encode } from './encoding.js';
+
+/** Bound on either payload's UTF-8 JSON text, so a hello is cheap to refuse. */
+export const MAX_HANDSHAKE_PAYLOAD_BYTES = 1024;
+/** Smallest maxFrameBytes a server may announce: room for any ACK and a small DELIVER. */
+export const MIN_MAX_FRAME_BYTES = 256;
+/** Client ids are 1..128 characters. */
+export const MAX_CLIENT_ID_LENGTH = 128;
+
+/** Client to server, in Noise message 1. */
+export interface ClientHelloPayload {
+  /** Highest seq the client already handed to its application (0: none). */
+  readonly lastSeq: number;
+}
+
+/** Server to client, in Noise message 2. */
+export interface ServerHelloPayload {
+  readonly clientId: string;
+  /** True when the client's static key was already known (its client id is resumed). */
+  readonly resumed: boolean;
+  /** The server sends a HEARTBEAT at least this often when it has nothing else to send. */
+  readonly heartbeatMs: number;
+  /** Bound on one sealed frame (WebSocket message) in either direction. */
+  readonly maxFrameBytes: number;
+}
+
+type Fail = (detail: string) => SealPushError;
+
+const handshakeError: Fail = (detail) => new SealPushError('ERR_HANDSHAKE', `invalid handshake payload: ${detail}`);
+const internalError: Fail = (detail) => new SealPushError('ERR_INTERNAL', `cannot encode handshake payload: ${detail}`);
+
+function isInteger(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+}
+
+function checkClient(value: unknown, fail: Fail): ClientHelloPayload {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
+  const { lastSeq } = value as Record<string, unknown>;
+  if (!isInteger(lastSeq, 0)) throw fail('lastSeq must be an integer >= 0');
+  return { lastSeq };
+}
+
+function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
+  const { clientId, resumed, heartbeatMs, maxFrameBytes } = value as Record<string, unknown>;
+  if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH) {
+    throw fail('clientId must be a string of 1..128 characters');
+  }
+  if (typeof resumed !== 'boolean') throw fail('resumed must be a boolean');
+  if (!isInteger(heartbeatMs, 1)) throw fail('heartbeatMs must be an integer >= 1');
+  if (!isInteger(maxFrameBytes, MIN_MAX_FRAME_BYTES)) throw fail(`maxFrameBytes must be an integer >= ${MIN_MAX_FRAME_BYTES}`);
+  return { clientId, resumed, heartbeatMs, maxFrameBytes };
+}
+
+function encodeJson(value: object, fail: Fail): Uint8Array {
+  const bytes = utf8Encode(JSON.stringify(value));
+  if (bytes.length > MAX_HANDSHAKE_PAYLOAD_BYTES) throw fail('payload too large');
+  return bytes;
+}
+
+function decodeJson(bytes: Uint8Array): unknown {
+  if (bytes.length > MAX_HANDSHAKE_PAYLOAD_BYTES) throw handshakeError('payload too large');
+  try {
+    return JSON.parse(utf8Decode(bytes)) as unknown;
+  } catch {
+    throw handshakeError('not UTF-8 JSON');
+  }
+}
+
+/** Writes exactly the known fields, in a fixed order. */
+export function encodeClientHelloPayload(payload: ClientHelloPayload): Uint8Array {
+  const { lastSeq } = checkClient(payload, internalError);
+  return encodeJson({ lastSeq }, internalError);
+}
+
+export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload {
+  return checkClient(decodeJson(bytes), handshakeError);
+}
+
+/** Writes exactly the known fields, in a fixed order. */
+export function encodeServerHelloPayload(payload: ServerHelloPayload): Uint8Array {
+  const { clientId, resumed, heartbeatMs, maxFrameBytes } = checkServer(payload, internalError);
+  return encodeJson({ clientId, resumed, heartbeatMs, maxFrameBytes }, internalError);
+}
+
+export function decodeServerHelloPayload(bytes: Uint8Array): ServerHelloPayload {
+  return checkServer(decodeJson(bytes), handshakeError);
+}

@@ -1,0 +1,192 @@
+/**
+ * The sealpush v1 handshake (docs/protocol.md, "Handshake"): Noise_IK_25519_AESGCM_SHA256
+ * with a cleartext header bound into the prologue. Browser-safe: the caller passes the
+ * NoiseCrypto (node:crypto on the server, WebCrypto in the SDK).
+ *
+ * Failures: a first byte other than a known version -> ERR_VERSION; anything else wrong with
+ * the hello, the reply or a payload, including every Noise failure -> ERR_HANDSHAKE.
+ */
+
+import { SealPushError } from '../domain/errors.js';
+import { concatBytes, utf8Encode } from './encoding.js';
+import { HandshakeState } from './noise/handshake-state.js';
+import { PATTERNS } from './noise/patterns.js';
+import { DHLEN, TAGLEN, type KeyPair, type NoiseCrypto } from './noise/primitives.js';
+import {
+  type ClientHelloPayload,
+  type ServerHelloPayload,
+  MAX_HANDSHAKE_PAYLOAD_BYTES,
+  decodeClientHelloPayload,
+  decodeServerHelloPayload,
+  encodeClientHelloPayload,
+  encodeServerHelloPayload,
+} from './hello-payloads.js';
+
+export const PROTOCOL_VERSION = 1;
+export const NOISE_PROTOCOL_NAME = 'Noise_IK_25519_AESGCM_SHA256';
+/** ASCII bytes that start every prologue, before the hello header. */
+export const PROLOGUE_LABEL = 'sealpush';
+export const MAX_APP_ID_LENGTH = 64;
+/** IK message 1 without payload: e, encrypted s; plus the payload's tag. */
+const MIN_NOISE_MESSAGE_1 = DHLEN + DHLEN + TAGLEN + TAGLEN;
+/** IK message 2 without payload: e; plus the payload's tag. */
+const MIN_NOISE_MESSAGE_2 = DHLEN + TAGLEN;
+/** Largest hello a server reads; anything longer is refused before any cryptography. */
+export const MAX_HELLO_BYTES = 2 + MAX_APP_ID_LENGTH + MIN_NOISE_MESSAGE_1 + MAX_HANDSHAKE_PAYLOAD_BYTES;
+/** Largest reply a client reads. */
+export const MAX_REPLY_BYTES = MIN_NOISE_MESSAGE_2 + MAX_HANDSHAKE_PAYLOAD_BYTES;
+
+const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The transport keys of one side, each for a CipherState starting at counter 0. */
+export interface SessionKeys {
+  readonly sendKey: Uint8Array;
+  readonly receiveKey: Uint8Array;
+  /** Noise h after the handshake: identical on both sides, usable as a channel binding. */
+  readonly handshakeHash: Uint8Array;
+}
+
+export interface AcceptedHello {
+  readonly version: number;
+  readonly appId: string;
+  /** The client's identity: its authenticated Noise static public key (32 bytes). */
+  readonly clientStaticKey: Uint8Array;
+  readonly payload: ClientHelloPayload;
+  /** Writes the reply (Noise message 2); call at most once. */
+  accept(serverPayload: ServerHelloPayload): Promise<SessionKeys & { readonly reply: Uint8Array }>;
+}
+
+export interface AcceptHelloOptions {
+  readonly staticKey: KeyPair;
+  readonly crypto: NoiseCrypto;
+  /** Tests and vectors only: a fixed server ephemeral key. */
+  readonly ephemeral?: KeyPair;
+}
+
+export interface StartHelloOptions {
+  readonly appId: string;
+  /** The pinned server static public key (32 bytes). */
+  readonly serverKey: Uint8Array;
+  readonly staticKey: KeyPair;
+  readonly payload: ClientHelloPayload;
+  readonly crypto: NoiseCrypto;
+  /** Tests and vectors only: a fixed client ephemeral key. */
+  readonly ephemeral?: KeyPair;
+}
+
+export interface StartedHello {
+  /** The first WebSocket message. */
+  readonly hello: Uint8Array;
+  /** Reads the server's reply; call at most once. */
+  finish(reply: Uint8Array): Promise<SessionKeys & { readonly payload: ServerHelloPayload }>;
+}
+
+function handshakeError(detail: string): SealPushError {
+  return new SealPushError('ERR_HANDSHAKE', `handshake failed: ${detail}`);
+}
+
+/** `[u8 version][u8 appIdLen][appId ASCII]`: the cleartext hello header. */
+function encodeHeader(appId: string): Uint8Array {
+  if (!APP_ID.test(appId)) throw handshakeError('appId must be 1..64 of A-Z a-z 0-9 _ -');
+  return concatBytes(Uint8Array.of(PROTOCOL_VERSION, appId.length), utf8Encode(appId));
+}
+
+function prologueFor(header: Uint8Array): Uint8Array {
+  return concatBytes(utf8Encode(PROLOGUE_LABEL), header);
+}
+
+/** Runs a Noise step, turning any failure that is not already ours into ERR_HANDSHAKE. */
+async function noiseStep<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof SealPushError) throw err;
+    throw handshakeError('Noise message rejected');
+  }
+}
+
+/** Server side: reads the client's hello (the first WebSocket message). */
+export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions): Promise<AcceptedHello> {
+  if (bytes.length < 1) throw handshakeError('empty hello');
+  if (bytes[0] !== PROTOCOL_VERSION) throw new SealPushError('ERR_VERSION', `unsupported protocol version ${bytes[0]}`);
+  if (bytes.length > MAX_HELLO_BYTES) throw handshakeError('hello too large');
+  const appIdLength = bytes[1] ?? 0;
+  if (appIdLength < 1 || appIdLength > MAX_APP_ID_LENGTH) throw handshakeError('appId length out of range');
+  const headerLength = 2 + appIdLength;
+  if (bytes.length < headerLength + MIN_NOISE_MESSAGE_1) throw handshakeError('hello too short');
+  const header = bytes.slice(0, headerLength);
+  const appId = String.fromCharCode(...header.subarray(2));
+  if (!APP_ID.test(appId)) throw handshakeError('appId must be 1..64 of A-Z a-z 0-9 _ -');
+
+  const state = await noiseStep(() =>
+    HandshakeState.initialize({
+      crypto: options.crypto,
+      pattern: PATTERNS.IK,
+      initiator: false,
+      prologue: prologueFor(header),
+      s: options.staticKey,
+      e: options.ephemeral,
+    }),
+  );
+  const payloadBytes = await noiseStep(() => state.readMessage(bytes.subarray(headerLength)));
+  const payload = decodeClientHelloPayload(payloadBytes);
+  const clientStaticKey = state.remoteStaticKey;
+  if (clientStaticKey === undefined) throw handshakeError('no client static key');
+
+  let accepted = false;
+  return {
+    version: PROTOCOL_VERSION,
+    appId,
+    clientStaticKey,
+    payload,
+    accept: async (serverPayload) => {
+      if (accepted) throw new SealPushError('ERR_INTERNAL', 'accept() called twice');
+      accepted = true;
+      const reply = await noiseStep(() => state.writeMessage(encodeServerHelloPayload(serverPayload)));
+      const { initiatorToResponder, responderToInitiator } = await noiseStep(() => state.split());
+      return {
+        reply,
+        sendKey: responderToInitiator.key!,
+        receiveKey: initiatorToResponder.key!,
+        handshakeHash: state.handshakeHash,
+      };
+    },
+  };
+}
+
+/** Client side: builds the hello; `finish` reads the server's reply. */
+export async function startHello(options: StartHelloOptions): Promise<StartedHello> {
+  if (options.serverKey.length !== DHLEN) throw handshakeError('serverKey must be 32 bytes');
+  const header = encodeHeader(options.appId);
+  const payload = encodeClientHelloPayload(options.payload);
+  const state = await noiseStep(() =>
+    HandshakeState.initialize({
+      crypto: options.crypto,
+      pattern: PATTERNS.IK,
+      initiator: true,
+      prologue: prologueFor(header),
+      s: options.staticKey,
+      e: options.ephemeral,
+      rs: options.serverKey,
+    }),
+  );
+  const message = await noiseStep(() => state.writeMessage(payload));
+
+  let finished = false;
+  return {
+    hello: concatBytes(header, message),
+    finish: async (reply) => {
+      if (finished) throw handshakeError('finish() called twice');
+      finished = true;
+      if (reply.length < MIN_NOISE_MESSAGE_2 || reply.length > MAX_REPLY_BYTES) throw handshakeError('reply length');
+      const serverPayload = decodeServerHelloPayload(await noiseStep(() => state.readMessage(reply)));
+      const { initiatorToResponder, responderToInitiator } = await noiseStep(() => state.split());
+      return {
+        payload: serverPayload,
+        sendKey: initiatorToResponder.key!,
+        receiveKey: responderToInitiator.key!,
+        handshakeHash: state.handshakeHash,
+      };
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * X25519 static keys on node:crypto, and the server key fingerprint. The private key stays in
+ * a KeyObject handle so that it is imported once per process, not per handshake.
+ */
+
+import {
+  type KeyObject,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+} from 'node:crypto';
+import { base64urlEncode, concatBytes, utf8Encode } from '../encoding.js';
+import { FINGERPRINT_CONTEXT, FINGERPRINT_LENGTH } from '../fingerprint.js';
+import { DHLEN, type KeyPair } from '../noise/primitives.js';
+
+/** PKCS#8 DER of an X25519 private key is this prefix followed by the 32 raw bytes. */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/** SPKI DER of an X25519 public key is this prefix followed by the 32 raw bytes. */
+const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/** The node implementation's handle: the imported private key. */
+export interface NodeKeyHandle {
+  readonly kind: 'node-x25519';
+  readonly privateKey: KeyObject;
+}
+
+export function isNodeKeyHandle(handle: unknown): handle is NodeKeyHandle {
+  return typeof handle === 'object' && handle !== null && (handle as { kind?: unknown }).kind === 'node-x25519';
+}
+
+export function importPrivateKey(raw32: Uint8Array): KeyObject {
+  if (raw32.length !== DHLEN) throw new RangeError('an X25519 private key is 32 bytes');
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw32]), format: 'der', type: 'pkcs8' });
+}
+
+export function importPublicKey(raw32: Uint8Array): KeyObject {
+  if (raw32.length !== DHLEN) throw new RangeError('an X25519 public key is 32 bytes');
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw32]), format: 'der', type: 'spki' });
+}
+
+function keyPairFromKeyObject(privateKey: KeyObject): KeyPair {
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  const handle: NodeKeyHandle = { kind: 'node-x25519', privateKey };
+  return {
+    publicKey: new Uint8Array(spki.subarray(spki.length - DHLEN)),
+    privateKey: new Uint8Array(pkcs8.subarray(pkcs8.length - DHLEN)),
+    handle,
+  };
+}
+
+/** A fresh X25519 key pair (the server's long-lived identity, or an ephemeral). */
+export function generateStaticKeyPair(): KeyPair {
+  return keyPairFromKeyObject(generateKeyPairSync('x25519').privateKey);
+}
+
+/** The key pair for 32 raw private bytes, e.g. as unwrapped from the KMS. */
+export function staticKeyPairFromPrivate(raw32: Uint8Array): KeyPair {
+  return keyPairFromKeyObject(importPrivateKey(raw32));
+}
+
+/**
+ * Short, printable identity of a server public key, pinned by operators next to the key:
+ * the first 16 characters of base64url(SHA-256("sealpush-server-key-v1" || publicKey)).
+ * Same string as the browser-safe `fingerprint` in ../fingerprint.ts.
+ */
+export function fingerprint(publicKey: Uint8Array): string {
+  const digest = createHash('sha256').update(concatBytes(utf8Encode(FINGERPRINT_CONTEXT), publicKey)).digest();
+  return base64urlEncode(digest).slice(0, FINGERPRINT_LENGTH);
+}

@@ -1,0 +1,74 @@
+/**
+ * Shape of `sealpush-v1.json`, the known-answer vectors of the sealpush v1 wire protocol
+ * (written by scripts/make-protocol-vectors.ts, described in docs/protocol.md). Every byte
+ * string is lower-case hex.
+ */
+
+/** One sealed transport frame. */
+export interface FrameVector {
+  readonly direction: 'server-to-client' | 'client-to-server';
+  /** The CipherState counter (nonce) this frame was sealed with. */
+  readonly counter: number;
+  /** The frame's plaintext: `[u8 type][body]`. */
+  readonly plaintext: string;
+  /** The WebSocket binary message: ciphertext || tag. */
+  readonly sealed: string;
+  /** What the plaintext decodes to, for reading (`data` as UTF-8 JSON text). */
+  readonly decoded:
+    | { readonly type: 'deliver'; readonly messages: readonly MessageVector[] }
+    | { readonly type: 'heartbeat' }
+    | { readonly type: 'ack'; readonly seq: number };
+}
+
+export interface MessageVector {
+  readonly seq: number;
+  readonly createdAt: number;
+  readonly id: string;
+  readonly data: string;
+}
+
+/** A CipherState picked up at `startCounter` with `key` (the key in use at that counter). */
+export interface RekeyVector {
+  readonly direction: FrameVector['direction'];
+  readonly key: string;
+  readonly startCounter: number;
+  /** REKEY(key): the key in use from counter 65,536 on. */
+  readonly rekeyedKey: string;
+  readonly frames: readonly FrameVector[];
+}
+
+export interface ProtocolVectors {
+  readonly description: string;
+  readonly protocolVersion: number;
+  readonly noiseProtocol: string;
+  readonly appId: string;
+  readonly clientStaticPrivate: string;
+  readonly clientStaticPublic: string;
+  readonly clientEphemeralPrivate: string;
+  readonly serverStaticPrivate: string;
+  readonly serverStaticPublic: string;
+  readonly serverEphemeralPrivate: string;
+  readonly serverFingerprint: string;
+  readonly clientPayload: { readonly lastSeq: number };
+  readonly clientPayloadBytes: string;
+  readonly serverPayload: {
+    readonly clientId: string;
+    readonly resumed: boolean;
+    readonly heartbeatMs: number;
+    readonly maxFrameBytes: number;
+  };
+  readonly serverPayloadBytes: string;
+  readonly prologue: string;
+  /** Client's first WebSocket message. */
+  readonly hello: string;
+  /** Server's reply: Noise IK message 2. */
+  readonly reply: string;
+  readonly handshakeHash: string;
+  /** Initiator-to-responder key: the client's sendKey and the server's receiveKey. */
+  readonly clientToServerKey: string;
+  /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */
+  readonly serverToClientKey: string;
+  /** A session's first frames, in order; each direction's counters start at 0. */
+  readonly frames: readonly FrameVector[];
+  readonly rekey: readonly RekeyVector[];
+}

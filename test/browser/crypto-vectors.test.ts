@@ -1,0 +1,119 @@
+// The SDK's crypto (WebCrypto code, as built in dist/) in headless Chromium: the published
+// Noise vectors for NN, NK, XK and IK, and the sealpush v1 vectors on the client side.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { serveStatic } from '../helpers/static-server.js';
+
+const skip = chromiumMissing();
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const NOISE_VECTORS = JSON.parse(
+  readFileSync(new URL('../../../shared/vectors/noise-25519-aesgcm-sha256.json', import.meta.url), 'utf8'),
+) as unknown;
+const PROTOCOL_VECTORS = JSON.parse(
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),
+) as unknown;
+
+/** Runs every vector in the page; resolves to a list of mismatches (empty when all pass). */
+const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vectors</title>
+<script type="module">
+  import { hexDecode as h, hexEncode as x } from '/crypto/encoding.js';
+  import { HandshakeState } from '/crypto/noise/handshake-state.js';
+  import { PATTERNS } from '/crypto/noise/patterns.js';
+  import { webNoiseCrypto as crypto } from '/crypto/web/noise-crypto.js';
+  import { WebFrameSealer, WebFrameOpener } from '/crypto/web/frame-cipher.js';
+  import { startHello } from '/crypto/hello.js';
+  import { fingerprint } from '/crypto/fingerprint.js';
+
+  window.runVectors = async (noise, protocol) => {
+    const bad = [];
+    const check = (label, got, want) => { if (got !== want) bad.push(label + ': ' + got + ' != ' + want); };
+    const key = async (hex) => (hex ? crypto.keyPairFromPrivate(h(hex)) : undefined);
+    for (const v of noise.vectors) {
+      const pattern = PATTERNS[v.protocol_name.split('_')[1]];
+      const init = await HandshakeState.initialize({ crypto, pattern, initiator: true, prologue: h(v.init_prologue),
+        s: await key(v.init_static), e: await key(v.init_ephemeral), rs: v.init_remote_static ? h(v.init_remote_static) : undefined });
+      const resp = await HandshakeState.initialize({ crypto, pattern, initiator: false, prologue: h(v.resp_prologue),
+        s: await key(v.resp_static), e: await key(v.resp_ephemeral) });
+      let ci, cr;
+      for (const [i, m] of v.messages.entries()) {
+        const label = v.protocol_name + ' message ' + i;
+        const fromInit = i % 2 === 0;
+        if (i < pattern.messages.length) {
+          const [w, r] = fromInit ? [init, resp] : [resp, init];
+          check(label + ' written', x(await w.writeMessage(h(m.payload))), m.ciphertext);
+          check(label + ' read', x(await r.readMessage(h(m.ciphertext))), m.payload);
+          if (i === pattern.messages.length - 1) {
+            check(v.protocol_name + ' hash', x(init.handshakeHash), v.handshake_hash);
+            ci = await init.split();
+            cr = await resp.split();
+          }
+        } else {
+          const send = fromInit ? ci.initiatorToResponder : cr.responderToInitiator;
+          const recv = fromInit ? cr.initiatorToResponder : ci.responderToInitiator;
+          check(label + ' written', x(await send.encryptWithAd(new Uint8Array(0), h(m.payload))), m.ciphertext);
+          check(label + ' read', x(await recv.decryptWithAd(new Uint8Array(0), h(m.ciphertext))), m.payload);
+        }
+      }
+    }
+    const p = protocol;
+    const started = await startHello({ appId: p.appId, serverKey: h(p.serverStaticPublic), staticKey: await key(p.clientStaticPrivate),
+      payload: p.clientPayload, crypto, ephemeral: await key(p.clientEphemeralPrivate) });
+    check('hello', x(started.hello), p.hello);
+    const done = await started.finish(h(p.reply));
+    check('server payload', JSON.stringify(done.payload), JSON.stringify(p.serverPayload));
+    check('handshake hash', x(done.handshakeHash), p.handshakeHash);
+    check('send key', x(done.sendKey), p.clientToServerKey);
+    check('receive key', x(done.receiveKey), p.serverToClientKey);
+    check('fingerprint', await fingerprint(h(p.serverStaticPublic)), p.serverFingerprint);
+    const runFrames = async (frames, keyOf, start) => {
+      const sealers = {}, openers = {};
+      for (const f of frames) {
+        sealers[f.direction] ??= new WebFrameSealer(keyOf(f.direction), start);
+        openers[f.direction] ??= new WebFrameOpener(keyOf(f.direction), start);
+        check(f.direction + ' ' + f.counter + ' sealed', x(await sealers[f.direction].seal(h(f.plaintext))), f.sealed);
+        check(f.direction + ' ' + f.counter + ' opened', x(await openers[f.direction].open(h(f.sealed))), f.plaintext);
+      }
+    };
+    await runFrames(p.frames, (d) => h(d === 'server-to-client' ? p.serverToClientKey : p.clientToServerKey), 0);
+    for (const r of p.rekey) await runFrames(r.frames, () => h(r.key), r.startCounter);
+    return bad;
+  };
+  window.ready = true;
+</script>`;
+
+describe('crypto vectors in headless Chromium (WebCrypto only)', { skip }, () => {
+  let pages: Awaited<ReturnType<typeof serveStatic>>;
+  let browser: Browser;
+
+  before(async () => {
+    pages = await serveStatic(DIST, { '/': PAGE });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await pages?.close();
+  });
+
+  test('reproduces every Noise and sealpush vector byte', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(pages.url + '/');
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    const mismatches = await page.evaluate(
+      ([noise, protocol]) =>
+        (window as unknown as { runVectors(n: unknown, p: unknown): Promise<string[]> }).runVectors(noise, protocol),
+      [NOISE_VECTORS, PROTOCOL_VECTORS] as const,
+    );
+    assert.deepEqual(mismatches, []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});

@@ -1,0 +1,166 @@
+// sealpush v1 known-answer vectors (src/crypto/vectors/sealpush-v1.json): the server's code
+// (node:crypto, sync frame ciphers) and the SDK's code (WebCrypto, async frame ciphers) must
+// each reproduce every byte, in both roles and both directions.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { hexDecode, hexEncode, utf8Decode } from '../../src/crypto/encoding.js';
+import { decodeClientFrame, decodeServerFrame } from '../../src/crypto/frames.js';
+import { fingerprint as webFingerprint } from '../../src/crypto/fingerprint.js';
+import { acceptHello, startHello } from '../../src/crypto/hello.js';
+import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
+import { FrameOpener, FrameSealer } from '../../src/crypto/node/frame-cipher.js';
+import { fingerprint as nodeFingerprint } from '../../src/crypto/node/keys.js';
+import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
+import type { FrameVector, ProtocolVectors } from '../../src/crypto/vectors/schema.js';
+import { WebFrameOpener, WebFrameSealer } from '../../src/crypto/web/frame-cipher.js';
+import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
+
+const v = JSON.parse(
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),
+) as ProtocolVectors;
+
+/** Seals and opens frames as one side's cipher pair would, synchronously or not. */
+interface FrameCiphers {
+  seal(key: Uint8Array, startCounter: number): (plaintext: Uint8Array) => Promise<Uint8Array>;
+  open(key: Uint8Array, startCounter: number): (sealed: Uint8Array) => Promise<Uint8Array>;
+}
+
+const IMPLEMENTATIONS: [string, NoiseCrypto, FrameCiphers][] = [
+  [
+    'server code (node:crypto)',
+    nodeNoiseCrypto,
+    {
+      seal: (key, n) => {
+        const sealer = new FrameSealer(key, n);
+        return async (p) => sealer.seal(p);
+      },
+      open: (key, n) => {
+        const opener = new FrameOpener(key, n);
+        return async (s) => opener.open(s);
+      },
+    },
+  ],
+  [
+    'SDK code (WebCrypto)',
+    webNoiseCrypto,
+    {
+      seal: (key, n) => {
+        const sealer = new WebFrameSealer(key, n);
+        return (p) => sealer.seal(p);
+      },
+      open: (key, n) => {
+        const opener = new WebFrameOpener(key, n);
+        return (s) => opener.open(s);
+      },
+    },
+  ],
+];
+
+function keyFor(direction: FrameVector['direction']): Uint8Array {
+  return hexDecode(direction === 'server-to-client' ? v.serverToClientKey : v.clientToServerKey);
+}
+
+function checkDecoded(frame: FrameVector, plaintext: Uint8Array): void {
+  if (frame.direction === 'client-to-server') {
+    assert.deepEqual(decodeClientFrame(plaintext), frame.decoded);
+    return;
+  }
+  const decoded = decodeServerFrame(plaintext);
+  if (decoded.type === 'deliver') {
+    const messages = decoded.messages.map((m) => ({ ...m, data: utf8Decode(m.data) }));
+    assert.deepEqual({ type: 'deliver', messages }, frame.decoded);
+  } else {
+    assert.deepEqual(decoded, frame.decoded);
+  }
+}
+
+/** Seals every frame of each direction in order and opens the vector's bytes. */
+async function runFrames(ciphers: FrameCiphers, frames: readonly FrameVector[], keys: (d: FrameVector['direction']) => Uint8Array, start = 0): Promise<void> {
+  const sealers = new Map<string, (p: Uint8Array) => Promise<Uint8Array>>();
+  const openers = new Map<string, (s: Uint8Array) => Promise<Uint8Array>>();
+  for (const frame of frames) {
+    if (!sealers.has(frame.direction)) {
+      sealers.set(frame.direction, ciphers.seal(keys(frame.direction), start));
+      openers.set(frame.direction, ciphers.open(keys(frame.direction), start));
+    }
+    const sealed = await sealers.get(frame.direction)!(hexDecode(frame.plaintext));
+    assert.equal(hexEncode(sealed), frame.sealed, `${frame.direction} frame ${frame.counter} sealed`);
+    const opened = await openers.get(frame.direction)!(hexDecode(frame.sealed));
+    assert.equal(hexEncode(opened), frame.plaintext, `${frame.direction} frame ${frame.counter} opened`);
+    checkDecoded(frame, opened);
+  }
+}
+
+for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
+  describe(`sealpush v1 vectors: ${name}`, () => {
+    it('server side: reads the hello and writes the reply', async () => {
+      const staticKey = await crypto.keyPairFromPrivate(hexDecode(v.serverStaticPrivate));
+      const ephemeral = await crypto.keyPairFromPrivate(hexDecode(v.serverEphemeralPrivate));
+      assert.equal(hexEncode(staticKey.publicKey), v.serverStaticPublic);
+      const hello = await acceptHello(hexDecode(v.hello), { staticKey, crypto, ephemeral });
+      assert.equal(hello.version, v.protocolVersion);
+      assert.equal(hello.appId, v.appId);
+      assert.equal(hexEncode(hello.clientStaticKey), v.clientStaticPublic);
+      assert.deepEqual(hello.payload, v.clientPayload);
+      const done = await hello.accept(v.serverPayload);
+      assert.equal(hexEncode(done.reply), v.reply);
+      assert.equal(hexEncode(done.handshakeHash), v.handshakeHash);
+      assert.equal(hexEncode(done.sendKey), v.serverToClientKey);
+      assert.equal(hexEncode(done.receiveKey), v.clientToServerKey);
+    });
+
+    it('client side: writes the hello and reads the reply', async () => {
+      const started = await startHello({
+        appId: v.appId,
+        serverKey: hexDecode(v.serverStaticPublic),
+        staticKey: await crypto.keyPairFromPrivate(hexDecode(v.clientStaticPrivate)),
+        payload: v.clientPayload,
+        crypto,
+        ephemeral: await crypto.keyPairFromPrivate(hexDecode(v.clientEphemeralPrivate)),
+      });
+      assert.equal(hexEncode(started.hello), v.hello);
+      assert.equal(hexEncode(started.hello.subarray(0, v.prologue.length / 2 - 8)), v.prologue.slice(16));
+      const done = await started.finish(hexDecode(v.reply));
+      assert.deepEqual(done.payload, v.serverPayload);
+      assert.equal(hexEncode(done.handshakeHash), v.handshakeHash);
+      assert.equal(hexEncode(done.sendKey), v.clientToServerKey);
+      assert.equal(hexEncode(done.receiveKey), v.serverToClientKey);
+    });
+
+    it('transport frames in both directions', async () => {
+      await runFrames(ciphers, v.frames, keyFor);
+    });
+
+    for (const rekey of v.rekey) {
+      it(`${rekey.direction} frames across the rekey at counter 65,535`, async () => {
+        await runFrames(ciphers, rekey.frames, () => hexDecode(rekey.key), rekey.startCounter);
+        const afterRekey = rekey.frames.find((f) => f.counter === 65_536)!;
+        const fresh = ciphers.seal(hexDecode(rekey.rekeyedKey), 65_536);
+        assert.equal(hexEncode(await fresh(hexDecode(afterRekey.plaintext))), afterRekey.sealed);
+      });
+    }
+  });
+}
+
+describe('sealpush v1 vectors: shared facts', () => {
+  it('fingerprint is the same on node:crypto and WebCrypto', async () => {
+    const key = hexDecode(v.serverStaticPublic);
+    assert.equal(nodeFingerprint(key), v.serverFingerprint);
+    assert.equal(await webFingerprint(key), v.serverFingerprint);
+  });
+
+  it('a session started at counter 0 rekeys exactly as the vectors say', () => {
+    // Honest run through the first boundary: 65,536 frames, then the vector's rekeyed key.
+    const rekey = v.rekey.find((r) => r.direction === 'server-to-client')!;
+    const key = hexDecode(rekey.key);
+    const sealer = new FrameSealer(key);
+    const opener = new FrameOpener(key);
+    const heartbeat = Uint8Array.of(0x03);
+    for (let n = 0; n < 65_536; n++) opener.open(sealer.seal(heartbeat));
+    const next = rekey.frames.find((f) => f.counter === 65_536)!;
+    assert.equal(sealer.counter, 65_536);
+    assert.equal(hexEncode(sealer.seal(hexDecode(next.plaintext))), next.sealed);
+    assert.equal(hexEncode(opener.open(hexDecode(next.sealed))), next.plaintext);
+  });
+});
