@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3';
+import type { MessageStatus } from '../../domain/types.js';
+
+/**
+ * The SQLite schema, as an ordered list of migrations. A migration is never edited once it
+ * has shipped: a change to the schema is a new entry with the next version.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Statuses are stored as small integers. The order matters: `status < 2` means pending
+ * (queued or delivered), which the partial expiry index and the pending reads rely on.
+ */
+export const STATUS_CODE: Readonly<Record<MessageStatus, number>> = {
+  queued: 0,
+  delivered: 1,
+  acked: 2,
+  expired: 3,
+};
+
+/** STATUS_CODE inverted: the status stored as `code`. */
+export const STATUS_BY_CODE: readonly MessageStatus[] = ['queued', 'delivered', 'acked', 'expired'];
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'apps, clients, messages, server keys',
+    sql: `
+      CREATE TABLE apps (
+        id             TEXT    NOT NULL PRIMARY KEY,
+        name           TEXT    NOT NULL,
+        wrapped_secret BLOB    NOT NULL,
+        created_at     INTEGER NOT NULL
+      ) STRICT;
+
+      -- no (the rowid) is the client's key inside the database: messages refer to a
+      -- client by these 8 bytes rather than by its 20-40 byte id, which keeps the
+      -- (client_no, seq) index small enough that a group commit dirties few pages.
+      CREATE TABLE clients (
+        no           INTEGER PRIMARY KEY,
+        id           TEXT    NOT NULL UNIQUE,
+        app_id       TEXT    NOT NULL REFERENCES apps(id),
+        static_key   BLOB    NOT NULL,
+        last_seq     INTEGER NOT NULL DEFAULT 0,
+        acked_seq    INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        UNIQUE (app_id, static_key)
+      ) STRICT;
+
+      -- A rowid table, so inserts append: payloads are too large for a WITHOUT ROWID
+      -- b-tree to pay off. UNIQUE (client_no, seq) serves every per-client read and mark.
+      CREATE TABLE messages (
+        app_id       TEXT    NOT NULL,
+        id           TEXT    NOT NULL,
+        client_no    INTEGER NOT NULL REFERENCES clients(no),
+        seq          INTEGER NOT NULL,
+        status       INTEGER NOT NULL,
+        payload      BLOB,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        delivered_at INTEGER,
+        acked_at     INTEGER,
+        PRIMARY KEY (app_id, id),
+        UNIQUE (client_no, seq)
+      ) STRICT;
+
+      -- Only pending rows are indexed, so the expiry sweep never walks acked or expired
+      -- history, and a row leaves the index when it is acked.
+      CREATE INDEX messages_pending_expiry ON messages (expires_at) WHERE status < 2;
+
+      CREATE TABLE server_keys (
+        purpose        TEXT    NOT NULL,
+        version        INTEGER NOT NULL,
+        public_key     BLOB    NOT NULL,
+        wrapped_secret BLOB    NOT NULL,
+        created_at     INTEGER NOT NULL,
+        PRIMARY KEY (purpose, version)
+      ) STRICT;
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to the latest migration, in one IMMEDIATE transaction, so that two
+ * processes opening the same file at once apply each migration exactly once (the second
+ * waits on the write lock, then finds nothing left to do). Returns the schema version.
+ */
+export function migrate(db: Database.Database, now: number): number {
+  const apply = db.transaction((): number => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER NOT NULL PRIMARY KEY,
+      name       TEXT    NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const current = db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() as number;
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+    if (current > latest) {
+      throw new Error(`sqlite store: the database has schema version ${current}, newer than this build knows (${latest})`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, now);
+    }
+    return latest;
+  });
+  return apply.immediate();
+}

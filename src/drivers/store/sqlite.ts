@@ -1,0 +1,350 @@
+/**
+ * MessageStore on SQLite (better-sqlite3): the embedded default, one file on local disk.
+ *
+ * Durability. The database runs in WAL mode. With `durability: 'full'` (the default) every
+ * commit fsyncs the WAL before it returns, so a 202 means the batch survives `kill -9`, an
+ * OS crash and a power loss. With `'normal'` the WAL is fsynced only at checkpoints: a
+ * committed batch still survives `kill -9` of the process (the OS holds the written WAL
+ * pages), but the last commits before a power loss or kernel panic may be lost. The file is
+ * never corrupted by either kind of crash.
+ *
+ * Sharing. A CLI process and the server may open the same file at once: readers never
+ * block in WAL mode, and writers wait up to `busyTimeoutMs` for the write lock.
+ *
+ * better-sqlite3 is synchronous: each method runs to completion on the calling thread, so
+ * the store needs no locking of its own, and a resolved `commit` has already been written.
+ */
+import Database from 'better-sqlite3';
+import type {
+  CommitResult,
+  MessageOutcome,
+  MessageStore,
+  WriteBatch,
+} from '../../domain/ports/message-store.js';
+import type { Logger } from '../../domain/ports/runtime.js';
+import type {
+  App,
+  Client,
+  MessageRecord,
+  SealedPending,
+  StoredApp,
+  StoredServerKey,
+} from '../../domain/types.js';
+import { STATUS_BY_CODE, STATUS_CODE, migrate } from './sqlite-schema.js';
+
+export type SqliteDurability = 'full' | 'normal';
+
+export interface SqliteStoreOptions {
+  /** The database file; created with its schema on first open. */
+  readonly path: string;
+  /** 'full' (default): fsync every commit. 'normal': survives a process crash, not a power loss. */
+  readonly durability?: SqliteDurability;
+  /** How long a write waits for another process's write lock. Default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+  /** Page cache of this connection. Default 64 MiB: the message indexes stay in memory. */
+  readonly cacheSizeMiB?: number;
+  /**
+   * WAL size (in 4 KiB pages) that triggers a checkpoint. Default 16384 (64 MiB). SQLite's
+   * own default (1000) checkpoints after nearly every group commit of 1000 messages,
+   * writing each page twice; a larger WAL writes a page rewritten by many commits once.
+   */
+  readonly walCheckpointPages?: number;
+  readonly logger?: Logger;
+}
+
+interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number }
+interface ClientRow {
+  id: string; app_id: string; static_key: Buffer; last_seq: number; acked_seq: number;
+  created_at: number; last_seen_at: number | null;
+}
+interface MessageRow {
+  app_id: string; id: string; client_id: string; seq: number; status: number;
+  created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null;
+}
+interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number }
+
+/** A client's sequence state during one commit: read once, written back once. */
+interface SeqState { readonly no: number; readonly appId: string; lastSeq: number; dirty: boolean }
+
+const CLIENT_COLUMNS = 'id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at';
+/** A message with its client's public id (messages hold the client's internal number). */
+const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
+  m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
+/**
+ * The pending range of one client's messages. Every seq <= clients.acked_seq is acked or
+ * expired, so the (client_no, seq) index scan starts above it and never walks history.
+ */
+const CLIENT_RANGE = `client_no = (SELECT no FROM clients WHERE id = @clientId)
+  AND seq > COALESCE((SELECT acked_seq FROM clients WHERE id = @clientId), 0)`;
+const { queued: QUEUED, delivered: DELIVERED, acked: ACKED, expired: EXPIRED } = STATUS_CODE;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at) VALUES (?, ?, ?, ?)'),
+    appById: db.prepare('SELECT id, name, wrapped_secret, created_at FROM apps WHERE id = ?'),
+    allApps: db.prepare('SELECT id, name, created_at FROM apps ORDER BY created_at, id'),
+
+    insertClient: db.prepare(
+      `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at)
+       VALUES (?, ?, ?, 0, 0, ?, NULL) ON CONFLICT (app_id, static_key) DO NOTHING`,
+    ),
+    clientById: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`),
+    clientByKey: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`),
+    clientSeq: db.prepare('SELECT no, app_id, last_seq FROM clients WHERE id = ?').raw(true),
+    setLastSeq: db.prepare('UPDATE clients SET last_seq = ? WHERE no = ?'),
+    raiseAckedSeq: db.prepare('UPDATE clients SET acked_seq = MAX(acked_seq, MIN(?, last_seq)) WHERE id = ?'),
+    setLastSeen: db.prepare('UPDATE clients SET last_seen_at = ? WHERE id = ?'),
+
+    // ON CONFLICT names the (app_id, id) key only: any other violation still aborts the batch.
+    insertMessage: db.prepare(
+      `INSERT INTO messages (app_id, id, client_no, seq, status, payload, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ${QUEUED}, ?, ?, ?) ON CONFLICT (app_id, id) DO NOTHING`,
+    ),
+    messageById: db.prepare(`${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id = ?`),
+    markDelivered: db.prepare(
+      `UPDATE messages SET status = ${DELIVERED}, delivered_at = @at
+       WHERE ${CLIENT_RANGE} AND seq <= @uptoSeq AND status = ${QUEUED}`,
+    ),
+    markAcked: db.prepare(
+      `UPDATE messages SET status = ${ACKED}, acked_at = @at, delivered_at = COALESCE(delivered_at, @at), payload = NULL
+       WHERE ${CLIENT_RANGE} AND seq <= @uptoSeq AND status < ${ACKED}`,
+    ),
+    pending: db.prepare(
+      `SELECT seq, id, app_id, created_at, payload FROM messages
+       WHERE ${CLIENT_RANGE} AND seq > @afterSeq
+         AND status < ${ACKED} AND expires_at > @now
+       ORDER BY seq LIMIT @limit`,
+    ),
+    countPending: db.prepare(
+      `SELECT COUNT(*) FROM messages
+       WHERE ${CLIENT_RANGE} AND status < ${ACKED} AND expires_at > @now`,
+    ).pluck(),
+    // The sealed payload of an expired message is never sent again: it is erased too.
+    expire: db.prepare(
+      `UPDATE messages SET status = ${EXPIRED}, payload = NULL WHERE rowid IN (
+         SELECT rowid FROM messages WHERE status < ${ACKED} AND expires_at <= ? ORDER BY expires_at LIMIT ?)`,
+    ),
+
+    latestServerKey: db.prepare(
+      `SELECT purpose, version, public_key, wrapped_secret, created_at FROM server_keys
+       WHERE purpose = ? ORDER BY version DESC LIMIT 1`,
+    ),
+    insertServerKey: db.prepare(
+      'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    ping: db.prepare('SELECT 1').pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function toClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    staticKey: row.static_key,
+    lastSeq: row.last_seq,
+    ackedSeq: row.acked_seq,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+function toMessageRecord(row: MessageRow): MessageRecord {
+  const status = STATUS_BY_CODE[row.status];
+  if (status === undefined) throw new Error(`sqlite store: message ${row.id} has unknown status ${row.status}`);
+  return {
+    appId: row.app_id,
+    id: row.id,
+    clientId: row.client_id,
+    seq: row.seq,
+    status,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    deliveredAt: row.delivered_at,
+    ackedAt: row.acked_at,
+  };
+}
+
+function toServerKey(row: ServerKeyRow): StoredServerKey {
+  return {
+    purpose: row.purpose,
+    version: row.version,
+    publicKey: row.public_key,
+    wrappedSecret: row.wrapped_secret,
+    createdAt: row.created_at,
+  };
+}
+
+function isEmpty(batch: WriteBatch): boolean {
+  return batch.clients.length === 0 && batch.messages.length === 0 && batch.delivered.length === 0
+    && batch.acked.length === 0 && batch.seen.length === 0;
+}
+
+export class SqliteStore implements MessageStore {
+  readonly #db: Database.Database;
+  readonly #stmts: Statements;
+  readonly #commit: Database.Transaction<(batch: WriteBatch) => CommitResult>;
+  readonly #putServerKey: Database.Transaction<(key: StoredServerKey) => StoredServerKey>;
+
+  /** Use openSqliteStore. */
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#stmts = prepareStatements(db);
+    this.#commit = db.transaction((batch: WriteBatch) => this.#apply(batch));
+    this.#putServerKey = db.transaction((key: StoredServerKey) => {
+      const existing = this.#stmts.latestServerKey.get(key.purpose) as ServerKeyRow | undefined;
+      if (existing !== undefined) return toServerKey(existing);
+      this.#stmts.insertServerKey.run(key.purpose, key.version, key.publicKey, key.wrappedSecret, key.createdAt);
+      return key;
+    });
+  }
+
+  async commit(batch: WriteBatch): Promise<CommitResult> {
+    if (isEmpty(batch)) return { messages: [], clients: [] };
+    // IMMEDIATE takes the write lock up front, so a concurrent writer in another process
+    // waits at BEGIN (busy_timeout) instead of failing at its first write.
+    return this.#commit.immediate(batch);
+  }
+
+  /** The body of one group commit; runs inside the transaction. */
+  #apply(batch: WriteBatch): CommitResult {
+    const s = this.#stmts;
+
+    const clients: Client[] = [];
+    for (const c of batch.clients) {
+      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.createdAt);
+      if (changes === 1) {
+        clients.push({ id: c.id, appId: c.appId, staticKey: c.staticKey, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null });
+      } else {
+        // Another connect (in this batch, or committed earlier) holds this key: it wins.
+        clients.push(toClient(s.clientByKey.get(c.appId, c.staticKey) as ClientRow));
+      }
+    }
+
+    const messages: MessageOutcome[] = [];
+    const seqs = new Map<string, SeqState | null>();
+    for (const m of batch.messages) {
+      let state = seqs.get(m.clientId);
+      if (state === undefined) {
+        const row = s.clientSeq.get(m.clientId) as [number, string, number] | undefined;
+        state = row === undefined ? null : { no: row[0], appId: row[1], lastSeq: row[2], dirty: false };
+        seqs.set(m.clientId, state);
+      }
+      if (state === null || state.appId !== m.appId) {
+        // An idempotent retry still finds its message, even if the client is now unknown.
+        const existing = s.messageById.get(m.appId, m.id) as MessageRow | undefined;
+        messages.push(existing === undefined ? { kind: 'unknown-client' } : { kind: 'duplicate', existing: toMessageRecord(existing) });
+        continue;
+      }
+      const seq = state.lastSeq + 1;
+      const { changes } = s.insertMessage.run(m.appId, m.id, state.no, seq, m.payload, m.createdAt, m.expiresAt);
+      if (changes === 1) {
+        state.lastSeq = seq;
+        state.dirty = true;
+        messages.push({ kind: 'inserted', seq });
+      } else {
+        messages.push({ kind: 'duplicate', existing: toMessageRecord(s.messageById.get(m.appId, m.id) as MessageRow) });
+      }
+    }
+    for (const state of seqs.values()) {
+      if (state !== null && state.dirty) s.setLastSeq.run(state.lastSeq, state.no);
+    }
+
+    const at = batch.at;
+    for (const mark of batch.delivered) {
+      s.markDelivered.run({ at, clientId: mark.clientId, uptoSeq: mark.uptoSeq });
+    }
+    for (const mark of batch.acked) {
+      s.markAcked.run({ at, clientId: mark.clientId, uptoSeq: mark.uptoSeq });
+      s.raiseAckedSeq.run(mark.uptoSeq, mark.clientId);
+    }
+    for (const clientId of batch.seen) s.setLastSeen.run(at, clientId);
+
+    return { messages, clients };
+  }
+
+  async createApp(app: StoredApp): Promise<void> {
+    this.#stmts.insertApp.run(app.id, app.name, app.wrappedSecret, app.createdAt);
+  }
+
+  async getApp(appId: string): Promise<StoredApp | undefined> {
+    const row = this.#stmts.appById.get(appId) as AppRow | undefined;
+    if (row === undefined) return undefined;
+    return { id: row.id, name: row.name, wrappedSecret: row.wrapped_secret, createdAt: row.created_at };
+  }
+
+  async listApps(): Promise<App[]> {
+    const rows = this.#stmts.allApps.all() as Omit<AppRow, 'wrapped_secret'>[];
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
+  }
+
+  async getClient(appId: string, clientId: string): Promise<Client | undefined> {
+    const row = this.#stmts.clientById.get(appId, clientId) as ClientRow | undefined;
+    return row === undefined ? undefined : toClient(row);
+  }
+
+  async findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
+    const row = this.#stmts.clientByKey.get(appId, staticKey) as ClientRow | undefined;
+    return row === undefined ? undefined : toClient(row);
+  }
+
+  async getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
+    const row = this.#stmts.messageById.get(appId, messageId) as MessageRow | undefined;
+    return row === undefined ? undefined : toMessageRecord(row);
+  }
+
+  async pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]> {
+    const rows = this.#stmts.pending.all({ clientId, afterSeq, now, limit }) as
+      { seq: number; id: string; app_id: string; created_at: number; payload: Buffer }[];
+    return rows.map((row) => ({ seq: row.seq, id: row.id, appId: row.app_id, createdAt: row.created_at, payload: row.payload }));
+  }
+
+  async countPending(clientId: string, now: number): Promise<number> {
+    return this.#stmts.countPending.get({ clientId, now }) as number;
+  }
+
+  async expireMessages(now: number, limit: number): Promise<number> {
+    return this.#stmts.expire.run(now, limit).changes;
+  }
+
+  async getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
+    const row = this.#stmts.latestServerKey.get(purpose) as ServerKeyRow | undefined;
+    return row === undefined ? undefined : toServerKey(row);
+  }
+
+  async putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
+    return this.#putServerKey.immediate(key);
+  }
+
+  async ping(): Promise<void> {
+    this.#stmts.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** Opens (creating if needed) the database at `path` and brings its schema up to date. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const durability = options.durability ?? 'full';
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const cacheSizeMiB = options.cacheSizeMiB ?? 64;
+  const walCheckpointPages = options.walCheckpointPages ?? 16384;
+  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma(`cache_size = ${-Math.trunc(cacheSizeMiB * 1024)}`);
+    db.pragma(`wal_autocheckpoint = ${Math.trunc(walCheckpointPages)}`);
+    const schemaVersion = migrate(db, Date.now());
+    options.logger?.info({ path: options.path, durability, schemaVersion }, 'sqlite store open');
+    return new SqliteStore(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

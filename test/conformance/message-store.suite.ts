@@ -1,0 +1,404 @@
+/**
+ * The MessageStore conformance suite: every clause of the port's contract, run against
+ * any driver through a factory. Nothing here may depend on a driver; what the port cannot
+ * observe (an erased payload) goes through the fixture's `storedPayload` hook.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type {
+  CommitResult,
+  MessageOutcome,
+  MessageStore,
+  NewClient,
+  NewMessage,
+  WriteBatch,
+} from '../../src/domain/ports/message-store.js';
+import type { Client, StoredApp } from '../../src/domain/types.js';
+
+export interface MessageStoreFixture {
+  readonly store: MessageStore;
+  /** Opens another store on the same storage; the first may still be open, or closed. */
+  reopen(): Promise<MessageStore>;
+  /** The payload as stored, read around the port: null once erased, undefined if no such row. */
+  storedPayload(appId: string, messageId: string): Promise<Uint8Array | null | undefined>;
+  /** Closes every store the fixture opened and removes its storage. */
+  cleanup(): Promise<void>;
+}
+
+export type MessageStoreFactory = () => Promise<MessageStoreFixture>;
+
+const T0 = 1_700_000_000_000;
+const HOUR = 3_600_000;
+
+const hex = (bytes: Uint8Array | null | undefined): string | null | undefined =>
+  bytes == null ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+function key(n: number): Uint8Array {
+  const bytes = new Uint8Array(32).fill(n);
+  bytes[0] = 0xa5;
+  return bytes;
+}
+
+function payloadOf(id: string): Uint8Array {
+  return new TextEncoder().encode(`sealed:${id}`);
+}
+
+function app(id: string): StoredApp {
+  return { id, name: `app ${id}`, wrappedSecret: new Uint8Array([1, 2, 3, id.length]), createdAt: T0 };
+}
+
+function newClient(appId: string, id: string, keyByte: number): NewClient {
+  return { id, appId, staticKey: key(keyByte), createdAt: T0 };
+}
+
+function msg(appId: string, clientId: string, id: string, expiresAt = T0 + HOUR): NewMessage {
+  return { appId, id, clientId, payload: payloadOf(id), createdAt: T0, expiresAt };
+}
+
+function batch(parts: Partial<WriteBatch>): WriteBatch {
+  return { clients: [], messages: [], delivered: [], acked: [], seen: [], at: T0, ...parts };
+}
+
+function seqOf(outcome: MessageOutcome | undefined): number {
+  assert.equal(outcome?.kind, 'inserted', `expected inserted, got ${JSON.stringify(outcome)}`);
+  return outcome.kind === 'inserted' ? outcome.seq : -1;
+}
+
+/** Two apps: a1 and a2 belong to app A, b1 to app B. */
+async function seed(store: MessageStore): Promise<void> {
+  await store.createApp(app('A'));
+  await store.createApp(app('B'));
+  await store.commit(batch({ clients: [newClient('A', 'a1', 1), newClient('A', 'a2', 2), newClient('B', 'b1', 3)] }));
+}
+
+async function publish(store: MessageStore, messages: NewMessage[]): Promise<number[]> {
+  const result = await store.commit(batch({ messages }));
+  return result.messages.map(seqOf);
+}
+
+async function statuses(store: MessageStore, appId: string, ids: string[]): Promise<(string | undefined)[]> {
+  return Promise.all(ids.map(async (id) => (await store.getMessage(appId, id))?.status));
+}
+
+export function runMessageStoreConformance(driverName: string, factory: MessageStoreFactory): void {
+  async function withStore(fn: (fx: MessageStoreFixture, store: MessageStore) => Promise<void>): Promise<void> {
+    const fx = await factory();
+    try {
+      await fn(fx, fx.store);
+    } finally {
+      await fx.cleanup();
+    }
+  }
+
+  describe(`MessageStore conformance: ${driverName}`, () => {
+    test('apps: create, get with the wrapped secret, list; unknown is undefined', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      await store.createApp(app('B'));
+      const got = await store.getApp('A');
+      assert.equal(got?.id, 'A');
+      assert.equal(got?.name, 'app A');
+      assert.equal(got?.createdAt, T0);
+      assert.equal(hex(got?.wrappedSecret), hex(app('A').wrappedSecret));
+      assert.equal(await store.getApp('nope'), undefined);
+      const listed = (await store.listApps()).map((a) => `${a.id}:${a.name}:${a.createdAt}`).sort();
+      assert.deepEqual(listed, [`A:app A:${T0}`, `B:app B:${T0}`]);
+    }));
+
+    test('clients: a new client starts at seq 0 and is found by id and by key, within its app only', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      await store.createApp(app('B'));
+      const { clients } = await store.commit(batch({ clients: [newClient('A', 'a1', 1), newClient('B', 'b1', 1)] }));
+      assert.equal(clients.length, 2);
+      const [a1, b1] = clients as [Client, Client];
+      assert.equal(a1.id, 'a1', 'the same key in another app is another client');
+      assert.equal(b1.id, 'b1');
+      assert.deepEqual({ ...a1, staticKey: hex(a1.staticKey) },
+        { id: 'a1', appId: 'A', staticKey: hex(key(1)), lastSeq: 0, ackedSeq: 0, createdAt: T0, lastSeenAt: null });
+      assert.equal((await store.getClient('A', 'a1'))?.id, 'a1');
+      assert.equal(await store.getClient('B', 'a1'), undefined);
+      assert.equal(await store.getClient('A', 'nope'), undefined);
+      assert.equal((await store.findClientByKey('A', key(1)))?.id, 'a1');
+      assert.equal((await store.findClientByKey('B', key(1)))?.id, 'b1');
+      assert.equal(await store.findClientByKey('A', key(9)), undefined);
+    }));
+
+    test('clients: the same key twice in one batch yields the first client for both', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      const { clients } = await store.commit(batch({ clients: [newClient('A', 'c1', 7), newClient('A', 'c2', 7)] }));
+      assert.deepEqual(clients.map((c) => c.id), ['c1', 'c1']);
+      assert.equal(await store.getClient('A', 'c2'), undefined);
+    }));
+
+    test('clients: concurrent first connects with one key get the same client', () => withStore(async (fx, store) => {
+      await store.createApp(app('A'));
+      const other = await fx.reopen();
+      const results = await Promise.all([
+        store.commit(batch({ clients: [newClient('A', 'x1', 7)] })),
+        other.commit(batch({ clients: [newClient('A', 'x2', 7)] })),
+        store.commit(batch({ clients: [newClient('A', 'x3', 7)] })),
+      ]);
+      const ids = new Set(results.map((r) => r.clients[0]?.id));
+      assert.equal(ids.size, 1, `one winner, got ${[...ids].join(',')}`);
+      const winner = [...ids][0] as string;
+      assert.equal((await store.findClientByKey('A', key(7)))?.id, winner);
+      assert.equal((await other.findClientByKey('A', key(7)))?.id, winner);
+    }));
+
+    test('seq: per client, from 1, contiguous in batch order, continued across batches', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const first = await publish(store, [msg('A', 'a1', 'm1'), msg('A', 'a2', 'm2'), msg('A', 'a1', 'm3'), msg('B', 'b1', 'm4'), msg('A', 'a1', 'm5')]);
+      assert.deepEqual(first, [1, 1, 2, 1, 3]);
+      const second = await publish(store, [msg('A', 'a2', 'm6'), msg('A', 'a1', 'm7')]);
+      assert.deepEqual(second, [2, 4]);
+      assert.equal((await store.getClient('A', 'a1'))?.lastSeq, 4);
+      assert.equal((await store.getClient('A', 'a2'))?.lastSeq, 2);
+      const m3 = await store.getMessage('A', 'm3');
+      assert.deepEqual(m3, { appId: 'A', id: 'm3', clientId: 'a1', seq: 2, status: 'queued', createdAt: T0, expiresAt: T0 + HOUR, deliveredAt: null, ackedAt: null });
+    }));
+
+    test('duplicates across batches return the existing record and consume no seq', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'm1')]);
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 5 }));
+      const { messages } = await store.commit(batch({ messages: [msg('A', 'a1', 'm1'), msg('A', 'a2', 'm1'), msg('A', 'a1', 'm2')] }));
+      for (const outcome of messages.slice(0, 2)) {
+        assert.equal(outcome.kind, 'duplicate');
+        if (outcome.kind === 'duplicate') {
+          assert.deepEqual(outcome.existing, { appId: 'A', id: 'm1', clientId: 'a1', seq: 1, status: 'delivered', createdAt: T0, expiresAt: T0 + HOUR, deliveredAt: T0 + 5, ackedAt: null });
+        }
+      }
+      assert.equal(seqOf(messages[2]), 2, 'no seq consumed by the duplicates');
+      assert.equal((await store.getClient('A', 'a2'))?.lastSeq, 0);
+      assert.equal(seqOf((await store.commit(batch({ messages: [msg('B', 'b1', 'm1')] }))).messages[0]), 1, 'ids are unique per app only');
+    }));
+
+    test('duplicates within one batch: a later message with an earlier id is its duplicate', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const { messages } = await store.commit(batch({ messages: [msg('A', 'a1', 'd'), msg('A', 'a1', 'd'), msg('A', 'a2', 'd'), msg('A', 'a1', 'e')] }));
+      assert.equal(seqOf(messages[0]), 1);
+      for (const outcome of [messages[1], messages[2]]) {
+        assert.equal(outcome?.kind, 'duplicate');
+        if (outcome?.kind === 'duplicate') {
+          assert.equal(outcome.existing.seq, 1);
+          assert.equal(outcome.existing.clientId, 'a1');
+          assert.equal(outcome.existing.status, 'queued');
+        }
+      }
+      assert.equal(seqOf(messages[3]), 2);
+      assert.equal((await store.getClient('A', 'a2'))?.lastSeq, 0);
+    }));
+
+    test("unknown client: no such id, or another app's client; nothing inserted, no seq consumed", () => withStore(async (_fx, store) => {
+      await seed(store);
+      const { messages } = await store.commit(batch({ messages: [msg('A', 'ghost', 'u1'), msg('A', 'b1', 'u2'), msg('A', 'a1', 'u3')] }));
+      assert.deepEqual(messages.map((m) => m.kind), ['unknown-client', 'unknown-client', 'inserted']);
+      assert.equal(seqOf(messages[2]), 1);
+      assert.equal(await store.getMessage('A', 'u1'), undefined);
+      assert.equal(await store.getMessage('A', 'u2'), undefined);
+      assert.equal((await store.getClient('B', 'b1'))?.lastSeq, 0);
+      assert.deepEqual(await publish(store, [msg('B', 'b1', 'u2')]), [1]);
+    }));
+
+    test('a batch applies clients, messages, delivered, acked, seen in that order', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      const result = await store.commit(batch({
+        clients: [newClient('A', 'n1', 5)],
+        messages: [msg('A', 'n1', 'o1'), msg('A', 'n1', 'o2'), msg('A', 'n1', 'o3')],
+        delivered: [{ clientId: 'n1', uptoSeq: 2 }],
+        acked: [{ clientId: 'n1', uptoSeq: 1 }],
+        seen: ['n1'],
+        at: T0 + 9,
+      }));
+      assert.deepEqual(result.messages.map(seqOf), [1, 2, 3]);
+      assert.deepEqual(await statuses(store, 'A', ['o1', 'o2', 'o3']), ['acked', 'delivered', 'queued']);
+      const client = await store.getClient('A', 'n1');
+      assert.equal(client?.lastSeq, 3);
+      assert.equal(client?.ackedSeq, 1);
+      assert.equal(client?.lastSeenAt, T0 + 9);
+    }));
+
+    test('an empty batch commits nothing and returns empty outcomes', () => withStore(async (_fx, store) => {
+      const result: CommitResult = await store.commit(batch({}));
+      assert.deepEqual(result, { messages: [], clients: [] });
+    }));
+
+    test('delivered marks are cumulative, per client, and forward-only', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, ['m1', 'm2', 'm3', 'm4', 'm5'].map((id) => msg('A', 'a1', id)).concat([msg('A', 'a2', 'x1')]));
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 3 }], at: T0 + 1 }));
+      assert.deepEqual(await statuses(store, 'A', ['m1', 'm2', 'm3', 'm4', 'm5', 'x1']), ['delivered', 'delivered', 'delivered', 'queued', 'queued', 'queued']);
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 2 }], at: T0 + 2 }));
+      assert.equal((await store.getMessage('A', 'm2'))?.deliveredAt, T0 + 1, 'a lower mark changes nothing');
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 4 }], at: T0 + 3 }));
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 5 }, { clientId: 'ghost', uptoSeq: 5 }], at: T0 + 4 }));
+      assert.deepEqual(await statuses(store, 'A', ['m1', 'm4', 'm5']), ['acked', 'acked', 'delivered'], 'acked never goes back to delivered');
+      const m5 = await store.getMessage('A', 'm5');
+      assert.equal(m5?.deliveredAt, T0 + 4);
+      assert.equal((await store.getMessage('A', 'm3'))?.deliveredAt, T0 + 1);
+    }));
+
+    test('acked marks: cumulative, set ackedAt and deliveredAt, erase the payload, raise ackedSeq', () => withStore(async (fx, store) => {
+      await seed(store);
+      await publish(store, ['m1', 'm2', 'm3', 'm4'].map((id) => msg('A', 'a1', id)));
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 1 }));
+      assert.equal(hex(await fx.storedPayload('A', 'm2')), hex(payloadOf('m2')));
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 2 }], at: T0 + 2 }));
+      const [m1, m2, m3] = await Promise.all(['m1', 'm2', 'm3'].map((id) => store.getMessage('A', id)));
+      assert.deepEqual([m1?.status, m1?.deliveredAt, m1?.ackedAt], ['acked', T0 + 1, T0 + 2]);
+      assert.deepEqual([m2?.status, m2?.deliveredAt, m2?.ackedAt], ['acked', T0 + 2, T0 + 2], 'ackedAt implies deliveredAt');
+      assert.deepEqual([m3?.status, m3?.deliveredAt, m3?.ackedAt], ['queued', null, null]);
+      assert.equal(await fx.storedPayload('A', 'm1'), null);
+      assert.equal(await fx.storedPayload('A', 'm2'), null);
+      assert.equal(hex(await fx.storedPayload('A', 'm3')), hex(payloadOf('m3')));
+      assert.equal((await store.getClient('A', 'a1'))?.ackedSeq, 2);
+
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 3 }));
+      assert.equal((await store.getClient('A', 'a1'))?.ackedSeq, 2, 'a lower ack never lowers ackedSeq');
+      assert.equal((await store.getMessage('A', 'm1'))?.ackedAt, T0 + 2);
+
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 99 }, { clientId: 'ghost', uptoSeq: 1 }], at: T0 + 4 }));
+      assert.equal((await store.getClient('A', 'a1'))?.ackedSeq, 4, 'ackedSeq never passes lastSeq');
+      assert.deepEqual(await statuses(store, 'A', ['m3', 'm4']), ['acked', 'acked']);
+      assert.deepEqual(await publish(store, [msg('A', 'a1', 'm5')]), [5]);
+      assert.equal((await store.getMessage('A', 'm5'))?.status, 'queued', 'an ack past lastSeq does not pre-ack future messages');
+    }));
+
+    test('seen sets lastSeenAt to the commit time; unknown ids are ignored', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await store.commit(batch({ seen: ['a1', 'ghost'], at: T0 + 42 }));
+      assert.equal((await store.getClient('A', 'a1'))?.lastSeenAt, T0 + 42);
+      assert.equal((await store.getClient('A', 'a2'))?.lastSeenAt, null);
+    }));
+
+    test('pending: queued and delivered, not acked or expired, after afterSeq, in seq order, up to limit', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const now = T0 + 100;
+      await publish(store, [
+        msg('A', 'a1', 'p1'), msg('A', 'a1', 'p2'), msg('A', 'a1', 'p3'), msg('A', 'a1', 'p4', now),
+        msg('A', 'a1', 'p5', now + 1), msg('A', 'a1', 'p6'), msg('A', 'a2', 'q1'),
+      ]);
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 1 }], delivered: [{ clientId: 'a1', uptoSeq: 3 }], at: T0 + 1 }));
+      const all = await store.pendingMessages('a1', 0, 100, now);
+      assert.deepEqual(all.map((p) => p.seq), [2, 3, 5, 6], 'acked and due messages are not pending, even unswept');
+      assert.deepEqual(all.map((p) => p.id), ['p2', 'p3', 'p5', 'p6']);
+      const first = all[0];
+      assert.equal(first?.appId, 'A');
+      assert.equal(first?.createdAt, T0);
+      assert.equal(hex(first?.payload), hex(payloadOf('p2')));
+      assert.deepEqual((await store.pendingMessages('a1', 3, 100, now)).map((p) => p.seq), [5, 6]);
+      assert.deepEqual((await store.pendingMessages('a1', 0, 2, now)).map((p) => p.seq), [2, 3]);
+      assert.deepEqual((await store.pendingMessages('a1', 6, 100, now)).map((p) => p.seq), []);
+      assert.deepEqual((await store.pendingMessages('a1', 0, 100, now + 1)).map((p) => p.seq), [2, 3, 6]);
+      assert.deepEqual(await store.pendingMessages('ghost', 0, 100, now), []);
+      assert.equal(await store.countPending('a1', now), 4);
+      assert.equal(await store.countPending('a1', now + 1), 3);
+      assert.equal(await store.countPending('a2', now), 1);
+      assert.equal(await store.countPending('ghost', now), 0);
+    }));
+
+    test('expiry marks only due pending messages, up to limit, never acked ones', () => withStore(async (fx, store) => {
+      await seed(store);
+      const now = T0 + 1000;
+      await publish(store, [
+        msg('A', 'a1', 'e1', now - 1), msg('A', 'a1', 'e2', now), msg('A', 'a1', 'e3', now - 5),
+        msg('A', 'a1', 'e4', now + 1), msg('A', 'a2', 'e5', now - 10),
+      ]);
+      await store.commit(batch({ acked: [{ clientId: 'a2', uptoSeq: 1 }], delivered: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 1 }));
+      assert.equal(await store.expireMessages(now, 2), 2);
+      assert.equal(await store.expireMessages(now, 10), 1);
+      assert.equal(await store.expireMessages(now, 10), 0);
+      assert.deepEqual(await statuses(store, 'A', ['e1', 'e2', 'e3', 'e4', 'e5']), ['expired', 'expired', 'expired', 'queued', 'acked']);
+      const e1 = await store.getMessage('A', 'e1');
+      assert.equal(e1?.deliveredAt, T0 + 1, 'delivered -> expired keeps deliveredAt');
+      assert.notEqual(await fx.storedPayload('A', 'e4'), null);
+
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 4 }], acked: [{ clientId: 'a1', uptoSeq: 4 }], at: now }));
+      assert.deepEqual(await statuses(store, 'A', ['e1', 'e2', 'e3', 'e4']), ['expired', 'expired', 'expired', 'acked'], 'marks never touch expired messages');
+      const e2 = await store.getMessage('A', 'e2');
+      assert.deepEqual([e2?.deliveredAt, e2?.ackedAt], [null, null]);
+      assert.equal(await store.expireMessages(now + 10 * HOUR, 10), 0);
+    }));
+
+    test("getMessage is per app: another app's id is undefined", () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'g1')]);
+      assert.equal((await store.getMessage('A', 'g1'))?.id, 'g1');
+      assert.equal(await store.getMessage('B', 'g1'), undefined);
+      assert.equal(await store.getMessage('A', 'nope'), undefined);
+    }));
+
+    test('server keys: put-if-absent returns the stored key; get returns it', () => withStore(async (_fx, store) => {
+      assert.equal(await store.getServerKey('noise-static'), undefined);
+      const first = { purpose: 'noise-static', version: 1, publicKey: key(1), wrappedSecret: key(2), createdAt: T0 };
+      const second = { purpose: 'noise-static', version: 1, publicKey: key(3), wrappedSecret: key(4), createdAt: T0 + 1 };
+      const view = (k: typeof first | undefined) => k && { ...k, publicKey: hex(k.publicKey), wrappedSecret: hex(k.wrappedSecret) };
+      assert.deepEqual(view(await store.putServerKeyIfAbsent(first)), view(first));
+      assert.deepEqual(view(await store.putServerKeyIfAbsent(second)), view(first), 'the first one stays');
+      assert.deepEqual(view(await store.getServerKey('noise-static')), view(first));
+      const payloadKey = { purpose: 'payload', version: 1, publicKey: new Uint8Array(0), wrappedSecret: key(5), createdAt: T0 };
+      assert.deepEqual(view(await store.putServerKeyIfAbsent(payloadKey)), view(payloadKey));
+    }));
+
+    test('a failed commit writes nothing (failure among the clients)', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'r1'), msg('A', 'a1', 'r2')]);
+      const failing = batch({
+        // 'a2' already exists with another key: inserting it must fail the whole batch.
+        clients: [newClient('A', 'fresh', 8), newClient('A', 'a2', 9)],
+        messages: [msg('A', 'a1', 'r3')],
+        delivered: [{ clientId: 'a1', uptoSeq: 2 }],
+        acked: [{ clientId: 'a1', uptoSeq: 1 }],
+        seen: ['a1'],
+        at: T0 + 7,
+      });
+      await assert.rejects(store.commit(failing));
+      assert.equal(await store.getClient('A', 'fresh'), undefined);
+      assert.equal(await store.findClientByKey('A', key(9)), undefined);
+      assert.equal(await store.getMessage('A', 'r3'), undefined);
+      assert.deepEqual(await statuses(store, 'A', ['r1', 'r2']), ['queued', 'queued']);
+      const a1 = await store.getClient('A', 'a1');
+      assert.deepEqual([a1?.lastSeq, a1?.ackedSeq, a1?.lastSeenAt], [2, 0, null]);
+    }));
+
+    test('a failed commit writes nothing (failure midway through the messages); the store stays usable', () => withStore(async (fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'r1')]);
+      const poisoned: NewMessage = Object.defineProperty({ ...msg('A', 'a2', 'r9') }, 'payload', {
+        get(): Uint8Array { throw new Error('forced failure'); },
+      });
+      const failing = batch({
+        clients: [newClient('A', 'fresh', 8)],
+        messages: [msg('A', 'a1', 'r2'), msg('A', 'fresh', 'r3'), msg('A', 'a2', 'r4'), poisoned],
+        at: T0 + 7,
+      });
+      await assert.rejects(store.commit(failing));
+      assert.equal(await store.getClient('A', 'fresh'), undefined);
+      for (const id of ['r2', 'r3', 'r4', 'r9']) assert.equal(await store.getMessage('A', id), undefined, id);
+      assert.equal(await fx.storedPayload('A', 'r2'), undefined);
+      assert.equal((await store.getClient('A', 'a1'))?.lastSeq, 1);
+      assert.equal((await store.getClient('A', 'a2'))?.lastSeq, 0);
+      assert.deepEqual(await publish(store, [msg('A', 'a1', 'r2'), msg('A', 'a2', 'r4')]), [2, 1]);
+    }));
+
+    test('everything survives close and reopen; a closed store rejects', () => withStore(async (fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'k1'), msg('A', 'a1', 'k2'), msg('A', 'a1', 'k3')]);
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 2 }], acked: [{ clientId: 'a1', uptoSeq: 1 }], seen: ['a1'], at: T0 + 3 }));
+      await store.putServerKeyIfAbsent({ purpose: 'noise-static', version: 1, publicKey: key(1), wrappedSecret: key(2), createdAt: T0 });
+      await store.ping();
+      await store.close();
+      await assert.rejects(store.ping());
+
+      const again = await fx.reopen();
+      await again.ping();
+      assert.equal(hex((await again.getApp('A'))?.wrappedSecret), hex(app('A').wrappedSecret));
+      const a1 = await again.getClient('A', 'a1');
+      assert.deepEqual([a1?.lastSeq, a1?.ackedSeq, a1?.lastSeenAt, hex(a1?.staticKey)], [3, 1, T0 + 3, hex(key(1))]);
+      assert.deepEqual(await statuses(again, 'A', ['k1', 'k2', 'k3']), ['acked', 'delivered', 'queued']);
+      const pending = await again.pendingMessages('a1', 0, 10, T0);
+      assert.deepEqual(pending.map((p) => [p.seq, hex(p.payload)]), [[2, hex(payloadOf('k2'))], [3, hex(payloadOf('k3'))]]);
+      assert.equal((await again.getServerKey('noise-static'))?.version, 1);
+      assert.deepEqual(await publish(again, [msg('A', 'a1', 'k4')]), [4]);
+    }));
+  });
+}

@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { MessageStore } from '../../src/domain/ports/message-store.js';
+import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
+import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
+
+/** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
+async function sqliteFixture(durability: 'full' | 'normal'): Promise<MessageStoreFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'sealpush-sqlite-'));
+  const path = join(dir, 'store.db');
+  const opened: MessageStore[] = [];
+  const open = (): MessageStore => {
+    const store = openSqliteStore({ path, durability });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: open(),
+    reopen: async () => open(),
+    storedPayload: async (appId, messageId) => {
+      const db = new Database(path, { readonly: true });
+      try {
+        const row = db.prepare('SELECT payload FROM messages WHERE app_id = ? AND id = ?').get(appId, messageId) as
+          { payload: Buffer | null } | undefined;
+        return row === undefined ? undefined : row.payload;
+      } finally {
+        db.close();
+      }
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+runMessageStoreConformance('sqlite (durability full)', () => sqliteFixture('full'));
+runMessageStoreConformance('sqlite (durability normal)', () => sqliteFixture('normal'));

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SealPushError } from '../../src/domain/errors.js';
+import { MemoryNonceCache } from '../../src/drivers/nonces/memory.js';
+
+function manualClock(start = 1_700_000_000_000) {
+  let now = start;
+  return { clock: { now: () => now }, advance: (ms: number) => { now += ms; } };
+}
+
+test('when full of live keys, a new key is refused with ERR_UNAVAILABLE, never forgotten early', async () => {
+  const { clock, advance } = manualClock();
+  const cache = new MemoryNonceCache({ maxEntries: 2, clock });
+  try {
+    assert.equal(await cache.claim('a', 10), true);
+    assert.equal(await cache.claim('b', 20), true);
+    await assert.rejects(cache.claim('c', 10), (err) => err instanceof SealPushError && err.code === 'ERR_UNAVAILABLE');
+    assert.equal(await cache.claim('a', 10), false, 'a known key is still answered');
+    advance(10_000);
+    assert.equal(await cache.claim('c', 10), true, 'an expired key makes room');
+    assert.equal(cache.size, 2);
+    assert.equal(await cache.claim('b', 20), false);
+  } finally {
+    await cache.close();
+  }
+});
+
+test('sweep drops expired keys only', async () => {
+  const { clock, advance } = manualClock();
+  const cache = new MemoryNonceCache({ clock });
+  try {
+    await cache.claim('short', 1);
+    await cache.claim('long', 60);
+    advance(1_000);
+    assert.equal(cache.sweep(), 1);
+    assert.equal(cache.size, 1);
+    assert.equal(await cache.claim('long', 60), false);
+  } finally {
+    await cache.close();
+  }
+});
+
+test('bad ttl and bad bounds are refused', async () => {
+  const cache = new MemoryNonceCache();
+  try {
+    for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(cache.claim('k', ttl), RangeError, String(ttl));
+    }
+  } finally {
+    await cache.close();
+  }
+  assert.throws(() => new MemoryNonceCache({ maxEntries: 0 }), RangeError);
+});
+
+test('close forgets every key and refuses later claims', async () => {
+  const cache = new MemoryNonceCache();
+  await cache.claim('k', 60);
+  await cache.close();
+  assert.equal(cache.size, 0);
+  await assert.rejects(cache.claim('k', 60));
+  await cache.close();
+});
