@@ -1,0 +1,164 @@
+/**
+ * `sealpush/app`: the back-end SDK. An application publishes results to its clients and asks
+ * for their status over the signed REST API. Uses only `fetch` and WebCrypto, so it runs in
+ * Node 20+, Deno, Bun and edge runtimes.
+ *
+ * Errors: every failure is a SealPushError whose `code` is the server's (`switch (err.code)`
+ * narrows); a network failure or timeout is ERR_UNAVAILABLE. Nothing is retried
+ * automatically. A publish that failed with ERR_UNAVAILABLE may still have been committed, so
+ * give messages an `id` when you need to retry: the same `id` again returns the first
+ * message (its id and current status) and never creates a second one.
+ */
+import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
+import type { ClientView, MessageView, PublishAccepted, PublishResult } from '../domain/views.js';
+import { RequestSigner } from './signing.js';
+
+export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';
+export type { ClientView, MessageView, PublishAccepted, PublishRefused, PublishResult } from '../domain/views.js';
+export type MessageStatus = MessageView['status'];
+
+export interface SealPushAppOptions {
+  /** Base URL of the sealpush server, e.g. `https://push.example.com` (a path prefix is kept). */
+  readonly url: string;
+  readonly appId: string;
+  /** The app secret as issued: 43 characters of base64url. */
+  readonly secret: string;
+  /** A fetch implementation; default `globalThis.fetch`. */
+  readonly fetch?: typeof fetch;
+  /** Per-request timeout in milliseconds (ERR_UNAVAILABLE when it passes). Default 10000. */
+  readonly timeoutMs?: number;
+}
+
+export interface PublishMessage {
+  /** The recipient client id (the client passes it to the application). */
+  readonly to: string;
+  /** Any JSON value. */
+  readonly data: unknown;
+  /** Seconds until the message expires undelivered; the server's default when omitted. */
+  readonly ttl?: number;
+  /** Idempotency key: makes a retry of this publish safe. */
+  readonly id?: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class SealPushApp {
+  private readonly base: string;
+  private readonly signer: RequestSigner;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  /** Throws SealPushError ERR_BAD_REQUEST for an invalid url, secret or timeout. */
+  constructor(options: SealPushAppOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch {
+      throw new SealPushError('ERR_BAD_REQUEST', 'url must be an absolute http(s) URL');
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+      throw new SealPushError('ERR_BAD_REQUEST', 'url must be an absolute http(s) URL');
+    }
+    this.base = base.origin + base.pathname.replace(/\/+$/, '');
+    try {
+      this.signer = new RequestSigner(options.appId, options.secret);
+    } catch (err) {
+      throw new SealPushError('ERR_BAD_REQUEST', `secret: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new SealPushError('ERR_BAD_REQUEST', 'timeoutMs must be a positive number');
+    }
+  }
+
+  /** Resolves once the message is durably committed. A refused message throws its code. */
+  async publish(message: PublishMessage): Promise<PublishAccepted> {
+    return this.request<PublishAccepted>('POST', '/v1/messages', message);
+  }
+
+  /**
+   * Publishes 1 to 1000 messages in one request. Resolves with one result per message, in
+   * order; a refused message is a `{ error: { code, message } }` result, not a throw.
+   */
+  async publishBatch(messages: readonly PublishMessage[]): Promise<PublishResult[]> {
+    const body = await this.request<{ results: PublishResult[] }>('POST', '/v1/messages/batch', { messages });
+    return body.results;
+  }
+
+  /** ERR_NOT_FOUND for an unknown id or another app's message. */
+  async status(messageId: string): Promise<MessageView> {
+    return this.request<MessageView>('GET', `/v1/messages/${pathSegment(messageId)}`);
+  }
+
+  /** ERR_NOT_FOUND for an unknown id or another app's client. */
+  async client(clientId: string): Promise<ClientView> {
+    return this.request<ClientView>('GET', `/v1/clients/${pathSegment(clientId)}`);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
+    const url = new URL(this.base + path);
+    const body = payload === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(payload));
+    // Sign what is actually sent: the URL as parsed (it may normalise), the exact body bytes.
+    const authorization = await this.signer.authorization({ method, pathWithQuery: url.pathname + url.search, body });
+    const headers: Record<string, string> = { authorization, accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    // The timeout covers the whole exchange, reading the response body included.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.fetchImpl(url, {
+        method,
+        headers,
+        ...(payload === undefined ? {} : { body }),
+        signal: abort.signal,
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (err) {
+      throw new SealPushError('ERR_UNAVAILABLE', `sealpush did not answer: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    const json = parseJson(text);
+    if (status >= 200 && status < 300 && typeof json === 'object' && json !== null) return json as T;
+    throw errorFromResponse(status, json);
+  }
+}
+
+/** One URL path segment. `.` and `..` cannot be sent (URL parsers resolve them away). */
+function pathSegment(id: string): string {
+  if (typeof id !== 'string' || id === '' || id === '.' || id === '..') {
+    throw new SealPushError('ERR_BAD_REQUEST', 'an id must be a non-empty string other than "." and ".."');
+  }
+  return encodeURIComponent(id);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
+
+/** The server's error, or (from something in between, such as a proxy) the closest code. */
+function errorFromResponse(status: number, json: unknown): SealPushError {
+  const error = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (isErrorCode(code)) return new SealPushError(code, typeof message === 'string' ? message : undefined);
+  }
+  const note = `HTTP ${status} without a sealpush error body`;
+  if (status === 429 || status === 502 || status === 503 || status === 504) return new SealPushError('ERR_UNAVAILABLE', note);
+  if (status === 413) return new SealPushError('ERR_TOO_LARGE', note);
+  if (status === 404) return new SealPushError('ERR_NOT_FOUND', note);
+  if (status >= 400 && status < 500) return new SealPushError('ERR_BAD_REQUEST', note);
+  return new SealPushError('ERR_INTERNAL', note);
+}

@@ -1,0 +1,117 @@
+/**
+ * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`.
+ * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
+ * the gateway to `app.server` and calls `listen`.
+ *
+ * Every error, whatever raised it (the domain, fastify, node:http), leaves as
+ * `{ "error": { "code", "message" } }` with the catalogue's status (errors.ts). Nothing
+ * here logs a body, the Authorization header or a secret.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { SealPushError } from '../../domain/errors.js';
+import type { NonceCache } from '../../domain/ports/nonce-cache.js';
+import type { AppSecrets, PushApi, Readiness } from '../../domain/ports/push-api.js';
+import type { Clock } from '../../domain/ports/runtime.js';
+import { RequestAuthenticator } from './auth.js';
+import { rawHttpError, sendError, toCatalogueError } from './errors.js';
+import { registerClientRoutes } from './routes/clients.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerMessageRoutes } from './routes/messages.js';
+
+export interface HttpLimits {
+  /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
+  readonly bodyLimitBytes?: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = { bodyLimitBytes: 4 * 1024 * 1024 };
+
+export interface HttpAppDeps {
+  readonly api: PushApi;
+  readonly secrets: AppSecrets;
+  readonly nonces: NonceCache;
+  readonly readiness: Readiness;
+  /** Milliseconds since the epoch; the signature window is checked against it. */
+  readonly clock: Clock;
+  /** A pino logger (or fastify-compatible); a child with redaction is derived from it. */
+  readonly logger: FastifyBaseLogger;
+  readonly limits?: HttpLimits;
+}
+
+/** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'req.body',
+  'body',
+  'secret',
+  '*.secret',
+];
+
+export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const bodyLimit = deps.limits?.bodyLimitBytes ?? DEFAULT_HTTP_LIMITS.bodyLimitBytes;
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) {
+    throw new RangeError(`limits.bodyLimitBytes must be a positive integer, got ${String(bodyLimit)}`);
+  }
+  const logger = deps.logger.child(
+    { component: 'http' },
+    { redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+  );
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit,
+    // Fastify's own 503-on-close body has another shape; draining is signalled through
+    // Readiness instead (publish routes and /readyz answer ERR_UNAVAILABLE).
+    return503OnClosing: false,
+    // Bodies are checked as sent: no type coercion, no silent removal of properties.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    frameworkErrors: (err, _request, reply) => {
+      void sendError(reply, toCatalogueError(err) ?? new SealPushError('ERR_BAD_REQUEST'));
+    },
+    clientErrorHandler,
+  });
+
+  // The body stays raw bytes until the signature over them is verified (auth.ts parses it).
+  // Any other content type is refused by fastify as FST_ERR_CTP_INVALID_MEDIA_TYPE (415).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const known = toCatalogueError(err);
+    if (known === undefined) {
+      request.log.error({ err }, 'unexpected error serving a request');
+      return sendError(reply, new SealPushError('ERR_INTERNAL'));
+    }
+    if (known.httpStatus >= 500) request.log.warn({ code: known.code, err }, 'request failed');
+    else request.log.info({ code: known.code }, 'request refused');
+    return sendError(reply, known);
+  });
+
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new SealPushError('ERR_NOT_FOUND', 'No such route')));
+
+  registerHealthRoutes(app, deps.readiness);
+
+  const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });
+  void app.register(
+    async (v1) => {
+      v1.addHook('onRequest', auth.checkHeader);
+      v1.addHook('preValidation', auth.verify);
+      registerMessageRoutes(v1, { api: deps.api, readiness: deps.readiness, auth });
+      registerClientRoutes(v1, { api: deps.api, auth });
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}
+
+/** node:http could not parse the request at all: answer in the same shape, then close. */
+const clientErrorHandler: NonNullable<FastifyServerOptions['clientErrorHandler']> = (err, socket) => {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  socket.end(rawHttpError('ERR_BAD_REQUEST', timedOut ? 'The request was not received in time' : 'Malformed HTTP request'));
+};

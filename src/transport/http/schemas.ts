@@ -1,0 +1,140 @@
+/**
+ * JSON Schemas of every REST request and response (they also feed the OpenAPI document).
+ * Requests are checked only for their envelope: each message's own fields are validated by
+ * the domain (PushApi.publish), so that a batch item's error is that item's result, and a
+ * single message fails with the same codes and messages as a batch item.
+ */
+import { ERROR_CODES } from '../../domain/errors.js';
+
+/** Most messages in one batch request. */
+export const MAX_BATCH_MESSAGES = 1000;
+
+const messageStatus = { type: 'string', enum: ['queued', 'delivered', 'acked', 'expired'] } as const;
+const isoTime = { type: 'string', format: 'date-time' } as const;
+const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: ERROR_CODES },
+        message: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+const errorResponses = { '4xx': errorResponse, '5xx': errorResponse } as const;
+
+export const publishAccepted = {
+  type: 'object',
+  required: ['id', 'status'],
+  properties: { id: { type: 'string' }, status: messageStatus },
+} as const;
+
+/**
+ * One message as a publisher sends it. The field schemas carry descriptions only (no types),
+ * so they document without validating: the domain checks each message (see the header).
+ */
+export const messageInput = {
+  type: 'object',
+  description: 'A message for one client: { to, data, ttl?, id? }.',
+  properties: {
+    to: { description: 'string: the recipient client id (1-64 of A-Z a-z 0-9 _ -).' },
+    data: { description: 'Any JSON value, delivered to the client as is (size-limited).' },
+    ttl: { description: 'integer, optional: seconds until the message expires undelivered.' },
+    id: { description: 'string, optional: idempotency key; the same id again returns the first message.' },
+  },
+} as const;
+
+export const publishBatchBody = {
+  type: 'object',
+  required: ['messages'],
+  properties: {
+    messages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_BATCH_MESSAGES,
+      items: { description: messageInput.description },
+    },
+  },
+} as const;
+
+export const publishBatchResponse = {
+  type: 'object',
+  required: ['results'],
+  properties: {
+    results: { type: 'array', items: { anyOf: [publishAccepted, errorResponse] } },
+  },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 256 } },
+} as const;
+
+export const messageView = {
+  type: 'object',
+  required: ['id', 'to', 'status', 'createdAt', 'expiresAt', 'deliveredAt', 'ackedAt'],
+  properties: {
+    id: { type: 'string' },
+    to: { type: 'string' },
+    status: messageStatus,
+    createdAt: isoTime,
+    expiresAt: isoTime,
+    deliveredAt: isoTimeOrNull,
+    ackedAt: isoTimeOrNull,
+  },
+} as const;
+
+export const clientView = {
+  type: 'object',
+  required: ['id', 'online', 'lastSeen', 'pending'],
+  properties: {
+    id: { type: 'string' },
+    online: { type: 'boolean' },
+    lastSeen: isoTimeOrNull,
+    pending: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+export const routeSchemas = {
+  publish: {
+    summary: 'Publish one message',
+    body: messageInput,
+    response: { 202: publishAccepted, ...errorResponses },
+  },
+  publishBatch: {
+    summary: `Publish 1 to ${MAX_BATCH_MESSAGES} messages; one result per message, in order`,
+    body: publishBatchBody,
+    response: { 202: publishBatchResponse, ...errorResponses },
+  },
+  messageStatus: {
+    summary: 'A message and its delivery status',
+    params: idParams,
+    response: { 200: messageView, ...errorResponses },
+  },
+  clientInfo: {
+    summary: 'A client and its pending messages',
+    params: idParams,
+    response: { 200: clientView, ...errorResponses },
+  },
+  health: {
+    summary: 'Liveness: the process serves HTTP',
+    response: {
+      200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+    },
+  },
+  ready: {
+    summary: 'Readiness: the node accepts work (503 while starting or draining)',
+    response: {
+      200: { type: 'object', required: ['ready'], properties: { ready: { type: 'boolean', enum: [true] } } },
+      503: errorResponse,
+    },
+  },
+} as const;
