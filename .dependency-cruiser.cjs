@@ -1,0 +1,88 @@
+/**
+ * The layering of DESIGN.md section 2, checked on every `npm test`:
+ *   domain <- crypto <- drivers/*, transport/* <- compose.ts <- server.ts, cli/
+ * plus: the browser SDK (client/) and the back-end SDK (app/) reach no Node built-in.
+ */
+const NODE_ONLY = '^src/(crypto/node/|drivers/|transport/|cli/|compose\\.ts|server\\.ts|config\\.ts)';
+const OUTER = '^src/(drivers/|transport/|cli/|client/|app/|compose\\.ts|server\\.ts|config\\.ts)';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ holds types, errors, ports and use cases: no I/O, no node:*, no npm packages, no other layer.',
+      severity: 'error',
+      from: { path: '^src/domain' },
+      to: { pathNot: '^src/domain' },
+    },
+    {
+      name: 'crypto-depends-on-domain-only',
+      severity: 'error',
+      from: { path: '^src/crypto/' },
+      to: { path: OUTER },
+    },
+    {
+      name: 'browser-crypto-has-no-node',
+      comment: 'Everything in crypto/ but crypto/node/ is loaded by the browser SDK.',
+      severity: 'error',
+      from: { path: '^src/crypto', pathNot: '^src/crypto/node' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'browser-crypto-not-node-crypto',
+      severity: 'error',
+      from: { path: '^src/crypto', pathNot: '^src/crypto/node' },
+      to: { path: '^src/crypto/node' },
+    },
+    {
+      name: 'drivers-import-domain-and-crypto-only',
+      comment: 'A driver gets what it needs passed in; it never imports another driver, the transport or the server.',
+      severity: 'error',
+      from: { path: '^src/drivers/([^/]+)/' },
+      to: { path: OUTER, pathNot: '^src/drivers/' },
+    },
+    {
+      name: 'no-driver-imports-another-driver',
+      severity: 'error',
+      from: { path: '^src/drivers/([^/]+)/' },
+      to: { path: '^src/drivers/', pathNot: '^src/drivers/$1/' },
+    },
+    {
+      name: 'only-compose-imports-drivers',
+      severity: 'error',
+      from: { pathNot: '^src/(compose\\.ts|drivers/)' },
+      to: { path: '^src/drivers/' },
+    },
+    {
+      name: 'transport-does-not-import-composition',
+      severity: 'error',
+      from: { path: '^src/transport' },
+      to: { path: '^src/(cli/|client/|app/|compose\\.ts|server\\.ts)' },
+    },
+    {
+      name: 'sdks-run-in-browsers',
+      comment: 'sealpush/client and sealpush/app use WebCrypto and fetch only: no node:* and nothing that needs it.',
+      severity: 'error',
+      from: { path: '^src/(client|app)' },
+      to: { path: NODE_ONLY },
+    },
+    {
+      name: 'sdks-no-node-builtins',
+      severity: 'error',
+      from: { path: '^src/(client|app)' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|node_modules)' },
+  },
+};

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { startServer, createLogger } from '../server.js';
+import { configFor } from './context.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the server (SQLite store and local key file in the data directory by default)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (env SEALPUSH_PORT, default 8080)')
+    .option('--host <host>', 'address to bind (env SEALPUSH_HOST, default 127.0.0.1)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SEALPUSH_LOG_LEVEL)')
+    .action(async (options: { port?: string; host?: string; logLevel?: string }, command: Command) => {
+      const config = configFor(command, {
+        port: options.port === undefined ? undefined : Number(options.port),
+        host: options.host,
+        logLevel: options.logLevel,
+      });
+      const logger = createLogger(config.logLevel);
+      const server = await startServer(config, logger);
+      process.stdout.write(
+        `sealpush listening on ${server.url}\n` +
+          `  REST ${server.url}/v1   WebSocket ${server.url.replace(/^http/, 'ws')}/v1/ws\n` +
+          `  server key fingerprint: ${server.identity.fingerprint}\n` +
+          `  server public key (serverKey): ${server.identity.publicKey}\n` +
+          `  data: ${config.dataDir}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, 'draining');
+          server.stop().then(
+            () => {
+              logger.info({}, 'stopped');
+              resolve();
+            },
+            (err: unknown) => {
+              logger.error({ err: String(err) }, 'drain failed');
+              process.exitCode = 1;
+              resolve();
+            },
+          );
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}

@@ -1,0 +1,270 @@
+import { SealPushError, codeForClose, isTransientClose, type ErrorCode } from '../domain/errors.js';
+import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
+import { decodeServerFrame, encodeAck } from '../crypto/frames.js';
+import { startHello } from '../crypto/hello.js';
+import type { KeyPair } from '../crypto/noise/primitives.js';
+import { WebFrameOpener, WebFrameSealer } from '../crypto/web/frame-cipher.js';
+import { webNoiseCrypto } from '../crypto/web/noise-crypto.js';
+import { Backoff, type ReconnectOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import type { SavedSession } from './session.js';
+import type { SocketLike } from './socket.js';
+
+/** A message as the application sees it: each exactly once, in publish order. */
+export interface Message {
+  readonly id: string;
+  readonly seq: number;
+  /** The publisher's `data`, parsed. */
+  readonly data: unknown;
+  /** When sealpush accepted it (ISO 8601). */
+  readonly createdAt: string;
+}
+
+export interface ClientEvents {
+  message: Message;
+  /** The secure session is up (first connect or a reconnect). */
+  connected: { clientId: string; resumed: boolean };
+  disconnected: { code: number; reason: string; willReconnect: boolean };
+  /** The saved session changed (new lastSeq or new client id): store it again if you persist it. */
+  session: SavedSession;
+  error: SealPushError;
+}
+
+export interface ClientSetup {
+  readonly wsUrl: string;
+  readonly appId: string;
+  readonly serverKey: Uint8Array;
+  readonly staticKey: KeyPair;
+  readonly clientId: string;
+  readonly lastSeq: number;
+  readonly openSocket: (url: string) => SocketLike;
+  readonly reconnect: ReconnectOptions | false;
+  readonly handshakeTimeoutMs: number;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * One client's secure channel: handshake, decryption in order, exactly-once hand-over to
+ * the application, acks, heartbeat watchdog, and reconnection with backoff. Messages that
+ * arrive before a 'message' listener exists are held for the first one.
+ */
+export class SealPushClient extends Emitter<ClientEvents> {
+  clientId: string;
+  private lastSeq: number;
+  /** Highest seq received on any connection of this instance (held or handed over). */
+  private receivedUpTo: number;
+  private held: Message[] = [];
+  private socket: SocketLike | null = null;
+  private sealer: WebFrameSealer | null = null;
+  private inbound: Promise<void> = Promise.resolve();
+  private outbound: Promise<void> = Promise.resolve();
+  private watchdog: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly backoff: Backoff | null;
+  private closedByUser = false;
+  private firstConnect: { resolve(): void; reject(err: SealPushError): void } | null = null;
+
+  constructor(private readonly setup: ClientSetup) {
+    super();
+    this.clientId = setup.clientId;
+    this.lastSeq = setup.lastSeq;
+    this.receivedUpTo = setup.lastSeq;
+    this.backoff = setup.reconnect === false ? null : new Backoff(setup.reconnect);
+  }
+
+  /** Resolves once the first secure session is up; rejects if the first attempt fails. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstConnect = { resolve, reject };
+      this.open();
+    });
+  }
+
+  session(): SavedSession {
+    return {
+      v: 1,
+      appId: this.setup.appId,
+      clientId: this.clientId,
+      staticKey: base64urlEncode(this.setup.staticKey.privateKey),
+      lastSeq: this.lastSeq,
+    };
+  }
+
+  /** Closes for good: no reconnection. */
+  close(): Promise<void> {
+    this.closedByUser = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopWatchdog();
+    const socket = this.socket;
+    if (!socket || socket.readyState === 3) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.addEventListener('close', () => resolve());
+      socket.close(1000, 'client closed');
+    });
+  }
+
+  protected override listenerAdded(event: keyof ClientEvents): void {
+    if (event !== 'message' || this.held.length === 0) return;
+    // Hand the held messages over after the caller's `on` returns, in order.
+    queueMicrotask(() => this.handOver([]));
+  }
+
+  private open(): void {
+    const socket = this.setup.openSocket(this.setup.wsUrl);
+    this.socket = socket;
+    socket.binaryType = 'arraybuffer';
+    let handshake: ReturnType<typeof startHello> | null = null;
+    let established = false;
+    const timer = setTimeout(() => socket.close(4000, 'handshake timeout'), this.setup.handshakeTimeoutMs);
+
+    socket.addEventListener('open', () => {
+      handshake = startHello({
+        appId: this.setup.appId,
+        serverKey: this.setup.serverKey,
+        staticKey: this.setup.staticKey,
+        payload: { lastSeq: this.lastSeq },
+        crypto: webNoiseCrypto,
+      });
+      handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
+    });
+
+    socket.addEventListener('message', (event: { data: unknown }) => {
+      const data = new Uint8Array(event.data as ArrayBuffer);
+      if (!established) {
+        established = true;
+        clearTimeout(timer);
+        this.inbound = this.inbound.then(() => this.finishHandshake(socket, handshake, data)).catch((err) => this.abort(socket, err));
+        return;
+      }
+      this.inbound = this.inbound.then(() => this.onFrame(socket, data)).catch((err) => this.abort(socket, err));
+    });
+
+    socket.addEventListener('close', (event: { code: number; reason: string }) => {
+      clearTimeout(timer);
+      this.onClose(socket, event.code, event.reason);
+    });
+    socket.addEventListener('error', () => {
+      /* a close event follows */
+    });
+  }
+
+  private async finishHandshake(socket: SocketLike, handshake: ReturnType<typeof startHello> | null, reply: Uint8Array): Promise<void> {
+    if (!handshake) throw new SealPushError('ERR_HANDSHAKE', 'Server spoke before the hello');
+    const done = await (await handshake).finish(reply);
+    const { clientId, resumed, heartbeatMs } = done.payload;
+    this.sealer = new WebFrameSealer(done.sendKey);
+    this.opener = new WebFrameOpener(done.receiveKey);
+    if (!resumed && clientId !== this.clientId) {
+      // The server did not know our key (a new client, or its data was reset): start over.
+      this.lastSeq = 0;
+      this.receivedUpTo = 0;
+      this.held = [];
+    }
+    this.clientId = clientId;
+    this.heartbeatMs = heartbeatMs;
+    this.backoff?.reset();
+    this.armWatchdog(socket);
+    this.emit('session', this.session());
+    this.emit('connected', { clientId, resumed });
+    this.firstConnect?.resolve();
+    this.firstConnect = null;
+  }
+
+  private opener: WebFrameOpener | null = null;
+  private heartbeatMs = 25_000;
+
+  private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
+    if (socket !== this.socket || !this.opener) return;
+    const frame = decodeServerFrame(await this.opener.open(data));
+    this.armWatchdog(socket);
+    if (frame.type !== 'deliver') return; // heartbeat
+    const fresh: Message[] = [];
+    for (const m of frame.messages) {
+      if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
+      this.receivedUpTo = m.seq;
+      fresh.push({ id: m.id, seq: m.seq, data: JSON.parse(utf8.decode(m.data)), createdAt: new Date(m.createdAt).toISOString() });
+    }
+    if (fresh.length > 0) this.handOver(fresh);
+  }
+
+  /** Gives messages to the application (or holds them until it listens), then acks. */
+  private handOver(fresh: Message[]): void {
+    this.held.push(...fresh);
+    if (this.listenerCount('message') === 0 || this.held.length === 0) return;
+    const batch = this.held;
+    this.held = [];
+    for (const message of batch) {
+      this.lastSeq = message.seq;
+      this.emit('message', message);
+    }
+    this.sendAck(this.lastSeq);
+    this.emit('session', this.session());
+  }
+
+  private sendAck(seq: number): void {
+    const socket = this.socket;
+    const sealer = this.sealer;
+    if (!socket || !sealer || socket.readyState !== 1) return; // resume tells the server instead
+    this.outbound = this.outbound
+      .then(async () => {
+        const frame = await sealer.seal(encodeAck(seq));
+        if (socket.readyState === 1 && socket === this.socket) socket.send(frame);
+      })
+      .catch((err: unknown) => this.abort(socket, err));
+  }
+
+  private armWatchdog(socket: SocketLike): void {
+    this.stopWatchdog();
+    // The server sends a frame at least every heartbeatMs; silence past twice that means a dead link.
+    this.watchdog = setTimeout(() => socket.close(4000, 'heartbeat timeout'), this.heartbeatMs * 2 + 5_000);
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private abort(socket: SocketLike, err: unknown): void {
+    const code: ErrorCode = err instanceof SealPushError ? err.code : 'ERR_INTERNAL';
+    if (err instanceof SealPushError && this.firstConnect === null) this.emit('error', err);
+    // 4000 is the client's own "reconnect" close; permanent problems are decided on close.
+    this.lastLocalError = code;
+    if (socket.readyState === 0 || socket.readyState === 1) socket.close(4000, code);
+  }
+
+  private lastLocalError: ErrorCode | null = null;
+
+  private onClose(socket: SocketLike, code: number, reason: string): void {
+    if (socket !== this.socket) return;
+    this.stopWatchdog();
+    this.sealer = null;
+    this.opener = null;
+    const local = this.lastLocalError;
+    this.lastLocalError = null;
+    const errorCode = codeForClose(code) ?? local ?? undefined;
+    const permanent = !isTransientClose(code) || local === 'ERR_HANDSHAKE' || local === 'ERR_VERSION';
+    if (this.firstConnect) {
+      const first = this.firstConnect;
+      this.firstConnect = null;
+      first.reject(new SealPushError(errorCode ?? 'ERR_UNAVAILABLE', describeClose(code, reason)));
+      this.closedByUser = true;
+      return;
+    }
+    const willReconnect = !this.closedByUser && !permanent && this.backoff !== null;
+    this.emit('disconnected', { code, reason, willReconnect });
+    if (permanent && !this.closedByUser) {
+      this.emit('error', new SealPushError(errorCode ?? 'ERR_PROTOCOL', describeClose(code, reason)));
+    }
+    if (willReconnect) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (!this.closedByUser) this.open();
+      }, this.backoff!.next());
+    }
+  }
+}
+
+function describeClose(code: number, reason: string): string {
+  return `Connection closed (${code}${reason ? ` ${reason}` : ''})`;
+}

@@ -1,0 +1,67 @@
+/**
+ * sealpush/client: connect to a sealpush server, receive sealed messages. Runs unchanged in
+ * browsers and Node (WebCrypto only).
+ *
+ *   const c = await connect({ url, appId, serverKey });
+ *   c.on('message', (m) => console.log(m.data));
+ *   localStorage.session = JSON.stringify(c.session());
+ */
+import { SealPushError } from '../domain/errors.js';
+import { base64urlDecode } from '../crypto/encoding.js';
+import { webNoiseCrypto } from '../crypto/web/noise-crypto.js';
+import type { ReconnectOptions } from './backoff.js';
+import { SealPushClient } from './client.js';
+import { parseSession, webSocketUrl, type SavedSession } from './session.js';
+import { defaultSocketConstructor, type SocketConstructor } from './socket.js';
+
+export { SealPushError } from '../domain/errors.js';
+export type { ErrorCode } from '../domain/errors.js';
+export type { SealPushClient, Message, ClientEvents } from './client.js';
+export type { SavedSession } from './session.js';
+export type { ReconnectOptions } from './backoff.js';
+
+export interface ConnectOptions {
+  /** The server's base URL (http(s)://host:port) or its WebSocket URL. */
+  readonly url: string;
+  readonly appId: string;
+  /** The server's public key, base64url of its 32 raw bytes (`sealpush keys show`). */
+  readonly serverKey: string;
+  /** A session saved from `c.session()`, to resume the same client id. */
+  readonly session?: SavedSession | undefined;
+  /** Reconnection with backoff after a transient close; `false` turns it off. */
+  readonly reconnect?: ReconnectOptions | false;
+  /** Time the first handshake may take. Default 10000 ms. */
+  readonly handshakeTimeoutMs?: number;
+  /** A WebSocket implementation, if the platform has none (Node 20 uses `ws` by default). */
+  readonly WebSocket?: SocketConstructor;
+}
+
+export async function connect(options: ConnectOptions): Promise<SealPushClient> {
+  const { url, appId } = options;
+  if (typeof appId !== 'string' || appId.length === 0) throw new SealPushError('ERR_BAD_REQUEST', 'appId is required');
+  let serverKey: Uint8Array;
+  try {
+    serverKey = base64urlDecode(options.serverKey);
+  } catch {
+    throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  }
+  if (serverKey.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  const session = options.session === undefined ? undefined : parseSession(options.session, appId);
+  const staticKey = session
+    ? await webNoiseCrypto.keyPairFromPrivate(base64urlDecode(session.staticKey))
+    : await webNoiseCrypto.generateKeyPair();
+  const Socket = options.WebSocket ?? (await defaultSocketConstructor());
+  const client = new SealPushClient({
+    wsUrl: webSocketUrl(url),
+    appId,
+    serverKey,
+    staticKey,
+    clientId: session?.clientId ?? '',
+    lastSeq: session?.lastSeq ?? 0,
+    openSocket: (wsUrl) => new Socket(wsUrl),
+    reconnect: options.reconnect ?? {},
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+  });
+  await client.start();
+  return client;
+}

@@ -1,0 +1,46 @@
+import { SealPushError } from '../domain/errors.js';
+
+/**
+ * What a client keeps to resume: its client id, the private half of its static key (its
+ * identity: keep it as you would a password), and the highest seq it handed to the
+ * application. JSON-serialisable; store it (localStorage, a file) and pass it back to
+ * `connect({ session })` after a disconnect or a page reload.
+ */
+export interface SavedSession {
+  readonly v: 1;
+  readonly appId: string;
+  readonly clientId: string;
+  /** base64url of the 32-byte X25519 private key. */
+  readonly staticKey: string;
+  readonly lastSeq: number;
+}
+
+const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
+
+/** Checks a session read back from storage; throws ERR_BAD_REQUEST naming what is wrong. */
+export function parseSession(input: unknown, appId: string): SavedSession {
+  if (typeof input !== 'object' || input === null) throw invalid('not an object');
+  const s = input as Record<string, unknown>;
+  if (s.v !== 1) throw invalid('unknown version');
+  if (s.appId !== appId) throw invalid(`it belongs to app "${String(s.appId)}", not "${appId}"`);
+  if (typeof s.clientId !== 'string' || s.clientId.length === 0) throw invalid('clientId missing');
+  if (typeof s.staticKey !== 'string' || !BASE64URL_32.test(s.staticKey)) throw invalid('staticKey malformed');
+  if (typeof s.lastSeq !== 'number' || !Number.isSafeInteger(s.lastSeq) || s.lastSeq < 0) throw invalid('lastSeq malformed');
+  return { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
+}
+
+function invalid(why: string): SealPushError {
+  return new SealPushError('ERR_BAD_REQUEST', `Invalid saved session: ${why}`);
+}
+
+/** The WebSocket URL for a server base URL (http(s)://host[:port][/prefix]) or a ws(s) URL. */
+export function webSocketUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
+  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
+  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new SealPushError('ERR_BAD_REQUEST', `Unsupported URL scheme ${parsed.protocol}`);
+  }
+  if (!parsed.pathname.endsWith('/v1/ws')) parsed.pathname = `${parsed.pathname.replace(/\/$/, '')}/v1/ws`;
+  return parsed.toString();
+}

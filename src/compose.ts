@@ -1,0 +1,153 @@
+/**
+ * The composition root: the only module that imports drivers. It turns a validated Config
+ * into a wired node (or, for admin commands, just the parts they need).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config.js';
+import type { Kms } from './domain/ports/kms.js';
+import type { MessageStore } from './domain/ports/message-store.js';
+import type { Clock, Defer } from './domain/ports/runtime.js';
+import { Apps } from './domain/usecases/apps.js';
+import { CommitQueue } from './domain/usecases/commit-queue.js';
+import { Publisher } from './domain/usecases/publisher.js';
+import { Router } from './domain/usecases/router.js';
+import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
+import { Sessions } from './domain/usecases/sessions.js';
+import { sweepExpired } from './domain/usecases/expiry.js';
+import { base64urlEncode } from './crypto/encoding.js';
+import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
+import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
+import { createPayloadCipher } from './crypto/node/at-rest.js';
+import { openSqliteStore } from './drivers/store/sqlite.js';
+import { openLocalKms } from './drivers/kms/local.js';
+import { MemoryNonceCache } from './drivers/nonces/memory.js';
+import { LocalBus } from './drivers/bus/local.js';
+import { buildHttpApp } from './transport/http/app.js';
+import { Gateway } from './transport/ws/gateway.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+const deferToIo: Defer = (fn) => setImmediate(fn);
+
+/** The store and KMS, for admin commands and as the base of a node. */
+export interface Core {
+  readonly config: Config;
+  readonly store: MessageStore;
+  readonly kms: Kms;
+  readonly apps: Apps;
+  readonly clock: Clock;
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Config, logger: PinoLogger): Promise<Core> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const kms = await openLocalKms({ dataDir: config.dataDir, masterKey: config.masterKey });
+  const store = openSqliteStore({ path: join(config.dataDir, 'sealpush.db'), durability: config.durability, logger });
+  const apps = new Apps(store, kms, systemClock);
+  return { config, store, kms, apps, clock: systemClock, close: () => store.close() };
+}
+
+export interface ServerIdentity {
+  readonly publicKey: string;
+  readonly fingerprint: string;
+}
+
+/** The server's Noise static key, created on first use and stored wrapped by the KMS. */
+export async function loadServerIdentity(core: Core): Promise<KeyMaterial & { identity: ServerIdentity }> {
+  const key = await loadOrCreateServerKey('noise-static', {
+    store: core.store,
+    kms: core.kms,
+    clock: core.clock,
+    generate: () => {
+      const pair = generateStaticKeyPair();
+      return { publicKey: pair.publicKey, secret: pair.privateKey };
+    },
+  });
+  return { ...key, identity: { publicKey: base64urlEncode(key.publicKey), fingerprint: fingerprint(key.publicKey) } };
+}
+
+export interface Node {
+  readonly http: FastifyInstance;
+  readonly gateway: Gateway;
+  readonly identity: ServerIdentity;
+  /** Stops taking work, closes client connections, commits what is queued, closes the store. */
+  drain(): Promise<void>;
+  sweep(): Promise<number>;
+}
+
+export async function composeNode(config: Config, logger: PinoLogger): Promise<Node> {
+  const core = await openCore(config, logger);
+  const { store, kms, apps, clock } = core;
+  const limits = config.limits;
+  const server = await loadServerIdentity(core);
+  const payloadKey = await loadOrCreateServerKey('payload', {
+    store,
+    kms,
+    clock,
+    generate: () => ({ publicKey: new Uint8Array(0), secret: new Uint8Array(randomBytes(32)) }),
+  });
+  const payloads = createPayloadCipher(payloadKey.secret);
+  const nodeId = `node-${randomBytes(6).toString('hex')}`;
+  const bus = new LocalBus();
+  const nonces = new MemoryNonceCache();
+
+  let router: Router | null = null;
+  const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {
+    maxBatchMessages: limits.maxBatchMessages,
+  });
+  const sessions = new Sessions(store, commits, clock);
+  const gateway = new Gateway({
+    sessions,
+    appExists: (appId) => apps.exists(appId),
+    delivery: { store, payloads, commits, clock, defer: deferToIo, logger, limits },
+    noise: nodeNoiseCrypto,
+    serverStatic: staticKeyPairFromPrivate(server.secret),
+    limits,
+    logger,
+    bus,
+    nodeId,
+  });
+  router = new Router(gateway, bus, nodeId, logger);
+  const publisher = new Publisher({ store, commits, payloads, presence: router, clock, limits });
+
+  let draining = false;
+  const http = buildHttpApp({
+    api: publisher,
+    secrets: apps,
+    nonces,
+    readiness: {
+      ready: async () => {
+        if (draining) return false;
+        try {
+          await store.ping();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+    clock,
+    logger,
+    limits: { bodyLimitBytes: limits.bodyLimitBytes },
+  });
+  gateway.attach(http.server);
+
+  return {
+    http,
+    gateway,
+    identity: server.identity,
+    sweep: () => sweepExpired({ store, clock, logger }),
+    drain: async () => {
+      draining = true;
+      gateway.drain();
+      await http.close();
+      await commits.flush();
+      await nonces.close();
+      await bus.close();
+      await core.close();
+    },
+  };
+}

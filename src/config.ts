@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_DELIVERY_LIMITS } from './domain/usecases/delivery-stream.js';
+import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
+import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
+
+/**
+ * Configuration: defaults, then an optional JSON file (`--config`, SEALPUSH_CONFIG), then
+ * environment variables, then command-line flags. Validated once at start; a bad value
+ * stops the start with a message that names it.
+ */
+const positiveInt = z.number().int().positive();
+
+const limitsSchema = z
+  .object({
+    maxFrameBytes: positiveInt.default(DEFAULT_WS_LIMITS.maxFrameBytes),
+    maxClientMessageBytes: positiveInt.default(DEFAULT_WS_LIMITS.maxClientMessageBytes),
+    maxConnections: positiveInt.default(DEFAULT_WS_LIMITS.maxConnections),
+    handshakeTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.handshakeTimeoutMs),
+    idleTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.idleTimeoutMs),
+    heartbeatMs: positiveInt.default(DEFAULT_WS_LIMITS.heartbeatMs),
+    sendHighWaterBytes: positiveInt.default(DEFAULT_WS_LIMITS.sendHighWaterBytes),
+    slowConsumerTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.slowConsumerTimeoutMs),
+    frameDataBytes: positiveInt.default(DEFAULT_DELIVERY_LIMITS.frameDataBytes),
+    pageSize: positiveInt.default(DEFAULT_DELIVERY_LIMITS.pageSize),
+    maxLiveQueue: positiveInt.default(DEFAULT_DELIVERY_LIMITS.maxLiveQueue),
+    maxDataBytes: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxDataBytes),
+    defaultTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.defaultTtlSeconds),
+    maxTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxTtlSeconds),
+    bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
+    maxBatchMessages: positiveInt.default(5000),
+  })
+  .strict()
+  .default({});
+
+const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./sealpush-data'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** SQLite: 'full' fsyncs every commit (survives power loss); 'normal' survives a process crash only. */
+    durability: z.enum(['full', 'normal']).default('full'),
+    /** 32-byte master key as base64url or hex, instead of the key file in the data dir. */
+    masterKey: z.string().min(1).optional(),
+    sweepIntervalMs: positiveInt.default(5000),
+    drainTimeoutMs: positiveInt.default(10_000),
+    limits: limitsSchema,
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type Limits = Config['limits'];
+
+/** Environment variable -> config key, with the parser for its text. */
+const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]> = [
+  ['SEALPUSH_DATA_DIR', 'dataDir', String],
+  ['SEALPUSH_HOST', 'host', String],
+  ['SEALPUSH_PORT', 'port', Number],
+  ['SEALPUSH_LOG_LEVEL', 'logLevel', String],
+  ['SEALPUSH_DURABILITY', 'durability', String],
+  ['SEALPUSH_MASTER_KEY', 'masterKey', String],
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Flags given on the command line (already named as config keys). */
+  readonly flags?: Partial<Record<keyof ConfigInput, unknown>>;
+  /** Path of a JSON config file. */
+  readonly file?: string;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const merged: Record<string, unknown> = {};
+  const file = sources.file ?? env.SEALPUSH_CONFIG;
+  if (file) Object.assign(merged, readConfigFile(file));
+  for (const [name, key, parse] of ENV) {
+    const text = env[name];
+    if (text !== undefined && text !== '') merged[key] = parse(text);
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value !== undefined) merged[key] = value;
+  }
+  return parseConfig(merged);
+}
+
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return { ...result.data, dataDir: resolve(result.data.dataDir) };
+}
+
+function readConfigFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Unguessable identifiers. Uses the Web Crypto random source (a global in Node 20 and in
+ * browsers), so the domain stays free of `node:*` imports.
+ */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+export function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
+}
+
+/** base64url without padding: 6 bits a character. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+/** A client id: 144 random bits (24 characters). */
+export function newClientId(): string {
+  return toBase64Url(randomBytes(18));
+}
+
+/** A generated message id: 128 random bits (22 characters). */
+export function newMessageId(): string {
+  return toBase64Url(randomBytes(16));
+}
+
+/** An app id: 96 random bits with a readable prefix. */
+export function newAppId(): string {
+  return `app_${toBase64Url(randomBytes(12))}`;
+}
+
+/** An app secret as handed to the user once: base64url of 32 random bytes. */
+export function newAppSecret(): { text: string; bytes: Uint8Array } {
+  const bytes = randomBytes(32);
+  return { text: toBase64Url(bytes), bytes };
+}

@@ -1,0 +1,61 @@
+import { SealPushError } from '../errors.js';
+import { newAppId, newAppSecret } from '../ids.js';
+import type { Kms } from '../ports/kms.js';
+import type { MessageStore } from '../ports/message-store.js';
+import type { AppSecrets } from '../ports/push-api.js';
+import type { Clock } from '../ports/runtime.js';
+import type { App } from '../types.js';
+
+export interface CreatedApp {
+  readonly appId: string;
+  readonly name: string;
+  /** Shown once: only its wrapped form is stored. */
+  readonly secret: string;
+}
+
+const APP_NAME = /^[\p{L}\p{N} ._-]{1,64}$/u;
+
+function secretContext(appId: string): string {
+  return `app-secret:${appId}`;
+}
+
+/** Publisher accounts: creation, listing, and the secrets that verify their requests. */
+export class Apps implements AppSecrets {
+  /** Unwrapped secrets, in memory only. Secrets never change, so entries never go stale. */
+  private readonly secrets = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly kms: Kms,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(name: string): Promise<CreatedApp> {
+    if (!APP_NAME.test(name)) {
+      throw new SealPushError('ERR_BAD_REQUEST', 'An app name is 1 to 64 letters, digits, spaces, dots, dashes or underscores');
+    }
+    const appId = newAppId();
+    const secret = newAppSecret();
+    const wrappedSecret = await this.kms.wrap(secret.bytes, secretContext(appId));
+    await this.store.createApp({ id: appId, name, wrappedSecret, createdAt: this.clock.now() });
+    return { appId, name, secret: secret.text };
+  }
+
+  list(): Promise<App[]> {
+    return this.store.listApps();
+  }
+
+  async exists(appId: string): Promise<boolean> {
+    return this.secrets.has(appId) || (await this.store.getApp(appId)) !== undefined;
+  }
+
+  async secretFor(appId: string): Promise<Uint8Array | undefined> {
+    const cached = this.secrets.get(appId);
+    if (cached) return cached;
+    const app = await this.store.getApp(appId);
+    if (!app) return undefined;
+    const secret = await this.kms.unwrap(app.wrappedSecret, secretContext(appId));
+    this.secrets.set(appId, secret);
+    return secret;
+  }
+}

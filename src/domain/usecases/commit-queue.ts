@@ -1,0 +1,201 @@
+import { SealPushError } from '../errors.js';
+import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
+import type { Clock, Defer, Logger } from '../ports/runtime.js';
+import type { Client, DeliverableMessage } from '../types.js';
+
+/** A message to commit, with its data in the clear for live delivery after the commit. */
+export interface PendingPublish {
+  readonly message: NewMessage;
+  readonly data: Uint8Array;
+}
+
+/** Called once per commit with the messages it inserted, per client, in seq order. */
+export type PublishedHandler = (clientId: string, messages: DeliverableMessage[]) => void;
+
+export interface CommitQueueOptions {
+  /** Most messages in one transaction; more wait for the next one. Default 5000. */
+  readonly maxBatchMessages?: number;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit. Every write of the node (publishes, new clients, delivered and acked marks,
+ * last-seen times) is queued and written in one transaction per turn of the event loop, so
+ * a burst of requests shares one durable commit. A publish promise resolves only after its
+ * commit is durable; commits run one at a time, in queue order.
+ *
+ * Marks (delivered, acked, seen) are cumulative and idempotent: if a commit fails they are
+ * kept for the next one, and if the process dies they are recomputed on resume.
+ */
+export class CommitQueue {
+  private publishes: PendingPublish[] = [];
+  private publishWaiters: Waiter<MessageOutcome>[] = [];
+  private clients: NewClient[] = [];
+  private clientWaiters: Waiter<Client>[] = [];
+  private delivered = new Map<string, number>();
+  private acked = new Map<string, number>();
+  private seen = new Set<string>();
+  private scheduled = false;
+  private running: Promise<void> | null = null;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly clock: Clock,
+    private readonly defer: Defer,
+    private readonly logger: Logger,
+    private readonly onPublished: PublishedHandler,
+    options: CommitQueueOptions = {},
+  ) {
+    this.maxBatch = options.maxBatchMessages ?? 5000;
+  }
+
+  publish(items: readonly PendingPublish[]): Promise<MessageOutcome[]> {
+    const outcomes = items.map(
+      (item) =>
+        new Promise<MessageOutcome>((resolve, reject) => {
+          this.publishes.push(item);
+          this.publishWaiters.push({ resolve, reject });
+        }),
+    );
+    this.schedule();
+    return Promise.all(outcomes);
+  }
+
+  addClient(client: NewClient): Promise<Client> {
+    return new Promise<Client>((resolve, reject) => {
+      this.clients.push(client);
+      this.clientWaiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  markDelivered(clientId: string, uptoSeq: number): void {
+    raise(this.delivered, clientId, uptoSeq);
+    this.schedule();
+  }
+
+  markAcked(clientId: string, uptoSeq: number): void {
+    raise(this.acked, clientId, uptoSeq);
+    this.schedule();
+  }
+
+  markSeen(clientId: string): void {
+    this.seen.add(clientId);
+    this.schedule();
+  }
+
+  /** Resolves when everything queued so far is committed (or has failed). */
+  async flush(): Promise<void> {
+    while (this.running || this.hasWork()) {
+      if (this.running) await this.running;
+      else await this.runOnce();
+    }
+  }
+
+  private hasWork(): boolean {
+    return (
+      this.publishes.length > 0 ||
+      this.clients.length > 0 ||
+      this.delivered.size > 0 ||
+      this.acked.size > 0 ||
+      this.seen.size > 0
+    );
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.defer(() => {
+      this.scheduled = false;
+      if (this.running) return; // the running commit reschedules when it ends
+      void this.runOnce();
+    });
+  }
+
+  private runOnce(): Promise<void> {
+    const run = this.commitNext().finally(() => {
+      this.running = null;
+      if (this.hasWork()) this.schedule();
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async commitNext(): Promise<void> {
+    const publishes = this.publishes.splice(0, this.maxBatch);
+    const publishWaiters = this.publishWaiters.splice(0, publishes.length);
+    const clients = this.clients;
+    const clientWaiters = this.clientWaiters;
+    const delivered = this.delivered;
+    const acked = this.acked;
+    const seen = this.seen;
+    this.clients = [];
+    this.clientWaiters = [];
+    this.delivered = new Map();
+    this.acked = new Map();
+    this.seen = new Set();
+
+    const batch: WriteBatch = {
+      clients,
+      messages: publishes.map((p) => p.message),
+      delivered: toMarks(delivered),
+      acked: toMarks(acked),
+      seen: [...seen],
+      at: this.clock.now(),
+    };
+    let result;
+    try {
+      result = await this.store.commit(batch);
+    } catch (err) {
+      this.logger.error({ err: describe(err), messages: publishes.length }, 'commit failed');
+      for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
+      for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
+      for (const clientId of seen) this.seen.add(clientId);
+      const refusal = new SealPushError('ERR_UNAVAILABLE', 'The store could not commit; nothing was accepted');
+      for (const waiter of publishWaiters) waiter.reject(refusal);
+      for (const waiter of clientWaiters) waiter.reject(refusal);
+      return;
+    }
+    this.announce(publishes, result.messages);
+    result.messages.forEach((outcome, i) => publishWaiters[i]!.resolve(outcome));
+    result.clients.forEach((client, i) => clientWaiters[i]!.resolve(client));
+  }
+
+  /** Hands the inserted messages to live delivery, grouped per client in seq order. */
+  private announce(publishes: readonly PendingPublish[], outcomes: readonly MessageOutcome[]): void {
+    const perClient = new Map<string, DeliverableMessage[]>();
+    outcomes.forEach((outcome, i) => {
+      if (outcome.kind !== 'inserted') return;
+      const { message, data } = publishes[i]!;
+      let list = perClient.get(message.clientId);
+      if (!list) perClient.set(message.clientId, (list = []));
+      list.push({ seq: outcome.seq, id: message.id, createdAt: message.createdAt, data });
+    });
+    for (const [clientId, messages] of perClient) {
+      try {
+        this.onPublished(clientId, messages);
+      } catch (err) {
+        // Live delivery is best effort: the messages are committed and go out on resume.
+        this.logger.error({ err: describe(err), clientId }, 'live delivery failed');
+      }
+    }
+  }
+}
+
+function raise(marks: Map<string, number>, clientId: string, seq: number): void {
+  const current = marks.get(clientId);
+  if (current === undefined || seq > current) marks.set(clientId, seq);
+}
+
+function toMarks(marks: Map<string, number>): SeqMark[] {
+  return [...marks].map(([clientId, uptoSeq]) => ({ clientId, uptoSeq }));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

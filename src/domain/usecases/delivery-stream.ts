@@ -1,0 +1,218 @@
+import { SealPushError } from '../errors.js';
+import type { MessageStore } from '../ports/message-store.js';
+import type { PayloadCipher } from '../ports/payload-cipher.js';
+import type { Clock, Defer, Logger } from '../ports/runtime.js';
+import type { DeliverableMessage } from '../types.js';
+import type { CommitQueue } from './commit-queue.js';
+import { payloadAad } from './payload-aad.js';
+
+/** Where a stream writes: one connected client's sealed channel. */
+export interface DeliverySink {
+  /** Seals the messages (in seq order) into one frame and writes it. */
+  send(messages: readonly DeliverableMessage[]): void;
+  /** False once the socket holds its high-water mark of unsent bytes. */
+  writable(): boolean;
+}
+
+export interface DeliveryLimits {
+  /** Target size of one DELIVER frame's message data; a larger single message goes alone. Default 65536. */
+  readonly frameDataBytes: number;
+  /** Messages read from the store per catch-up query. Default 256. */
+  readonly pageSize: number;
+  /** Live messages held in memory while the socket is full; past it they wait in the store. Default 1024. */
+  readonly maxLiveQueue: number;
+}
+
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { frameDataBytes: 65_536, pageSize: 256, maxLiveQueue: 1024 };
+
+export interface DeliveryDeps {
+  readonly store: MessageStore;
+  readonly payloads: PayloadCipher;
+  readonly commits: CommitQueue;
+  readonly clock: Clock;
+  readonly defer: Defer;
+  readonly logger: Logger;
+  readonly limits: DeliveryLimits;
+}
+
+/**
+ * Delivers one connected client's messages in seq order, each once per connection.
+ *
+ * It starts by catching up from the store (everything pending after the resume cursor),
+ * then goes live: messages committed while it runs are offered to it directly and sent
+ * without reading the store back. Any doubt (a seq gap, a full socket with a long queue)
+ * sends it back to the store, which is the source of truth. Several messages go out sealed
+ * together in one frame, up to `frameDataBytes`.
+ */
+export class DeliveryStream {
+  /** Highest seq written to the sink (or already held by the client). */
+  private sentUpTo: number;
+  private mode: 'catchup' | 'live' = 'catchup';
+  private reading = false;
+  /** Live messages not yet written, seq ascending, all > sentUpTo. */
+  private queue: DeliverableMessage[] = [];
+  /** After a catch-up, the next offer is taken as it comes; after that, offers must be contiguous. */
+  private expectNext: number | null = null;
+  private scheduled = false;
+  private stopped = false;
+
+  constructor(
+    private readonly appId: string,
+    private readonly clientId: string,
+    cursor: number,
+    private readonly sink: DeliverySink,
+    private readonly deps: DeliveryDeps,
+  ) {
+    this.sentUpTo = cursor;
+  }
+
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+  }
+
+  /** Newly committed messages for this client, in seq order. */
+  offer(messages: readonly DeliverableMessage[]): void {
+    if (this.stopped) return;
+    if (this.mode === 'catchup' && !this.reading) {
+      // Committed, so the next store read finds it; holding it here would only cost memory.
+      this.schedule();
+      return;
+    }
+    for (const message of messages) {
+      const last = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq : this.sentUpTo;
+      if (message.seq <= last) continue;
+      if (this.mode === 'live' && this.expectNext !== null && message.seq !== this.expectNext) {
+        this.fallBackToStore();
+        return;
+      }
+      this.queue.push(message);
+      this.expectNext = message.seq + 1;
+    }
+    if (this.mode === 'live' && this.queue.length > this.deps.limits.maxLiveQueue && !this.sink.writable()) {
+      this.fallBackToStore();
+      return;
+    }
+    this.schedule();
+  }
+
+  /** The sink can take more again. */
+  drained(): void {
+    this.schedule();
+  }
+
+  /**
+   * The client handed every message up to `seq` to its application. Acking what was never
+   * sent on this connection (or before it) is a protocol violation.
+   */
+  acked(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.sentUpTo) {
+      throw new SealPushError('ERR_PROTOCOL', 'ACK for a sequence number that was never delivered');
+    }
+    if (seq > 0) this.deps.commits.markAcked(this.clientId, seq);
+  }
+
+  private fallBackToStore(): void {
+    this.mode = 'catchup';
+    this.queue = [];
+    this.expectNext = null;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    this.deps.defer(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    if (this.mode === 'live') {
+      this.sendQueued();
+    } else if (!this.reading && this.sink.writable()) {
+      void this.catchUp();
+    }
+  }
+
+  private sendQueued(): void {
+    while (this.queue.length > 0 && this.sink.writable()) {
+      const frame = this.takeFrame();
+      this.write(frame);
+    }
+  }
+
+  private takeFrame(): DeliverableMessage[] {
+    let bytes = 0;
+    let count = 0;
+    for (const message of this.queue) {
+      if (count > 0 && bytes + message.data.length > this.deps.limits.frameDataBytes) break;
+      bytes += message.data.length;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private write(frame: readonly DeliverableMessage[]): void {
+    this.sink.send(frame);
+    this.sentUpTo = frame[frame.length - 1]!.seq;
+    this.deps.commits.markDelivered(this.clientId, this.sentUpTo);
+  }
+
+  private async catchUp(): Promise<void> {
+    const { store, clock, limits, logger } = this.deps;
+    this.reading = true;
+    // Offers that arrive while the store is read are kept, and sent after the page if newer.
+    this.queue = [];
+    this.expectNext = null;
+    let page;
+    try {
+      page = await store.pendingMessages(this.clientId, this.sentUpTo, limits.pageSize, clock.now());
+    } catch (err) {
+      this.reading = false;
+      logger.warn({ clientId: this.clientId, err: err instanceof Error ? err.message : String(err) }, 'catch-up read failed');
+      return; // the next offer, drain or reconnect tries again
+    }
+    this.reading = false;
+    if (this.stopped) return;
+    const offeredDuringRead = this.queue;
+    this.queue = this.openPage(page);
+    while (this.queue.length > 0 && this.sink.writable()) this.write(this.takeFrame());
+    const lastRow = page[page.length - 1];
+    if (this.queue.length === 0 && lastRow) {
+      // Rows that failed to open were skipped; never read them again.
+      this.sentUpTo = Math.max(this.sentUpTo, lastRow.seq);
+    }
+    if (page.length < limits.pageSize && this.queue.length === 0) {
+      // Caught up: whatever was offered meanwhile and is newer goes out live.
+      this.mode = 'live';
+      this.queue = offeredDuringRead.filter((m) => m.seq > this.sentUpTo);
+      this.expectNext = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq + 1 : null;
+      this.sendQueued();
+    } else {
+      // More in the store, or the socket is full: read again from sentUpTo once it can take more.
+      this.queue = [];
+      if (this.sink.writable()) this.schedule();
+    }
+  }
+
+  private openPage(page: Awaited<ReturnType<MessageStore['pendingMessages']>>): DeliverableMessage[] {
+    const out: DeliverableMessage[] = [];
+    for (const row of page) {
+      try {
+        const data = this.deps.payloads.open(row.payload, payloadAad(this.appId, this.clientId, row.id));
+        out.push({ seq: row.seq, id: row.id, createdAt: row.createdAt, data });
+      } catch {
+        // An unreadable payload (altered in the database) is skipped, never sent as garbage.
+        this.deps.logger.error({ clientId: this.clientId, messageId: row.id }, 'stored payload failed to open; skipped');
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,96 @@
+import { SealPushError, isSealPushError } from '../errors.js';
+import { newMessageId } from '../ids.js';
+import type { MessageStore } from '../ports/message-store.js';
+import type { PayloadCipher } from '../ports/payload-cipher.js';
+import type { PushApi } from '../ports/push-api.js';
+import type { Clock } from '../ports/runtime.js';
+import { parsePublishRequest, type PublishLimits } from '../publish-request.js';
+import type { MessageRecord } from '../types.js';
+import { isoOrNull, type ClientView, type MessageView, type PublishResult } from '../views.js';
+import type { CommitQueue, PendingPublish } from './commit-queue.js';
+import { payloadAad } from './payload-aad.js';
+
+/** Tells whether a client holds a live connection anywhere. */
+export interface PresenceLookup {
+  isOnline(clientId: string): Promise<boolean>;
+}
+
+export interface PublisherDeps {
+  readonly store: MessageStore;
+  readonly commits: CommitQueue;
+  readonly payloads: PayloadCipher;
+  readonly presence: PresenceLookup;
+  readonly clock: Clock;
+  readonly limits: PublishLimits;
+}
+
+/** The publish, status and client use cases behind the REST API. */
+export class Publisher implements PushApi {
+  constructor(private readonly deps: PublisherDeps) {}
+
+  async publish(appId: string, items: readonly unknown[]): Promise<PublishResult[]> {
+    const { commits, payloads, clock, limits } = this.deps;
+    const results: (PublishResult | undefined)[] = new Array(items.length);
+    const pending: PendingPublish[] = [];
+    const slots: number[] = [];
+    const now = clock.now();
+    items.forEach((item, slot) => {
+      try {
+        const request = parsePublishRequest(item, limits);
+        const id = request.id ?? newMessageId();
+        const payload = payloads.seal(request.data, payloadAad(appId, request.to, id));
+        pending.push({
+          message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000 },
+          data: request.data,
+        });
+        slots.push(slot);
+      } catch (err) {
+        results[slot] = refusal(err);
+      }
+    });
+    if (pending.length > 0) {
+      const outcomes = await commits.publish(pending);
+      outcomes.forEach((outcome, i) => {
+        const slot = slots[i]!;
+        const { id } = pending[i]!.message;
+        if (outcome.kind === 'inserted') results[slot] = { id, status: 'queued' };
+        else if (outcome.kind === 'duplicate') results[slot] = { id: outcome.existing.id, status: outcome.existing.status };
+        else results[slot] = refusal(new SealPushError('ERR_NOT_FOUND', `No client "${pending[i]!.message.clientId}" in this app`));
+      });
+    }
+    return results as PublishResult[];
+  }
+
+  async messageStatus(appId: string, messageId: string): Promise<MessageView> {
+    const record = await this.deps.store.getMessage(appId, messageId);
+    if (!record) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
+    return messageView(record, this.deps.clock.now());
+  }
+
+  async clientInfo(appId: string, clientId: string): Promise<ClientView> {
+    const { store, presence, clock } = this.deps;
+    const client = await store.getClient(appId, clientId);
+    if (!client) throw new SealPushError('ERR_NOT_FOUND', `No client "${clientId}" in this app`);
+    const [online, pending] = await Promise.all([presence.isOnline(client.id), store.countPending(client.id, clock.now())]);
+    return { id: client.id, online, lastSeen: isoOrNull(client.lastSeenAt), pending };
+  }
+}
+
+/** A message past its expiry reads as expired even before the sweeper has marked it. */
+function messageView(record: MessageRecord, now: number): MessageView {
+  const due = record.expiresAt <= now && (record.status === 'queued' || record.status === 'delivered');
+  return {
+    id: record.id,
+    to: record.clientId,
+    status: due ? 'expired' : record.status,
+    createdAt: new Date(record.createdAt).toISOString(),
+    expiresAt: new Date(record.expiresAt).toISOString(),
+    deliveredAt: isoOrNull(record.deliveredAt),
+    ackedAt: isoOrNull(record.ackedAt),
+  };
+}
+
+function refusal(err: unknown): PublishResult {
+  if (isSealPushError(err)) return err.toJSON();
+  throw err;
+}

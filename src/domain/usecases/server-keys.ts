@@ -1,0 +1,32 @@
+import type { Kms } from '../ports/kms.js';
+import type { MessageStore } from '../ports/message-store.js';
+import type { Clock } from '../ports/runtime.js';
+
+export interface KeyMaterial {
+  readonly publicKey: Uint8Array;
+  readonly secret: Uint8Array;
+}
+
+/**
+ * Loads the server's long-lived key for `purpose`, creating it on first use. The secret
+ * half is stored wrapped by the KMS; when two processes start at once, both end up with
+ * the one that was stored first.
+ */
+export async function loadOrCreateServerKey(
+  purpose: string,
+  deps: { store: MessageStore; kms: Kms; clock: Clock; generate: () => KeyMaterial },
+): Promise<KeyMaterial> {
+  const context = `server-key:${purpose}`;
+  let stored = await deps.store.getServerKey(purpose);
+  if (!stored) {
+    const fresh = deps.generate();
+    stored = await deps.store.putServerKeyIfAbsent({
+      purpose,
+      version: 1,
+      publicKey: fresh.publicKey,
+      wrappedSecret: await deps.kms.wrap(fresh.secret, context),
+      createdAt: deps.clock.now(),
+    });
+  }
+  return { publicKey: stored.publicKey, secret: await deps.kms.unwrap(stored.wrappedSecret, context) };
+}

@@ -1,0 +1,30 @@
+/** The WebSocket gateway's resource limits: each a named option with its default. */
+export interface WsLimits {
+  /** Largest frame the server seals for a client (bytes of plaintext). Default 1048576. */
+  readonly maxFrameBytes: number;
+  /** Largest WebSocket message a client may send (hello and ACK frames are tiny). Default 16384. */
+  readonly maxClientMessageBytes: number;
+  /** Most open connections; past it new ones are closed with ERR_TOO_MANY_CONNECTIONS. Default 100000. */
+  readonly maxConnections: number;
+  /** Time a new connection has to complete the handshake. Default 10000 ms. */
+  readonly handshakeTimeoutMs: number;
+  /** A connection that answers no ping for this long is dropped (ERR_IDLE_TIMEOUT). Default 60000 ms. */
+  readonly idleTimeoutMs: number;
+  /** Interval of the server's pings and of HEARTBEAT frames on quiet connections. Default 25000 ms. */
+  readonly heartbeatMs: number;
+  /** Unsent bytes at which sending pauses (messages wait in the store). Default 1048576. */
+  readonly sendHighWaterBytes: number;
+  /** Time a paused connection has to drain before it is closed (ERR_SLOW_CONSUMER). Default 30000 ms. */
+  readonly slowConsumerTimeoutMs: number;
+}
+
+export const DEFAULT_WS_LIMITS: WsLimits = {
+  maxFrameBytes: 1_048_576,
+  maxClientMessageBytes: 16_384,
+  maxConnections: 100_000,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  heartbeatMs: 25_000,
+  sendHighWaterBytes: 1_048_576,
+  slowConsumerTimeoutMs: 30_000,
+};

@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const SEALPUSH_BIN = fileURLToPath(new URL('../../bin/sealpush.js', import.meta.url));
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly serverKey: string;
+  output(): string;
+}
+
+/** Runs `sealpush serve` as a real process on a free port and waits for its banner. */
+export function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [SEALPUSH_BIN, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn'], {
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      const url = /sealpush listening on (\S+)/.exec(out)?.[1];
+      const key = /server public key \(serverKey\): (\S+)/.exec(out)?.[1];
+      if (url && key) {
+        child.stdout!.off('data', onData);
+        child.stdout!.on('data', (more: Buffer) => (out += more.toString()));
+        resolve({ child, url, serverKey: key, output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`sealpush serve exited with ${code} before listening:\n${out}`)));
+  });
+}
+
+/** Runs a `sealpush` admin command to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [SEALPUSH_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}

@@ -1,0 +1,20 @@
+import { existsSync } from 'node:fs';
+
+/**
+ * For tests that need something outside npm (Chromium now; MySQL and Redis later): when it is
+ * missing the test says so loudly and is skipped, except under CI=true, where it fails.
+ * Returns a skip reason, or undefined when the requirement is met.
+ */
+export function requirement(what: string, present: boolean, howToGet: string): string | undefined {
+  if (present) return undefined;
+  const message = `${what} is missing: ${howToGet}`;
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${message}`);
+  process.stderr.write(`\n!!! SKIPPING: ${message}\n\n`);
+  return message;
+}
+
+export const CHROMIUM_PATH = process.env.SEALPUSH_CHROMIUM ?? '/usr/bin/chromium';
+
+export function chromiumMissing(): string | undefined {
+  return requirement('Chromium', existsSync(CHROMIUM_PATH), 'apt-get install -y chromium (or set SEALPUSH_CHROMIUM)');
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseConfig, type ConfigInput } from '../../src/config.js';
+import { openCore } from '../../src/compose.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import type { CreatedApp } from '../../src/domain/usecases/apps.js';
+
+export interface TestServer extends RunningServer {
+  readonly dataDir: string;
+  readonly app: CreatedApp;
+  /** Creates another app through the admin path, as `sealpush apps create` does. */
+  createApp(name: string): Promise<CreatedApp>;
+  /** Stops the server and removes its data directory. */
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'sealpush-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function createApp(dataDir: string, name: string): Promise<CreatedApp> {
+  const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
+  try {
+    return await core.apps.create(name);
+  } finally {
+    await core.close();
+  }
+}
+
+/** A real server on a free port over a fresh data directory, with one app created. */
+export async function startTestServer(overrides: Partial<ConfigInput> = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? tempDir();
+  const config = parseConfig({ logLevel: 'silent', durability: 'normal', ...overrides, dataDir, host: '127.0.0.1', port: 0 });
+  const app = await createApp(dataDir, 'test-app');
+  const server = await startServer(config, pino({ level: process.env.SEALPUSH_TEST_LOG ?? 'silent' }));
+  return {
+    ...server,
+    url: server.url,
+    port: server.port,
+    identity: server.identity,
+    dataDir,
+    app,
+    createApp: (name) => createApp(dataDir, name),
+    close: async () => {
+      await server.stop();
+      if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined; for state only visible by asking. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,66 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { exited } from '../helpers/process.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/slow-job/', import.meta.url));
+
+/** Runs examples/slow-job as its README says: the app server and the client as real processes. */
+describe('examples/slow-job', () => {
+  let server: TestServer;
+  let appServer: ChildProcess;
+  let appUrl: string;
+
+  before(async () => {
+    server = await startTestServer();
+    appServer = spawn(process.execPath, [`${EXAMPLE}app-server.mjs`], {
+      env: { ...process.env, PORT: '0', SEALPUSH_URL: server.url, SEALPUSH_APP_ID: server.app.appId, SEALPUSH_APP_SECRET: server.app.secret },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    appUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      appServer.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const url = /listening on (\S+)/.exec(out)?.[1];
+        if (url) resolve(url);
+      });
+      appServer.once('exit', (code) => reject(new Error(`app server exited with ${code}`)));
+    });
+  });
+  after(async () => {
+    appServer.kill('SIGTERM');
+    await exited(appServer);
+    await server.close();
+  });
+
+  async function runClient(args: string[]): Promise<string> {
+    const child = spawn(process.execPath, [`${EXAMPLE}client.mjs`, ...args], {
+      env: { ...process.env, SEALPUSH_URL: server.url, SEALPUSH_APP_ID: server.app.appId, SEALPUSH_SERVER_KEY: server.identity.publicKey, APP_URL: appUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const { code } = await exited(child);
+    assert.equal(code, 0, out);
+    return out;
+  }
+
+  test('the client submits a job, stays online, and prints the decrypted result', async () => {
+    const out = await runClient(['--seconds', '0.3']);
+    const jobId = /job (\S+) submitted/.exec(out)?.[1];
+    assert.ok(jobId, out);
+    const result = JSON.parse(/result: (.*)/.exec(out)![1]!) as { jobId: string; outcome: string };
+    assert.deepEqual([result.jobId, result.outcome], [jobId, 'approved']);
+  });
+
+  test('the client goes offline while the job runs and gets the result when it comes back', async () => {
+    const out = await runClient(['--seconds', '0.2', '--offline-for', '1']);
+    const ids = [...out.matchAll(/client (\S+)$/gm)].map((m) => m[1]);
+    assert.equal(ids.length, 2, out);
+    assert.equal(ids[0], ids[1], 'resumed the same client id');
+    assert.match(out, /result: \{"jobId"/);
+  });
+});

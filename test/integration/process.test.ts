@@ -1,0 +1,88 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from '../../src/client/index.js';
+import { SealPushApp } from '../../src/app/index.js';
+import { collect } from '../helpers/messages.js';
+import { exited, runCli, spawnServer } from '../helpers/process.js';
+import { tempDir } from '../helpers/server.js';
+
+describe('the sealpush command, as a real process', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  test('admin commands work on the data dir with or without a server; files are private', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const created = await runCli(['apps', 'create', 'billing', '--json', '--data', dataDir]);
+    assert.equal(created.code, 0, created.stderr);
+    const app = JSON.parse(created.stdout) as { appId: string; secret: string };
+    assert.match(app.appId, /^app_/);
+    assert.match(app.secret, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
+
+    const keys = await runCli(['keys', 'show', '--json', '--data', dataDir]);
+    const shown = JSON.parse(keys.stdout) as { fingerprint: string; publicKey: string };
+    assert.match(shown.publicKey, /^[A-Za-z0-9_-]{43}$/);
+
+    const server = await spawnServer(dataDir);
+    try {
+      assert.equal(server.serverKey, shown.publicKey, 'serve and keys show agree on the identity');
+      assert.ok(server.output().includes(shown.fingerprint));
+      const second = await runCli(['apps', 'create', 'reports', '--data', dataDir]);
+      assert.equal(second.code, 0, second.stderr);
+      const list = JSON.parse((await runCli(['apps', 'list', '--json', '--data', dataDir])).stdout) as { appId: string; name: string }[];
+      assert.deepEqual(list.map((a) => a.name).sort(), ['billing', 'reports']);
+      assert.ok(!JSON.stringify(list).includes(app.secret), 'secrets are never listed');
+      // The running server accepts the app created while it ran.
+      const publisher = new SealPushApp({ url: server.url, appId: list.find((a) => a.name === 'reports')!.appId, secret: /secret: (\S+)/.exec(second.stdout)![1]! });
+      await assert.rejects(publisher.status('nothing-here'), { code: 'ERR_NOT_FOUND' });
+    } finally {
+      server.child.kill('SIGTERM');
+      assert.deepEqual(await exited(server.child), { code: 0, signal: null }, 'SIGTERM drains and exits cleanly');
+    }
+  });
+
+  test('every command answers --help', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['apps', '--help'], ['apps', 'create', '--help'], ['apps', 'list', '--help'], ['keys', 'show', '--help']]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stdout, /Usage: sealpush/);
+    }
+  });
+
+  test('a bad configuration value stops the start with a message naming it', async () => {
+    const run = await runCli(['serve', '--port', 'eighty', '--data', tempDir()]);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /port/);
+  });
+
+  test('kill -9 right after a 202 loses nothing: the message is delivered after restart', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const app = JSON.parse((await runCli(['apps', 'create', 'crash', '--json', '--data', dataDir])).stdout) as { appId: string; secret: string };
+    let server = await spawnServer(dataDir);
+    const client = await connect({ url: server.url, appId: app.appId, serverKey: server.serverKey });
+    const session = client.session();
+    await client.close();
+
+    const publisher = new SealPushApp({ url: server.url, appId: app.appId, secret: app.secret });
+    const accepted = await publisher.publishBatch(Array.from({ length: 50 }, (_, i) => ({ to: session.clientId, data: { n: i } })));
+    const last = await publisher.publish({ to: session.clientId, data: 'last' });
+    server.child.kill('SIGKILL');
+    assert.equal((await exited(server.child)).signal, 'SIGKILL');
+
+    server = await spawnServer(dataDir);
+    try {
+      const resumed = await connect({ url: server.url, appId: app.appId, serverKey: server.serverKey, session });
+      const received = await collect(resumed, 51);
+      assert.deepEqual(received.map((m) => m.id), [...accepted.map((r) => ('id' in r ? r.id : 'refused')), last.id]);
+      await resumed.close();
+    } finally {
+      server.child.kill('SIGKILL');
+      await exited(server.child);
+    }
+  });
+});
