@@ -114,21 +114,12 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
   const publisher = new Publisher({ store, commits, payloads, presence: router, clock, limits });
 
   let draining = false;
+  const storeHealth = cachedProbe(() => store.ping(), 1000, clock);
   const http = buildHttpApp({
     api: publisher,
     secrets: apps,
     nonces,
-    readiness: {
-      ready: async () => {
-        if (draining) return false;
-        try {
-          await store.ping();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    },
+    readiness: { ready: async () => !draining && (await storeHealth()) },
     clock,
     logger,
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
@@ -149,5 +140,25 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
       await bus.close();
       await core.close();
     },
+  };
+}
+
+/**
+ * Readiness is asked on every publish: probe the store at most once per `maxAgeMs` and share
+ * the answer, so a busy node does not pay a round trip per request.
+ */
+function cachedProbe(probe: () => Promise<void>, maxAgeMs: number, clock: Clock): () => Promise<boolean> {
+  let checkedAt = -Infinity;
+  let healthy: Promise<boolean> = Promise.resolve(false);
+  return () => {
+    const now = clock.now();
+    if (now - checkedAt >= maxAgeMs) {
+      checkedAt = now;
+      healthy = probe().then(
+        () => true,
+        () => false,
+      );
+    }
+    return healthy;
   };
 }

@@ -27,6 +27,11 @@ export function registerServeCommand(program: Command): void {
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'draining');
+          const deadline = setTimeout(() => {
+            logger.error({ drainTimeoutMs: config.drainTimeoutMs }, 'drain timed out; exiting');
+            process.exit(1);
+          }, config.drainTimeoutMs);
+          deadline.unref();
           server.stop().then(
             () => {
               logger.info({}, 'stopped');

@@ -57,6 +57,11 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private held: Message[] = [];
   private socket: SocketLike | null = null;
   private sealer: WebFrameSealer | null = null;
+  private opener: WebFrameOpener | null = null;
+  /** The server's heartbeat interval, from its handshake payload. */
+  private heartbeatMs = 25_000;
+  /** Why this side closed the socket, when it did: decides whether to reconnect. */
+  private lastLocalError: ErrorCode | null = null;
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private watchdog: ReturnType<typeof setTimeout> | null = null;
@@ -171,9 +176,6 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.firstConnect = null;
   }
 
-  private opener: WebFrameOpener | null = null;
-  private heartbeatMs = 25_000;
-
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
     if (socket !== this.socket || !this.opener) return;
     const frame = decodeServerFrame(await this.opener.open(data));
@@ -183,7 +185,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     for (const m of frame.messages) {
       if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
       this.receivedUpTo = m.seq;
-      fresh.push({ id: m.id, seq: m.seq, data: JSON.parse(utf8.decode(m.data)), createdAt: new Date(m.createdAt).toISOString() });
+      fresh.push({ id: m.id, seq: m.seq, data: parseData(m.data), createdAt: new Date(m.createdAt).toISOString() });
     }
     if (fresh.length > 0) this.handOver(fresh);
   }
@@ -233,8 +235,6 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (socket.readyState === 0 || socket.readyState === 1) socket.close(4000, code);
   }
 
-  private lastLocalError: ErrorCode | null = null;
-
   private onClose(socket: SocketLike, code: number, reason: string): void {
     if (socket !== this.socket) return;
     this.stopWatchdog();
@@ -262,6 +262,15 @@ export class SealPushClient extends Emitter<ClientEvents> {
         if (!this.closedByUser) this.open();
       }, this.backoff!.next());
     }
+  }
+}
+
+/** A sealed frame whose data is not JSON came from a broken server: a protocol error. */
+function parseData(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new SealPushError('ERR_PROTOCOL', 'A delivered message is not valid JSON');
   }
 }
 

@@ -11,24 +11,8 @@ const B64URL_INDEX: Int16Array = (() => {
   return index;
 })();
 
-/** base64url without padding (RFC 4648 section 5). */
-export function base64urlEncode(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]!;
-  }
-  return out;
-}
+/** base64url without padding (RFC 4648 section 5); the domain's ids use the same encoder. */
+export { toBase64Url as base64urlEncode } from '../domain/ids.js';
 
 /**
  * Strict base64url decode: only the URL-safe alphabet, no padding, no whitespace, and the

@@ -11,7 +11,7 @@ import { serveStatic } from '../helpers/static-server.js';
 const skip = chromiumMissing();
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const NOISE_VECTORS = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/noise-25519-aesgcm-sha256.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/noise-25519-aesgcm-sha256.json', import.meta.url), 'utf8'),
 ) as unknown;
 const PROTOCOL_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),

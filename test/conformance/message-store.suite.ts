@@ -319,6 +319,20 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(await store.expireMessages(now + 10 * HOUR, 10), 0);
     }));
 
+    test('cumulative marks never revive a message that is due but not yet swept', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const now = T0 + 1000;
+      // u1 is delivered in time, u2 expires unsent, u3 is still live.
+      await publish(store, [msg('A', 'a1', 'u1', now - 1), msg('A', 'a1', 'u2', now - 1), msg('A', 'a1', 'u3', now + HOUR)]);
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 1 }], at: now - 10 }));
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 3 }], at: now }));
+      assert.deepEqual(await statuses(store, 'A', ['u1', 'u2', 'u3']), ['delivered', 'queued', 'delivered'], 'a due message is not marked delivered');
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 3 }], at: now }));
+      assert.deepEqual(await statuses(store, 'A', ['u1', 'u2', 'u3']), ['acked', 'queued', 'acked'], 'a delivered message acks after its expiry; a due, unsent one does not');
+      assert.equal(await store.expireMessages(now, 10), 1);
+      assert.deepEqual(await statuses(store, 'A', ['u1', 'u2', 'u3']), ['acked', 'expired', 'acked']);
+    }));
+
     test("getMessage is per app: another app's id is undefined", () => withStore(async (_fx, store) => {
       await seed(store);
       await publish(store, [msg('A', 'a1', 'g1')]);

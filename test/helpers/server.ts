@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { parseConfig, type ConfigInput } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -30,11 +30,11 @@ export async function createApp(dataDir: string, name: string): Promise<CreatedA
 }
 
 /** A real server on a free port over a fresh data directory, with one app created. */
-export async function startTestServer(overrides: Partial<ConfigInput> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<ConfigInput> = {}, logger?: Logger): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config = parseConfig({ logLevel: 'silent', durability: 'normal', ...overrides, dataDir, host: '127.0.0.1', port: 0 });
   const app = await createApp(dataDir, 'test-app');
-  const server = await startServer(config, pino({ level: process.env.SEALPUSH_TEST_LOG ?? 'silent' }));
+  const server = await startServer(config, logger ?? pino({ level: process.env.SEALPUSH_TEST_LOG ?? 'silent' }));
   return {
     ...server,
     url: server.url,

@@ -22,6 +22,7 @@ describe('the sealpush command, as a real process', () => {
     assert.match(app.secret, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'sealpush.db')).mode & 0o777, 0o600);
 
     const keys = await runCli(['keys', 'show', '--json', '--data', dataDir]);
     const shown = JSON.parse(keys.stdout) as { fingerprint: string; publicKey: string };

@@ -1,8 +1,8 @@
 // Published cacophony vectors for Noise_{NN,NK,XK,IK}_25519_AESGCM_SHA256, run against both
 // NoiseCrypto implementations: every handshake and transport message, written and read.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it, test } from 'node:test';
 import { hexDecode, hexEncode } from '../../src/crypto/encoding.js';
 import { HandshakeState } from '../../src/crypto/noise/handshake-state.js';
 import { PATTERNS, type PatternName } from '../../src/crypto/noise/patterns.js';
@@ -28,7 +28,7 @@ interface Vector {
   messages: VectorMessage[];
 }
 
-const VECTORS_PATH = new URL('../../../shared/vectors/noise-25519-aesgcm-sha256.json', import.meta.url);
+const VECTORS_PATH = new URL('../../src/crypto/vectors/noise-25519-aesgcm-sha256.json', import.meta.url);
 const vectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as { vectors: Vector[] }).vectors;
 
 const IMPLEMENTATIONS: [string, NoiseCrypto][] = [
@@ -126,3 +126,10 @@ for (const [implementation, crypto] of IMPLEMENTATIONS) {
     });
   });
 }
+
+test('the vendored vectors are the published ones, and cover IK and NK', () => {
+  const published = new URL('../../../shared/vectors/noise-25519-aesgcm-sha256.json', import.meta.url);
+  if (existsSync(published)) assert.equal(readFileSync(VECTORS_PATH, 'utf8'), readFileSync(published, 'utf8'));
+  const names = vectors.map((v) => v.protocol_name);
+  for (const pattern of ['IK', 'NK']) assert.ok(names.includes(`Noise_${pattern}_25519_AESGCM_SHA256`), pattern);
+});

@@ -75,6 +75,10 @@ export interface CommitResult {
  * - Within one batch, a later message with the id of an earlier one is a duplicate of it.
  * - Status moves only forward: queued -> delivered -> acked, and queued|delivered -> expired.
  *   A delivered or acked mark never touches expired messages; ackedAt implies deliveredAt.
+ * - Marks are cumulative but never revive a message past its expiry: a delivered mark skips
+ *   queued messages whose expiresAt <= batch.at, and an acked mark applies to delivered
+ *   messages and to queued ones not yet due (a cumulative ACK covers seqs that expired
+ *   unsent; those stay expired). Expiry also erases the payload.
  * - Acking a message erases its sealed payload (it is never needed again).
  * - Reads never return expired messages as pending, even before the sweeper marks them.
  */

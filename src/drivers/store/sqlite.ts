@@ -14,6 +14,7 @@
  * better-sqlite3 is synchronous: each method runs to completion on the calling thread, so
  * the store needs no locking of its own, and a resolved `commit` has already been written.
  */
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
   CommitResult,
@@ -103,11 +104,12 @@ function prepareStatements(db: Database.Database) {
     messageById: db.prepare(`${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id = ?`),
     markDelivered: db.prepare(
       `UPDATE messages SET status = ${DELIVERED}, delivered_at = @at
-       WHERE ${CLIENT_RANGE} AND seq <= @uptoSeq AND status = ${QUEUED}`,
+       WHERE ${CLIENT_RANGE} AND seq <= @uptoSeq AND status = ${QUEUED} AND expires_at > @at`,
     ),
     markAcked: db.prepare(
       `UPDATE messages SET status = ${ACKED}, acked_at = @at, delivered_at = COALESCE(delivered_at, @at), payload = NULL
-       WHERE ${CLIENT_RANGE} AND seq <= @uptoSeq AND status < ${ACKED}`,
+       WHERE ${CLIENT_RANGE} AND seq <= @uptoSeq
+         AND (status = ${DELIVERED} OR (status = ${QUEUED} AND expires_at > @at))`,
     ),
     pending: db.prepare(
       `SELECT seq, id, app_id, created_at, payload FROM messages
@@ -332,6 +334,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const cacheSizeMiB = options.cacheSizeMiB ?? 64;
   const walCheckpointPages = options.walCheckpointPages ?? 16384;
+  if (options.path !== ':memory:') {
+    // Create the file owner-only before SQLite does: its -wal and -shm files copy the mode.
+    closeSync(openSync(options.path, 'a', 0o600));
+  }
   const db = new Database(options.path, { timeout: busyTimeoutMs });
   try {
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
