@@ -103,6 +103,25 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
     }, 2);
   });
 
+  test('pending messages for one client travel sealed together in one frame', async () => {
+    const first = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
+    const session = first.session();
+    await first.close();
+    await app.publishBatch(Array.from({ length: 50 }, (_, i) => ({ to: session.clientId, data: { i, pad: 'x'.repeat(100) } })));
+    const frames: number[] = [];
+    const proxy = await WsProxy.start(server.url, { toClient: (data) => (frames.push(data.length), data) });
+    const resumed = await connect({ url: proxy.url, appId: server.app.appId, serverKey: server.identity.publicKey, session });
+    cleanups.push(async () => {
+      await resumed.close();
+      await proxy.close();
+    });
+    const received = await collect(resumed, 50);
+    assert.deepEqual(received.map((m) => (m.data as { i: number }).i), [...Array(50).keys()]);
+    // The handshake reply, then one DELIVER frame carrying all 50 (about 7 KB, under the 64 KiB bundle bound).
+    assert.equal(frames.length, 2, `frames seen: ${frames.join(', ')}`);
+    assert.ok(frames[1]! > 50 * 100, 'the one frame carries every message');
+  });
+
   test('garbage, an unknown protocol version and text frames get their close codes; the server lives on', async () => {
     const ws = `${server.url.replace('http', 'ws')}/v1/ws`;
     const closeCodeFor = (payload: Buffer | string): Promise<number> =>
