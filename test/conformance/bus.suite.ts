@@ -109,7 +109,9 @@ export function runBusConformance(driverName: string, factory: BusFactory): void
       await two.setPresence('c1', 'node-b');
       assert.equal(await one.locate('c1'), 'node-b');
       await one.setPresence('c2', 'node-a');
-      await two.setPresence('c1', null);
+      await one.clearPresence('c1', 'node-a');
+      assert.equal(await one.locate('c1'), 'node-b', 'a node that no longer holds the client cannot clear it');
+      await two.clearPresence('c1', 'node-b');
       assert.equal(await one.locate('c1'), undefined);
       assert.equal(await two.locate('c2'), 'node-a');
     }));

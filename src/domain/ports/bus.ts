@@ -18,8 +18,13 @@ export interface Bus {
   publish(nodeId: string, envelope: BusEnvelope): Promise<void>;
   /** Registers this node's handler; returns a function that removes it. */
   subscribe(nodeId: string, handler: (envelope: BusEnvelope) => void): () => void;
-  /** Records that `nodeId` holds `clientId` now (or, with null, that it no longer does). */
-  setPresence(clientId: string, nodeId: string | null): Promise<void>;
+  /** Records that `nodeId` holds `clientId` now (replacing whichever node held it). */
+  setPresence(clientId: string, nodeId: string): Promise<void>;
+  /**
+   * Records that `nodeId` no longer holds `clientId`, only if it is still the holder: a
+   * client that moved to another node meanwhile keeps its new presence.
+   */
+  clearPresence(clientId: string, nodeId: string): Promise<void>;
   /** The node that holds `clientId`, if any is known. */
   locate(clientId: string): Promise<string | undefined>;
   close(): Promise<void>;

@@ -45,9 +45,12 @@ export class LocalBus implements Bus {
     };
   }
 
-  async setPresence(clientId: string, nodeId: string | null): Promise<void> {
-    if (nodeId === null) this.#presence.delete(clientId);
-    else this.#presence.set(clientId, nodeId);
+  async setPresence(clientId: string, nodeId: string): Promise<void> {
+    this.#presence.set(clientId, nodeId);
+  }
+
+  async clearPresence(clientId: string, nodeId: string): Promise<void> {
+    if (this.#presence.get(clientId) === nodeId) this.#presence.delete(clientId);
   }
 
   async locate(clientId: string): Promise<string | undefined> {

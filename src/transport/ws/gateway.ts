@@ -99,7 +99,7 @@ export class Gateway {
   private unregister(connection: Connection): void {
     if (this.byClient.get(connection.clientId) !== connection) return;
     this.byClient.delete(connection.clientId);
-    this.deps.bus.setPresence(connection.clientId, null).catch((err: unknown) => {
+    this.deps.bus.clearPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
       this.deps.logger.warn({ err: String(err), clientId: connection.clientId }, 'presence update failed');
     });
   }
