@@ -35,12 +35,18 @@ function invalid(why: string): SealPushError {
 
 /** The WebSocket URL for a server base URL (http(s)://host[:port][/prefix]) or a ws(s) URL. */
 export function webSocketUrl(url: string): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SealPushError('ERR_BAD_REQUEST', `Not a URL: ${url}`);
+  }
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
   else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
   else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new SealPushError('ERR_BAD_REQUEST', `Unsupported URL scheme ${parsed.protocol}`);
   }
-  if (!parsed.pathname.endsWith('/v1/ws')) parsed.pathname = `${parsed.pathname.replace(/\/$/, '')}/v1/ws`;
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith('/v1/ws') ? path : `${path}/v1/ws`;
   return parsed.toString();
 }

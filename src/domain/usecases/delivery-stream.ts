@@ -51,7 +51,7 @@ export class DeliveryStream {
   private reading = false;
   /** Live messages not yet written, seq ascending, all > sentUpTo. */
   private queue: DeliverableMessage[] = [];
-  /** After a catch-up, the next offer is taken as it comes; after that, offers must be contiguous. */
+  /** In live mode, the seq the next offer must have; null while catching up. */
   private expectNext: number | null = null;
   private scheduled = false;
   private stopped = false;
@@ -190,10 +190,14 @@ export class DeliveryStream {
       this.sentUpTo = Math.max(this.sentUpTo, lastRow.seq);
     }
     if (page.length < limits.pageSize && this.queue.length === 0) {
-      // Caught up: whatever was offered meanwhile and is newer goes out live.
+      // Caught up: the store held everything up to sentUpTo, so the next live message must
+      // be sentUpTo + 1. Offers made meanwhile are gap-checked like any live offer: a lost
+      // envelope sends the stream back to the store instead of letting a cumulative ACK
+      // cover a message that was never sent.
       this.mode = 'live';
-      this.queue = offeredDuringRead.filter((m) => m.seq > this.sentUpTo);
-      this.expectNext = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq + 1 : null;
+      this.queue = [];
+      this.expectNext = this.sentUpTo + 1;
+      this.offer(offeredDuringRead);
       this.sendQueued();
     } else {
       // More in the store, or the socket is full: read again from sentUpTo once it can take more.

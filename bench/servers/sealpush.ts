@@ -1,0 +1,34 @@
+/**
+ * sealpush under test: a real node (`startServer`) over a fresh temporary data directory,
+ * with one app created through the admin path. Durability from BENCH_DURABILITY ('full',
+ * the product's default, or 'normal'). Prints `{"url","appId","secret","serverKey","pid"}`
+ * on stdout; removes its data directory when it stops.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseConfig } from '../../src/config.js';
+import { openCore } from '../../src/compose.js';
+import { startServer } from '../../src/server.js';
+import { announce, stopWhenAsked } from './lifecycle.js';
+
+const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
+const dataDir = mkdtempSync(join(tmpdir(), 'sealpush-bench-'));
+const logger = pino({ level: 'silent' });
+const config = parseConfig({ dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', durability });
+
+const core = await openCore(config, logger);
+const app = await core.apps.create('bench');
+await core.close();
+
+const server = await startServer(config, logger);
+announce({ url: server.url, appId: app.appId, secret: app.secret, serverKey: server.identity.publicKey, pid: process.pid });
+
+stopWhenAsked(async () => {
+  try {
+    await server.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

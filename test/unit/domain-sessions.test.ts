@@ -1,0 +1,93 @@
+/** Sessions on the real SQLite store: first connect, resume, and the resume cursor. */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { DomainWorld, staticKey } from '../helpers/domain.js';
+
+const APP = 'app_sessions';
+const KEY = staticKey(7);
+
+/** A known client (key KEY) with `count` messages, `acked` of them acked. */
+async function knownClient(t: TestContext, count: number, acked = 0) {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const first = await world.run(world.sessions.open(APP, KEY, 0));
+  const ids = count > 0 ? await world.publish(APP, first.client.id, Array.from({ length: count }, (_, i) => `m${i + 1}`)) : [];
+  if (acked > 0) {
+    world.commits.markAcked(first.client.id, acked);
+    await world.commits.flush();
+  }
+  const statuses = async () => Promise.all(ids.map(async (id) => (await world.store.getMessage(APP, id))?.status));
+  return { world, clientId: first.client.id, ids, statuses };
+}
+
+test('a new key creates a client: not resumed, cursor 0, stored and seen', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+
+  const session = await world.run(world.sessions.open(APP, KEY, 0));
+  await world.commits.flush();
+
+  assert.equal(session.resumed, false);
+  assert.equal(session.cursor, 0);
+  assert.equal(session.client.appId, APP);
+  const stored = await world.store.findClientByKey(APP, KEY);
+  assert.equal(stored?.id, session.client.id);
+  assert.equal(stored?.lastSeenAt, world.clock.now());
+
+  const other = await world.run(world.sessions.open(APP, staticKey(8), 0));
+  assert.notEqual(other.client.id, session.client.id, 'another key is another client');
+});
+
+test('the same key resumes the same client and acks up to the lastSeq it reports', async (t) => {
+  const { world, clientId, statuses } = await knownClient(t, 3);
+  world.clock.advance(5_000);
+
+  const session = await world.run(world.sessions.open(APP, KEY, 2));
+  await world.commits.flush();
+
+  assert.equal(session.resumed, true);
+  assert.equal(session.client.id, clientId);
+  assert.equal(session.cursor, 2);
+  assert.deepEqual(await statuses(), ['acked', 'acked', 'queued']);
+  const stored = await world.store.getClient(APP, clientId);
+  assert.equal(stored?.ackedSeq, 2);
+  assert.equal(stored?.lastSeenAt, world.clock.now(), 'seen again on resume');
+});
+
+test('a lastSeq beyond anything assigned acks nothing beyond, not even a message committed with the ack', async (t) => {
+  const { world, clientId, statuses } = await knownClient(t, 3);
+
+  const opening = world.sessions.open(APP, KEY, 99);
+  // Published in the same turn, seq 4 is committed no later than the ack mark, so a mark
+  // of 99 would ack it too: only a bounded mark leaves it queued.
+  const publishing = world.publisher.publish(APP, [{ to: clientId, data: 'm4', id: 'm4' }]);
+  const [session] = await world.run(Promise.all([opening, publishing]));
+  await world.commits.flush();
+
+  assert.equal(session.cursor, 3, 'delivery resumes after the last seq that exists');
+  assert.deepEqual(await statuses(), ['acked', 'acked', 'acked']);
+  assert.equal((await world.store.getMessage(APP, 'm4'))?.seq, 4);
+  assert.equal((await world.store.getMessage(APP, 'm4'))?.status, 'queued');
+  assert.deepEqual(world.store.batches.flatMap((b) => b.acked), [{ clientId, uptoSeq: 3 }]);
+});
+
+test('the cursor never goes below the stored ackedSeq, and an older lastSeq acks nothing', async (t) => {
+  const { world, statuses } = await knownClient(t, 4, 3);
+  const commits = world.store.batches.length;
+
+  const session = await world.run(world.sessions.open(APP, KEY, 1)); // a session saved long ago
+  await world.commits.flush();
+
+  assert.equal(session.resumed, true);
+  assert.equal(session.cursor, 3);
+  assert.deepEqual(await statuses(), ['acked', 'acked', 'acked', 'queued']);
+  assert.ok(world.store.batches.slice(commits).every((b) => b.acked.length === 0), 'no ack mark for what is already acked');
+});
+
+test('closed() records when the client was last seen', async (t) => {
+  const { world, clientId } = await knownClient(t, 0);
+  world.clock.advance(60_000);
+  world.sessions.closed(clientId);
+  await world.commits.flush();
+  assert.equal((await world.store.getClient(APP, clientId))?.lastSeenAt, world.clock.now());
+});
