@@ -45,6 +45,7 @@ Options:
   --clients N         override the scenarios' client counts (handshake: sessions)
   --messages N        override the scenarios' message counts
   --bytes N           message data size in bytes (default 256)
+  --modes LIST        unicast's publishing modes: batch,single (default both)
   --json              print the JSON results on stdout instead of the table
   --no-progress       no progress output on stderr
   -h, --help          this help
@@ -84,6 +85,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string; jso
         clients: { type: 'string' },
         messages: { type: 'string' },
         bytes: { type: 'string' },
+        modes: { type: 'string', default: 'batch,single' },
         json: { type: 'boolean', default: false },
         'no-progress': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -102,6 +104,8 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string; jso
   const servers = (values.servers ?? SERVER_KINDS.join(',')).split(',').map((s) => s.trim()) as ServerKind[];
   for (const s of servers) if (!SERVER_KINDS.includes(s)) fail(`unknown server "${s}" (known: ${SERVER_KINDS.join(', ')})`);
   if (values.durability !== 'full' && values.durability !== 'normal') fail('--durability must be full or normal');
+  const modes = values.modes.split(',').map((m) => m.trim());
+  for (const m of modes) if (m !== 'batch' && m !== 'single') fail(`--modes takes batch and/or single, got "${m}"`);
   const clients = positiveInt('clients', values.clients);
   const messages = positiveInt('messages', values.messages);
   const options: BenchOptions = {
@@ -113,6 +117,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string; jso
     agents: positiveInt('agents', values.agents) ?? 2,
     nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
     messageBytes: positiveInt('bytes', values.bytes) ?? 256,
+    modes: modes as ('batch' | 'single')[],
     ...(clients !== undefined ? { clients } : {}),
     ...(messages !== undefined ? { messages } : {}),
   };

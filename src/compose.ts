@@ -75,7 +75,7 @@ export interface Node {
   readonly identity: ServerIdentity;
   /** Stops taking work, closes client connections, commits what is queued, closes the store. */
   drain(): Promise<void>;
-  sweep(): Promise<number>;
+  sweep(): Promise<{ expired: number; purged: number }>;
 }
 
 export async function composeNode(config: Config, logger: PinoLogger): Promise<Node> {
@@ -130,7 +130,7 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
     http,
     gateway,
     identity: server.identity,
-    sweep: () => sweepExpired({ store, clock, logger }),
+    sweep: () => sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000 }),
     drain: async () => {
       draining = true;
       gateway.drain();

@@ -2,7 +2,9 @@
  * Scenario 6, store: group-commit throughput of sealpush's store alone (the SQLite driver's
  * `commit`, as the CommitQueue calls it), batches of 100 and 1,000 messages of 256 bytes
  * (sealed at rest: 285 bytes), for durability full and normal, against a hand-written
- * SQLite baseline (bare-sqlite.ts). In-process, one commit at a time; CPU is this process's.
+ * SQLite baseline (bare-sqlite.ts). A third case adds the delivered and acked marks that live
+ * delivery puts in the same commits (the baseline stays insert-only: it shows their cost).
+ * In-process, one commit at a time; CPU is this process's.
  * MySQL follows when its driver exists.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
-import type { NewMessage } from '../../src/domain/ports/message-store.js';
+import type { NewMessage, SeqMark } from '../../src/domain/ports/message-store.js';
 import { nowUs } from '../lib/clock.js';
 import { percentileSorted } from '../lib/stats.js';
 import { BareSqlite } from './bare-sqlite.js';
@@ -76,7 +78,19 @@ async function drive(
   };
 }
 
-async function runSealpushStore(w: Workload, batch: number, durability: 'full' | 'normal', onProgress: (f: number) => void): Promise<Measurement> {
+/**
+ * `withMarks`: each commit also carries what live delivery adds to it, the delivered marks
+ * for the clients of the previous batch and the acked marks (with their acked_seq raise)
+ * for the batch before that, as the CommitQueue gathers them when every message is
+ * delivered and acked one turn after it is committed.
+ */
+async function runSealpushStore(
+  w: Workload,
+  batch: number,
+  durability: 'full' | 'normal',
+  onProgress: (f: number) => void,
+  withMarks = false,
+): Promise<Measurement> {
   const dir = mkdtempSync(join(tmpdir(), 'sealpush-bench-store-'));
   const store = openSqliteStore({ path: join(dir, 'sealpush.db'), durability });
   try {
@@ -91,6 +105,8 @@ async function runSealpushStore(w: Workload, batch: number, durability: 'full' |
       seen: [],
       at: now,
     });
+    let delivered: SeqMark[] = [];
+    let acked: SeqMark[] = [];
     return await drive(
       w,
       batch,
@@ -100,8 +116,16 @@ async function runSealpushStore(w: Workload, batch: number, durability: 'full' |
         for (let i = from; i < to; i++) {
           messages.push({ appId, id: w.ids[i]!, clientId: w.clientIds[i % w.clientIds.length]!, payload: w.payload, createdAt: at, expiresAt: at + 86_400_000 });
         }
-        const result = await store.commit({ clients: [], messages, delivered: [], acked: [], seen: [], at });
+        const result = await store.commit({ clients: [], messages, delivered, acked, seen: [], at });
         if (result.messages.some((m) => m.kind !== 'inserted')) throw new Error('store: a message was not inserted');
+        if (withMarks) {
+          acked = delivered;
+          const upto = new Map<string, number>();
+          result.messages.forEach((m, i) => {
+            if (m.kind === 'inserted') upto.set(messages[i]!.clientId, m.seq);
+          });
+          delivered = [...upto].map(([clientId, uptoSeq]) => ({ clientId, uptoSeq }));
+        }
       },
       onProgress,
     );
@@ -135,26 +159,32 @@ async function runBareSqlite(w: Workload, batch: number, durability: 'full' | 'n
 export const store: Scenario = {
   name: 'store',
   summary: 'group-commit throughput of the SQLite store alone (durability full and normal; batches of 100 and 1,000)',
-  units: (options) => BATCHES.length * DURABILITIES.length * options.reps * 2,
+  units: (options) => (BATCHES.length + 1) * DURABILITIES.length * options.reps * 2,
   async run(ctx: BenchContext): Promise<CaseResult[]> {
     const { options, progress } = ctx;
     const { messages, clients } = sizes(options);
     const results: CaseResult[] = [];
+    const variants = [...BATCHES.map((batch) => ({ batch, marks: false })), { batch: 100, marks: true }];
     for (const durability of DURABILITIES) {
-      for (const batch of BATCHES) {
+      for (const { batch, marks } of variants) {
         const runs: Record<string, Measurement[]> = { 'sealpush-store': [], 'bare-sqlite': [] };
+        const name = `SQLite ${durability}, batch ${batch}${marks ? ' + delivered/acked marks' : ''}`;
         for (let rep = 0; rep < options.reps; rep++) {
           const w = workload(messages, clients);
           for (const system of ['sealpush-store', 'bare-sqlite'] as const) {
-            progress.begin(`store ${durability} batch ${batch} ${system} rep ${rep + 1}/${options.reps}`);
-            const run = system === 'sealpush-store' ? runSealpushStore : runBareSqlite;
-            runs[system]!.push(await run(w, batch, durability, (f) => progress.update(f)));
+            progress.begin(`store ${name}: ${system} rep ${rep + 1}/${options.reps}`);
+            const onProgress = (f: number): void => progress.update(f);
+            runs[system]!.push(
+              system === 'sealpush-store'
+                ? await runSealpushStore(w, batch, durability, onProgress, marks)
+                : await runBareSqlite(w, batch, durability, onProgress),
+            );
             progress.end();
           }
         }
         results.push({
           scenario: 'store',
-          case: `SQLite ${durability}, batch ${batch}`,
+          case: name,
           subject: 'sealpush-store',
           baselines: ['bare-sqlite'],
           metrics: [
@@ -163,7 +193,7 @@ export const store: Scenario = {
             { key: 'cpuUsPerMsg', label: 'CPU per msg', unit: 'µs', better: 'lower' },
           ],
           runs,
-          params: { durability, batch, messages, clients, payloadBytes: SEALED_BYTES },
+          params: { durability, batch, marks: marks ? 'delivered+acked per client, as live delivery adds' : 'none', messages, clients, payloadBytes: SEALED_BYTES },
         });
       }
     }

@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly clients?: number;
   readonly messages?: number;
   readonly messageBytes: number;
+  /** unicast's publishing modes: 'batch' (100 per request) and/or 'single' (1 per request). */
+  readonly modes: readonly ('batch' | 'single')[];
 }
 
 export interface BenchContext {

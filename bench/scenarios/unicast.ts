@@ -43,22 +43,26 @@ export const unicast: Scenario = {
               return measurement;
             };
             const warm = warmupCount(messages);
-            await measureDelivery(session, { mode: 'burst', count: warm, ...BATCH_PLAN }, step(0, 0.05, 'warm-up'));
-            (batch[kind] ??= []).push(await run({ mode: 'burst', count: messages, ...BATCH_PLAN }, 0.05, 'batch'));
-            await measureDelivery(session, { mode: 'burst', count: Math.min(warm, 1000), ...SINGLE_PLAN }, step(0.5, 0.05, 'warm-up'));
-            (single[kind] ??= []).push(await run({ mode: 'burst', count: messages, ...SINGLE_PLAN }, 0.55, 'single'));
+            if (options.modes.includes('batch')) {
+              await measureDelivery(session, { mode: 'burst', count: warm, ...BATCH_PLAN }, step(0, 0.05, 'warm-up'));
+              (batch[kind] ??= []).push(await run({ mode: 'burst', count: messages, ...BATCH_PLAN }, 0.05, 'batch'));
+            }
+            if (options.modes.includes('single')) {
+              await measureDelivery(session, { mode: 'burst', count: Math.min(warm, 1000), ...SINGLE_PLAN }, step(0.5, 0.05, 'warm-up'));
+              (single[kind] ??= []).push(await run({ mode: 'burst', count: messages, ...SINGLE_PLAN }, 0.55, 'single'));
+            }
           } finally {
             await closeSession(session);
           }
           progress.end();
         }
       }
-      for (const kind of options.servers) {
+      for (const kind of options.modes.includes('batch') ? options.servers : []) {
         ctx.shared.set(`unicast-batch:${kind}:${C}`, median((batch[kind] ?? []).map((m) => m.msgsPerSec!)));
       }
       const common = { clients: C, messages, messageBytes: options.messageBytes };
-      results.push(caseResult(`C=${C} batch ${BATCH_PLAN.perRequest}/req`, batch, ctx, { ...common, ...BATCH_PLAN }));
-      results.push(caseResult(`C=${C} single 1/req`, single, ctx, { ...common, ...SINGLE_PLAN }));
+      if (options.modes.includes('batch')) results.push(caseResult(`C=${C} batch ${BATCH_PLAN.perRequest}/req`, batch, ctx, { ...common, ...BATCH_PLAN }));
+      if (options.modes.includes('single')) results.push(caseResult(`C=${C} single 1/req`, single, ctx, { ...common, ...SINGLE_PLAN }));
     }
     return results;
   },

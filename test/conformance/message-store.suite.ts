@@ -333,6 +333,28 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.deepEqual(await statuses(store, 'A', ['u1', 'u2', 'u3']), ['acked', 'expired', 'acked']);
     }));
 
+    test('purge deletes finished messages created before the cutoff, never pending ones', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const now = T0 + 1000;
+      // p1 acked, p2 expired, p3 pending (old but alive), p4 acked but newer than the cutoff.
+      await publish(store, [msg('A', 'a1', 'p1'), msg('A', 'a1', 'p2', now - 1), msg('A', 'a1', 'p3', now + HOUR)]);
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 1 }));
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 2 }));
+      await store.expireMessages(now, 10);
+      await store.commit(batch({ messages: [{ ...msg('A', 'a2', 'p4'), createdAt: now }] }));
+      await store.commit(batch({ delivered: [{ clientId: 'a2', uptoSeq: 1 }], acked: [{ clientId: 'a2', uptoSeq: 1 }], at: now }));
+      assert.deepEqual(await statuses(store, 'A', ['p1', 'p2', 'p3', 'p4']), ['acked', 'expired', 'queued', 'acked']);
+
+      assert.equal(await store.purgeMessages(now, 1), 1);
+      assert.equal(await store.purgeMessages(now, 10), 1);
+      assert.equal(await store.purgeMessages(now, 10), 0);
+      assert.deepEqual(await statuses(store, 'A', ['p1', 'p2', 'p3', 'p4']), [undefined, undefined, 'queued', 'acked']);
+      assert.deepEqual((await store.pendingMessages('a1', 0, 10, now)).map((p) => p.id), ['p3']);
+      // A purged id no longer dedups: it is a new message with the next seq.
+      const [again] = (await store.commit(batch({ messages: [msg('A', 'a1', 'p1')] }))).messages;
+      assert.deepEqual(again, { kind: 'inserted', seq: 4 });
+    }));
+
     test("getMessage is per app: another app's id is undefined", () => withStore(async (_fx, store) => {
       await seed(store);
       await publish(store, [msg('A', 'a1', 'g1')]);

@@ -194,6 +194,10 @@ export class InstrumentedStore implements MessageStore {
   expireMessages(now: number, limit: number): Promise<number> {
     return this.real.expireMessages(now, limit);
   }
+
+  purgeMessages(createdBefore: number, limit: number): Promise<number> {
+    return this.real.purgeMessages(createdBefore, limit);
+  }
   getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
     return this.real.getServerKey(purpose);
   }

@@ -99,6 +99,12 @@ export interface MessageStore {
 
   /** Marks up to `limit` messages expired whose expiresAt <= now; returns how many. */
   expireMessages(now: number, limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` finished (acked or expired) messages created before
+   * `createdBefore`; returns how many. Pending messages are never purged. A purged
+   * message's id no longer dedups and its status reads as unknown.
+   */
+  purgeMessages(createdBefore: number, limit: number): Promise<number>;
 
   getServerKey(purpose: string): Promise<StoredServerKey | undefined>;
   /** Inserts the key unless one with that purpose exists; returns the one that is stored. */

@@ -127,6 +127,11 @@ function prepareStatements(db: Database.Database) {
          SELECT rowid FROM messages WHERE status < ${ACKED} AND expires_at <= ? ORDER BY expires_at LIMIT ?)`,
     ),
 
+    purge: db.prepare(
+      `DELETE FROM messages WHERE rowid IN (
+         SELECT rowid FROM messages WHERE status >= ${ACKED} AND created_at < ? LIMIT ?)`,
+    ),
+
     latestServerKey: db.prepare(
       `SELECT purpose, version, public_key, wrapped_secret, created_at FROM server_keys
        WHERE purpose = ? ORDER BY version DESC LIMIT 1`,
@@ -308,6 +313,10 @@ export class SqliteStore implements MessageStore {
 
   async expireMessages(now: number, limit: number): Promise<number> {
     return this.#stmts.expire.run(now, limit).changes;
+  }
+
+  async purgeMessages(createdBefore: number, limit: number): Promise<number> {
+    return this.#stmts.purge.run(createdBefore, limit).changes;
   }
 
   async getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
