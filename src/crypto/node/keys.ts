@@ -10,14 +10,12 @@ import {
   createPublicKey,
   generateKeyPairSync,
 } from 'node:crypto';
-import { base64urlEncode, concatBytes, utf8Encode } from '../encoding.js';
+import { base64urlDecode, base64urlEncode, concatBytes, utf8Encode } from '../encoding.js';
 import { FINGERPRINT_CONTEXT, FINGERPRINT_LENGTH } from '../fingerprint.js';
 import { DHLEN, type KeyPair } from '../noise/primitives.js';
 
 /** PKCS#8 DER of an X25519 private key is this prefix followed by the 32 raw bytes. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-/** SPKI DER of an X25519 public key is this prefix followed by the 32 raw bytes. */
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 /** The node implementation's handle: the imported private key. */
 export interface NodeKeyHandle {
@@ -34,20 +32,21 @@ export function importPrivateKey(raw32: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw32]), format: 'der', type: 'pkcs8' });
 }
 
+/**
+ * Imports a raw public key. Through JWK, not SPKI DER: on Node 20's OpenSSL 3 the DER
+ * decoder costs about 80 µs a key and the JWK path about 13 µs, and a handshake imports two.
+ */
 export function importPublicKey(raw32: Uint8Array): KeyObject {
   if (raw32.length !== DHLEN) throw new RangeError('an X25519 public key is 32 bytes');
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw32]), format: 'der', type: 'spki' });
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: base64urlEncode(raw32) }, format: 'jwk' });
 }
 
+/** Raw key bytes from the KeyObject (a JWK export: about 1 µs, where DER takes 40 to 75 µs). */
 function keyPairFromKeyObject(privateKey: KeyObject): KeyPair {
-  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  if (typeof jwk.x !== 'string' || typeof jwk.d !== 'string') throw new Error('X25519 JWK export without x or d');
   const handle: NodeKeyHandle = { kind: 'node-x25519', privateKey };
-  return {
-    publicKey: new Uint8Array(spki.subarray(spki.length - DHLEN)),
-    privateKey: new Uint8Array(pkcs8.subarray(pkcs8.length - DHLEN)),
-    handle,
-  };
+  return { publicKey: base64urlDecode(jwk.x), privateKey: base64urlDecode(jwk.d), handle };
 }
 
 /** A fresh X25519 key pair (the server's long-lived identity, or an ephemeral). */

@@ -3,7 +3,7 @@
  * underneath; the promises only satisfy the shared interface.
  */
 
-import { createCipheriv, createDecipheriv, createHash, createHmac, diffieHellman } from 'node:crypto';
+import { type KeyObject, createCipheriv, createDecipheriv, createHash, createHmac, diffieHellman } from 'node:crypto';
 import { DHLEN, TAGLEN, counterNonce, rekeyNonce, type KeyPair, type NoiseCrypto } from '../noise/primitives.js';
 import {
   generateStaticKeyPair,
@@ -45,9 +45,21 @@ function toBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
+/**
+ * Imported remote keys, by the identity of their bytes: a handshake passes the same `re` and
+ * `rs` arrays to two DH operations each, and an import costs a third of a DH.
+ */
+const importedPublicKeys = new WeakMap<Uint8Array, KeyObject>();
+
+function publicKeyObject(raw: Uint8Array): KeyObject {
+  let key = importedPublicKeys.get(raw);
+  if (!key) importedPublicKeys.set(raw, (key = importPublicKey(raw)));
+  return key;
+}
+
 function x25519(keyPair: KeyPair, remotePublic: Uint8Array): Uint8Array {
   const privateKey = isNodeKeyHandle(keyPair.handle) ? keyPair.handle.privateKey : importPrivateKey(keyPair.privateKey);
-  const shared = diffieHellman({ privateKey, publicKey: importPublicKey(remotePublic) });
+  const shared = diffieHellman({ privateKey, publicKey: publicKeyObject(remotePublic) });
   if (shared.length !== DHLEN || shared.every((b) => b === 0)) throw new Error('invalid X25519 shared secret');
   return toBytes(shared);
 }
