@@ -97,6 +97,7 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
   let router: Router | null = null;
   const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {
     maxBatchMessages: limits.maxBatchMessages,
+    delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
   });
   const sessions = new Sessions(store, commits, clock);
   const gateway = new Gateway({

@@ -45,6 +45,8 @@ const configSchema = z
     /** 32-byte master key as base64url or hex, instead of the key file in the data dir. */
     masterKey: z.string().min(1).optional(),
     sweepIntervalMs: positiveInt.default(5000),
+    /** Delivered, acked and last-seen marks are written at most this long after they happen. */
+    markFlushMs: positiveInt.default(200),
     /** Finished (acked or expired) messages are deleted this long after their creation. */
     retentionSeconds: positiveInt.default(7 * 86_400),
     drainTimeoutMs: positiveInt.default(10_000),

@@ -4,10 +4,24 @@
  */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/**
+ * Random bytes from a pool refilled 4 KiB at a time: one `getRandomValues` call costs about
+ * as much as filling the whole pool (some µs), and ids and nonces are drawn per message.
+ * Every byte is handed out once; the returned array is a copy.
+ */
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let poolOffset = 0;
+
 export function randomBytes(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  globalThis.crypto.getRandomValues(bytes);
-  return bytes;
+  if (length > POOL_BYTES / 4) return globalThis.crypto.getRandomValues(new Uint8Array(length));
+  if (poolOffset + length > pool.length) {
+    pool = globalThis.crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + length);
+  poolOffset += length;
+  return out;
 }
 
 /** base64url without padding: 6 bits a character. */

@@ -6,7 +6,8 @@
  * before that.
  */
 
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
+import { randomBytes } from '../../domain/ids.js';
 import { SealPushError } from '../../domain/errors.js';
 import type { PayloadCipher } from '../../domain/ports/payload-cipher.js';
 import { KEYLEN, TAGLEN } from '../noise/primitives.js';

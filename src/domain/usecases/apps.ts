@@ -23,6 +23,7 @@ function secretContext(appId: string): string {
 export class Apps implements AppSecrets {
   /** Unwrapped secrets, in memory only. Secrets never change, so entries never go stale. */
   private readonly secrets = new Map<string, Uint8Array>();
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly store: MessageStore,
@@ -45,8 +46,12 @@ export class Apps implements AppSecrets {
     return this.store.listApps();
   }
 
+  /** Apps are never deleted, so a positive answer is remembered; every handshake asks. */
   async exists(appId: string): Promise<boolean> {
-    return this.secrets.has(appId) || (await this.store.getApp(appId)) !== undefined;
+    if (this.known.has(appId) || this.secrets.has(appId)) return true;
+    const found = (await this.store.getApp(appId)) !== undefined;
+    if (found) this.known.add(appId);
+    return found;
   }
 
   async secretFor(appId: string): Promise<Uint8Array | undefined> {

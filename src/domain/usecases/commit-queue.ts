@@ -15,6 +15,12 @@ export type PublishedHandler = (clientId: string, messages: DeliverableMessage[]
 export interface CommitQueueOptions {
   /** Most messages in one transaction; more wait for the next one. Default 5000. */
   readonly maxBatchMessages?: number;
+  /**
+   * Runs `fn` once marks alone (delivered, acked, seen) have waited long enough to be worth
+   * a commit of their own; the node passes a timer (`markFlushMs`, default 200 ms). Marks
+   * also ride along with every publish commit. Default: as soon as a commit could run.
+   */
+  readonly delayMarks?: (fn: () => void) => void;
 }
 
 interface Waiter<T> {
@@ -29,7 +35,9 @@ interface Waiter<T> {
  * commit is durable; commits run one at a time, in queue order.
  *
  * Marks (delivered, acked, seen) are cumulative and idempotent: if a commit fails they are
- * kept for the next one, and if the process dies they are recomputed on resume.
+ * kept for the next one, and if the process dies they are recomputed on resume. So they
+ * never trigger a commit of their own at once: they wait (see `delayMarks`) and ride along
+ * with the next one, and a delivered mark that an ack already covers is not written at all.
  */
 export class CommitQueue {
   private publishes: PendingPublish[] = [];
@@ -40,8 +48,10 @@ export class CommitQueue {
   private acked = new Map<string, number>();
   private seen = new Set<string>();
   private scheduled = false;
+  private marksWaiting = false;
   private running: Promise<void> | null = null;
   private readonly maxBatch: number;
+  private readonly delayMarks: (fn: () => void) => void;
 
   constructor(
     private readonly store: MessageStore,
@@ -52,6 +62,7 @@ export class CommitQueue {
     options: CommitQueueOptions = {},
   ) {
     this.maxBatch = options.maxBatchMessages ?? 5000;
+    this.delayMarks = options.delayMarks ?? defer;
   }
 
   publish(items: readonly PendingPublish[]): Promise<MessageOutcome[]> {
@@ -76,17 +87,17 @@ export class CommitQueue {
 
   markDelivered(clientId: string, uptoSeq: number): void {
     raise(this.delivered, clientId, uptoSeq);
-    this.schedule();
+    this.scheduleMarks();
   }
 
   markAcked(clientId: string, uptoSeq: number): void {
     raise(this.acked, clientId, uptoSeq);
-    this.schedule();
+    this.scheduleMarks();
   }
 
   markSeen(clientId: string): void {
     this.seen.add(clientId);
-    this.schedule();
+    this.scheduleMarks();
   }
 
   /** Resolves when everything queued so far is committed (or has failed). */
@@ -107,6 +118,15 @@ export class CommitQueue {
     );
   }
 
+  private scheduleMarks(): void {
+    if (this.marksWaiting || this.scheduled) return;
+    this.marksWaiting = true;
+    this.delayMarks(() => {
+      this.marksWaiting = false;
+      this.schedule();
+    });
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -120,10 +140,15 @@ export class CommitQueue {
   private runOnce(): Promise<void> {
     const run = this.commitNext().finally(() => {
       this.running = null;
-      if (this.hasWork()) this.schedule();
+      if (this.hasUrgentWork()) this.schedule();
+      else if (this.hasWork()) this.scheduleMarks();
     });
     this.running = run;
     return run;
+  }
+
+  private hasUrgentWork(): boolean {
+    return this.publishes.length > 0 || this.clients.length > 0;
   }
 
   private async commitNext(): Promise<void> {
@@ -143,7 +168,8 @@ export class CommitQueue {
     const batch: WriteBatch = {
       clients,
       messages: publishes.map((p) => p.message),
-      delivered: toMarks(delivered),
+      // An ack sets deliveredAt too: a delivered mark it covers would only rewrite the rows.
+      delivered: toMarks(delivered).filter((mark) => (acked.get(mark.clientId) ?? 0) < mark.uptoSeq),
       acked: toMarks(acked),
       seen: [...seen],
       at: this.clock.now(),

@@ -56,18 +56,27 @@ export class DeliveryStream {
   private scheduled = false;
   private stopped = false;
 
+  /**
+   * `cursor` is the highest seq the client already holds. A `fresh` client was created by
+   * this very handshake: nobody could address it before, so there is nothing to catch up.
+   */
   constructor(
     private readonly appId: string,
     private readonly clientId: string,
     cursor: number,
     private readonly sink: DeliverySink,
     private readonly deps: DeliveryDeps,
+    fresh = false,
   ) {
     this.sentUpTo = cursor;
+    if (fresh) {
+      this.mode = 'live';
+      this.expectNext = cursor + 1;
+    }
   }
 
   start(): void {
-    this.schedule();
+    if (this.mode === 'catchup') this.schedule();
   }
 
   stop(): void {

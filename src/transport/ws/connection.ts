@@ -154,7 +154,7 @@ export class Connection implements DeliverySink {
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.state = 'open';
-      this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, this.deps.delivery);
+      this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, this.deps.delivery, !session.resumed);
       this.deps.register(this);
       this.stream.start();
     } catch (err) {
