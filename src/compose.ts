@@ -23,6 +23,7 @@ import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
 import { createPayloadCipher } from './crypto/node/at-rest.js';
 import { openSqliteStore } from './drivers/store/sqlite.js';
+import { ThreadedSqliteStore } from './drivers/store/sqlite-thread.js';
 import { openLocalKms } from './drivers/kms/local.js';
 import { MemoryNonceCache } from './drivers/nonces/memory.js';
 import { LocalBus } from './drivers/bus/local.js';
@@ -42,10 +43,15 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function openCore(config: Config, logger: PinoLogger): Promise<Core> {
+/**
+ * `threaded`: the store runs on its own thread (a serving node, so that commits never stall
+ * the event loop); admin commands use it in-process.
+ */
+export async function openCore(config: Config, logger: PinoLogger, threaded = false): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kms = await openLocalKms({ dataDir: config.dataDir, masterKey: config.masterKey });
-  const store = openSqliteStore({ path: join(config.dataDir, 'sealpush.db'), durability: config.durability, logger });
+  const options = { path: join(config.dataDir, 'sealpush.db'), durability: config.durability, logger };
+  const store = threaded ? await ThreadedSqliteStore.open(options) : openSqliteStore(options);
   const apps = new Apps(store, kms, systemClock);
   return { config, store, kms, apps, clock: systemClock, close: () => store.close() };
 }
@@ -79,7 +85,7 @@ export interface Node {
 }
 
 export async function composeNode(config: Config, logger: PinoLogger): Promise<Node> {
-  const core = await openCore(config, logger);
+  const core = await openCore(config, logger, true);
   const { store, kms, apps, clock } = core;
   const limits = config.limits;
   const server = await loadServerIdentity(core);

@@ -4,20 +4,21 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MessageStore } from '../../src/domain/ports/message-store.js';
 import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
+import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite-thread.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
-async function sqliteFixture(durability: 'full' | 'normal'): Promise<MessageStoreFixture> {
+async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sealpush-sqlite-'));
   const path = join(dir, 'store.db');
   const opened: MessageStore[] = [];
-  const open = (): MessageStore => {
-    const store = openSqliteStore({ path, durability });
+  const open = async (): Promise<MessageStore> => {
+    const store = threaded ? await ThreadedSqliteStore.open({ path, durability }) : openSqliteStore({ path, durability });
     opened.push(store);
     return store;
   };
   return {
-    store: open(),
+    store: await open(),
     reopen: async () => open(),
     storedPayload: async (appId, messageId) => {
       const db = new Database(path, { readonly: true });
@@ -38,3 +39,4 @@ async function sqliteFixture(durability: 'full' | 'normal'): Promise<MessageStor
 
 runMessageStoreConformance('sqlite (durability full)', () => sqliteFixture('full'));
 runMessageStoreConformance('sqlite (durability normal)', () => sqliteFixture('normal'));
+runMessageStoreConformance('sqlite on a worker thread', () => sqliteFixture('full', true));

@@ -1,0 +1,145 @@
+/**
+ * The SQLite store on its own thread. better-sqlite3 is synchronous: on the node's event
+ * loop every group commit (statements, WAL writes, fsync) would stall every connection and
+ * request for its whole duration. Here the node's thread only posts the batch and goes on
+ * serving; the worker commits and answers. Same contract as SqliteStore: calls are run one
+ * at a time in the order they were made, so commits stay serial and in queue order.
+ *
+ * If the worker dies, every pending and later call rejects; the node then reports not
+ * ready and refuses publishes (ERR_UNAVAILABLE) rather than accept what it cannot commit.
+ */
+import { Worker } from 'node:worker_threads';
+import type {
+  CommitResult,
+  MessageStore,
+  WriteBatch,
+} from '../../domain/ports/message-store.js';
+import type { Logger } from '../../domain/ports/runtime.js';
+import type { App, Client, MessageRecord, SealedPending, StoredApp, StoredServerKey } from '../../domain/types.js';
+import type { SqliteStoreOptions } from './sqlite.js';
+import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The worker's entry. Built, it is the .js beside this file. Run from the TypeScript sources
+ * (tests, bench, under tsx), it is the .ts, and a worker does not inherit the main thread's
+ * module hooks: a small bootstrap registers tsx in the worker first.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData });
+  const entry = new URL('./sqlite-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+export class ThreadedSqliteStore implements MessageStore {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #failure: Error | null = null;
+  #closing = false;
+
+  private constructor(worker: Worker, logger: Logger | undefined) {
+    this.#worker = worker;
+    worker.on('message', (reply: StoreReply) => {
+      if (!('id' in reply)) return;
+      const pending = this.#pending.get(reply.id);
+      if (!pending) return;
+      this.#pending.delete(reply.id);
+      if ('error' in reply) pending.reject(new Error(reply.error));
+      else pending.resolve(reply.result);
+    });
+    const fail = (err: Error): void => {
+      if (this.#closing) return;
+      this.#failure ??= err;
+      logger?.error({ err: err.message }, 'sqlite store worker stopped');
+      for (const pending of this.#pending.values()) pending.reject(this.#failure);
+      this.#pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`sqlite store worker exited (${code})`)));
+  }
+
+  /** Starts the worker and resolves once it has opened (and migrated) the database. */
+  static async open(options: Omit<SqliteStoreOptions, 'logger'> & { logger?: Logger }): Promise<ThreadedSqliteStore> {
+    const { logger, ...workerOptions } = options;
+    const worker = startWorker(workerOptions);
+    await new Promise<void>((resolve, reject) => {
+      const onReply = (reply: StoreReply): void => {
+        if ('id' in reply) return;
+        worker.off('message', onReply);
+        if (reply.ready) resolve();
+        else reject(new Error(reply.error));
+      };
+      worker.on('message', onReply);
+      worker.once('error', reject);
+    });
+    logger?.info({ path: options.path, durability: options.durability ?? 'full' }, 'sqlite store open on its own thread');
+    return new ThreadedSqliteStore(worker, logger);
+  }
+
+  #call<T>(method: StoreCall['method'], args: unknown[]): Promise<T> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closing) return Promise.reject(new Error('the sqlite store is closed'));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage({ id, method, args } satisfies StoreCall);
+    });
+  }
+
+  commit(batch: WriteBatch): Promise<CommitResult> {
+    return this.#call('commit', [batch]);
+  }
+  createApp(app: StoredApp): Promise<void> {
+    return this.#call('createApp', [app]);
+  }
+  getApp(appId: string): Promise<StoredApp | undefined> {
+    return this.#call('getApp', [appId]);
+  }
+  listApps(): Promise<App[]> {
+    return this.#call('listApps', []);
+  }
+  getClient(appId: string, clientId: string): Promise<Client | undefined> {
+    return this.#call('getClient', [appId, clientId]);
+  }
+  findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
+    return this.#call('findClientByKey', [appId, staticKey]);
+  }
+  getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
+    return this.#call('getMessage', [appId, messageId]);
+  }
+  pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]> {
+    return this.#call('pendingMessages', [clientId, afterSeq, limit, now]);
+  }
+  countPending(clientId: string, now: number): Promise<number> {
+    return this.#call('countPending', [clientId, now]);
+  }
+  expireMessages(now: number, limit: number): Promise<number> {
+    return this.#call('expireMessages', [now, limit]);
+  }
+  purgeMessages(createdBefore: number, limit: number): Promise<number> {
+    return this.#call('purgeMessages', [createdBefore, limit]);
+  }
+  getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
+    return this.#call('getServerKey', [purpose]);
+  }
+  putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
+    return this.#call('putServerKeyIfAbsent', [key]);
+  }
+  ping(): Promise<void> {
+    return this.#call('ping', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.#failure || this.#closing) return;
+    const closed = this.#call('close', []);
+    this.#closing = true;
+    await closed;
+    await this.#worker.terminate();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The worker-thread side of the threaded SQLite store: owns the better-sqlite3 connection
+ * and runs each call it is sent, one at a time, in arrival order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MessageStore } from '../../domain/ports/message-store.js';
+import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('sqlite-worker runs in a worker thread only');
+
+let store: MessageStore;
+try {
+  store = openSqliteStore(workerData as SqliteStoreOptions);
+  port.postMessage({ ready: true } satisfies StoreReply);
+} catch (err) {
+  port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) } satisfies StoreReply);
+  process.exit(1);
+}
+
+port.on('message', (call: StoreCall) => {
+  // better-sqlite3 is synchronous: each call is finished before the next message is read.
+  const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
+  method.apply(store, call.args).then(
+    (result) => {
+      port.postMessage({ id: call.id, result } satisfies StoreReply);
+      if (call.method === 'close') port.close();
+    },
+    (err: unknown) => port.postMessage({ id: call.id, error: err instanceof Error ? err.message : String(err) } satisfies StoreReply),
+  );
+});
