@@ -46,6 +46,7 @@ Options:
   --messages N        override the scenarios' message counts
   --bytes N           message data size in bytes (default 256)
   --modes LIST        unicast's publishing modes: batch,single (default both)
+  --batch-in-flight N batch requests (100 messages each) in flight at once (default 4)
   --json              print the JSON results on stdout instead of the table
   --no-progress       no progress output on stderr
   -h, --help          this help
@@ -86,6 +87,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string; jso
         messages: { type: 'string' },
         bytes: { type: 'string' },
         modes: { type: 'string', default: 'batch,single' },
+        'batch-in-flight': { type: 'string' },
         json: { type: 'boolean', default: false },
         'no-progress': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -118,6 +120,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string; jso
     nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
     messageBytes: positiveInt('bytes', values.bytes) ?? 256,
     modes: modes as ('batch' | 'single')[],
+    batchInFlight: positiveInt('batch-in-flight', values['batch-in-flight']) ?? 4,
     ...(clients !== undefined ? { clients } : {}),
     ...(messages !== undefined ? { messages } : {}),
   };
@@ -127,23 +130,39 @@ function parseOptions(argv: string[]): { options: BenchOptions; out: string; jso
   return { options, out, json: values.json, progress: !values['no-progress'] };
 }
 
-function gitCommit(): string | undefined {
+/**
+ * The commit under test and whether src/ differs from it (read-only git commands). Read at
+ * the start and the end: when others commit or edit src/ during a long run, later servers
+ * run newer code, and the JSON says so.
+ */
+function gitState(): { commit?: string; srcTree?: string; srcModified?: string[] } {
+  const git = (args: string[]): string =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const modified = git(['diff', '--name-only', 'HEAD', '--', 'src']);
+    return {
+      commit: git(['rev-parse', '--short', 'HEAD']),
+      srcTree: git(['rev-parse', '--short', 'HEAD:src']),
+      srcModified: modified === '' ? [] : modified.split('\n'),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 async function main(): Promise<void> {
   const { options, out, json, progress: showProgress } = parseOptions(process.argv.slice(2));
   const selected = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
-  const progress = new Progress(
-    selected.reduce((sum, s) => sum + s.units(options), 0),
-    showProgress,
+  // Others may commit or edit src/ during a long run: record the code each unit ran.
+  const units: { label: string; at: string; commit?: string; srcTree?: string; srcModified?: string[] }[] = [];
+  const progress = new Progress(selected.reduce((sum, s) => sum + s.units(options), 0), showProgress, process.stderr, (label) =>
+    units.push({ label, at: new Date().toISOString(), ...gitState() }),
   );
   const ctx: BenchContext = { options, progress, shared: new Map() };
   const startedAt = new Date();
+  const gitBefore = gitState();
+  // The code under test is src/'s tree (a commit that changes only docs does not count).
+  const srcVersions = (): string[] => [...new Set(units.map((u) => `src tree ${u.srcTree ?? '?'}${u.srcModified?.length ? ' + uncommitted edits' : ''}`))];
   const loadBefore = loadavg();
   if (options.reps < 3) progress.note(`note: ${options.reps} repetition(s): figures are single runs, not medians of 3`);
   if (loadBefore[0]! > 0.5) {
@@ -160,7 +179,8 @@ async function main(): Promise<void> {
     meta: {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      commit: gitCommit(),
+      gitAtStart: gitBefore,
+      gitAtEnd: gitState(),
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       cpus: cpus().length,
@@ -174,9 +194,13 @@ async function main(): Promise<void> {
     },
     cases,
     targets,
+    units,
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`);
+  if (srcVersions().length > 1 || units.some((u) => u.srcModified?.length)) {
+    process.stderr.write(`note: src/ changed during the run (${srcVersions().join(', ')}): see "units" in the JSON for which unit ran which code\n`);
+  }
   if (json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   else process.stdout.write(`${renderTable(cases, targets)}\n`);
   process.stderr.write(`results: ${out}\n`);

@@ -49,14 +49,26 @@ export function area(where: string): string {
   return where.replace(/:\d+$/, '');
 }
 
-export function summariseProfile(path: string, root: string, top = 25): ProfileSummary {
+/** A window of monotonic microseconds (the clock of the profile's timestamps and of nowUs()). */
+export interface ProfileWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+export function summariseProfile(path: string, root: string, top = 25, window?: ProfileWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    self.set(id, (self.get(id) ?? 0) + delta);
+  });
   const totalUs = [...self.values()].reduce((a, b) => a + b, 0);
 
   const selfByFn = new Map<string, { name: string; where: string; us: number }>();

@@ -15,12 +15,15 @@ export class Progress {
     private total: number,
     private readonly enabled: boolean,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Called as each unit starts (the bench records which code each unit ran). */
+    private readonly onBegin: (label: string) => void = () => undefined,
   ) {
     this.tty = enabled && stream.isTTY === true;
   }
 
   /** Starts the next unit of work. */
   begin(label: string): void {
+    this.onBegin(label);
     this.label = label;
     this.fraction = 0;
     if (!this.enabled) return;

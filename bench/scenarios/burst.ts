@@ -4,7 +4,7 @@
  * into one frame; the baselines send one frame per message.
  */
 import { closeSession, DELIVERY_METRICS, measureDelivery, openSession } from './delivery.js';
-import { BATCH_PLAN, warmupCount } from './unicast.js';
+import { batchPlan, warmupCount } from './unicast.js';
 import type { BenchContext, BenchOptions, CaseResult, Measurement, Scenario } from './types.js';
 
 function sizes(options: BenchOptions): { clients: number; messages: number } {
@@ -18,6 +18,7 @@ export const burst: Scenario = {
   summary: 'C = 100 clients, 1,000 messages each, batch endpoint',
   units: (options) => options.servers.length * options.reps,
   async run(ctx: BenchContext): Promise<CaseResult[]> {
+    const BATCH_PLAN = batchPlan(ctx.options);
     const { options, progress } = ctx;
     const { clients, messages } = sizes(options);
     const runs: Record<string, Measurement[]> = {};

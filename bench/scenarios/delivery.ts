@@ -173,6 +173,9 @@ export async function measureDelivery(
     serverCores: cpu / measuredS,
     loadGenCores: (gen1 - gen0) / measuredS,
     windowS,
+    // Monotonic µs (the clock of V8's .cpuprofile too): `bench/profile.ts --from --to` takes them.
+    windowStartUs: published.startUs,
+    windowEndUs: lastReceivedUs > 0 ? lastReceivedUs : published.endUs,
   };
   return { measurement, firstError: published.firstError };
 }

@@ -6,7 +6,7 @@
  * the same rates, so their latencies compare at equal load.
  */
 import { closeSession, DELIVERY_METRICS, measureDelivery, openSession, type PublishPlan } from './delivery.js';
-import { BATCH_PLAN, warmupCount } from './unicast.js';
+import { batchPlan, warmupCount } from './unicast.js';
 import type { BenchContext, BenchOptions, CaseResult, Measurement, Scenario } from './types.js';
 
 const LOW_RATE = 2000;
@@ -23,6 +23,7 @@ export const latency: Scenario = {
   summary: 'C = 1,000; paced at 2,000 msgs/s and at half of sealpush\'s maximum: p50/p99',
   units: (options) => options.servers.length * options.reps,
   async run(ctx: BenchContext): Promise<CaseResult[]> {
+    const BATCH_PLAN = batchPlan(ctx.options);
     const { options, progress, shared } = ctx;
     const { clients, durationMs } = sizes(options);
     const servers = [...options.servers].sort((a, b) => (a === 'sealpush' ? -1 : b === 'sealpush' ? 1 : 0));

@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly messageBytes: number;
   /** unicast's publishing modes: 'batch' (100 per request) and/or 'single' (1 per request). */
   readonly modes: readonly ('batch' | 'single')[];
+  /** Batch requests in flight at once (default 4: "a few"). */
+  readonly batchInFlight: number;
 }
 
 export interface BenchContext {

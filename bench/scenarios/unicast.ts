@@ -7,7 +7,10 @@ import { closeSession, DELIVERY_METRICS, measureDelivery, openSession, type Publ
 import type { BenchContext, BenchOptions, CaseResult, Measurement, Scenario } from './types.js';
 import { median } from '../lib/stats.js';
 
-export const BATCH_PLAN = { perRequest: 100, inFlight: 4 } as const;
+/** The batch endpoint's plan: 100 messages per request, `--batch-in-flight` (default 4) at a time. */
+export function batchPlan(options: BenchOptions): { perRequest: number; inFlight: number } {
+  return { perRequest: 100, inFlight: options.batchInFlight };
+}
 export const SINGLE_PLAN = { perRequest: 1, inFlight: 16 } as const;
 
 function sizes(options: BenchOptions): { clients: number[]; messages: number } {
@@ -28,6 +31,7 @@ export const unicast: Scenario = {
     const { options, progress } = ctx;
     const { clients: clientCounts, messages } = sizes(options);
     const results: CaseResult[] = [];
+    const BATCH_PLAN = batchPlan(options);
     for (const C of clientCounts) {
       const batch: Record<string, Measurement[]> = {};
       const single: Record<string, Measurement[]> = {};
@@ -61,7 +65,7 @@ export const unicast: Scenario = {
         ctx.shared.set(`unicast-batch:${kind}:${C}`, median((batch[kind] ?? []).map((m) => m.msgsPerSec!)));
       }
       const common = { clients: C, messages, messageBytes: options.messageBytes };
-      if (options.modes.includes('batch')) results.push(caseResult(`C=${C} batch ${BATCH_PLAN.perRequest}/req`, batch, ctx, { ...common, ...BATCH_PLAN }));
+      if (options.modes.includes('batch')) results.push(caseResult(`C=${C} batch ${BATCH_PLAN.perRequest}/req${BATCH_PLAN.inFlight !== 4 ? ` x${BATCH_PLAN.inFlight}` : ''}`, batch, ctx, { ...common, ...BATCH_PLAN }));
       if (options.modes.includes('single')) results.push(caseResult(`C=${C} single 1/req`, single, ctx, { ...common, ...SINGLE_PLAN }));
     }
     return results;
