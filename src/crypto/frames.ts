@@ -14,8 +14,6 @@ import { TAGLEN } from './noise/primitives.js';
 
 export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03 } as const;
 
-/** Default bound on one sealed frame (the WebSocket message: ciphertext and tag): 1 MiB. */
-export const DEFAULT_MAX_FRAME_BYTES = 1_048_576;
 /** Bytes a sealed frame adds to its plaintext (the AES-GCM tag). */
 export const SEAL_OVERHEAD = TAGLEN;
 /** Most messages one DELIVER frame can carry (u16 count). */

@@ -3,7 +3,7 @@
  * moves the driver's clock; a driver whose clock cannot be moved (a server-side TTL) omits
  * it, and those tests are skipped rather than slept through.
  */
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NonceCache } from '../../src/domain/ports/nonce-cache.js';
 
@@ -26,6 +26,24 @@ export function runNonceCacheConformance(driverName: string, factory: NonceCache
     }
   }
 
+  /**
+   * Runs `fn` with a cache whose clock the test moves; a driver without a movable clock
+   * (server-side TTLs) skips the test rather than sleeping.
+   */
+  async function withMovableClock(
+    t: TestContext,
+    fn: (cache: NonceCacheFixture['cache'], move: (ms: number) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const probe = await factory();
+    const canAdvance = probe.advance !== undefined;
+    await probe.cleanup();
+    if (!canAdvance) {
+      t.skip('the driver clock cannot be moved');
+      return;
+    }
+    await withCache(({ cache, advance }) => fn(cache, advance as (ms: number) => Promise<void>));
+  }
+
   describe(`NonceCache conformance: ${driverName}`, () => {
     test('the first claim of a key wins, every later one loses', () => withCache(async ({ cache }) => {
       assert.equal(await cache.claim('app1:n1', 60), true);
@@ -46,15 +64,7 @@ export function runNonceCacheConformance(driverName: string, factory: NonceCache
     }));
 
     test('a key is refused until its ttl has passed, then claimable again', async (t) => {
-      const probe = await factory();
-      const canAdvance = probe.advance !== undefined;
-      await probe.cleanup();
-      if (!canAdvance) {
-        t.skip('the driver clock cannot be moved');
-        return;
-      }
-      await withCache(async ({ cache, advance }) => {
-        const move = advance as (ms: number) => Promise<void>;
+      await withMovableClock(t, async (cache, move) => {
         assert.equal(await cache.claim('k', 30), true);
         await move(29_999);
         assert.equal(await cache.claim('k', 30), false, 'still inside the ttl');
@@ -65,15 +75,7 @@ export function runNonceCacheConformance(driverName: string, factory: NonceCache
     });
 
     test('each key keeps its own ttl', async (t) => {
-      const probe = await factory();
-      const canAdvance = probe.advance !== undefined;
-      await probe.cleanup();
-      if (!canAdvance) {
-        t.skip('the driver clock cannot be moved');
-        return;
-      }
-      await withCache(async ({ cache, advance }) => {
-        const move = advance as (ms: number) => Promise<void>;
+      await withMovableClock(t, async (cache, move) => {
         assert.equal(await cache.claim('short', 1), true);
         assert.equal(await cache.claim('long', 100), true);
         await move(1_000);
