@@ -45,7 +45,7 @@ test('one result per item, in order, each with its own error; the valid ones sti
     undefined,
   ]);
   const first = results[0] as { id: string; status: string };
-  assert.match(first.id, /^[A-Za-z0-9_-]{22}$/, 'a generated id');
+  assert.match(first.id, /^[A-Za-z0-9_-]{24}$/, 'a generated id');
   assert.equal(first.status, 'queued');
   assert.deepEqual(results[6], { id: 'job-2', status: 'queued' });
   assert.equal((await world.store.getMessage(APP, first.id))?.seq, 1);

@@ -37,7 +37,7 @@ export class Publisher implements PushApi {
     items.forEach((item, slot) => {
       try {
         const request = parsePublishRequest(item, limits);
-        const id = request.id ?? newMessageId();
+        const id = request.id ?? newMessageId(now);
         const payload = payloads.seal(request.data, payloadAad(appId, request.to, id));
         pending.push({
           message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000 },
