@@ -185,6 +185,18 @@ test('more than maxBatchMessages split into several commits, in order', async (t
   assert.deepEqual(announced.map((a) => a.seqs), [[1, 2], [3, 4], [5, 6]]);
 });
 
+test('a call split over several commits is refused whole when one of them fails: its later items are never committed', async (t) => {
+  const { world, c1 } = await setup(t, { maxBatchMessages: 2 });
+  world.store.failNextCommit();
+  const split = world.commits.publish(['a', 'b', 'c', 'd'].map((id) => item(c1, id)));
+  const other = world.commits.publish([item(c1, 'e')]);
+
+  await assert.rejects(world.run(split), (err: unknown) => (err as { code?: string }).code === 'ERR_UNAVAILABLE');
+  assert.deepEqual(await world.run(other), [{ kind: 'inserted', seq: 1 }], 'the next call commits as usual');
+  await world.run(world.commits.flush());
+  for (const id of ['a', 'b', 'c', 'd']) assert.equal(await world.store.getMessage(APP, id), undefined, id);
+});
+
 test('flush() resolves only when everything queued, including work queued during a commit, is committed', async (t) => {
   const { world, c1, commitsSince } = await setup(t);
   const release = world.store.holdCommits();

@@ -29,6 +29,26 @@ interface Waiter<T> {
 }
 
 /**
+ * One `publish` call: a single promise for all its items (not one per item: a batch request
+ * of 100 messages would otherwise allocate 100 promises on the hot path). A call larger than
+ * `maxBatchMessages` is committed in several turns; `next` is the first item not yet taken.
+ */
+interface PublishCall extends Waiter<MessageOutcome[]> {
+  readonly items: readonly PendingPublish[];
+  readonly outcomes: MessageOutcome[];
+  next: number;
+  settled: number;
+  failed: boolean;
+}
+
+/** A run of one call's items inside one commit. */
+interface Slice {
+  readonly call: PublishCall;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
  * Group commit. Every write of the node (publishes, new clients, delivered and acked marks,
  * last-seen times) is queued and written in one transaction per turn of the event loop, so
  * a burst of requests shares one durable commit. A publish promise resolves only after its
@@ -40,8 +60,8 @@ interface Waiter<T> {
  * with the next one, and a delivered mark that an ack already covers is not written at all.
  */
 export class CommitQueue {
-  private publishes: PendingPublish[] = [];
-  private publishWaiters: Waiter<MessageOutcome>[] = [];
+  /** Calls with items not yet taken into a commit, oldest first. */
+  private calls: PublishCall[] = [];
   private clients: NewClient[] = [];
   private clientWaiters: Waiter<Client>[] = [];
   private delivered = new Map<string, number>();
@@ -66,15 +86,11 @@ export class CommitQueue {
   }
 
   publish(items: readonly PendingPublish[]): Promise<MessageOutcome[]> {
-    const outcomes = items.map(
-      (item) =>
-        new Promise<MessageOutcome>((resolve, reject) => {
-          this.publishes.push(item);
-          this.publishWaiters.push({ resolve, reject });
-        }),
-    );
-    this.schedule();
-    return Promise.all(outcomes);
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise<MessageOutcome[]>((resolve, reject) => {
+      this.calls.push({ items, outcomes: new Array<MessageOutcome>(items.length), next: 0, settled: 0, failed: false, resolve, reject });
+      this.schedule();
+    });
   }
 
   addClient(client: NewClient): Promise<Client> {
@@ -110,7 +126,7 @@ export class CommitQueue {
 
   private hasWork(): boolean {
     return (
-      this.publishes.length > 0 ||
+      this.calls.length > 0 ||
       this.clients.length > 0 ||
       this.delivered.size > 0 ||
       this.acked.size > 0 ||
@@ -148,12 +164,11 @@ export class CommitQueue {
   }
 
   private hasUrgentWork(): boolean {
-    return this.publishes.length > 0 || this.clients.length > 0;
+    return this.calls.length > 0 || this.clients.length > 0;
   }
 
   private async commitNext(): Promise<void> {
-    const publishes = this.publishes.splice(0, this.maxBatch);
-    const publishWaiters = this.publishWaiters.splice(0, publishes.length);
+    const { slices, messages } = this.takePublishes();
     const clients = this.clients;
     const clientWaiters = this.clientWaiters;
     const delivered = this.delivered;
@@ -167,7 +182,7 @@ export class CommitQueue {
 
     const batch: WriteBatch = {
       clients,
-      messages: publishes.map((p) => p.message),
+      messages,
       // An ack sets deliveredAt too: a delivered mark it covers would only rewrite the rows.
       delivered: toMarks(delivered).filter((mark) => (acked.get(mark.clientId) ?? 0) < mark.uptoSeq),
       acked: toMarks(acked),
@@ -178,30 +193,61 @@ export class CommitQueue {
     try {
       result = await this.store.commit(batch);
     } catch (err) {
-      this.logger.error({ err: describe(err), messages: publishes.length }, 'commit failed');
+      this.logger.error({ err: describe(err), messages: messages.length }, 'commit failed');
       for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
       for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
       for (const clientId of seen) this.seen.add(clientId);
       const refusal = new SealPushError('ERR_UNAVAILABLE', 'The store could not commit; nothing was accepted');
-      for (const waiter of publishWaiters) waiter.reject(refusal);
+      for (const { call } of slices) {
+        if (call.failed) continue;
+        // The whole call is refused: its items not yet taken are never committed either.
+        call.failed = true;
+        this.calls = this.calls.filter((queued) => queued !== call);
+        call.reject(refusal);
+      }
       for (const waiter of clientWaiters) waiter.reject(refusal);
       return;
     }
-    this.announce(publishes, result.messages);
-    result.messages.forEach((outcome, i) => publishWaiters[i]!.resolve(outcome));
+    this.announce(slices, result.messages);
+    let k = 0;
+    for (const { call, from, to } of slices) {
+      for (let i = from; i < to; i++) call.outcomes[i] = result.messages[k++]!;
+      call.settled += to - from;
+      if (call.settled === call.items.length && !call.failed) call.resolve(call.outcomes);
+    }
     result.clients.forEach((client, i) => clientWaiters[i]!.resolve(client));
   }
 
+  /** Takes up to maxBatch queued items, oldest call first, splitting a call only at the limit. */
+  private takePublishes(): { slices: Slice[]; messages: NewMessage[] } {
+    const slices: Slice[] = [];
+    const messages: NewMessage[] = [];
+    while (this.calls.length > 0 && messages.length < this.maxBatch) {
+      const call = this.calls[0]!;
+      const from = call.next;
+      const to = Math.min(call.items.length, from + this.maxBatch - messages.length);
+      for (let i = from; i < to; i++) messages.push(call.items[i]!.message);
+      slices.push({ call, from, to });
+      call.next = to;
+      if (to === call.items.length) this.calls.shift();
+    }
+    return { slices, messages };
+  }
+
   /** Hands the inserted messages to live delivery, grouped per client in seq order. */
-  private announce(publishes: readonly PendingPublish[], outcomes: readonly MessageOutcome[]): void {
+  private announce(slices: readonly Slice[], outcomes: readonly MessageOutcome[]): void {
     const perClient = new Map<string, DeliverableMessage[]>();
-    outcomes.forEach((outcome, i) => {
-      if (outcome.kind !== 'inserted') return;
-      const { message, data } = publishes[i]!;
-      let list = perClient.get(message.clientId);
-      if (!list) perClient.set(message.clientId, (list = []));
-      list.push({ seq: outcome.seq, id: message.id, createdAt: message.createdAt, data });
-    });
+    let k = 0;
+    for (const { call, from, to } of slices) {
+      for (let i = from; i < to; i++) {
+        const outcome = outcomes[k++]!;
+        if (outcome.kind !== 'inserted') continue;
+        const { message, data } = call.items[i]!;
+        let list = perClient.get(message.clientId);
+        if (!list) perClient.set(message.clientId, (list = []));
+        list.push({ seq: outcome.seq, id: message.id, createdAt: message.createdAt, data });
+      }
+    }
     for (const [clientId, messages] of perClient) {
       try {
         this.onPublished(clientId, messages);

@@ -106,7 +106,10 @@ export class DeliveryStream {
       this.fallBackToStore();
       return;
     }
-    this.schedule();
+    // Live: a commit hands each client all its new messages in one offer, so they go out now,
+    // sealed together, without a trip through the event loop per client.
+    if (this.mode === 'live') this.sendQueued();
+    else this.schedule();
   }
 
   /** The sink can take more again. */
