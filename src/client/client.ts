@@ -40,6 +40,10 @@ export interface ClientSetup {
   readonly openSocket: (url: string) => SocketLike;
   readonly reconnect: ReconnectOptions | false;
   readonly handshakeTimeoutMs: number;
+  /** Longest an ACK waits after the first un-acked hand-over; 0 acks each hand-over at once. */
+  readonly ackDelayMs: number;
+  /** Un-acked messages at which the ACK goes at once, without waiting for ackDelayMs. */
+  readonly ackEvery: number;
 }
 
 const utf8 = new TextDecoder();
@@ -56,6 +60,16 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private receivedUpTo: number;
   private held: Message[] = [];
   private socket: SocketLike | null = null;
+  /**
+   * Highest seq the current socket delivered (fresh or a resend), and highest seq acked on
+   * it. The server refuses an ACK above what it sent on that connection, so no ACK passes
+   * socketSeq: a message held from an earlier socket is acked only once this one resent it.
+   */
+  private socketSeq = 0;
+  private socketAckedSeq = 0;
+  /** Messages handed over since the last ACK, and the timer that sends the ACK anyway. */
+  private unacked = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private sealer: WebFrameSealer | null = null;
   private opener: WebFrameOpener | null = null;
   /** The server's heartbeat interval, from its handshake payload. */
@@ -96,13 +110,16 @@ export class SealPushClient extends Emitter<ClientEvents> {
     };
   }
 
-  /** Closes for good: no reconnection. */
-  close(): Promise<void> {
+  /** Closes for good: no reconnection. Sends the pending ACK first, so nothing handed over stays un-acked. */
+  async close(): Promise<void> {
     this.closedByUser = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.stopWatchdog();
     const socket = this.socket;
-    if (!socket || socket.readyState === 3) return Promise.resolve();
+    if (!socket || socket.readyState === 3) return;
+    // Messages may still arrive while an ACK is being sealed: repeat until none is due.
+    while (socket === this.socket && socket.readyState === 1 && this.flushAck()) await this.outbound;
+    if (socket.readyState === 3) return;
     return new Promise((resolve) => {
       socket.addEventListener('close', () => resolve());
       socket.close(1000, 'client closed');
@@ -118,6 +135,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private open(): void {
     const socket = this.setup.openSocket(this.setup.wsUrl);
     this.socket = socket;
+    this.socketSeq = 0;
+    this.socketAckedSeq = 0;
     socket.binaryType = 'arraybuffer';
     let handshake: ReturnType<typeof startHello> | null = null;
     let established = false;
@@ -183,11 +202,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (frame.type !== 'deliver') return; // heartbeat
     const fresh: Message[] = [];
     for (const m of frame.messages) {
+      this.socketSeq = m.seq;
       if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
       this.receivedUpTo = m.seq;
       fresh.push({ id: m.id, seq: m.seq, data: parseData(m.data), createdAt: new Date(m.createdAt).toISOString() });
     }
     if (fresh.length > 0) this.handOver(fresh);
+    // Only resends: they can make a message held from an earlier socket ackable on this one.
+    else this.ackSoon();
   }
 
   /** Gives messages to the application (or holds them until it listens), then acks. */
@@ -200,8 +222,51 @@ export class SealPushClient extends Emitter<ClientEvents> {
       this.lastSeq = message.seq;
       this.emit('message', message);
     }
-    this.sendAck(this.lastSeq);
+    this.unacked += batch.length;
+    this.ackSoon();
     this.emit('session', this.session());
+  }
+
+  /**
+   * Sends the ACK now when acks are not delayed or ackEvery messages wait, else within
+   * ackDelayMs of the first un-acked hand-over. Acks are cumulative, so one carries them all.
+   */
+  private ackSoon(): void {
+    if (this.ackableSeq() <= this.socketAckedSeq) return;
+    if (this.setup.ackDelayMs === 0 || this.unacked >= this.setup.ackEvery) {
+      this.flushAck();
+      return;
+    }
+    if (this.ackTimer) return;
+    const timer = setTimeout(() => {
+      this.ackTimer = null;
+      this.flushAck();
+    }, this.setup.ackDelayMs);
+    // A pending ACK must not keep a Node process alive; browsers have no unref.
+    (timer as { unref?: () => void }).unref?.();
+    this.ackTimer = timer;
+  }
+
+  /** Sends the pending ACK, if any; true when one went. */
+  private flushAck(): boolean {
+    this.dropAck();
+    const seq = this.ackableSeq();
+    if (seq <= this.socketAckedSeq) return false;
+    this.socketAckedSeq = seq;
+    this.sendAck(seq);
+    return true;
+  }
+
+  /** Forgets the pending ACK: the next hello's lastSeq tells the server instead. */
+  private dropAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    this.unacked = 0;
+  }
+
+  /** The highest seq both handed over and delivered on the current socket. */
+  private ackableSeq(): number {
+    return Math.min(this.lastSeq, this.socketSeq);
   }
 
   private sendAck(seq: number): void {
@@ -238,6 +303,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private onClose(socket: SocketLike, code: number, reason: string): void {
     if (socket !== this.socket) return;
     this.stopWatchdog();
+    this.dropAck();
     this.sealer = null;
     this.opener = null;
     const local = this.lastLocalError;

@@ -32,6 +32,14 @@ export interface ConnectOptions {
   readonly reconnect?: ReconnectOptions | false;
   /** Time the first handshake may take. Default 10000 ms. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Longest the ACK for a handed-over message may wait, so that one ACK covers several
+   * messages (acks are cumulative; a resume tells the server anyway). Default 100 ms;
+   * 0 acks every hand-over at once. An integer from 0 to 2147483647.
+   */
+  readonly ackDelayMs?: number;
+  /** Un-acked messages at which the ACK goes without waiting for ackDelayMs. Default 64; at least 1. */
+  readonly ackEvery?: number;
   /** A WebSocket implementation, if the platform has none (Node 20 uses `ws` by default). */
   readonly WebSocket?: SocketConstructor;
 }
@@ -46,6 +54,8 @@ export async function connect(options: ConnectOptions): Promise<SealPushClient> 
     throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
   }
   if (serverKey.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
+  const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
   const staticKey = session
     ? await webNoiseCrypto.keyPairFromPrivate(base64urlDecode(session.staticKey))
@@ -61,7 +71,20 @@ export async function connect(options: ConnectOptions): Promise<SealPushClient> 
     openSocket: (wsUrl) => new Socket(wsUrl),
     reconnect: options.reconnect ?? {},
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    ackDelayMs,
+    ackEvery,
   });
   await client.start();
   return client;
+}
+
+/** setTimeout fires at once for a delay above this (a signed 32-bit count of ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function integerOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SealPushError('ERR_BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }

@@ -29,6 +29,8 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
       appId: server.app.appId,
       serverKey: server.identity.publicKey,
       reconnect: reconnect ? { minDelayMs: 20, maxDelayMs: 100 } : false,
+      // The ACK tampering below needs one ACK per message, as the SDK sent before coalescing.
+      ackDelayMs: 0,
     });
     cleanups.push(async () => {
       await client.close();
