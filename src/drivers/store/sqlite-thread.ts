@@ -3,7 +3,9 @@
  * loop every group commit (statements, WAL writes, fsync) would stall every connection and
  * request for its whole duration. Here the node's thread only posts the batch and goes on
  * serving; the worker commits and answers. Same contract as SqliteStore: calls are run one
- * at a time in the order they were made, so commits stay serial and in queue order.
+ * at a time in the order they were made, so commits stay serial and in queue order. A batch
+ * and its result cross packed and transferred (sqlite-thread-codec.ts): cloning thousands of
+ * small message objects was most of what posting a commit cost the node's thread.
  *
  * If the worker dies, every pending and later call rejects; the node then reports not
  * ready and refuses publishes (ERR_UNAVAILABLE) rather than accept what it cannot commit.
@@ -17,6 +19,7 @@ import type {
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { App, Client, MessageRecord, SealedPending, StoredApp, StoredServerKey } from '../../domain/types.js';
 import type { SqliteStoreOptions } from './sqlite.js';
+import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
 
 interface Pending {
@@ -82,18 +85,29 @@ export class ThreadedSqliteStore implements MessageStore {
     return new ThreadedSqliteStore(worker, logger);
   }
 
-  #call<T>(method: StoreCall['method'], args: unknown[]): Promise<T> {
+  /**
+   * Posts one call (`post` gets its id) and resolves with the worker's result. If `post`
+   * throws (a batch that cannot be packed), the call rejects and the worker never sees it.
+   */
+  #send(post: (id: number) => void): Promise<unknown> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closing) return Promise.reject(new Error('the sqlite store is closed'));
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#worker.postMessage({ id, method, args } satisfies StoreCall);
+    return new Promise<unknown>((resolve, reject) => {
+      post(id);
+      this.#pending.set(id, { resolve, reject });
     });
   }
 
+  #call<T>(method: Exclude<StoreCall['method'], 'commit'>, args: unknown[]): Promise<T> {
+    return this.#send((id) => this.#worker.postMessage({ id, method, args } satisfies StoreCall)) as Promise<T>;
+  }
+
   commit(batch: WriteBatch): Promise<CommitResult> {
-    return this.#call('commit', [batch]);
+    return this.#send((id) => {
+      const packed = encodeWriteBatch(batch);
+      this.#worker.postMessage({ id, method: 'commit', batch: packed } satisfies StoreCall, [packed]);
+    }).then((result) => decodeCommitResult(result as PackedCommitResult));
   }
   createApp(app: StoredApp): Promise<void> {
     return this.#call('createApp', [app]);

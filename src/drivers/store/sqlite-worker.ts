@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessageStore } from '../../domain/ports/message-store.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+import { decodeWriteBatch, encodeCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
 
 const port = parentPort;
@@ -19,12 +20,26 @@ try {
   process.exit(1);
 }
 
+interface Answer {
+  readonly result: unknown;
+  readonly transfer: ArrayBuffer[];
+}
+
+/** Async so that a batch that fails to unpack is an error reply, not a dead worker. */
+async function run(call: StoreCall): Promise<Answer> {
+  if (call.method === 'commit') {
+    const packed = encodeCommitResult(await store.commit(decodeWriteBatch(call.batch)));
+    return { result: packed, transfer: [packed.outcomes] };
+  }
+  const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
+  return { result: await method.apply(store, call.args), transfer: [] };
+}
+
 port.on('message', (call: StoreCall) => {
   // better-sqlite3 is synchronous: each call is finished before the next message is read.
-  const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
-  method.apply(store, call.args).then(
-    (result) => {
-      port.postMessage({ id: call.id, result } satisfies StoreReply);
+  run(call).then(
+    ({ result, transfer }) => {
+      port.postMessage({ id: call.id, result } satisfies StoreReply, transfer);
       if (call.method === 'close') port.close();
     },
     (err: unknown) => port.postMessage({ id: call.id, error: err instanceof Error ? err.message : String(err) } satisfies StoreReply),
