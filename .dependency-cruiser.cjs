@@ -61,16 +61,23 @@ module.exports = {
     },
     {
       name: 'sdks-run-in-browsers',
-      comment: 'sealpush/client and sealpush/app use WebCrypto and fetch only: no node:* and nothing that needs it.',
+      comment: 'sealpush/client and sealpush/app use WebCrypto and fetch only: no node:* and nothing that needs it. client/node.ts is the Node-only entry (export condition "node").',
       severity: 'error',
-      from: { path: '^src/(client|app)' },
+      from: { path: '^src/(client|app)', pathNot: '^src/client/node\\.ts$' },
       to: { path: NODE_ONLY },
     },
     {
       name: 'sdks-no-node-builtins',
       severity: 'error',
-      from: { path: '^src/(client|app)' },
+      from: { path: '^src/(client|app)', pathNot: '^src/client/node\\.ts$' },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'browser-sdk-never-loads-the-node-entry',
+      comment: 'client/node.ts is reached only through the "node" export condition, never from the browser entry.',
+      severity: 'error',
+      from: { path: '^src/(client|app)', pathNot: '^src/client/node\\.ts$' },
+      to: { path: '^src/client/node\\.ts$' },
     },
     {
       name: 'no-circular',

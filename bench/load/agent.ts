@@ -6,7 +6,7 @@
  */
 import { WebSocket } from 'ws';
 import { io, type Socket } from 'socket.io-client';
-import { connect, type SealPushClient } from '../../src/client/index.js';
+import { connect, type SealPushClient } from '../../src/client/node.js';
 import { nowUs } from '../lib/clock.js';
 import type {
   AgentRequest,

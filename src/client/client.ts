@@ -3,8 +3,7 @@ import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import { decodeServerFrame, encodeAck } from '../crypto/frames.js';
 import { startHello } from '../crypto/hello.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
-import { WebFrameOpener, WebFrameSealer } from '../crypto/web/frame-cipher.js';
-import { webNoiseCrypto } from '../crypto/web/noise-crypto.js';
+import type { ClientCrypto, FrameOpenerLike, FrameSealerLike } from './platform.js';
 import { Backoff, type ReconnectOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import type { SavedSession } from './session.js';
@@ -40,6 +39,8 @@ export interface ClientSetup {
   readonly openSocket: (url: string) => SocketLike;
   readonly reconnect: ReconnectOptions | false;
   readonly handshakeTimeoutMs: number;
+  /** Noise and frame ciphers: WebCrypto in browsers, node:crypto in the Node entry. */
+  readonly crypto: ClientCrypto;
   /** Longest an ACK waits after the first un-acked hand-over; 0 acks each hand-over at once. */
   readonly ackDelayMs: number;
   /** Un-acked messages at which the ACK goes at once, without waiting for ackDelayMs. */
@@ -70,8 +71,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
   /** Messages handed over since the last ACK, and the timer that sends the ACK anyway. */
   private unacked = 0;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  private sealer: WebFrameSealer | null = null;
-  private opener: WebFrameOpener | null = null;
+  private sealer: FrameSealerLike | null = null;
+  private opener: FrameOpenerLike | null = null;
   /** The server's heartbeat interval, from its handshake payload. */
   private heartbeatMs = 25_000;
   /** Why this side closed the socket, when it did: decides whether to reconnect. */
@@ -148,7 +149,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
         serverKey: this.setup.serverKey,
         staticKey: this.setup.staticKey,
         payload: { lastSeq: this.lastSeq },
-        crypto: webNoiseCrypto,
+        crypto: this.setup.crypto.noise,
       });
       handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
     });
@@ -177,8 +178,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (!handshake) throw new SealPushError('ERR_HANDSHAKE', 'Server spoke before the hello');
     const done = await (await handshake).finish(reply);
     const { clientId, resumed, heartbeatMs } = done.payload;
-    this.sealer = new WebFrameSealer(done.sendKey);
-    this.opener = new WebFrameOpener(done.receiveKey);
+    this.sealer = this.setup.crypto.sealer(done.sendKey);
+    this.opener = this.setup.crypto.opener(done.receiveKey);
     if (!resumed && clientId !== this.clientId) {
       // The server did not know our key (a new client, or its data was reset): start over.
       this.lastSeq = 0;

@@ -1,18 +1,15 @@
 /**
- * sealpush/client: connect to a sealpush server, receive sealed messages. Runs unchanged in
- * browsers and Node (WebCrypto only).
+ * sealpush/client: connect to a sealpush server, receive sealed messages. This entry uses
+ * WebCrypto only and runs unchanged in browsers and Node; Node resolves the package's `node`
+ * export condition to node.ts, the same API on node:crypto.
  *
  *   const c = await connect({ url, appId, serverKey });
  *   c.on('message', (m) => console.log(m.data));
  *   localStorage.session = JSON.stringify(c.session());
  */
-import { SealPushError } from '../domain/errors.js';
-import { base64urlDecode } from '../crypto/encoding.js';
-import { webNoiseCrypto } from '../crypto/web/noise-crypto.js';
-import type { ReconnectOptions } from './backoff.js';
-import { SealPushClient } from './client.js';
-import { parseSession, webSocketUrl, type SavedSession } from './session.js';
-import { defaultSocketConstructor, type SocketConstructor } from './socket.js';
+import type { SealPushClient } from './client.js';
+import { connectWith, type ConnectOptions } from './connect.js';
+import { webClientCrypto } from './platform.js';
 
 export { SealPushError } from '../domain/errors.js';
 export type { ErrorCode } from '../domain/errors.js';
@@ -20,71 +17,9 @@ export type { SealPushClient, Message, ClientEvents } from './client.js';
 export type { SavedSession } from './session.js';
 export type { ReconnectOptions } from './backoff.js';
 
-export interface ConnectOptions {
-  /** The server's base URL (http(s)://host:port) or its WebSocket URL. */
-  readonly url: string;
-  readonly appId: string;
-  /** The server's public key, base64url of its 32 raw bytes (`sealpush keys show`). */
-  readonly serverKey: string;
-  /** A session saved from `c.session()`, to resume the same client id. */
-  readonly session?: SavedSession | undefined;
-  /** Reconnection with backoff after a transient close; `false` turns it off. */
-  readonly reconnect?: ReconnectOptions | false;
-  /** Time the first handshake may take. Default 10000 ms. */
-  readonly handshakeTimeoutMs?: number;
-  /**
-   * Longest the ACK for a handed-over message may wait, so that one ACK covers several
-   * messages (acks are cumulative; a resume tells the server anyway). Default 100 ms;
-   * 0 acks every hand-over at once. An integer from 0 to 2147483647.
-   */
-  readonly ackDelayMs?: number;
-  /** Un-acked messages at which the ACK goes without waiting for ackDelayMs. Default 64; at least 1. */
-  readonly ackEvery?: number;
-  /** A WebSocket implementation, if the platform has none (Node 20 uses `ws` by default). */
-  readonly WebSocket?: SocketConstructor;
-}
+export type { ConnectOptions } from './connect.js';
 
-export async function connect(options: ConnectOptions): Promise<SealPushClient> {
-  const { url, appId } = options;
-  if (typeof appId !== 'string' || appId.length === 0) throw new SealPushError('ERR_BAD_REQUEST', 'appId is required');
-  let serverKey: Uint8Array;
-  try {
-    serverKey = base64urlDecode(options.serverKey);
-  } catch {
-    throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
-  }
-  if (serverKey.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
-  const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
-  const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
-  const session = options.session === undefined ? undefined : parseSession(options.session, appId);
-  const staticKey = session
-    ? await webNoiseCrypto.keyPairFromPrivate(base64urlDecode(session.staticKey))
-    : await webNoiseCrypto.generateKeyPair();
-  const Socket = options.WebSocket ?? (await defaultSocketConstructor());
-  const client = new SealPushClient({
-    wsUrl: webSocketUrl(url),
-    appId,
-    serverKey,
-    staticKey,
-    clientId: session?.clientId ?? '',
-    lastSeq: session?.lastSeq ?? 0,
-    openSocket: (wsUrl) => new Socket(wsUrl),
-    reconnect: options.reconnect ?? {},
-    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
-    ackDelayMs,
-    ackEvery,
-  });
-  await client.start();
-  return client;
-}
-
-/** setTimeout fires at once for a delay above this (a signed 32-bit count of ms). */
-const MAX_TIMER_MS = 2_147_483_647;
-
-function integerOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SealPushError('ERR_BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
-  }
-  return value;
+/** Connects and completes the first secure session; rejects if that first attempt fails. */
+export function connect(options: ConnectOptions): Promise<SealPushClient> {
+  return connectWith(webClientCrypto, options);
 }
