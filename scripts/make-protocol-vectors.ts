@@ -123,6 +123,7 @@ async function build(): Promise<ProtocolVectors> {
     hello: hexEncode(client.hello),
     reply: hexEncode(server.reply),
     handshakeHash: hexEncode(server.handshakeHash),
+    sessionSecret: hexEncode(server.sessionSecret),
     clientToServerKey: hexEncode(clientKeys.sendKey),
     serverToClientKey: hexEncode(server.sendKey),
     frames,

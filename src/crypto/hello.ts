@@ -44,6 +44,11 @@ export interface SessionKeys {
   readonly receiveKey: Uint8Array;
   /** Noise h after the handshake: identical on both sides, usable as a channel binding. */
   readonly handshakeHash: Uint8Array;
+  /**
+   * 32 bytes both sides derive at Split (the third output of HKDF(ck, zerolen)) and never
+   * send: the key of this session's cohort slots (crypto/cohort.ts).
+   */
+  readonly sessionSecret: Uint8Array;
 }
 
 export interface AcceptedHello {
@@ -143,12 +148,13 @@ export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions
       if (accepted) throw new SealPushError('ERR_INTERNAL', 'accept() called twice');
       accepted = true;
       const reply = await noiseStep(() => state.writeMessage(encodeServerHelloPayload(serverPayload)));
-      const { initiatorToResponder, responderToInitiator } = await noiseStep(() => state.split());
+      const { initiatorToResponder, responderToInitiator, sessionSecret } = await noiseStep(() => state.split());
       return {
         reply,
         sendKey: responderToInitiator.key!,
         receiveKey: initiatorToResponder.key!,
         handshakeHash: state.handshakeHash,
+        sessionSecret,
       };
     },
   };
@@ -180,12 +186,13 @@ export async function startHello(options: StartHelloOptions): Promise<StartedHel
       finished = true;
       if (reply.length < MIN_NOISE_MESSAGE_2 || reply.length > MAX_REPLY_BYTES) throw handshakeError('reply length');
       const serverPayload = decodeServerHelloPayload(await noiseStep(() => state.readMessage(reply)));
-      const { initiatorToResponder, responderToInitiator } = await noiseStep(() => state.split());
+      const { initiatorToResponder, responderToInitiator, sessionSecret } = await noiseStep(() => state.split());
       return {
         payload: serverPayload,
         sendKey: initiatorToResponder.key!,
         receiveKey: responderToInitiator.key!,
         handshakeHash: state.handshakeHash,
+        sessionSecret,
       };
     },
   };

@@ -106,6 +106,7 @@ for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
       const done = await hello.accept(v.serverPayload);
       assert.equal(hexEncode(done.reply), v.reply);
       assert.equal(hexEncode(done.handshakeHash), v.handshakeHash);
+      assert.equal(hexEncode(done.sessionSecret), v.sessionSecret);
       assert.equal(hexEncode(done.sendKey), v.serverToClientKey);
       assert.equal(hexEncode(done.receiveKey), v.clientToServerKey);
     });
@@ -124,6 +125,7 @@ for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
       const done = await started.finish(hexDecode(v.reply));
       assert.deepEqual(done.payload, v.serverPayload);
       assert.equal(hexEncode(done.handshakeHash), v.handshakeHash);
+      assert.equal(hexEncode(done.sessionSecret), v.sessionSecret);
       assert.equal(hexEncode(done.sendKey), v.clientToServerKey);
       assert.equal(hexEncode(done.receiveKey), v.serverToClientKey);
     });

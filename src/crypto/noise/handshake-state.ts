@@ -26,6 +26,8 @@ export interface HandshakeOptions {
 export interface SplitResult {
   readonly initiatorToResponder: CipherState;
   readonly responderToInitiator: CipherState;
+  /** The third HKDF(ck, zerolen) output: a secret of this session beside the transport keys. */
+  readonly sessionSecret: Uint8Array;
 }
 
 export class HandshakeState {
@@ -143,8 +145,8 @@ export class HandshakeState {
   /** Split(): only after the last message. */
   async split(): Promise<SplitResult> {
     if (!this.isComplete || this.#failed) throw new Error('Noise handshake not complete');
-    const [initiatorToResponder, responderToInitiator] = await this.#symmetric.split();
-    return { initiatorToResponder, responderToInitiator };
+    const [initiatorToResponder, responderToInitiator, sessionSecret] = await this.#symmetric.split();
+    return { initiatorToResponder, responderToInitiator, sessionSecret };
   }
 
   #nextTokens(writing: boolean): readonly Token[] {

@@ -155,9 +155,14 @@ export class SymmetricState {
     return plaintext;
   }
 
-  /** The two transport CipherStates: initiator-to-responder first, then responder-to-initiator. */
-  async split(): Promise<[CipherState, CipherState]> {
-    const [key1, key2] = await noiseHkdf(this.#crypto, this.#chainingKey, EMPTY, 2);
-    return [new CipherState(this.#crypto, key1!), new CipherState(this.#crypto, key2!)];
+  /**
+   * The two transport CipherStates (initiator-to-responder first, then responder-to-initiator)
+   * and a session secret: HKDF(ck, zerolen) with a third output. Its first two outputs are
+   * exactly Noise's Split() keys, so the transport is unchanged; the third is a secret both
+   * sides share and nobody else can derive, for keys outside the transport (cohort slots).
+   */
+  async split(): Promise<[CipherState, CipherState, Uint8Array]> {
+    const [key1, key2, secret] = await noiseHkdf(this.#crypto, this.#chainingKey, EMPTY, 3);
+    return [new CipherState(this.#crypto, key1!), new CipherState(this.#crypto, key2!), secret!];
   }
 }

@@ -64,6 +64,8 @@ export interface ProtocolVectors {
   /** Server's reply: Noise IK message 2. */
   readonly reply: string;
   readonly handshakeHash: string;
+  /** The third output of HKDF(ck, zerolen) at Split: the session's cohort secret (both sides). */
+  readonly sessionSecret: string;
   /** Initiator-to-responder key: the client's sendKey and the server's receiveKey. */
   readonly clientToServerKey: string;
   /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */

@@ -1,0 +1,210 @@
+// Cohort envelopes (src/crypto/cohort.ts): known-answer vectors on node:crypto and WebCrypto,
+// each member opens exactly its own slot, tags and keys do not carry over between ticks, and a
+// malformed or altered envelope is refused with a catalogue code.
+import { strict as assert } from 'node:assert';
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  COHORT_SLOT_OVERHEAD,
+  COHORT_TAG_BYTES,
+  decodeCohortHeader,
+  deriveSlotKeys,
+  openCohortEnvelope,
+  sealCohortEnvelope,
+  slotCapacity,
+  type CohortHeader,
+} from '../../src/crypto/cohort.js';
+import { hexDecode, hexEncode, utf8Encode } from '../../src/crypto/encoding.js';
+import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
+import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
+import type { CohortVectors } from '../../src/crypto/vectors/cohort-schema.js';
+import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
+
+const v = JSON.parse(
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v1.json', import.meta.url), 'utf8'),
+) as CohortVectors;
+
+const IMPLEMENTATIONS: [string, NoiseCrypto][] = [
+  ['node:crypto', nodeNoiseCrypto],
+  ['WebCrypto', webNoiseCrypto],
+];
+
+function headerOf(tick: CohortVectors['ticks'][number]): CohortHeader {
+  return { appId: v.appId, tick: tick.tick, salt: hexDecode(tick.salt), slotCount: tick.slotCount, slotBytes: tick.slotBytes };
+}
+
+function streamOf(hex: string): (n: number) => Uint8Array {
+  const stream = hexDecode(hex);
+  let offset = 0;
+  return (n) => {
+    assert.ok(offset + n <= stream.length, 'the builder reads exactly the recorded random stream');
+    const out = stream.slice(offset, offset + n);
+    offset += n;
+    return out;
+  };
+}
+
+/** The derivation of docs/protocol.md written out with plain HMAC, independent of noiseHkdf. */
+function referenceSlotKeys(secret: Uint8Array, header: CohortHeader): { tag: string; key: string } {
+  const appId = utf8Encode(header.appId);
+  const tick = Buffer.alloc(8);
+  tick.writeBigUInt64BE(BigInt(header.tick));
+  const context = Buffer.concat([Buffer.from('sealpush cohort v1'), Buffer.of(appId.length), appId, tick, header.salt]);
+  const temp = createHmac('sha256', secret).update(context).digest();
+  const output1 = createHmac('sha256', temp).update(Buffer.of(0x01)).digest();
+  const output2 = createHmac('sha256', temp).update(Buffer.concat([output1, Buffer.of(0x02)])).digest();
+  return { tag: output1.subarray(0, COHORT_TAG_BYTES).toString('hex'), key: output2.toString('hex') };
+}
+
+function flip(bytes: Uint8Array, at: number): void {
+  bytes[at] = bytes[at]! ^ 1;
+}
+
+const members = v.members.map((m) => ({ secret: hexDecode(m.secret), bundle: hexDecode(m.bundle) }));
+
+describe('cohort envelopes: known-answer vectors', () => {
+  for (const tick of v.ticks) {
+    it(`tick ${tick.tick}: tags and slot keys follow the documented derivation`, () => {
+      members.forEach((m, i) => assert.deepEqual(referenceSlotKeys(m.secret, headerOf(tick)), tick.slots[i]));
+    });
+  }
+  for (const [name, crypto] of IMPLEMENTATIONS) {
+    describe(name, () => {
+      for (const tick of v.ticks) {
+        it(`tick ${tick.tick}: derives every tag and key, builds the envelope byte for byte, and every member opens its bundle`, async () => {
+          const header = headerOf(tick);
+          for (const [i, m] of members.entries()) {
+            const keys = await deriveSlotKeys(crypto, m.secret, header);
+            assert.deepEqual({ tag: hexEncode(keys.tag), key: hexEncode(keys.key) }, tick.slots[i]);
+          }
+          const envelope = await sealCohortEnvelope(crypto, header, members, streamOf(tick.random));
+          assert.equal(hexEncode(envelope), tick.envelope);
+          assert.equal(hexEncode(envelope.subarray(0, tick.header.length / 2)), tick.header);
+          for (const m of members) assert.deepEqual(await openCohortEnvelope(crypto, m.secret, envelope), m.bundle);
+          assert.equal(await openCohortEnvelope(crypto, hexDecode(v.outsiderSecret), envelope), null, 'an outsider finds no slot');
+        });
+      }
+    });
+  }
+});
+
+describe('cohort envelopes: who can open what', () => {
+  const crypto = nodeNoiseCrypto;
+  const [first, second] = v.ticks;
+
+  it('each member opens exactly its own slot: no other slot opens under its key', async () => {
+    const header = headerOf(first!);
+    const envelope = hexDecode(first!.envelope);
+    const { headerBytes } = decodeCohortHeader(envelope);
+    const aad = envelope.subarray(0, headerBytes);
+    for (const [i, m] of members.entries()) {
+      const { tag, key } = await deriveSlotKeys(crypto, m.secret, header);
+      let opened = 0;
+      for (let s = 0; s < header.slotCount; s++) {
+        const slot = envelope.subarray(headerBytes + s * header.slotBytes, headerBytes + (s + 1) * header.slotBytes);
+        const mine = hexEncode(slot.subarray(0, COHORT_TAG_BYTES)) === hexEncode(tag);
+        const result = await crypto.decrypt(key, 0, aad, slot.subarray(COHORT_TAG_BYTES)).then(
+          () => true,
+          () => false,
+        );
+        assert.equal(result, mine, `member ${i}, slot ${s}`);
+        if (result) opened++;
+      }
+      assert.equal(opened, 1, `member ${i} opens one slot`);
+    }
+  });
+
+  it("a member's slot key of an older tick opens nothing at a later tick, and its tag is not there", async () => {
+    const older = await deriveSlotKeys(crypto, members[1]!.secret, headerOf(first!));
+    const later = hexDecode(second!.envelope);
+    const { header, headerBytes } = decodeCohortHeader(later);
+    for (let s = 0; s < header.slotCount; s++) {
+      const slot = later.subarray(headerBytes + s * header.slotBytes, headerBytes + (s + 1) * header.slotBytes);
+      assert.notEqual(hexEncode(slot.subarray(0, COHORT_TAG_BYTES)), hexEncode(older.tag));
+      await assert.rejects(crypto.decrypt(older.key, 0, later.subarray(0, headerBytes), slot.subarray(COHORT_TAG_BYTES)));
+    }
+  });
+
+  it("one client's tags differ across ticks, and across envelopes of one tick (fresh salt)", async () => {
+    const secret = members[0]!.secret;
+    const tags = new Set<string>();
+    for (let tick = 0; tick < 50; tick++) {
+      for (let k = 0; k < 2; k++) {
+        const header: CohortHeader = { appId: v.appId, tick, salt: randomBytes(16), slotCount: 1, slotBytes: 64 };
+        tags.add(hexEncode((await deriveSlotKeys(crypto, secret, header)).tag));
+      }
+    }
+    assert.equal(tags.size, 100);
+  });
+
+  it('an envelope has the same length whether its members have 0, 1 or many messages', async () => {
+    const header: CohortHeader = { appId: v.appId, tick: 9, salt: randomBytes(16), slotCount: 8, slotBytes: 256 };
+    const secrets = Array.from({ length: 3 }, () => randomBytes(32));
+    const lengths = new Set<number>();
+    for (const sizes of [[0, 0, 0], [1, 0, 0], [slotCapacity(256), 17, 3]]) {
+      const recipients = secrets.map((secret, i) => ({ secret, bundle: randomBytes(sizes[i]!) }));
+      const envelope = await sealCohortEnvelope(crypto, header, recipients, (n) => randomBytes(n));
+      lengths.add(envelope.length);
+      for (const r of recipients) assert.deepEqual(await openCohortEnvelope(crypto, r.secret, envelope), new Uint8Array(r.bundle));
+    }
+    assert.deepEqual([...lengths], [decodeCohortHeader(hexDecode(v.ticks[0]!.envelope)).headerBytes + 8 * 256]);
+  });
+});
+
+describe('cohort envelopes: bad input', () => {
+  const crypto = nodeNoiseCrypto;
+  const envelope = hexDecode(v.ticks[0]!.envelope);
+
+  it('a truncated, extended, unknown-version or empty envelope is ERR_PROTOCOL', async () => {
+    const bad = [envelope.subarray(0, envelope.length - 1), new Uint8Array([...envelope, 0]), Uint8Array.of(2, ...envelope.subarray(1)), new Uint8Array(0), envelope.subarray(0, 10)];
+    for (const bytes of bad) {
+      await assert.rejects(openCohortEnvelope(crypto, members[0]!.secret, bytes), { code: 'ERR_PROTOCOL' });
+    }
+  });
+
+  it("an altered byte in a member's slot is ERR_FRAME for that member; the others still open theirs", async () => {
+    const header = decodeCohortHeader(envelope);
+    const { tag } = await deriveSlotKeys(crypto, members[2]!.secret, header.header);
+    let slot = -1;
+    for (let s = 0; s < header.header.slotCount; s++) {
+      const at = header.headerBytes + s * header.header.slotBytes;
+      if (hexEncode(envelope.subarray(at, at + COHORT_TAG_BYTES)) === hexEncode(tag)) slot = s;
+    }
+    assert.ok(slot >= 0);
+    const altered = envelope.slice();
+    flip(altered, header.headerBytes + slot * header.header.slotBytes + COHORT_TAG_BYTES + 5);
+    await assert.rejects(openCohortEnvelope(crypto, members[2]!.secret, altered), { code: 'ERR_FRAME' });
+    assert.deepEqual(await openCohortEnvelope(crypto, members[1]!.secret, altered), members[1]!.bundle);
+  });
+
+  it('an altered header (the salt) hides every slot from every member', async () => {
+    const { headerBytes } = decodeCohortHeader(envelope);
+    const altered = envelope.slice();
+    flip(altered, headerBytes - 7); // the last byte of the salt
+    for (const m of members) assert.equal(await openCohortEnvelope(crypto, m.secret, altered), null);
+  });
+
+  it('random bytes never crash the opener: only catalogue errors or "no slot"', async () => {
+    for (let i = 0; i < 300; i++) {
+      const junk = randomBytes(1 + (i % 200));
+      if (i % 3 === 0) junk[0] = 1;
+      try {
+        const result = await openCohortEnvelope(crypto, members[0]!.secret, junk);
+        assert.equal(result, null);
+      } catch (err) {
+        assert.ok(['ERR_PROTOCOL', 'ERR_FRAME'].includes((err as { code?: string }).code ?? ''), String(err));
+      }
+    }
+  });
+
+  it('the builder refuses what the format cannot carry', async () => {
+    const header: CohortHeader = { appId: v.appId, tick: 1, salt: randomBytes(16), slotCount: 2, slotBytes: 128 };
+    const secret = randomBytes(32);
+    const random = (n: number) => randomBytes(n);
+    await assert.rejects(sealCohortEnvelope(crypto, header, [{ secret, bundle: randomBytes(128 - COHORT_SLOT_OVERHEAD + 1) }], random), { code: 'ERR_INTERNAL' });
+    await assert.rejects(sealCohortEnvelope(crypto, { ...header, slotCount: 1 }, [{ secret, bundle: new Uint8Array(0) }, { secret, bundle: new Uint8Array(0) }], random), { code: 'ERR_INTERNAL' });
+    await assert.rejects(sealCohortEnvelope(crypto, { ...header, salt: new Uint8Array(8) }, [], random), { code: 'ERR_INTERNAL' });
+    await assert.rejects(sealCohortEnvelope(crypto, { ...header, tick: -1 }, [], random), { code: 'ERR_INTERNAL' });
+  });
+});
