@@ -2,10 +2,26 @@
 
 export type MessageStatus = 'queued' | 'delivered' | 'acked' | 'expired';
 
+/** Cohort delivery's options (domain/delivery-settings.ts holds their defaults and bounds). */
+export interface CohortSettings {
+  /** Time between two envelopes of a cohort, ms. */
+  readonly tickMs: number;
+  /** Most connected clients of the app on a node that share one envelope (K). */
+  readonly cohortSize: number;
+  /** Slot sizes, bytes, increasing: each tick uses the smallest that holds every bundle due. */
+  readonly slotBytes: readonly number[];
+  /** Slot counts, increasing: an envelope has the smallest count >= its members. */
+  readonly slotCounts: readonly number[];
+}
+
+/** How an app's messages reach its clients. */
+export type DeliverySettings = { readonly mode: 'direct' } | ({ readonly mode: 'cohort' } & CohortSettings);
+
 export interface App {
   readonly id: string;
   readonly name: string;
   readonly createdAt: number;
+  readonly delivery: DeliverySettings;
 }
 
 /** An app as stored: its secret is wrapped by the KMS, never kept in the clear. */

@@ -3,6 +3,7 @@
  * any driver through a factory. Nothing here may depend on a driver; what the port cannot
  * observe (an erased payload) goes through the fixture's `storedPayload` hook.
  */
+import { DIRECT_DELIVERY, cohortDelivery } from '../../src/domain/delivery-settings.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type {
@@ -44,7 +45,7 @@ function payloadOf(id: string): Uint8Array {
 }
 
 function app(id: string): StoredApp {
-  return { id, name: `app ${id}`, wrappedSecret: new Uint8Array([1, 2, 3, id.length]), createdAt: T0 };
+  return { id, name: `app ${id}`, wrappedSecret: new Uint8Array([1, 2, 3, id.length]), createdAt: T0, delivery: DIRECT_DELIVERY };
 }
 
 function newClient(appId: string, id: string, keyByte: number): NewClient {
@@ -102,6 +103,20 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(await store.getApp('nope'), undefined);
       const listed = (await store.listApps()).map((a) => `${a.id}:${a.name}:${a.createdAt}`).sort();
       assert.deepEqual(listed, [`A:app A:${T0}`, `B:app B:${T0}`]);
+    }));
+
+    test('apps: delivery settings start direct, update to cohort and back, and read back the same everywhere', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      await store.createApp(app('B'));
+      assert.deepEqual((await store.getApp('A'))?.delivery, DIRECT_DELIVERY);
+      const cohort = cohortDelivery({ tickMs: 250, cohortSize: 16, slotCounts: [4, 16] });
+      assert.equal(await store.updateAppDelivery('A', cohort), true);
+      assert.deepEqual((await store.getApp('A'))?.delivery, cohort);
+      assert.deepEqual((await store.listApps()).map((a) => [a.id, a.delivery.mode]), [['A', 'cohort'], ['B', 'direct']]);
+      assert.equal(await store.updateAppDelivery('nope', cohort), false, 'an unknown app is not created');
+      assert.equal(await store.getApp('nope'), undefined);
+      assert.equal(await store.updateAppDelivery('A', DIRECT_DELIVERY), true);
+      assert.deepEqual((await store.getApp('A'))?.delivery, DIRECT_DELIVERY);
     }));
 
     test('clients: a new client starts at seq 0 and is found by id and by key, within its app only', () => withStore(async (_fx, store) => {

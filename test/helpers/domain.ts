@@ -17,11 +17,13 @@ import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlit
 import type { CommitResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
 import type { PayloadCipher } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
+import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from '../../src/domain/publish-request.js';
 import type {
   App,
   Client,
   DeliverableMessage,
+  DeliverySettings,
   MessageRecord,
   SealedPending,
   StoredApp,
@@ -179,6 +181,9 @@ export class InstrumentedStore implements MessageStore {
   listApps(): Promise<App[]> {
     return this.real.listApps();
   }
+  updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
+    return this.real.updateAppDelivery(appId, delivery);
+  }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     return this.real.getClient(appId, clientId);
   }
@@ -307,7 +312,7 @@ export class DomainWorld {
   }
 
   async createApp(id: string): Promise<void> {
-    await this.store.createApp({ id, name: id, wrappedSecret: new Uint8Array([1]), createdAt: T0 });
+    await this.store.createApp({ id, name: id, wrappedSecret: new Uint8Array([1]), createdAt: T0, delivery: DIRECT_DELIVERY });
   }
 
   async createClient(appId: string, keyByte: number): Promise<Client> {

@@ -46,8 +46,44 @@ describe('the sealpush command, as a real process', () => {
     }
   });
 
+  test('apps update switches delivery to cohort and back; bad options are refused and change nothing', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const { appId } = JSON.parse((await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir])).stdout) as { appId: string };
+    const deliveryOf = async (): Promise<Record<string, unknown>> => {
+      const list = JSON.parse((await runCli(['apps', 'list', '--json', '--data', dataDir])).stdout) as { appId: string; delivery: Record<string, unknown> }[];
+      return list.find((a) => a.appId === appId)!.delivery;
+    };
+    assert.deepEqual(await deliveryOf(), { mode: 'direct' });
+
+    const update = await runCli(['apps', 'update', appId, '--delivery', 'cohort', '--tick-ms', '250', '--cohort-size', '16', '--slot-counts', '4,16', '--json', '--data', dataDir]);
+    assert.equal(update.code, 0, update.stderr);
+    const cohort = { mode: 'cohort', tickMs: 250, cohortSize: 16, slotBytes: [256, 1024, 4096, 16384, 66048], slotCounts: [4, 16] };
+    assert.deepEqual(JSON.parse(update.stdout), { appId, delivery: cohort });
+    assert.deepEqual(await deliveryOf(), cohort);
+
+    for (const [args, message] of [
+      [['--delivery', 'cohort', '--tick-ms', '5'], /ERR_BAD_REQUEST: tickMs must be an integer from 50/],
+      [['--delivery', 'cohort', '--cohort-size', '64'], /largest of slotCounts must be at least cohortSize/],
+      [['--delivery', 'direct', '--tick-ms', '500'], /ERR_BAD_REQUEST: tickMs: options of cohort delivery/],
+      [['--delivery', 'broadcast'], /delivery must be "direct" or "cohort"/],
+      [['--delivery', 'cohort', '--slot-bytes', '256,x'], /expected a whole number/],
+    ] as const) {
+      const run = await runCli(['apps', 'update', appId, ...args, '--data', dataDir]);
+      assert.notEqual(run.code, 0, args.join(' '));
+      assert.match(run.stderr, message);
+      assert.deepEqual(await deliveryOf(), cohort, `${args.join(' ')} changed nothing`);
+    }
+    const unknown = await runCli(['apps', 'update', 'app_nope', '--delivery', 'direct', '--data', dataDir]);
+    assert.match(unknown.stderr, /ERR_NOT_FOUND/);
+
+    const back = await runCli(['apps', 'update', appId, '--delivery', 'direct', '--data', dataDir]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.deepEqual(await deliveryOf(), { mode: 'direct' });
+  });
+
   test('every command answers --help', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['apps', '--help'], ['apps', 'create', '--help'], ['apps', 'list', '--help'], ['keys', 'show', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['apps', '--help'], ['apps', 'create', '--help'], ['apps', 'list', '--help'], ['apps', 'update', '--help'], ['keys', 'show', '--help']]) {
       const run = await runCli(args);
       assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stdout, /Usage: sealpush/);

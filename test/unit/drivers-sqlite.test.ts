@@ -56,7 +56,7 @@ test('two connections on one file (a CLI beside the server) see and continue eac
   const server = openSqliteStore({ path });
   const cli = openSqliteStore({ path });
   try {
-    await cli.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1 });
+    await cli.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1, delivery: { mode: 'direct' } });
     assert.equal((await server.getApp('A'))?.id, 'A');
     const empty = { messages: [], delivered: [], acked: [], seen: [], at: 1 };
     await server.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), createdAt: 1 }] });
@@ -77,7 +77,7 @@ test('a batch committed before kill -9 is there after it (WAL, synchronous FULL)
   await writeFile(child, `
     import { openSqliteStore } from ${JSON.stringify(storeModule)};
     const store = openSqliteStore({ path: process.argv[2] });
-    await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1 });
+    await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1, delivery: { mode: 'direct' } });
     const empty = { clients: [], messages: [], delivered: [], acked: [], seen: [], at: 1 };
     await store.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), createdAt: 1 }] });
     const messages = Array.from({ length: 500 }, (_, i) => ({ appId: 'A', id: 'm' + i, clientId: 'c', payload: new Uint8Array(64), createdAt: 1, expiresAt: 9e12 }));

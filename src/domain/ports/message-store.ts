@@ -1,6 +1,7 @@
 import type {
   App,
   Client,
+  DeliverySettings,
   MessageRecord,
   SealedPending,
   StoredApp,
@@ -88,6 +89,8 @@ export interface MessageStore {
   createApp(app: StoredApp): Promise<void>;
   getApp(appId: string): Promise<StoredApp | undefined>;
   listApps(): Promise<App[]>;
+  /** Replaces an app's delivery settings; false when there is no such app. */
+  updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean>;
 
   getClient(appId: string, clientId: string): Promise<Client | undefined>;
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined>;

@@ -4,7 +4,8 @@ import type { Kms } from '../ports/kms.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { AppSecrets } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
-import type { App } from '../types.js';
+import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-settings.js';
+import type { App, CohortSettings, DeliverySettings } from '../types.js';
 
 export interface CreatedApp {
   readonly appId: string;
@@ -38,12 +39,35 @@ export class Apps implements AppSecrets {
     const appId = newAppId();
     const secret = newAppSecret();
     const wrappedSecret = await this.kms.wrap(secret.bytes, secretContext(appId));
-    await this.store.createApp({ id: appId, name, wrappedSecret, createdAt: this.clock.now() });
+    await this.store.createApp({ id: appId, name, wrappedSecret, createdAt: this.clock.now(), delivery: DIRECT_DELIVERY });
     return { appId, name, secret: secret.text };
   }
 
   list(): Promise<App[]> {
     return this.store.listApps();
+  }
+
+  /**
+   * Switches an app between direct and cohort delivery. `cohort` options not given keep the
+   * app's current cohort settings, or take the defaults; `direct` takes no options. Throws
+   * ERR_BAD_REQUEST naming a bad option, ERR_NOT_FOUND for an unknown app; a refused update
+   * changes nothing.
+   */
+  async updateDelivery(appId: string, mode: string, options: Partial<Record<keyof CohortSettings, unknown>> = {}): Promise<DeliverySettings> {
+    const app = await this.store.getApp(appId);
+    if (!app) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    let delivery: DeliverySettings;
+    if (mode === 'direct') {
+      const given = Object.entries(options).filter(([, value]) => value !== undefined).map(([name]) => name);
+      if (given.length > 0) throw new SealPushError('ERR_BAD_REQUEST', `${given.join(', ')}: options of cohort delivery, not of direct`);
+      delivery = DIRECT_DELIVERY;
+    } else if (mode === 'cohort') {
+      delivery = cohortDelivery(options, app.delivery.mode === 'cohort' ? app.delivery : DEFAULT_COHORT);
+    } else {
+      throw new SealPushError('ERR_BAD_REQUEST', 'delivery must be "direct" or "cohort"');
+    }
+    if (!(await this.store.updateAppDelivery(appId, delivery))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    return delivery;
   }
 
   /** Apps are never deleted, so a positive answer is remembered; every handshake asks. */

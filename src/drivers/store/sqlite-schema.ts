@@ -92,6 +92,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_finished ON messages (created_at) WHERE status >= 2;
     `,
   },
+  {
+    version: 3,
+    name: 'delivery settings per app',
+    sql: `
+      -- The app's DeliverySettings as JSON; NULL is direct delivery (every app before v3).
+      ALTER TABLE apps ADD COLUMN delivery TEXT;
+    `,
+  },
 ];
 
 /**

@@ -17,7 +17,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, MessageRecord, SealedPending, StoredApp, StoredServerKey } from '../../domain/types.js';
+import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredServerKey } from '../../domain/types.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
@@ -117,6 +117,9 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   listApps(): Promise<App[]> {
     return this.#call('listApps', []);
+  }
+  updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
+    return this.#call('updateAppDelivery', [appId, delivery]);
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     return this.#call('getClient', [appId, clientId]);

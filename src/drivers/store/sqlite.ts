@@ -26,11 +26,13 @@ import type { Logger } from '../../domain/ports/runtime.js';
 import type {
   App,
   Client,
+  DeliverySettings,
   MessageRecord,
   SealedPending,
   StoredApp,
   StoredServerKey,
 } from '../../domain/types.js';
+import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
 import { STATUS_BY_CODE, STATUS_CODE, migrate } from './sqlite-schema.js';
 
 export type SqliteDurability = 'full' | 'normal';
@@ -53,7 +55,7 @@ export interface SqliteStoreOptions {
   readonly logger?: Logger;
 }
 
-interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number }
+interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null }
 interface ClientRow {
   id: string; app_id: string; static_key: Buffer; last_seq: number; acked_seq: number;
   created_at: number; last_seen_at: number | null;
@@ -81,9 +83,10 @@ const { queued: QUEUED, delivered: DELIVERED, acked: ACKED, expired: EXPIRED } =
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at) VALUES (?, ?, ?, ?)'),
-    appById: db.prepare('SELECT id, name, wrapped_secret, created_at FROM apps WHERE id = ?'),
-    allApps: db.prepare('SELECT id, name, created_at FROM apps ORDER BY created_at, id'),
+    insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at, delivery) VALUES (?, ?, ?, ?, ?)'),
+    appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery FROM apps WHERE id = ?'),
+    allApps: db.prepare('SELECT id, name, created_at, delivery FROM apps ORDER BY created_at, id'),
+    setAppDelivery: db.prepare('UPDATE apps SET delivery = ? WHERE id = ?'),
 
     insertClient: db.prepare(
       `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at)
@@ -144,6 +147,20 @@ function prepareStatements(db: Database.Database) {
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
+
+/** NULL is direct delivery, so rows written before schema v3 read as what they were. */
+function storedDelivery(delivery: DeliverySettings): string | null {
+  return delivery.mode === 'direct' ? null : JSON.stringify(delivery);
+}
+
+function deliveryOf(row: { id: string; delivery: string | null }): DeliverySettings {
+  if (row.delivery === null) return DIRECT_DELIVERY;
+  try {
+    return parseDeliverySettings(JSON.parse(row.delivery));
+  } catch (err) {
+    throw new Error(`sqlite store: app ${row.id} has unreadable delivery settings (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
 
 function toClient(row: ClientRow): Client {
   return {
@@ -272,18 +289,22 @@ export class SqliteStore implements MessageStore {
   }
 
   async createApp(app: StoredApp): Promise<void> {
-    this.#stmts.insertApp.run(app.id, app.name, app.wrappedSecret, app.createdAt);
+    this.#stmts.insertApp.run(app.id, app.name, app.wrappedSecret, app.createdAt, storedDelivery(app.delivery));
   }
 
   async getApp(appId: string): Promise<StoredApp | undefined> {
     const row = this.#stmts.appById.get(appId) as AppRow | undefined;
     if (row === undefined) return undefined;
-    return { id: row.id, name: row.name, wrappedSecret: row.wrapped_secret, createdAt: row.created_at };
+    return { id: row.id, name: row.name, wrappedSecret: row.wrapped_secret, createdAt: row.created_at, delivery: deliveryOf(row) };
   }
 
   async listApps(): Promise<App[]> {
     const rows = this.#stmts.allApps.all() as Omit<AppRow, 'wrapped_secret'>[];
-    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, delivery: deliveryOf(row) }));
+  }
+
+  async updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
+    return this.#stmts.setAppDelivery.run(storedDelivery(delivery), appId).changes === 1;
   }
 
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
