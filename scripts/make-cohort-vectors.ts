@@ -5,8 +5,8 @@
 //
 //   node --import tsx scripts/make-cohort-vectors.ts [--check] [--help]
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeVectorsFile } from './vectors-file.js';
 import { deriveSlotKeys, encodeCohortHeader, sealCohortEnvelope, type CohortHeader } from '../src/crypto/cohort.js';
 import { hexEncode, utf8Encode } from '../src/crypto/encoding.js';
 import { encodeDeliver } from '../src/crypto/frames.js';
@@ -78,20 +78,4 @@ async function build(): Promise<CohortVectors> {
   };
 }
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes('--help')) {
-    console.log('Usage: make-cohort-vectors [--check]\n  Writes src/crypto/vectors/sealpush-cohort-v1.json; --check only compares.');
-    return 0;
-  }
-  const text = `${JSON.stringify(await build(), null, 1)}\n`;
-  if (args.includes('--check')) {
-    const same = readFileSync(OUTPUT, 'utf8') === text;
-    console.log(same ? 'vectors are up to date' : 'vectors differ from the code');
-    return same ? 0 : 1;
-  }
-  writeFileSync(OUTPUT, text);
-  console.log(`wrote ${OUTPUT}`);
-  return 0;
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await writeVectorsFile('make-cohort-vectors', OUTPUT, build, process.argv.slice(2));

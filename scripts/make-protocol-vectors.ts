@@ -4,8 +4,8 @@
 //
 //   node --import tsx scripts/make-protocol-vectors.ts [--check] [--help]
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeVectorsFile } from './vectors-file.js';
 import type { DeliverableMessage } from '../src/domain/types.js';
 import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../src/crypto/encoding.js';
 import { encodeAck, encodeDeliver, encodeHeartbeat } from '../src/crypto/frames.js';
@@ -131,20 +131,4 @@ async function build(): Promise<ProtocolVectors> {
   };
 }
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes('--help')) {
-    console.log('Usage: make-protocol-vectors [--check]\n  Writes src/crypto/vectors/sealpush-v1.json; --check only compares.');
-    return 0;
-  }
-  const text = `${JSON.stringify(await build(), null, 1)}\n`;
-  if (args.includes('--check')) {
-    const same = readFileSync(OUTPUT, 'utf8') === text;
-    console.log(same ? 'vectors are up to date' : 'vectors differ from the code');
-    return same ? 0 : 1;
-  }
-  writeFileSync(OUTPUT, text);
-  console.log(`wrote ${OUTPUT}`);
-  return 0;
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await writeVectorsFile('make-protocol-vectors', OUTPUT, build, process.argv.slice(2));
