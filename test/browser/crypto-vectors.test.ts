@@ -1,5 +1,6 @@
 // The SDK's crypto (WebCrypto code, as built in dist/) in headless Chromium: the published
-// Noise vectors for NN, NK, XK and IK, and the sealpush v1 vectors on the client side.
+// Noise vectors for NN, NK, XK and IK, the sealpush v1 vectors on the client side, and the
+// cohort envelope vectors (build, and every member opening its own slot).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,9 @@ const NOISE_VECTORS = JSON.parse(
 const PROTOCOL_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),
 ) as unknown;
+const COHORT_VECTORS = JSON.parse(
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v1.json', import.meta.url), 'utf8'),
+) as unknown;
 
 /** Runs every vector in the page; resolves to a list of mismatches (empty when all pass). */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vectors</title>
@@ -27,8 +31,9 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
   import { WebFrameSealer, WebFrameOpener } from '/crypto/web/frame-cipher.js';
   import { startHello } from '/crypto/hello.js';
   import { fingerprint } from '/crypto/fingerprint.js';
+  import { deriveSlotKeys, openCohortEnvelope, sealCohortEnvelope } from '/crypto/cohort.js';
 
-  window.runVectors = async (noise, protocol) => {
+  window.runVectors = async (noise, protocol, cohort) => {
     const bad = [];
     const check = (label, got, want) => { if (got !== want) bad.push(label + ': ' + got + ' != ' + want); };
     const key = async (hex) => (hex ? crypto.keyPairFromPrivate(h(hex)) : undefined);
@@ -68,6 +73,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
     check('handshake hash', x(done.handshakeHash), p.handshakeHash);
     check('send key', x(done.sendKey), p.clientToServerKey);
     check('receive key', x(done.receiveKey), p.serverToClientKey);
+    check('session secret', x(done.sessionSecret), p.sessionSecret);
     check('fingerprint', await fingerprint(h(p.serverStaticPublic)), p.serverFingerprint);
     const runFrames = async (frames, keyOf, start) => {
       const sealers = {}, openers = {};
@@ -80,6 +86,24 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
     };
     await runFrames(p.frames, (d) => h(d === 'server-to-client' ? p.serverToClientKey : p.clientToServerKey), 0);
     for (const r of p.rekey) await runFrames(r.frames, () => h(r.key), r.startCounter);
+    const members = cohort.members.map((m) => ({ secret: h(m.secret), bundle: h(m.bundle) }));
+    for (const t of cohort.ticks) {
+      const header = { appId: cohort.appId, tick: t.tick, salt: h(t.salt), slotCount: t.slotCount, slotBytes: t.slotBytes };
+      for (const [i, m] of members.entries()) {
+        const k = await deriveSlotKeys(crypto, m.secret, header);
+        check('cohort ' + t.tick + ' member ' + i + ' tag', x(k.tag), t.slots[i].tag);
+        check('cohort ' + t.tick + ' member ' + i + ' key', x(k.key), t.slots[i].key);
+      }
+      const stream = h(t.random);
+      let used = 0;
+      const random = (n) => { const out = stream.slice(used, used + n); used += n; return out; };
+      const envelope = await sealCohortEnvelope(crypto, header, members, random);
+      check('cohort ' + t.tick + ' envelope', x(envelope), t.envelope);
+      for (const [i, m] of members.entries()) {
+        check('cohort ' + t.tick + ' member ' + i + ' opens', x(await openCohortEnvelope(crypto, m.secret, h(t.envelope))), x(m.bundle));
+      }
+      check('cohort ' + t.tick + ' outsider', String(await openCohortEnvelope(crypto, h(cohort.outsiderSecret), h(t.envelope))), 'null');
+    }
     return bad;
   };
   window.ready = true;
@@ -101,16 +125,16 @@ describe('crypto vectors in headless Chromium (WebCrypto only)', { skip }, () =>
     await pages?.close();
   });
 
-  test('reproduces every Noise and sealpush vector byte', async () => {
+  test('reproduces every Noise, sealpush and cohort vector byte', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(pages.url + '/');
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
     const mismatches = await page.evaluate(
-      ([noise, protocol]) =>
-        (window as unknown as { runVectors(n: unknown, p: unknown): Promise<string[]> }).runVectors(noise, protocol),
-      [NOISE_VECTORS, PROTOCOL_VECTORS] as const,
+      ([noise, protocol, cohort]) =>
+        (window as unknown as { runVectors(n: unknown, p: unknown, c: unknown): Promise<string[]> }).runVectors(noise, protocol, cohort),
+      [NOISE_VECTORS, PROTOCOL_VECTORS, COHORT_VECTORS] as const,
     );
     assert.deepEqual(mismatches, []);
     assert.deepEqual(errors, []);
