@@ -109,6 +109,7 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
   const gateway = new Gateway({
     sessions,
     appExists: (appId) => apps.exists(appId),
+    deliveryOf: (appId) => apps.deliveryOf(appId),
     delivery: { store, payloads, commits, clock, defer: deferToIo, logger, limits },
     noise: nodeNoiseCrypto,
     serverStatic: staticKeyPairFromPrivate(server.secret),

@@ -1,6 +1,7 @@
 import { SealPushError, codeForClose, isTransientClose, type ErrorCode } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
-import { decodeServerFrame, encodeAck } from '../crypto/frames.js';
+import { openCohortEnvelope } from '../crypto/cohort.js';
+import { decodeServerFrame, encodeAck, type ServerFrame } from '../crypto/frames.js';
 import { startHello } from '../crypto/hello.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
 import type { ClientCrypto, FrameOpenerLike, FrameSealerLike } from './platform.js';
@@ -72,6 +73,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private unacked = 0;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private sealer: FrameSealerLike | null = null;
+  /** Set when the server delivers in cohort envelopes: the session secret that opens our slots. */
+  private cohortSecret: Uint8Array | null = null;
   private opener: FrameOpenerLike | null = null;
   /** The server's heartbeat interval, from its handshake payload. */
   private heartbeatMs = 25_000;
@@ -180,6 +183,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const { clientId, resumed, heartbeatMs } = done.payload;
     this.sealer = this.setup.crypto.sealer(done.sendKey);
     this.opener = this.setup.crypto.opener(done.receiveKey);
+    // Cohort delivery: every server message is an envelope, opened with the session secret.
+    this.cohortSecret = done.payload.cohortTickMs === undefined ? null : done.sessionSecret;
     if (!resumed && clientId !== this.clientId) {
       // The server did not know our key (a new client, or its data was reset): start over.
       this.lastSeq = 0;
@@ -198,9 +203,9 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
     if (socket !== this.socket || !this.opener) return;
-    const frame = decodeServerFrame(await this.opener.open(data));
+    const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
-    if (frame.type !== 'deliver') return; // heartbeat
+    if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
     const fresh: Message[] = [];
     for (const m of frame.messages) {
       this.socketSeq = m.seq;
@@ -211,6 +216,18 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (fresh.length > 0) this.handOver(fresh);
     // Only resends: they can make a message held from an earlier socket ackable on this one.
     else this.ackSoon();
+  }
+
+  /**
+   * Opens this client's slot of a cohort envelope. An empty slot (or none) is a heartbeat; a
+   * slot that does not authenticate throws ERR_FRAME, like an altered transport frame.
+   */
+  private async openEnvelope(envelope: Uint8Array): Promise<ServerFrame> {
+    const bundle = await openCohortEnvelope(this.setup.crypto.noise, this.cohortSecret!, envelope);
+    if (bundle === null || bundle.length === 0) return { type: 'heartbeat' };
+    const frame = decodeServerFrame(bundle);
+    if (frame.type !== 'deliver') throw new SealPushError('ERR_PROTOCOL', 'A cohort slot carries only messages');
+    return frame;
   }
 
   /** Gives messages to the application (or holds them until it listens), then acks. */
@@ -307,6 +324,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.dropAck();
     this.sealer = null;
     this.opener = null;
+    this.cohortSecret = null;
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const errorCode = codeForClose(code) ?? local ?? undefined;

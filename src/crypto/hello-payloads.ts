@@ -30,6 +30,11 @@ export interface ServerHelloPayload {
   readonly heartbeatMs: number;
   /** Bound on one sealed frame (WebSocket message) in either direction. */
   readonly maxFrameBytes: number;
+  /**
+   * Present in cohort delivery: every server message is then a cohort envelope (docs/protocol.md
+   * section 7), one per this many ms, and never a transport frame. Absent: direct delivery.
+   */
+  readonly cohortTickMs?: number;
 }
 
 type Fail = (detail: string) => SealPushError;
@@ -50,14 +55,16 @@ function checkClient(value: unknown, fail: Fail): ClientHelloPayload {
 
 function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { clientId, resumed, heartbeatMs, maxFrameBytes } = value as Record<string, unknown>;
+  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs } = value as Record<string, unknown>;
   if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH) {
     throw fail('clientId must be a string of 1..128 characters');
   }
   if (typeof resumed !== 'boolean') throw fail('resumed must be a boolean');
   if (!isInteger(heartbeatMs, 1)) throw fail('heartbeatMs must be an integer >= 1');
   if (!isInteger(maxFrameBytes, MIN_MAX_FRAME_BYTES)) throw fail(`maxFrameBytes must be an integer >= ${MIN_MAX_FRAME_BYTES}`);
-  return { clientId, resumed, heartbeatMs, maxFrameBytes };
+  if (cohortTickMs === undefined) return { clientId, resumed, heartbeatMs, maxFrameBytes };
+  if (!isInteger(cohortTickMs, 1)) throw fail('cohortTickMs must be an integer >= 1');
+  return { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs };
 }
 
 function encodeJson(value: object, fail: Fail): Uint8Array {
@@ -87,8 +94,10 @@ export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload 
 
 /** Writes exactly the known fields, in a fixed order. */
 export function encodeServerHelloPayload(payload: ServerHelloPayload): Uint8Array {
-  const { clientId, resumed, heartbeatMs, maxFrameBytes } = checkServer(payload, internalError);
-  return encodeJson({ clientId, resumed, heartbeatMs, maxFrameBytes }, internalError);
+  const checked = checkServer(payload, internalError);
+  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs } = checked;
+  const fields = cohortTickMs === undefined ? { clientId, resumed, heartbeatMs, maxFrameBytes } : { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs };
+  return encodeJson(fields, internalError);
 }
 
 export function decodeServerHelloPayload(bytes: Uint8Array): ServerHelloPayload {

@@ -14,6 +14,9 @@ export interface CreatedApp {
   readonly secret: string;
 }
 
+/** How long a running server may use an app's delivery settings before reading them again. */
+export const DELIVERY_CACHE_MS = 1000;
+
 const APP_NAME = /^[\p{L}\p{N} ._-]{1,64}$/u;
 
 function secretContext(appId: string): string {
@@ -25,6 +28,7 @@ export class Apps implements AppSecrets {
   /** Unwrapped secrets, in memory only. Secrets never change, so entries never go stale. */
   private readonly secrets = new Map<string, Uint8Array>();
   private readonly known = new Set<string>();
+  private readonly deliveries = new Map<string, { settings: DeliverySettings; at: number }>();
 
   constructor(
     private readonly store: MessageStore,
@@ -67,6 +71,7 @@ export class Apps implements AppSecrets {
       throw new SealPushError('ERR_BAD_REQUEST', 'delivery must be "direct" or "cohort"');
     }
     if (!(await this.store.updateAppDelivery(appId, delivery))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    this.deliveries.delete(appId);
     return delivery;
   }
 
@@ -76,6 +81,20 @@ export class Apps implements AppSecrets {
     const found = (await this.store.getApp(appId)) !== undefined;
     if (found) this.known.add(appId);
     return found;
+  }
+
+  /**
+   * The app's delivery settings as the gateway uses them: read from the store at most once
+   * per `DELIVERY_CACHE_MS`, so every handshake can ask and an `apps update` from another
+   * process reaches running servers within that time.
+   */
+  async deliveryOf(appId: string): Promise<DeliverySettings> {
+    const now = this.clock.now();
+    const cached = this.deliveries.get(appId);
+    if (cached && now - cached.at < DELIVERY_CACHE_MS) return cached.settings;
+    const settings = (await this.store.getApp(appId))?.delivery ?? DIRECT_DELIVERY;
+    this.deliveries.set(appId, { settings, at: now });
+    return settings;
   }
 
   async secretFor(appId: string): Promise<Uint8Array | undefined> {

@@ -1,10 +1,11 @@
 import type { WebSocket } from 'ws';
 import { SealPushError, isSealPushError, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { DeliverableMessage } from '../../domain/types.js';
+import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
 import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../domain/usecases/delivery-stream.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
-import { decodeClientFrame, encodeDeliver, encodeHeartbeat } from '../../crypto/frames.js';
+import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
+import { slotCapacity } from '../../crypto/cohort.js';
 import { acceptHello } from '../../crypto/hello.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
@@ -13,6 +14,8 @@ import type { WsLimits } from './limits.js';
 export interface ConnectionDeps {
   readonly sessions: Sessions;
   readonly appExists: (appId: string) => Promise<boolean>;
+  /** The app's delivery settings, read at each handshake (cached by the caller). */
+  readonly deliveryOf: (appId: string) => Promise<DeliverySettings>;
   readonly delivery: DeliveryDeps;
   readonly noise: NoiseCrypto;
   readonly serverStatic: KeyPair;
@@ -43,6 +46,13 @@ export class Connection implements DeliverySink {
   sentSinceTick = false;
   clientId = '';
   appId = '';
+  /** The settings this connection was opened with; a change closes it (the gateway decides). */
+  delivery: DeliverySettings = { mode: 'direct' };
+  /** The session's cohort secret (docs/protocol.md section 7); set once open. */
+  sessionSecret: Uint8Array | null = null;
+  /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
+  private cohortQueue: DeliverableMessage[] = [];
+  private cohortQueueBytes = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -66,11 +76,45 @@ export class Connection implements DeliverySink {
   }
 
   send(messages: readonly DeliverableMessage[]): void {
-    this.write(encodeDeliver(messages));
+    if (this.delivery.mode === 'direct') return this.write(encodeDeliver(messages));
+    for (const message of messages) {
+      this.cohortQueue.push(message);
+      this.cohortQueueBytes += deliverMessageSize(message);
+    }
   }
 
   writable(): boolean {
-    return this.state === 'open' && this.socket.bufferedAmount < this.deps.limits.sendHighWaterBytes;
+    if (this.state !== 'open' || this.socket.bufferedAmount >= this.deps.limits.sendHighWaterBytes) return false;
+    // Cohort mode: at most one largest slot's worth waits for the next tick; the rest stays in the store.
+    return this.delivery.mode === 'direct' || this.cohortQueueBytes < cohortCapacity(this.delivery);
+  }
+
+  /**
+   * Cohort mode, at a tick: the DELIVER plaintext of the queued messages that fit
+   * `capacity` bytes (in seq order), or an empty bundle. A single message always fits the
+   * largest slot (delivery-settings.ts), so the queue never stalls.
+   */
+  takeBundle(capacity: number): Uint8Array {
+    let size = DELIVER_HEADER_BYTES;
+    let count = 0;
+    for (const message of this.cohortQueue) {
+      const next = deliverMessageSize(message);
+      if (size + next > capacity) break;
+      size += next;
+      count++;
+    }
+    if (count === 0) return new Uint8Array(0);
+    const taken = this.cohortQueue.splice(0, count);
+    for (const message of taken) this.cohortQueueBytes -= deliverMessageSize(message);
+    return encodeDeliver(taken);
+  }
+
+  /** Cohort mode: the envelope of this tick (the same bytes every member gets). */
+  sendEnvelope(envelope: Uint8Array): void {
+    if (this.state !== 'open') return;
+    this.sentSinceTick = true;
+    this.socket.send(envelope);
+    if (this.writable()) this.stream?.drained();
   }
 
   heartbeat(): void {
@@ -81,7 +125,8 @@ export class Connection implements DeliverySink {
     }
     this.awaitingPong = true;
     this.socket.ping();
-    if (!this.sentSinceTick) this.write(encodeHeartbeat());
+    // In cohort mode the envelopes are the heartbeat: no transport frame ever goes out.
+    if (!this.sentSinceTick && this.delivery.mode === 'direct') this.write(encodeHeartbeat());
     this.sentSinceTick = false;
   }
 
@@ -133,21 +178,26 @@ export class Connection implements DeliverySink {
   }
 
   private async handshake(hello: Buffer): Promise<void> {
-    const { sessions, appExists, noise, serverStatic, limits } = this.deps;
+    const { sessions, appExists, deliveryOf, noise, serverStatic, limits } = this.deps;
     try {
       const pending = await acceptHello(hello, { staticKey: serverStatic, crypto: noise });
       if (!(await appExists(pending.appId))) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
+      const delivery = await deliveryOf(pending.appId);
       const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq);
       if (this.state !== 'opening') return; // closed while we waited
       const done = await pending.accept({
         clientId: session.client.id,
         resumed: session.resumed,
-        heartbeatMs: limits.heartbeatMs,
+        // A cohort client hears from the server once per tick: its watchdog must allow that.
+        heartbeatMs: delivery.mode === 'cohort' ? Math.max(limits.heartbeatMs, delivery.tickMs) : limits.heartbeatMs,
         maxFrameBytes: limits.maxFrameBytes,
+        ...(delivery.mode === 'cohort' ? { cohortTickMs: delivery.tickMs } : {}),
       });
       if (this.state !== 'opening') return;
       this.clientId = session.client.id;
       this.appId = pending.appId;
+      this.delivery = delivery;
+      this.sessionSecret = done.sessionSecret;
       this.sealer = new FrameSealer(done.sendKey);
       this.opener = new FrameOpener(done.receiveKey);
       this.socket.send(done.reply);
@@ -182,6 +232,8 @@ export class Connection implements DeliverySink {
     if (this.slowTimer) clearTimeout(this.slowTimer);
     this.handshakeTimer = this.slowTimer = null;
     this.stream?.stop();
+    this.cohortQueue = [];
+    this.cohortQueueBytes = 0;
     if (wasOpen) {
       this.deps.unregister(this);
       this.deps.sessions.closed(this.clientId);
@@ -191,4 +243,9 @@ export class Connection implements DeliverySink {
   private onClose(): void {
     this.shutdown();
   }
+}
+
+/** The bundle the largest slot of `settings` holds. */
+export function cohortCapacity(settings: CohortSettings): number {
+  return slotCapacity(settings.slotBytes[settings.slotBytes.length - 1]!);
 }

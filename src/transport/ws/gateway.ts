@@ -4,9 +4,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
+import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 
 export const WS_PATH = '/v1/ws';
+/** How often a node looks for changed delivery settings of the apps it serves. */
+const SETTINGS_CHECK_MS = 1000;
 
 export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
   readonly bus: Bus;
@@ -24,7 +27,10 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Connection>();
   private readonly byClient = new Map<string, Connection>();
+  /** Cohort delivery: the open cohort connections of each app on this node. */
+  private readonly cohorts = new Map<string, CohortGroup>();
   private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly settingsTimer: NodeJS.Timeout;
   private accepting = true;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -36,6 +42,8 @@ export class Gateway {
     });
     this.heartbeatTimer = setInterval(() => this.heartbeat(), deps.limits.heartbeatMs);
     this.heartbeatTimer.unref();
+    this.settingsTimer = setInterval(() => void this.applyDeliveryChanges(), SETTINGS_CHECK_MS);
+    this.settingsTimer.unref();
     deps.bus.subscribe(deps.nodeId, (envelope) => this.offer(envelope.clientId, envelope.messages));
   }
 
@@ -63,6 +71,9 @@ export class Gateway {
   drain(): void {
     this.accepting = false;
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.settingsTimer);
+    for (const group of this.cohorts.values()) group.stop();
+    this.cohorts.clear();
     for (const connection of [...this.sockets]) connection.goAway();
   }
 
@@ -91,12 +102,25 @@ export class Gateway {
     const previous = this.byClient.get(connection.clientId);
     this.byClient.set(connection.clientId, connection);
     if (previous && previous !== connection) previous.fail('ERR_SESSION_REPLACED');
+    if (connection.delivery.mode === 'cohort') {
+      let group = this.cohorts.get(connection.appId);
+      if (!group) this.cohorts.set(connection.appId, (group = new CohortGroup(connection.appId, connection.delivery, this.deps.logger)));
+      group.add(connection);
+    }
     this.deps.bus.setPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
       this.deps.logger.warn({ err: String(err), clientId: connection.clientId }, 'presence update failed');
     });
   }
 
   private unregister(connection: Connection): void {
+    const group = this.cohorts.get(connection.appId);
+    if (group) {
+      group.remove(connection);
+      if (group.size === 0) {
+        group.stop();
+        this.cohorts.delete(connection.appId);
+      }
+    }
     if (this.byClient.get(connection.clientId) !== connection) return;
     this.byClient.delete(connection.clientId);
     this.deps.bus.clearPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
@@ -106,5 +130,25 @@ export class Gateway {
 
   private heartbeat(): void {
     for (const connection of this.sockets) connection.heartbeat();
+  }
+
+  /**
+   * An app switched between direct and cohort delivery (or changed its cohort settings):
+   * its connections here close with 1001 and resume at once in the new mode. Settings are
+   * read through the app cache, so another process's `apps update` lands within seconds.
+   */
+  private async applyDeliveryChanges(): Promise<void> {
+    const appIds = new Set([...this.byClient.values()].map((c) => c.appId));
+    for (const appId of appIds) {
+      let current;
+      try {
+        current = JSON.stringify(await this.deps.deliveryOf(appId));
+      } catch {
+        continue; // the store is unreachable: keep serving as configured
+      }
+      for (const connection of this.byClient.values()) {
+        if (connection.appId === appId && connection.isOpen && JSON.stringify(connection.delivery) !== current) connection.goAway();
+      }
+    }
   }
 }

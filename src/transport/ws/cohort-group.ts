@@ -1,0 +1,86 @@
+/**
+ * Cohort delivery on one node (DESIGN.md section 5, docs/protocol.md section 7): the open
+ * connections of one app, in the order they joined, cut into cohorts of at most
+ * `cohortSize`. On every tick each cohort gets one envelope, sealed once, and every member
+ * is sent the same bytes, whether or not anything in it is for that member. Each node builds
+ * envelopes for the clients it holds.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../domain/ports/runtime.js';
+import type { CohortSettings } from '../../domain/types.js';
+import { sealCohortEnvelope, slotCapacity } from '../../crypto/cohort.js';
+import { nodeNoiseCrypto } from '../../crypto/node/noise-crypto.js';
+import { cohortCapacity, type Connection } from './connection.js';
+
+export class CohortGroup {
+  private readonly members: Connection[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private tick = 0;
+  private running = false;
+
+  constructor(
+    readonly appId: string,
+    private readonly settings: CohortSettings,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => void this.runTick(), settings.tickMs);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** Joins the next envelope (a client that joins mid-tick is in the next one). */
+  add(connection: Connection): void {
+    if (!this.members.includes(connection)) this.members.push(connection);
+  }
+
+  remove(connection: Connection): void {
+    const at = this.members.indexOf(connection);
+    if (at >= 0) this.members.splice(at, 1);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One tick: an envelope per cohort. A tick still sealing when the next is due skips that one. */
+  private async runTick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const tick = this.tick++;
+    try {
+      const { cohortSize, slotBytes, slotCounts } = this.settings;
+      const members = this.members.filter((m) => m.isOpen && m.sessionSecret !== null);
+      for (let i = 0; i < members.length; i += cohortSize) {
+        await this.sendCohort(members.slice(i, i + cohortSize), tick, slotBytes, slotCounts);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async sendCohort(cohort: Connection[], tick: number, slotBytes: readonly number[], slotCounts: readonly number[]): Promise<void> {
+    const bundles = cohort.map((m) => m.takeBundle(cohortCapacity(this.settings)));
+    const needed = Math.max(...bundles.map((b) => b.length));
+    const size = slotBytes.find((bytes) => slotCapacity(bytes) >= needed)!;
+    const count = slotCounts.find((n) => n >= cohort.length)!;
+    let envelope: Uint8Array;
+    try {
+      envelope = await sealCohortEnvelope(
+        nodeNoiseCrypto,
+        { appId: this.appId, tick, salt: randomBytes(16), slotCount: count, slotBytes: size },
+        cohort.map((m, k) => ({ secret: m.sessionSecret!, bundle: bundles[k]! })),
+        (n) => randomBytes(n),
+      );
+    } catch (err) {
+      // Their bundles left the queues: end these sessions, so that they resume from the store
+      // rather than let a later cumulative ACK cover what was never sent.
+      this.logger.error({ appId: this.appId, err: err instanceof Error ? err.message : String(err) }, 'cohort envelope failed');
+      for (const m of cohort) m.fail('ERR_INTERNAL');
+      return;
+    }
+    for (const m of cohort) m.sendEnvelope(envelope);
+  }
+}
