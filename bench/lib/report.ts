@@ -145,7 +145,8 @@ function formatRatio(r: number | undefined): string {
 
 /** The final table (plain text, aligned columns). */
 export function renderTable(cases: readonly CaseReport[], targets: readonly TargetReport[]): string {
-  const systems = ['sealpush', 'bare-ws', 'socketio', 'sealpush-store', 'bare-sqlite'];
+  // Every system a case names, subjects before their baselines, in the order they first appear.
+  const systems = [...new Set(cases.flatMap((c) => [c.subject, ...c.baselines]))];
   const used = systems.filter((s) => cases.some((c) => c.metrics.some((m) => m.values[s] !== undefined)));
   const ratioCols = [...new Set(cases.flatMap((c) => c.baselines))];
   const header = ['scenario', 'case', 'metric', 'unit', ...used, ...ratioCols.map((b) => `vs ${b}`)];

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_COHORT } from '../domain/delivery-settings.js';
+import { SealPushError } from '../domain/errors.js';
 import { printJson, withCore } from './context.js';
 
 export function registerAppsCommands(program: Command): void {
@@ -9,8 +10,17 @@ export function registerAppsCommands(program: Command): void {
     .command('create <name>')
     .description('create an app and print its id and secret (the secret is shown once)')
     .option('--json', 'print {"appId", "secret"} as JSON')
-    .action(async (name: string, options: { json?: boolean }, command: Command) => {
-      const created = await withCore(command, (core) => core.apps.create(name));
+    .option('--delivery <mode>', 'direct (default) | cohort, with the cohort defaults (see apps update)')
+    .action(async (name: string, options: { json?: boolean; delivery?: string }, command: Command) => {
+      const created = await withCore(command, async (core) => {
+        // Checked before anything is created, so a bad mode leaves no app behind.
+        if (options.delivery !== undefined && options.delivery !== 'direct' && options.delivery !== 'cohort') {
+          throw new SealPushError('ERR_BAD_REQUEST', 'delivery must be "direct" or "cohort"');
+        }
+        const app = await core.apps.create(name);
+        if (options.delivery === 'cohort') await core.apps.updateDelivery(app.appId, 'cohort');
+        return app;
+      });
       if (options.json) {
         printJson({ appId: created.appId, name: created.name, secret: created.secret });
         return;

@@ -26,7 +26,7 @@ export const DEFAULT_COHORT: CohortSettings = {
 /** Bounds of each option: inclusive. */
 export const COHORT_LIMITS = {
   tickMs: [50, 60_000],
-  cohortSize: [1, 4096],
+  cohortSize: [1, 65_535],
   slotBytes: [64, 16_777_216],
   slotCounts: [1, 65_535],
 } as const;

@@ -2,21 +2,31 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exited } from '../helpers/process.js';
+import { exited, runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/slow-job/', import.meta.url));
 
-/** Runs examples/slow-job as its README says: the app server and the client as real processes. */
-describe('examples/slow-job', () => {
+/**
+ * Runs examples/slow-job as its README says: the app server and the client as real processes;
+ * once with direct delivery, once with the app created with its one cohort flag.
+ */
+for (const delivery of ['direct', 'cohort'] as const) describe(`examples/slow-job (${delivery} delivery)`, () => {
   let server: TestServer;
+  let app: { appId: string; secret: string };
   let appServer: ChildProcess;
   let appUrl: string;
 
   before(async () => {
     server = await startTestServer();
+    app = server.app;
+    if (delivery === 'cohort') {
+      const created = await runCli(['apps', 'create', 'slow-job', '--json', '--delivery', 'cohort', '--data', server.dataDir]);
+      assert.equal(created.code, 0, created.stderr);
+      app = JSON.parse(created.stdout) as { appId: string; secret: string };
+    }
     appServer = spawn(process.execPath, [`${EXAMPLE}app-server.mjs`], {
-      env: { ...process.env, PORT: '0', SEALPUSH_URL: server.url, SEALPUSH_APP_ID: server.app.appId, SEALPUSH_APP_SECRET: server.app.secret },
+      env: { ...process.env, PORT: '0', SEALPUSH_URL: server.url, SEALPUSH_APP_ID: app.appId, SEALPUSH_APP_SECRET: app.secret },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     appUrl = await new Promise<string>((resolve, reject) => {
@@ -37,7 +47,7 @@ describe('examples/slow-job', () => {
 
   async function runClient(args: string[]): Promise<string> {
     const child = spawn(process.execPath, [`${EXAMPLE}client.mjs`, ...args], {
-      env: { ...process.env, SEALPUSH_URL: server.url, SEALPUSH_APP_ID: server.app.appId, SEALPUSH_SERVER_KEY: server.identity.publicKey, APP_URL: appUrl },
+      env: { ...process.env, SEALPUSH_URL: server.url, SEALPUSH_APP_ID: app.appId, SEALPUSH_SERVER_KEY: server.identity.publicKey, APP_URL: appUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
