@@ -203,6 +203,13 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
     if (socket !== this.socket || !this.opener) return;
+    if (this.cohortSecret) {
+      // One ACK per envelope, sent before opening it: the client's frames follow the tick,
+      // not the arrival of its own messages (the envelope's are acked at the next tick).
+      const seq = Math.max(this.ackableSeq(), 0);
+      this.socketAckedSeq = Math.max(this.socketAckedSeq, seq);
+      this.sendAck(seq);
+    }
     const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
@@ -250,6 +257,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
    * ackDelayMs of the first un-acked hand-over. Acks are cumulative, so one carries them all.
    */
   private ackSoon(): void {
+    if (this.cohortSecret) return; // cohort delivery: one ACK per envelope (onFrame)
     if (this.ackableSeq() <= this.socketAckedSeq) return;
     if (this.setup.ackDelayMs === 0 || this.unacked >= this.setup.ackEvery) {
       this.flushAck();

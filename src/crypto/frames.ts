@@ -31,7 +31,10 @@ export type ServerFrame =
   | { readonly type: 'deliver'; readonly messages: DeliverableMessage[] }
   | { readonly type: 'heartbeat' };
 
-/** Frames the client sends. `seq` is cumulative: every seq <= it was handed to the application. */
+/**
+ * Frames the client sends. `seq` is cumulative: every seq <= it was handed to the application;
+ * 0 acknowledges nothing (a cohort client sends one ACK per tick, whatever it received).
+ */
 export type ClientFrame = { readonly type: 'ack'; readonly seq: number };
 
 /** UTF-8 length of `text` as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
@@ -113,7 +116,8 @@ export function encodeDeliver(messages: readonly DeliverableMessage[]): Uint8Arr
 }
 
 export function encodeAck(seq: number): Uint8Array {
-  if (!Number.isSafeInteger(seq) || seq < 1) throw encodeError('ACK seq out of range');
+  // ACK 0 acknowledges nothing: a cohort client's per-tick cover frame before its first message.
+  if (!Number.isSafeInteger(seq) || seq < 0) throw encodeError('ACK seq out of range');
   const out = new Uint8Array(9);
   out[0] = FRAME_TYPE.ACK;
   writeU64(out, 1, seq);
@@ -196,7 +200,6 @@ export function decodeClientFrame(plaintext: Uint8Array): ClientFrame {
       } catch {
         throw protocolError('u64 above 2^53-1');
       }
-      if (seq < 1) throw protocolError('ACK seq is 0');
       return { type: 'ack', seq };
     }
     case FRAME_TYPE.DELIVER:

@@ -15,12 +15,16 @@ import { eventually, startTestServer, type TestServer } from '../helpers/server.
 
 const TICK_MS = 100;
 
-/** A WebSocket class whose instances record every message the server sends them. */
-function recordingSocket(log: Uint8Array[]): SocketConstructor {
+/** A WebSocket class whose instances record every message the server sends them (and, in `sent`, what they send). */
+function recordingSocket(log: Uint8Array[], sent: Uint8Array[] = []): SocketConstructor {
   return class extends WebSocket {
     constructor(url: string) {
       super(url);
       this.on('message', (data: Buffer) => log.push(new Uint8Array(data)));
+    }
+    override send(data: Uint8Array): void {
+      sent.push(new Uint8Array(data));
+      super.send(data);
     }
   } as unknown as SocketConstructor;
 }
@@ -46,12 +50,12 @@ describe('cohort delivery, end to end', () => {
     }
   }
 
-  async function client(log: Uint8Array[], session?: Parameters<typeof connect>[0]['session']): Promise<SealPushClient> {
+  async function client(log: Uint8Array[], session?: Parameters<typeof connect>[0]['session'], sent?: Uint8Array[]): Promise<SealPushClient> {
     const c = await connect({
       url: server.url,
       appId: server.app.appId,
       serverKey: server.identity.publicKey,
-      WebSocket: recordingSocket(log),
+      WebSocket: recordingSocket(log, sent),
       ...(session ? { session } : {}),
     });
     open.push(c);
@@ -103,6 +107,24 @@ describe('cohort delivery, end to end', () => {
     assert.equal(lengths.size, 1, 'every envelope of this cohort has one length');
     for (const id of results.map((r) => ('id' in r ? r.id : ''))) {
       await eventually(async () => ((await app.status(id)).status === 'acked' ? true : undefined), `message ${id} acked`);
+    }
+  });
+
+  test("a member's own frames follow the tick: one ACK of one size per envelope, with or without messages for it", async () => {
+    const logs: Uint8Array[][] = [[], []];
+    const sent: Uint8Array[][] = [[], []];
+    const busy = await client(logs[0]!, undefined, sent[0]);
+    await client(logs[1]!, undefined, sent[1]); // a member nothing is published to
+    const arriving = collect(busy, 3);
+    for (const n of [1, 2, 3]) await app.publish({ to: busy.clientId, data: { n } });
+    await arriving;
+    const seen = logs[1]!.length;
+    await eventually(async () => (logs[1]!.length >= seen + 3 ? true : undefined), 'three more envelopes');
+    for (const [i, who] of ['busy', 'idle'].entries()) {
+      const envelopes = logs[i]!.length - 1; // the first message is the handshake reply
+      const acks = sent[i]!.slice(1); // the first is the hello
+      assert.ok(Math.abs(acks.length - envelopes) <= 1, `${who}: ${acks.length} ACK frames for ${envelopes} envelopes`);
+      assert.deepEqual(new Set(acks.map((a) => a.length)), new Set([25]), `${who}: every ACK frame is 25 bytes`);
     }
   });
 

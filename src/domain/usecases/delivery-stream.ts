@@ -55,6 +55,8 @@ export class DeliveryStream {
   private expectNext: number | null = null;
   private scheduled = false;
   private stopped = false;
+  /** Highest seq acked on this connection (or held by the client when it connected). */
+  private ackedUpTo: number;
 
   /**
    * `cursor` is the highest seq the client already holds. A `fresh` client was created by
@@ -69,6 +71,7 @@ export class DeliveryStream {
     fresh = false,
   ) {
     this.sentUpTo = cursor;
+    this.ackedUpTo = cursor;
     if (fresh) {
       this.mode = 'live';
       this.expectNext = cursor + 1;
@@ -125,7 +128,11 @@ export class DeliveryStream {
     if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.sentUpTo) {
       throw new SealPushError('ERR_PROTOCOL', 'ACK for a sequence number that was never delivered');
     }
-    if (seq > 0) this.deps.commits.markAcked(this.clientId, seq);
+    // A cohort client repeats its ACK every tick: only a higher seq is news worth a write.
+    if (seq > this.ackedUpTo) {
+      this.ackedUpTo = seq;
+      this.deps.commits.markAcked(this.clientId, seq);
+    }
   }
 
   private fallBackToStore(): void {
