@@ -7,7 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Kms } from './domain/ports/kms.js';
 import type { MessageStore } from './domain/ports/message-store.js';
 import type { Clock, Defer } from './domain/ports/runtime.js';
@@ -87,6 +87,7 @@ export interface Node {
 export async function composeNode(config: Config, logger: PinoLogger): Promise<Node> {
   const core = await openCore(config, logger, true);
   const { store, kms, apps, clock } = core;
+  await applyConfiguredDelivery(core);
   const limits = config.limits;
   const server = await loadServerIdentity(core);
   const payloadKey = await loadOrCreateServerKey('payload', {
@@ -149,6 +150,18 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
       await core.close();
     },
   };
+}
+
+/** The config file's per-app delivery settings, written as `apps update` would write them. */
+async function applyConfiguredDelivery(core: Core): Promise<void> {
+  for (const [appId, { delivery, ...options }] of Object.entries(core.config.apps)) {
+    try {
+      await core.apps.updateDelivery(appId, delivery, options);
+    } catch (err) {
+      await core.close();
+      throw new ConfigError(`config apps.${appId}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 }
 
 /**

@@ -34,6 +34,22 @@ const limitsSchema = z
   .strict()
   .default({});
 
+/**
+ * Per-app delivery settings, as `sealpush apps update` sets them, applied to the store when a
+ * node starts (so the file and the CLI never disagree for long: the last one applied wins,
+ * and running nodes pick either up within a second). Values are checked by the domain
+ * (delivery-settings.ts); a bad one stops the start, naming the app.
+ */
+const appDeliverySchema = z
+  .object({
+    delivery: z.enum(['direct', 'cohort']),
+    tickMs: z.number().optional(),
+    cohortSize: z.number().optional(),
+    slotBytes: z.array(z.number()).optional(),
+    slotCounts: z.array(z.number()).optional(),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     dataDir: z.string().min(1).default('./sealpush-data'),
@@ -51,6 +67,8 @@ const configSchema = z
     retentionSeconds: positiveInt.default(7 * 86_400),
     drainTimeoutMs: positiveInt.default(10_000),
     limits: limitsSchema,
+    /** App id -> its delivery settings (see appDeliverySchema). */
+    apps: z.record(appDeliverySchema).default({}),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, statSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
@@ -80,6 +80,28 @@ describe('the sealpush command, as a real process', () => {
     const back = await runCli(['apps', 'update', appId, '--delivery', 'direct', '--data', dataDir]);
     assert.equal(back.code, 0, back.stderr);
     assert.deepEqual(await deliveryOf(), { mode: 'direct' });
+  });
+
+  test('the config file sets an app\'s delivery at serve; a bad value stops the start naming the app', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const { appId } = JSON.parse((await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir])).stdout) as { appId: string };
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ apps: { [appId]: { delivery: 'cohort', tickMs: 500 } } }));
+    const server = await spawnServer(dataDir, { SEALPUSH_CONFIG: configFile });
+    try {
+      const list = JSON.parse((await runCli(['apps', 'list', '--json', '--data', dataDir])).stdout) as { appId: string; delivery: { mode: string; tickMs?: number } }[];
+      assert.deepEqual(list.map((a) => [a.delivery.mode, a.delivery.tickMs]), [['cohort', 500]]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+    writeFileSync(configFile, JSON.stringify({ apps: { [appId]: { delivery: 'cohort', tickMs: 5 } } }));
+    const bad = await runCli(['serve', '--port', '0', '--data', dataDir], { SEALPUSH_CONFIG: configFile });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, new RegExp(`config apps\\.${appId}: tickMs must be an integer from 50`));
+    const after = JSON.parse((await runCli(['apps', 'list', '--json', '--data', dataDir])).stdout) as { delivery: { tickMs?: number } }[];
+    assert.equal(after[0]!.delivery.tickMs, 500, 'the refused value changed nothing');
   });
 
   test('every command answers --help', async () => {
