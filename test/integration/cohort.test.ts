@@ -128,6 +128,28 @@ describe('cohort delivery, end to end', () => {
     }
   });
 
+  test('a message published just before a tick goes out in that tick', async () => {
+    const log: Uint8Array[] = [];
+    const c = await client(log);
+    const slotBytes = (envelope: Uint8Array): number => decodeCohortHeader(envelope).header.slotBytes;
+    for (let round = 0; round < 3; round++) {
+      // Publish about 30 ms before the next tick: wait for an envelope, then for most of a tick.
+      const seen = log.length;
+      await eventually(async () => (log.length > seen ? true : undefined), 'an envelope');
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS - 30));
+      const arriving = collect(c, 1);
+      await app.publish({ to: c.clientId, data: { round, pad: 'x'.repeat(300) } }); // too large for the 256-byte slot
+      const atAccepted = log.length; // envelopes received when the 202 came back
+      await arriving;
+      // The cohort's other members are idle, so the one envelope with large slots carries it;
+      // it must be the first envelope after the 202 at the latest (or, if the tick fired
+      // between the commit and the 202, one received before it).
+      const carrying = log.findIndex((e, i) => i >= seen + 1 && slotBytes(e) > 256);
+      assert.ok(carrying >= 0, 'an envelope with a larger slot carried the message');
+      assert.ok(carrying <= atAccepted, `round ${round}: envelope ${carrying}, first after the 202 was ${atAccepted}`);
+    }
+  });
+
   test('offline and back in cohort mode: what was published meanwhile arrives once, in order', async () => {
     const log: Uint8Array[] = [];
     const first = await client(log);
