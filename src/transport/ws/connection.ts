@@ -112,8 +112,7 @@ export class Connection implements DeliverySink {
   /** Cohort mode: the envelope of this tick (the same bytes every member gets). */
   sendEnvelope(envelope: Uint8Array): void {
     if (this.state !== 'open') return;
-    this.sentSinceTick = true;
-    this.socket.send(envelope);
+    this.sendBytes(envelope);
     if (this.writable()) this.stream?.drained();
   }
 
@@ -147,7 +146,15 @@ export class Connection implements DeliverySink {
   }
 
   private write(plaintext: Uint8Array): void {
-    const frame = this.sealer!.seal(plaintext);
+    this.sendBytes(this.sealer!.seal(plaintext));
+  }
+
+  /**
+   * Sends one WebSocket message. Over the high-water mark the stream pauses until it reaches
+   * the kernel, and a client that does not drain within slowConsumerTimeoutMs is closed: a
+   * cohort member gets an envelope every tick whatever it reads, so this bounds its buffer too.
+   */
+  private sendBytes(frame: Uint8Array): void {
     this.sentSinceTick = true;
     const full = this.socket.bufferedAmount + frame.length >= this.deps.limits.sendHighWaterBytes;
     if (!full) {
