@@ -55,6 +55,9 @@ export class CohortGroup {
       const members = this.members.filter((m) => m.isOpen && m.sessionSecret !== null);
       for (let i = 0; i < members.length; i += cohortSize) {
         await this.sendCohort(members.slice(i, i + cohortSize), tick, slotBytes, slotCounts);
+        // Sealing is synchronous under its promises: let I/O in between cohorts, so that a
+        // tick of thousands of members never stalls the node's other traffic in one piece.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = false;

@@ -27,7 +27,11 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Connection>();
   private readonly byClient = new Map<string, Connection>();
-  /** Cohort delivery: the open cohort connections of each app on this node. */
+  /**
+   * Cohort delivery: the open cohort connections of each app on this node, by app and
+   * settings: while an app's settings change, connections opened under the new ones never
+   * share envelopes (or a tick) with those still open under the old.
+   */
   private readonly cohorts = new Map<string, CohortGroup>();
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly settingsTimer: NodeJS.Timeout;
@@ -103,8 +107,9 @@ export class Gateway {
     this.byClient.set(connection.clientId, connection);
     if (previous && previous !== connection) previous.fail('ERR_SESSION_REPLACED');
     if (connection.delivery.mode === 'cohort') {
-      let group = this.cohorts.get(connection.appId);
-      if (!group) this.cohorts.set(connection.appId, (group = new CohortGroup(connection.appId, connection.delivery, this.deps.logger)));
+      const key = cohortKey(connection);
+      let group = this.cohorts.get(key);
+      if (!group) this.cohorts.set(key, (group = new CohortGroup(connection.appId, connection.delivery, this.deps.logger)));
       group.add(connection);
     }
     this.deps.bus.setPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
@@ -113,12 +118,13 @@ export class Gateway {
   }
 
   private unregister(connection: Connection): void {
-    const group = this.cohorts.get(connection.appId);
+    const key = cohortKey(connection);
+    const group = this.cohorts.get(key);
     if (group) {
       group.remove(connection);
       if (group.size === 0) {
         group.stop();
-        this.cohorts.delete(connection.appId);
+        this.cohorts.delete(key);
       }
     }
     if (this.byClient.get(connection.clientId) !== connection) return;
@@ -151,4 +157,8 @@ export class Gateway {
       }
     }
   }
+}
+
+function cohortKey(connection: Connection): string {
+  return `${connection.appId}\n${JSON.stringify(connection.delivery)}`;
 }
