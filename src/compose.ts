@@ -84,7 +84,8 @@ export interface Node {
   sweep(): Promise<{ expired: number; purged: number }>;
 }
 
-export async function composeNode(config: Config, logger: PinoLogger): Promise<Node> {
+/** `tls`: the certificate and key (PEM) to serve https and wss with; plain HTTP without. */
+export async function composeNode(config: Config, logger: PinoLogger, tls?: { cert: Buffer; key: Buffer }): Promise<Node> {
   const core = await openCore(config, logger, true);
   const { store, kms, apps, clock } = core;
   await applyConfiguredDelivery(core);
@@ -132,6 +133,7 @@ export async function composeNode(config: Config, logger: PinoLogger): Promise<N
     clock,
     logger,
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
+    ...(tls ? { tls } : {}),
   });
   gateway.attach(http.server);
 

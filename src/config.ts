@@ -66,6 +66,15 @@ const configSchema = z
     /** Finished (acked or expired) messages are deleted this long after their creation. */
     retentionSeconds: positiveInt.default(7 * 86_400),
     drainTimeoutMs: positiveInt.default(10_000),
+    /** PEM certificate chain and private key files: serve https and wss. Both or neither. */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+    /**
+     * Without TLS the server binds loopback addresses only. This allows plain HTTP on any
+     * address, for a node behind a TLS-terminating proxy (the Noise channel still protects
+     * messages end to end; REST requests and their signatures then cross that hop in the clear).
+     */
+    allowInsecure: z.boolean().default(false),
     limits: limitsSchema,
     /** App id -> its delivery settings (see appDeliverySchema). */
     apps: z.record(appDeliverySchema).default({}),
@@ -84,6 +93,9 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_LOG_LEVEL', 'logLevel', String],
   ['SEALPUSH_DURABILITY', 'durability', String],
   ['SEALPUSH_MASTER_KEY', 'masterKey', String],
+  ['SEALPUSH_TLS_CERT', 'tlsCert', String],
+  ['SEALPUSH_TLS_KEY', 'tlsKey', String],
+  ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', (text) => (text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : text)],
 ];
 
 export class ConfigError extends Error {
@@ -118,6 +130,9 @@ export function parseConfig(input: unknown): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  tlsCert, tlsKey: give both (a certificate and its key) or neither');
   }
   return { ...result.data, dataDir: resolve(result.data.dataDir) };
 }

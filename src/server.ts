@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, type Config } from './config.js';
 import { composeNode, type ServerIdentity } from './compose.js';
 
 export interface RunningServer {
@@ -21,13 +22,45 @@ export function createLogger(level: Config['logLevel']): Logger {
   });
 }
 
-/** Starts a node on the configured host and port (0 picks a free port). */
+/** Whether `host` can only be reached from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** The certificate and key files, read once at start; a missing file names itself. */
+function loadTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`Cannot read the TLS ${what} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  return { cert: read('certificate', config.tlsCert), key: read('key', config.tlsKey) };
+}
+
+/**
+ * Starts a node on the configured host and port (0 picks a free port): https and wss with a
+ * certificate, else plain HTTP on a loopback address only, unless `allowInsecure` says a
+ * TLS-terminating proxy is in front.
+ */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const node = await composeNode(config, logger);
+  const tls = loadTls(config);
+  if (!tls && !isLoopbackHost(config.host)) {
+    if (!config.allowInsecure) {
+      throw new ConfigError(
+        `Refusing plain HTTP on ${config.host}, which is reachable from other machines: give --tls-cert and --tls-key, ` +
+          'or --allow-insecure when a TLS-terminating proxy is in front',
+      );
+    }
+    logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address (--allow-insecure): put TLS in front');
+  }
+  const node = await composeNode(config, logger, tls);
   await node.http.listen({ host: config.host, port: config.port });
   const address = node.http.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
 
   let sweeping = false;
   const sweeper = setInterval(() => {

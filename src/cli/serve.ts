@@ -9,11 +9,17 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on, 0 for any free one (env SEALPUSH_PORT, default 8080)')
     .option('--host <host>', 'address to bind (env SEALPUSH_HOST, default 127.0.0.1)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SEALPUSH_LOG_LEVEL)')
-    .action(async (options: { port?: string; host?: string; logLevel?: string }, command: Command) => {
+    .option('--tls-cert <file>', 'PEM certificate chain: serve https and wss (env SEALPUSH_TLS_CERT; needs --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert (env SEALPUSH_TLS_KEY)')
+    .option('--allow-insecure', 'plain HTTP on a non-loopback --host, behind a TLS-terminating proxy (env SEALPUSH_ALLOW_INSECURE=1)')
+    .action(async (options: ServeOptions, command: Command) => {
       const config = configFor(command, {
         port: options.port === undefined ? undefined : Number(options.port),
         host: options.host,
         logLevel: options.logLevel,
+        tlsCert: options.tlsCert,
+        tlsKey: options.tlsKey,
+        allowInsecure: options.allowInsecure,
       });
       const logger = createLogger(config.logLevel);
       const server = await startServer(config, logger);
@@ -48,4 +54,13 @@ export function registerServeCommand(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
     });
+}
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  logLevel?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  allowInsecure?: boolean;
 }

@@ -35,6 +35,8 @@ export interface HttpAppDeps {
   /** A pino logger (or fastify-compatible); a child with redaction is derived from it. */
   readonly logger: FastifyBaseLogger;
   readonly limits?: HttpLimits;
+  /** PEM certificate chain and key: the app serves https (and the gateway wss) on them. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -60,6 +62,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   );
 
   const app = Fastify({
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: logger,
     bodyLimit,
     // Fastify's own 503-on-close body has another shape; draining is signalled through
