@@ -14,6 +14,7 @@ import type { Clock, Defer } from './domain/ports/runtime.js';
 import { Apps } from './domain/usecases/apps.js';
 import { CommitQueue } from './domain/usecases/commit-queue.js';
 import { Publisher } from './domain/usecases/publisher.js';
+import { RateLimiter } from './domain/rate-limit.js';
 import { Router } from './domain/usecases/router.js';
 import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
 import { Sessions } from './domain/usecases/sessions.js';
@@ -112,6 +113,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     sessions,
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
+    handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, limits.handshakesPerSecondPerIp, clock),
     delivery: { store, payloads, commits, clock, defer: deferToIo, logger, limits },
     noise: nodeNoiseCrypto,
     serverStatic: staticKeyPairFromPrivate(server.secret),
@@ -121,7 +123,15 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     nodeId,
   });
   router = new Router(gateway, bus, nodeId, logger);
-  const publisher = new Publisher({ store, commits, payloads, presence: router, clock, limits });
+  const publisher = new Publisher({
+    store,
+    commits,
+    payloads,
+    presence: router,
+    clock,
+    limits,
+    rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, limits.publishesPerSecondPerApp, clock),
+  });
 
   let draining = false;
   const storeHealth = cachedProbe(() => store.ping(), 1000, clock);

@@ -30,6 +30,10 @@ const limitsSchema = z
     maxTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxTtlSeconds),
     bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
     maxBatchMessages: positiveInt.default(5000),
+    /** Messages an app may publish per second (batch items count one each), burst of as many. */
+    publishesPerSecondPerApp: positiveInt.default(50_000),
+    /** WebSocket upgrades per second from one address, burst of as many. */
+    handshakesPerSecondPerIp: positiveInt.default(1000),
   })
   .strict()
   .default({});

@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'ERR_IDLE_TIMEOUT'
   | 'ERR_SLOW_CONSUMER'
   | 'ERR_TOO_MANY_CONNECTIONS'
-  | 'ERR_SESSION_REPLACED';
+  | 'ERR_SESSION_REPLACED'
+  | 'ERR_RATE_LIMITED';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -58,6 +59,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_SLOW_CONSUMER: { message: 'The client did not read its frames in time; reconnect to resume', http: 503, ws: 4103 },
   ERR_TOO_MANY_CONNECTIONS: { message: 'The server holds its maximum number of connections', http: 503, ws: 4104 },
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
+  ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
@@ -79,11 +81,14 @@ export function codeForClose(closeCode: number): ErrorCode | undefined {
 /** The one error type sealpush throws for anything the catalogue describes. */
 export class SealPushError extends Error {
   readonly code: ErrorCode;
+  /** When to try again (ERR_RATE_LIMITED): the HTTP answer's Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string) {
+  constructor(code: ErrorCode, message?: string, retryAfterSeconds?: number) {
     super(message ?? ERROR_CATALOGUE[code].message);
     this.name = 'SealPushError';
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   get httpStatus(): number {

@@ -5,6 +5,7 @@ import type { PayloadCipher } from '../ports/payload-cipher.js';
 import type { PushApi } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { parsePublishRequest, type PublishLimits } from '../publish-request.js';
+import type { RateLimiter } from '../rate-limit.js';
 import type { MessageRecord } from '../types.js';
 import { isoOrNull, type ClientView, type MessageView, type PublishResult } from '../views.js';
 import type { CommitQueue, PendingPublish } from './commit-queue.js';
@@ -22,6 +23,8 @@ export interface PublisherDeps {
   readonly presence: PresenceLookup;
   readonly clock: Clock;
   readonly limits: PublishLimits;
+  /** Messages per second per app (each batch item counts); past it, ERR_RATE_LIMITED. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /** The publish, status and client use cases behind the REST API. */
@@ -29,7 +32,15 @@ export class Publisher implements PushApi {
   constructor(private readonly deps: PublisherDeps) {}
 
   async publish(appId: string, items: readonly unknown[]): Promise<PublishResult[]> {
-    const { commits, payloads, clock, limits } = this.deps;
+    const { commits, payloads, clock, limits, rateLimiter } = this.deps;
+    // The whole request or nothing: a refused batch accepts none of its messages.
+    if (rateLimiter && items.length > rateLimiter.burst) {
+      throw new SealPushError('ERR_TOO_LARGE', `A batch of ${items.length} messages exceeds this app's limit of ${rateLimiter.burst} per second; split it`);
+    }
+    const waitMs = rateLimiter?.take(appId, Math.max(1, items.length)) ?? 0;
+    if (waitMs > 0) {
+      throw new SealPushError('ERR_RATE_LIMITED', 'This app publishes more messages per second than its limit allows', Math.ceil(waitMs / 1000));
+    }
     const results: (PublishResult | undefined)[] = new Array(items.length);
     const pending: PendingPublish[] = [];
     const slots: number[] = [];

@@ -63,9 +63,10 @@ export function errorBody(code: ErrorCode, message?: string): ErrorBody {
   return { error: { code, message: message ?? ERROR_CATALOGUE[code].message } };
 }
 
-/** Answers with one catalogue error. ERR_UNAVAILABLE carries `Retry-After: 1`. */
+/** Answers with one catalogue error. ERR_UNAVAILABLE carries `Retry-After: 1`, ERR_RATE_LIMITED its own. */
 export function sendError(reply: FastifyReply, err: SealPushError): FastifyReply {
-  if (err.code === 'ERR_UNAVAILABLE') void reply.header('retry-after', '1');
+  if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
+  else if (err.code === 'ERR_UNAVAILABLE') void reply.header('retry-after', '1');
   return reply.code(httpStatusFor(err.code)).type('application/json').send(errorBody(err.code, err.message));
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bus } from '../../domain/ports/bus.js';
+import type { RateLimiter } from '../../domain/rate-limit.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
 import { CohortGroup } from './cohort-group.js';
@@ -13,6 +14,8 @@ const SETTINGS_CHECK_MS = 1000;
 
 export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
   readonly bus: Bus;
+  /** WebSocket upgrades per client address; past it the upgrade gets 429 and Retry-After. */
+  readonly handshakeLimiter?: RateLimiter;
   readonly nodeId: string;
   readonly logger: Logger;
 }
@@ -85,6 +88,12 @@ export class Gateway {
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== WS_PATH || !this.accepting) {
       socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    const waitMs = this.deps.handshakeLimiter?.take(request.socket.remoteAddress ?? 'unknown') ?? 0;
+    if (waitMs > 0) {
+      // Refused before any handshake work; the SDK retries with backoff.
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     socket.on('error', () => socket.destroy());
