@@ -51,7 +51,12 @@ export interface Core {
 export async function openCore(config: Config, logger: PinoLogger, threaded = false): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kms = await openLocalKms({ dataDir: config.dataDir, masterKey: config.masterKey });
-  const options = { path: join(config.dataDir, 'sealpush.db'), durability: config.durability, logger };
+  const options = {
+    path: join(config.dataDir, 'sealpush.db'),
+    durability: config.durability,
+    maxPendingPerClient: config.limits.maxPendingPerClient,
+    logger,
+  };
   const store = threaded ? await ThreadedSqliteStore.open(options) : openSqliteStore(options);
   const apps = new Apps(store, kms, systemClock);
   return { config, store, kms, apps, clock: systemClock, close: () => store.close() };

@@ -32,6 +32,8 @@ const limitsSchema = z
     maxBatchMessages: positiveInt.default(5000),
     /** Messages an app may publish per second (batch items count one each), burst of as many. */
     publishesPerSecondPerApp: positiveInt.default(50_000),
+    /** Pending messages one client may hold; past it a publish to it is refused (409 ERR_CLIENT_FULL). */
+    maxPendingPerClient: positiveInt.default(10_000),
     /** WebSocket upgrades per second from one address, burst of as many. */
     handshakesPerSecondPerIp: positiveInt.default(1000),
   })

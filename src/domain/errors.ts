@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'ERR_SLOW_CONSUMER'
   | 'ERR_TOO_MANY_CONNECTIONS'
   | 'ERR_SESSION_REPLACED'
-  | 'ERR_RATE_LIMITED';
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_CLIENT_FULL';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -60,6 +61,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_TOO_MANY_CONNECTIONS: { message: 'The server holds its maximum number of connections', http: 503, ws: 4104 },
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
   ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
+  ERR_CLIENT_FULL: { message: 'The client holds its maximum of pending messages', http: 409, ws: 4507 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

@@ -6,7 +6,8 @@ import { WebSocket } from 'ws';
 import { connect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { RequestSigner } from '../../src/app/signing.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { collect } from '../helpers/messages.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('rate limits', () => {
   let server: TestServer;
@@ -53,6 +54,39 @@ describe('rate limits', () => {
     // The first test's client used one of the three; at least two more open, the rest are refused.
     assert.ok(outcomes.filter((o) => o === 'open').length <= 3, outcomes.join(', '));
     assert.ok(outcomes.some((o) => /^http 429 retry-after \d+$/.test(o)), outcomes.join(', '));
+  });
+});
+
+describe('max pending messages per client', () => {
+  let server: TestServer;
+  let app: SealPushApp;
+
+  before(async () => {
+    server = await startTestServer({ limits: { maxPendingPerClient: 3 } });
+    app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
+  });
+  after(() => server.close());
+
+  test('past it a publish is refused with 409 ERR_CLIENT_FULL and nothing is dropped; room comes back once the client acks', async () => {
+    const first = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
+    const session = first.session();
+    await first.close();
+    for (const n of [1, 2, 3]) await app.publish({ to: session.clientId, data: n, id: `p-${n}` });
+    await assert.rejects(app.publish({ to: session.clientId, data: 4, id: 'p-4' }), { code: 'ERR_CLIENT_FULL' });
+    const batch = await app.publishBatch([{ to: session.clientId, data: 5, id: 'p-5' }, { to: session.clientId, data: 1, id: 'p-1' }]);
+    assert.deepEqual(batch.map((r) => ('error' in r ? r.error.code : r.status)), ['ERR_CLIENT_FULL', 'queued'], 'a retry of a stored message still answers with it');
+    await assert.rejects(app.status('p-4'), { code: 'ERR_NOT_FOUND' });
+    assert.equal((await app.client(session.clientId)).pending, 3);
+
+    const back = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, session });
+    try {
+      const received = await collect(back, 3);
+      assert.deepEqual(received.map((m) => m.data), [1, 2, 3], 'everything accepted arrives');
+      await eventually(async () => ((await app.status('p-3')).status === 'acked' ? true : undefined), 'the acks');
+      assert.equal((await app.publish({ to: session.clientId, data: 6, id: 'p-6' })).status, 'queued');
+    } finally {
+      await back.close();
+    }
   });
 });
 

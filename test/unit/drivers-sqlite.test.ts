@@ -104,3 +104,25 @@ test('a batch committed before kill -9 is there after it (WAL, synchronous FULL)
   }
   inspect(path, (db) => assert.equal(db.pragma('integrity_check', { simple: true }), 'ok'));
 }));
+
+test('maxPendingPerClient: past it a message is client-full, a retry is its duplicate, and expired or acked messages make room', () => withDir(async (dir) => {
+  const store = openSqliteStore({ path: join(dir, 'full.db'), maxPendingPerClient: 2 });
+  try {
+    const empty = { clients: [], messages: [], delivered: [], acked: [], seen: [], at: 1000 };
+    await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1, delivery: { mode: 'direct' } });
+    await store.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), createdAt: 1 }] });
+    const message = (id: string, expiresAt = 9e12) => ({ appId: 'A', id, clientId: 'c', payload: new Uint8Array(1), createdAt: 1000, expiresAt });
+    const kinds = async (at: number, ...ids: string[]) =>
+      (await store.commit({ ...empty, at, messages: ids.map((id) => message(id, id.startsWith('short') ? 2000 : 9e12)) })).messages.map((m) => m.kind);
+
+    assert.deepEqual(await kinds(1000, 'short-1', 'm2', 'm3', 'short-1'), ['inserted', 'inserted', 'client-full', 'duplicate']);
+    assert.equal(await store.getMessage('A', 'm3'), undefined, 'a refused message is not stored');
+    // short-1 expires at 2000: from then on it is not pending, so there is room for one.
+    assert.deepEqual(await kinds(3000, 'm3', 'm4'), ['inserted', 'client-full']);
+    // An ack of everything so far makes room for two more.
+    await store.commit({ ...empty, at: 3000, acked: [{ clientId: 'c', uptoSeq: 3 }] });
+    assert.deepEqual(await kinds(3000, 'm4', 'm5', 'm6'), ['inserted', 'inserted', 'client-full']);
+  } finally {
+    await store.close();
+  }
+}));

@@ -52,7 +52,9 @@ export type MessageOutcome =
   /** An earlier message of the same app has this id: nothing was inserted. */
   | { readonly kind: 'duplicate'; readonly existing: MessageRecord }
   /** No client with this id belongs to this app: nothing was inserted. */
-  | { readonly kind: 'unknown-client' };
+  | { readonly kind: 'unknown-client' }
+  /** The client already holds the store's `maxPendingPerClient` pending messages: nothing was inserted. */
+  | { readonly kind: 'client-full' };
 
 export interface CommitResult {
   /** One outcome per `batch.messages` entry, same order. */

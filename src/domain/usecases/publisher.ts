@@ -66,7 +66,9 @@ export class Publisher implements PushApi {
         const { id } = pending[i]!.message;
         if (outcome.kind === 'inserted') results[slot] = { id, status: 'queued' };
         else if (outcome.kind === 'duplicate') results[slot] = { id: outcome.existing.id, status: outcome.existing.status };
-        else results[slot] = refusal(new SealPushError('ERR_NOT_FOUND', `No client "${pending[i]!.message.clientId}" in this app`));
+        else if (outcome.kind === 'client-full') {
+          results[slot] = refusal(new SealPushError('ERR_CLIENT_FULL', `Client "${pending[i]!.message.clientId}" holds its maximum of pending messages; nothing was stored`));
+        } else results[slot] = refusal(new SealPushError('ERR_NOT_FOUND', `No client "${pending[i]!.message.clientId}" in this app`));
       });
     }
     return results as PublishResult[];

@@ -279,7 +279,7 @@ export interface PackedCommitResult {
   readonly clients: readonly Client[];
 }
 
-const OUTCOME_KIND = { inserted: 0, duplicate: 1, 'unknown-client': 2 } as const satisfies Record<MessageOutcome['kind'], number>;
+const OUTCOME_KIND = { inserted: 0, duplicate: 1, 'unknown-client': 2, 'client-full': 3 } as const satisfies Record<MessageOutcome['kind'], number>;
 
 /** Packs the worker's result; post it with `[packed.outcomes]` as the transfer list. */
 export function encodeCommitResult(result: CommitResult): PackedCommitResult {
@@ -313,6 +313,8 @@ export function decodeCommitResult(packed: PackedCommitResult): CommitResult {
       messages.push({ kind: 'duplicate', existing });
     } else if (kind === OUTCOME_KIND['unknown-client']) {
       messages.push({ kind: 'unknown-client' });
+    } else if (kind === OUTCOME_KIND['client-full']) {
+      messages.push({ kind: 'client-full' });
     } else {
       throw new Error(`sqlite store: packed result has outcome kind ${String(kind)}`);
     }

@@ -52,6 +52,11 @@ export interface SqliteStoreOptions {
    * writing each page twice; a larger WAL writes a page rewritten by many commits once.
    */
   readonly walCheckpointPages?: number;
+  /**
+   * Most pending (queued or delivered, unexpired) messages one client may hold; a message past
+   * it is refused ('client-full'), never dropped later. Default 10000.
+   */
+  readonly maxPendingPerClient?: number;
   readonly logger?: Logger;
 }
 
@@ -66,8 +71,12 @@ interface MessageRow {
 }
 interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number }
 
-/** A client's sequence state during one commit: read once, written back once. */
-interface SeqState { readonly no: number; readonly appId: string; lastSeq: number; dirty: boolean }
+/**
+ * A client's sequence state during one commit: read once, written back once. `pending` is
+ * counted only once `lastSeq - ackedSeq` reaches the limit (an upper bound that also counts
+ * expired messages), so a client far from it costs no count.
+ */
+interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
 
 const CLIENT_COLUMNS = 'id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at';
 /** A message with its client's public id (messages hold the client's internal number). */
@@ -94,7 +103,11 @@ function prepareStatements(db: Database.Database) {
     ),
     clientById: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`),
     clientByKey: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`),
-    clientSeq: db.prepare('SELECT no, app_id, last_seq FROM clients WHERE id = ?').raw(true),
+    clientSeq: db.prepare('SELECT no, app_id, last_seq, acked_seq FROM clients WHERE id = ?').raw(true),
+    countPendingByNo: db.prepare(
+      `SELECT COUNT(*) FROM messages m JOIN clients c ON c.no = m.client_no
+       WHERE m.client_no = ? AND m.seq > c.acked_seq AND m.status < ${ACKED} AND m.expires_at > ?`,
+    ).pluck(),
     setLastSeq: db.prepare('UPDATE clients SET last_seq = ? WHERE no = ?'),
     raiseAckedSeq: db.prepare('UPDATE clients SET acked_seq = MAX(acked_seq, MIN(?, last_seq)) WHERE id = ?'),
     setLastSeen: db.prepare('UPDATE clients SET last_seen_at = ? WHERE id = ?'),
@@ -210,10 +223,12 @@ export class SqliteStore implements MessageStore {
   readonly #stmts: Statements;
   readonly #commit: Database.Transaction<(batch: WriteBatch) => CommitResult>;
   readonly #putServerKey: Database.Transaction<(key: StoredServerKey) => StoredServerKey>;
+  readonly #maxPending: number;
 
   /** Use openSqliteStore. */
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, maxPendingPerClient = 10_000) {
     this.#db = db;
+    this.#maxPending = maxPendingPerClient;
     this.#stmts = prepareStatements(db);
     this.#commit = db.transaction((batch: WriteBatch) => this.#apply(batch));
     this.#putServerKey = db.transaction((key: StoredServerKey) => {
@@ -251,8 +266,8 @@ export class SqliteStore implements MessageStore {
     for (const m of batch.messages) {
       let state = seqs.get(m.clientId);
       if (state === undefined) {
-        const row = s.clientSeq.get(m.clientId) as [number, string, number] | undefined;
-        state = row === undefined ? null : { no: row[0], appId: row[1], lastSeq: row[2], dirty: false };
+        const row = s.clientSeq.get(m.clientId) as [number, string, number, number] | undefined;
+        state = row === undefined ? null : { no: row[0], appId: row[1], lastSeq: row[2], ackedSeq: row[3], dirty: false, pending: null };
         seqs.set(m.clientId, state);
       }
       if (state === null || state.appId !== m.appId) {
@@ -261,11 +276,21 @@ export class SqliteStore implements MessageStore {
         messages.push(existing === undefined ? { kind: 'unknown-client' } : { kind: 'duplicate', existing: toMessageRecord(existing) });
         continue;
       }
+      if (state.lastSeq - state.ackedSeq >= this.#maxPending) {
+        state.pending ??= s.countPendingByNo.get(state.no, batch.at) as number;
+        if (state.pending >= this.#maxPending) {
+          // Full: an idempotent retry of a stored message still reads as its duplicate.
+          const existing = s.messageById.get(m.appId, m.id) as MessageRow | undefined;
+          messages.push(existing === undefined ? { kind: 'client-full' } : { kind: 'duplicate', existing: toMessageRecord(existing) });
+          continue;
+        }
+      }
       const seq = state.lastSeq + 1;
       const { changes } = s.insertMessage.run(m.appId, m.id, state.no, seq, m.payload, m.createdAt, m.expiresAt);
       if (changes === 1) {
         state.lastSeq = seq;
         state.dirty = true;
+        if (state.pending !== null) state.pending++;
         messages.push({ kind: 'inserted', seq });
       } else {
         messages.push({ kind: 'duplicate', existing: toMessageRecord(s.messageById.get(m.appId, m.id) as MessageRow) });
@@ -378,7 +403,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma(`wal_autocheckpoint = ${Math.trunc(walCheckpointPages)}`);
     const schemaVersion = migrate(db, Date.now());
     options.logger?.info({ path: options.path, durability, schemaVersion }, 'sqlite store open');
-    return new SqliteStore(db);
+    return new SqliteStore(db, options.maxPendingPerClient);
   } catch (err) {
     db.close();
     throw err;
