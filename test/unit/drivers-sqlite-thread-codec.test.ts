@@ -132,6 +132,7 @@ test('a commit result round-trips with each outcome kind, in order', () => {
       { kind: 'inserted', seq: MAX_SAFE },
       { kind: 'duplicate', existing: existing('m2', T0) },
       { kind: 'unknown-client' },
+      { kind: 'client-full' },
     ],
     clients: [client, { ...client, id: 'd', lastSeenAt: T0 }],
   });
