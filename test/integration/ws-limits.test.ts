@@ -1,0 +1,56 @@
+// The WebSocket gateway's named limits on a real server, each refused with its catalogue
+// close code: a client that never finishes the handshake (slowloris), a message above
+// maxClientMessageBytes, and connections past maxConnections.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+function closeOf(ws: WebSocket): Promise<{ code: number; reason: string; at: number }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
+}
+
+function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+}
+
+describe('WebSocket limits', () => {
+  let server: TestServer;
+  let wsUrl: string;
+
+  before(async () => {
+    server = await startTestServer({ limits: { handshakeTimeoutMs: 300, maxClientMessageBytes: 1024, maxConnections: 3 } });
+    wsUrl = server.url.replace(/^http/, 'ws') + '/v1/ws';
+  });
+  after(() => server.close());
+
+  test('a client that opens the socket and never sends its hello is closed with ERR_HANDSHAKE_TIMEOUT (4101)', async () => {
+    const ws = new WebSocket(wsUrl);
+    await opened(ws);
+    const start = Date.now();
+    const closed = await closeOf(ws);
+    assert.deepEqual([closed.code, closed.reason], [4101, 'ERR_HANDSHAKE_TIMEOUT']);
+    assert.ok(closed.at - start >= 250, 'not before handshakeTimeoutMs');
+  });
+
+  test('a message above maxClientMessageBytes closes the connection with 1009 before it is read', async () => {
+    const ws = new WebSocket(wsUrl);
+    await opened(ws);
+    const closing = closeOf(ws);
+    ws.send(new Uint8Array(2048));
+    const closed = await closing;
+    assert.equal(closed.code, 1009);
+  });
+
+  test('connections past maxConnections are closed with ERR_TOO_MANY_CONNECTIONS (4104); the others stay', async () => {
+    const sockets = Array.from({ length: 4 }, () => new WebSocket(wsUrl));
+    const closes = sockets.map((ws) => closeOf(ws));
+    const first = await Promise.race(closes.map((p, i) => p.then((c) => ({ ...c, i }))));
+    assert.deepEqual([first.code, first.reason], [4104, 'ERR_TOO_MANY_CONNECTIONS']);
+    for (const [i, ws] of sockets.entries()) if (i !== first.i) ws.terminate();
+    await Promise.all(closes);
+  });
+});
