@@ -1,9 +1,13 @@
 // The WebSocket gateway's named limits on a real server, each refused with its catalogue
-// close code: a client that never finishes the handshake (slowloris), a message above
-// maxClientMessageBytes, and connections past maxConnections.
+// close code: a client that never finishes the handshake (slowloris), one that finishes it and
+// then answers no ping, a message above maxClientMessageBytes, and connections past
+// maxConnections.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
+import { base64urlDecode } from '../../src/crypto/encoding.js';
+import { startHello } from '../../src/crypto/hello.js';
+import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 function closeOf(ws: WebSocket): Promise<{ code: number; reason: string; at: number }> {
@@ -22,7 +26,9 @@ describe('WebSocket limits', () => {
   let wsUrl: string;
 
   before(async () => {
-    server = await startTestServer({ limits: { handshakeTimeoutMs: 300, maxClientMessageBytes: 1024, maxConnections: 3 } });
+    server = await startTestServer({
+      limits: { handshakeTimeoutMs: 300, maxClientMessageBytes: 1024, maxConnections: 3, heartbeatMs: 100, idleTimeoutMs: 400 },
+    });
     wsUrl = server.url.replace(/^http/, 'ws') + '/v1/ws';
   });
   after(() => server.close());
@@ -34,6 +40,25 @@ describe('WebSocket limits', () => {
     const closed = await closeOf(ws);
     assert.deepEqual([closed.code, closed.reason], [4101, 'ERR_HANDSHAKE_TIMEOUT']);
     assert.ok(closed.at - start >= 250, 'not before handshakeTimeoutMs');
+  });
+
+  test('a client that completes the handshake and then answers no ping is closed with ERR_IDLE_TIMEOUT (4102) after idleTimeoutMs', async () => {
+    const ws = new WebSocket(wsUrl, { autoPong: false });
+    await opened(ws);
+    const hello = await startHello({
+      appId: server.app.appId,
+      serverKey: base64urlDecode(server.identity.publicKey),
+      staticKey: await nodeNoiseCrypto.generateKeyPair(),
+      payload: { lastSeq: 0 },
+      crypto: nodeNoiseCrypto,
+    });
+    const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
+    ws.send(hello.hello);
+    await hello.finish(new Uint8Array(await reply));
+    const established = Date.now();
+    const closed = await closeOf(ws);
+    assert.deepEqual([closed.code, closed.reason], [4102, 'ERR_IDLE_TIMEOUT']);
+    assert.ok(closed.at - established >= 350, `not before idleTimeoutMs (${closed.at - established} ms)`);
   });
 
   test('a message above maxClientMessageBytes closes the connection with 1009 before it is read', async () => {

@@ -40,8 +40,8 @@ export class Connection implements DeliverySink {
   private stream: DeliveryStream | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
   private slowTimer: NodeJS.Timeout | null = null;
-  /** Set by the gateway's heartbeat; cleared by each pong. */
-  awaitingPong = false;
+  /** When the client last showed it is alive (a pong or any message): idleTimeoutMs counts from it. */
+  private lastHeardAt = Date.now();
   /** Whether anything was sent since the last heartbeat tick. */
   sentSinceTick = false;
   clientId = '';
@@ -61,7 +61,7 @@ export class Connection implements DeliverySink {
     socket.binaryType = 'nodebuffer';
     this.handshakeTimer = setTimeout(() => this.fail('ERR_HANDSHAKE_TIMEOUT'), deps.limits.handshakeTimeoutMs);
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    socket.on('pong', () => (this.awaitingPong = false));
+    socket.on('pong', () => (this.lastHeardAt = Date.now()));
     socket.on('close', () => this.onClose());
     socket.on('error', (err) => deps.logger.debug({ err: err.message }, 'socket error'));
   }
@@ -118,11 +118,12 @@ export class Connection implements DeliverySink {
 
   heartbeat(): void {
     if (this.state !== 'open') return;
-    if (this.awaitingPong) {
+    // Checked on the gateway's heartbeat, so a silent client goes between idleTimeoutMs and
+    // idleTimeoutMs + heartbeatMs after it was last heard.
+    if (Date.now() - this.lastHeardAt > this.deps.limits.idleTimeoutMs) {
       this.fail('ERR_IDLE_TIMEOUT');
       return;
     }
-    this.awaitingPong = true;
     this.socket.ping();
     // In cohort mode the envelopes are the heartbeat: no transport frame ever goes out.
     if (!this.sentSinceTick && this.delivery.mode === 'direct') this.write(encodeHeartbeat());
@@ -172,6 +173,7 @@ export class Connection implements DeliverySink {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    this.lastHeardAt = Date.now();
     if (!isBinary) return this.fail('ERR_PROTOCOL');
     if (this.state === 'handshake') {
       this.state = 'opening';
