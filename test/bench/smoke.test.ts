@@ -56,7 +56,7 @@ describe('npm run bench (smoke: tiny counts)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sealpush-bench-smoke-'));
     const out = join(dir, 'results.json');
-    run = await runBench(['unicast', 'store', '--clients', '20', '--messages', '500', '--reps', '1', '--out', out, '--no-progress']);
+    run = await runBench(['unicast', 'store', 'cohort', '--clients', '20', '--messages', '500', '--reps', '1', '--out', out, '--no-progress']);
     assert.equal(run.code, 0, `bench exited with ${run.code}:\n${run.stderr}`);
     results = JSON.parse(readFileSync(out, 'utf8')) as Results;
   });
@@ -97,12 +97,19 @@ describe('npm run bench (smoke: tiny counts)', () => {
     const store = results.cases.filter((c) => c.scenario === 'store');
     assert.equal(store.length, 6);
     for (const c of store) assert.deepEqual([c.subject, c.baselines], ['sealpush-store', ['bare-sqlite']]);
+    const cohort = results.cases.filter((c) => c.scenario === 'cohort');
+    assert.deepEqual(cohort.map((c) => c.case), ['K=16 C=20', 'K=64 C=20', 'K=256 C=20', 'K=10000 C=20']);
+    for (const c of cohort) {
+      assert.deepEqual([c.subject, c.baselines], ['sealpush-cohort', ['sealpush-direct']]);
+      const bytes = c.metrics.find((m) => m.key === 'bytesPerClientTick')!;
+      assert.ok(bytes.values['sealpush-cohort']! > bytes.values['sealpush-direct']!, `${c.case}: an envelope per client costs more bytes than direct frames`);
+    }
     assert.ok(results.targets.some((t) => t.name === 'lost = 0' && t.status === 'pass'));
     assert.ok(results.targets.every((t) => t.name !== 'lost = 0' || t.status === 'pass'));
   });
 
   test('the table on stdout names every server and the ratios', () => {
-    for (const word of ['sealpush', 'bare-ws', 'socketio', 'vs bare-ws', 'vs socketio', 'bare-sqlite']) {
+    for (const word of ['sealpush', 'bare-ws', 'socketio', 'vs bare-ws', 'vs socketio', 'bare-sqlite', 'sealpush-cohort', 'vs sealpush-direct']) {
       assert.ok(run.stdout.includes(word), `table lacks "${word}"`);
     }
   });
