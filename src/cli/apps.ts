@@ -1,3 +1,5 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_COHORT } from '../domain/delivery-settings.js';
 import { SealPushError } from '../domain/errors.js';
@@ -44,6 +46,25 @@ export function registerAppsCommands(program: Command): void {
     });
 
   apps
+    .command('jwt-key <appId>')
+    .description('register a key for the app\'s bearer tokens (Authorization: Bearer <JWT>), found by issuer and kid')
+    .requiredOption('--issuer <iss>', 'the tokens\' iss claim')
+    .requiredOption('--kid <kid>', 'the tokens\' kid header')
+    .requiredOption('--alg <alg>', 'EdDSA | ES256 (give --public-key) | HS256 (a secret is generated and shown once)')
+    .option('--public-key <file>', 'the public key, as a JWK (JSON) or PEM file')
+    .option('--json', 'print the result as JSON')
+    .action(async (appId: string, options: JwtKeyOptions, command: Command) => {
+      const publicJwk = options.publicKey === undefined ? undefined : publicJwkFrom(options.publicKey);
+      const input = { issuer: options.issuer, kid: options.kid, alg: options.alg, ...(publicJwk === undefined ? {} : { publicJwk }) };
+      const added = await withCore(command, (core) => core.apps.addJwtKey(appId, input));
+      if (options.json) return printJson({ appId, issuer: options.issuer, kid: options.kid, alg: options.alg, ...added });
+      process.stdout.write(`Registered ${options.alg} key "${options.kid}" of issuer "${options.issuer}" for app ${appId}.\n`);
+      if (added.secret) {
+        process.stdout.write(`  HS256 secret (base64url): ${added.secret}\nThe secret is shown once and stored only wrapped by the master key: keep it now.\n`);
+      }
+    });
+
+  apps
     .command('update <appId>')
     .description('change how an app delivers: direct, or cohort (one sealed envelope per group of clients on a fixed tick; docs/cohort.md)')
     .requiredOption('--delivery <mode>', 'direct | cohort')
@@ -63,6 +84,21 @@ export function registerAppsCommands(program: Command): void {
           'Running servers switch within about a second: connected clients reconnect once and resume.\n',
       );
     });
+}
+
+interface JwtKeyOptions {
+  issuer: string;
+  kid: string;
+  alg: string;
+  publicKey?: string;
+  json?: boolean;
+}
+
+/** A public key file as a JWK: JSON as is, or PEM (SPKI) through node:crypto. */
+function publicJwkFrom(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  if (text.trimStart().startsWith('{')) return JSON.parse(text) as unknown;
+  return createPublicKey(text).export({ format: 'jwk' });
 }
 
 interface UpdateOptions {

@@ -82,3 +82,20 @@ export interface StoredServerKey {
   readonly wrappedSecret: Uint8Array;
   readonly createdAt: number;
 }
+
+/** The JWS algorithms a publisher may sign its bearer tokens with. */
+export type JwtAlgorithm = 'EdDSA' | 'ES256' | 'HS256';
+
+/**
+ * A key that verifies one app's bearer tokens, found by issuer AND key id together (a key id
+ * alone may repeat across issuers). `keyMaterial` is the public JWK as UTF-8 JSON for EdDSA
+ * and ES256; for HS256 the shared secret, wrapped by the KMS.
+ */
+export interface StoredJwtKey {
+  readonly issuer: string;
+  readonly kid: string;
+  readonly appId: string;
+  readonly alg: JwtAlgorithm;
+  readonly keyMaterial: Uint8Array;
+  readonly createdAt: number;
+}

@@ -27,6 +27,7 @@ import type {
   MessageRecord,
   SealedPending,
   StoredApp,
+  StoredJwtKey,
   StoredServerKey,
 } from '../../src/domain/types.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
@@ -183,6 +184,12 @@ export class InstrumentedStore implements MessageStore {
   }
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.real.updateAppDelivery(appId, delivery);
+  }
+  addJwtKey(key: StoredJwtKey): Promise<boolean> {
+    return this.real.addJwtKey(key);
+  }
+  findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
+    return this.real.findJwtKey(issuer, kid);
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     return this.real.getClient(appId, clientId);

@@ -105,7 +105,7 @@ describe('the sealpush command, as a real process', () => {
   });
 
   test('every command answers --help', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['apps', '--help'], ['apps', 'create', '--help'], ['apps', 'list', '--help'], ['apps', 'update', '--help'], ['keys', 'show', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['apps', '--help'], ['apps', 'create', '--help'], ['apps', 'list', '--help'], ['apps', 'update', '--help'], ['apps', 'jwt-key', '--help'], ['keys', 'show', '--help']]) {
       const run = await runCli(args);
       assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stdout, /Usage: sealpush/);

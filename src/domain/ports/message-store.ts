@@ -5,6 +5,7 @@ import type {
   MessageRecord,
   SealedPending,
   StoredApp,
+  StoredJwtKey,
   StoredServerKey,
 } from '../types.js';
 
@@ -93,6 +94,9 @@ export interface MessageStore {
   listApps(): Promise<App[]>;
   /** Replaces an app's delivery settings; false when there is no such app. */
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean>;
+  /** Registers a bearer-token key; false (and nothing written) when its issuer and kid are taken. */
+  addJwtKey(key: StoredJwtKey): Promise<boolean>;
+  findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined>;
 
   getClient(appId: string, clientId: string): Promise<Client | undefined>;
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined>;

@@ -1,3 +1,4 @@
+import type { JwtAlgorithm } from '../types.js';
 import type { ClientView, MessageView, PublishResult } from '../views.js';
 
 /**
@@ -21,6 +22,8 @@ export interface PushApi {
 /** Resolves an app's signing secret (unwrapped, kept in memory only). */
 export interface AppSecrets {
   secretFor(appId: string): Promise<Uint8Array | undefined>;
+  /** The key that verifies bearer tokens of `issuer` with key id `kid`, if one is registered. */
+  jwtKeyFor?(issuer: string, kid: string): Promise<{ appId: string; alg: JwtAlgorithm; publicJwk?: Record<string, string>; secret?: Uint8Array } | undefined>;
 }
 
 /** Whether the node accepts work: false while starting, draining or cut off from its store. */

@@ -5,7 +5,7 @@ import type { MessageStore } from '../ports/message-store.js';
 import type { AppSecrets } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-settings.js';
-import type { App, CohortSettings, DeliverySettings } from '../types.js';
+import type { App, CohortSettings, DeliverySettings, JwtAlgorithm } from '../types.js';
 
 export interface CreatedApp {
   readonly appId: string;
@@ -16,6 +16,32 @@ export interface CreatedApp {
 
 /** How long a running server may use an app's delivery settings before reading them again. */
 export const DELIVERY_CACHE_MS = 1000;
+
+const JWT_KID = /^[A-Za-z0-9._:-]{1,128}$/;
+const utf8 = new TextEncoder();
+
+function jwtSecretContext(issuer: string, kid: string): string {
+  return `jwt-secret:${issuer}:${kid}`;
+}
+
+/** A public JWK of the algorithm's curve, with nothing private in it. */
+function checkPublicJwk(alg: 'EdDSA' | 'ES256', jwk: unknown): Record<string, string> {
+  const bad = (): SealPushError => new SealPushError('ERR_BAD_REQUEST', `the key must be a public ${alg === 'EdDSA' ? 'Ed25519' : 'P-256'} JWK`);
+  if (typeof jwk !== 'object' || jwk === null) throw bad();
+  const k = jwk as Record<string, unknown>;
+  if ('d' in k) throw new SealPushError('ERR_BAD_REQUEST', 'that is a private key: register the public half only');
+  const field = (name: string): string => {
+    const value = k[name];
+    if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{20,}$/.test(value)) throw bad();
+    return value;
+  };
+  if (alg === 'EdDSA') {
+    if (k.kty !== 'OKP' || k.crv !== 'Ed25519') throw bad();
+    return { kty: 'OKP', crv: 'Ed25519', x: field('x') };
+  }
+  if (k.kty !== 'EC' || k.crv !== 'P-256') throw bad();
+  return { kty: 'EC', crv: 'P-256', x: field('x'), y: field('y') };
+}
 
 const APP_NAME = /^[\p{L}\p{N} ._-]{1,64}$/u;
 
@@ -95,6 +121,44 @@ export class Apps implements AppSecrets {
     const settings = (await this.store.getApp(appId))?.delivery ?? DIRECT_DELIVERY;
     this.deliveries.set(appId, { settings, at: now });
     return settings;
+  }
+
+  /**
+   * Registers a key for the app's bearer tokens (`Authorization: Bearer <JWT>`), found by
+   * issuer AND key id. EdDSA and ES256 take the public JWK; HS256 gets a fresh 32-byte secret,
+   * returned once (base64url) and stored wrapped. Throws ERR_BAD_REQUEST naming what is wrong,
+   * ERR_NOT_FOUND for an unknown app; a refused key changes nothing.
+   */
+  async addJwtKey(appId: string, input: { issuer: string; kid: string; alg: string; publicJwk?: unknown }): Promise<{ secret?: string }> {
+    if (!(await this.store.getApp(appId))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    const { issuer, kid, alg } = input;
+    if (typeof issuer !== 'string' || issuer.length < 1 || issuer.length > 255) throw new SealPushError('ERR_BAD_REQUEST', 'issuer must be 1 to 255 characters');
+    if (typeof kid !== 'string' || !JWT_KID.test(kid)) throw new SealPushError('ERR_BAD_REQUEST', 'kid must be 1 to 128 characters of A-Z a-z 0-9 . _ : -');
+    let keyMaterial: Uint8Array;
+    let secret: string | undefined;
+    if (alg === 'HS256') {
+      if (input.publicJwk !== undefined) throw new SealPushError('ERR_BAD_REQUEST', 'HS256 takes no public key: a secret is generated');
+      const generated = newAppSecret();
+      keyMaterial = await this.kms.wrap(generated.bytes, jwtSecretContext(issuer, kid));
+      secret = generated.text;
+    } else if (alg === 'EdDSA' || alg === 'ES256') {
+      keyMaterial = utf8.encode(JSON.stringify(checkPublicJwk(alg, input.publicJwk)));
+    } else {
+      throw new SealPushError('ERR_BAD_REQUEST', 'alg must be EdDSA, ES256 or HS256');
+    }
+    const added = await this.store.addJwtKey({ issuer, kid, appId, alg, keyMaterial, createdAt: this.clock.now() });
+    if (!added) throw new SealPushError('ERR_BAD_REQUEST', `issuer "${issuer}" already has a key "${kid}"`);
+    return secret === undefined ? {} : { secret };
+  }
+
+  /** The key of a bearer token's issuer and kid, ready to verify with; undefined if none. */
+  async jwtKeyFor(issuer: string, kid: string): Promise<{ appId: string; alg: JwtAlgorithm; publicJwk?: Record<string, string>; secret?: Uint8Array } | undefined> {
+    const stored = await this.store.findJwtKey(issuer, kid);
+    if (!stored) return undefined;
+    if (stored.alg === 'HS256') {
+      return { appId: stored.appId, alg: stored.alg, secret: await this.kms.unwrap(stored.keyMaterial, jwtSecretContext(issuer, kid)) };
+    }
+    return { appId: stored.appId, alg: stored.alg, publicJwk: JSON.parse(new TextDecoder().decode(stored.keyMaterial)) as Record<string, string> };
   }
 
   async secretFor(appId: string): Promise<Uint8Array | undefined> {

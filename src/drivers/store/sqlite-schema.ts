@@ -100,6 +100,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN delivery TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'bearer-token keys of apps',
+    sql: `
+      -- Found by issuer and key id together. key_material: a public JWK (EdDSA, ES256) or a
+      -- KMS-wrapped shared secret (HS256); never a secret in the clear.
+      CREATE TABLE app_jwt_keys (
+        issuer       TEXT    NOT NULL,
+        kid          TEXT    NOT NULL,
+        app_id       TEXT    NOT NULL REFERENCES apps(id),
+        alg          TEXT    NOT NULL,
+        key_material BLOB    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (issuer, kid)
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

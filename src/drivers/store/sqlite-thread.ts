@@ -17,7 +17,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredServerKey } from '../../domain/types.js';
+import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredServerKey } from '../../domain/types.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
@@ -120,6 +120,12 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.#call('updateAppDelivery', [appId, delivery]);
+  }
+  addJwtKey(key: StoredJwtKey): Promise<boolean> {
+    return this.#call('addJwtKey', [key]);
+  }
+  findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
+    return this.#call('findJwtKey', [issuer, kid]);
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     return this.#call('getClient', [appId, clientId]);

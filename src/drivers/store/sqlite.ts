@@ -30,6 +30,7 @@ import type {
   MessageRecord,
   SealedPending,
   StoredApp,
+  StoredJwtKey,
   StoredServerKey,
 } from '../../domain/types.js';
 import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
@@ -96,6 +97,11 @@ function prepareStatements(db: Database.Database) {
     appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery FROM apps WHERE id = ?'),
     allApps: db.prepare('SELECT id, name, created_at, delivery FROM apps ORDER BY created_at, id'),
     setAppDelivery: db.prepare('UPDATE apps SET delivery = ? WHERE id = ?'),
+    insertJwtKey: db.prepare(
+      `INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (issuer, kid) DO NOTHING`,
+    ),
+    jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
       `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at)
@@ -330,6 +336,17 @@ export class SqliteStore implements MessageStore {
 
   async updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.#stmts.setAppDelivery.run(storedDelivery(delivery), appId).changes === 1;
+  }
+
+  async addJwtKey(key: StoredJwtKey): Promise<boolean> {
+    return this.#stmts.insertJwtKey.run(key.issuer, key.kid, key.appId, key.alg, key.keyMaterial, key.createdAt).changes === 1;
+  }
+
+  async findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
+    const row = this.#stmts.jwtKey.get(issuer, kid) as
+      { issuer: string; kid: string; app_id: string; alg: StoredJwtKey['alg']; key_material: Buffer; created_at: number } | undefined;
+    if (row === undefined) return undefined;
+    return { issuer: row.issuer, kid: row.kid, appId: row.app_id, alg: row.alg, keyMaterial: row.key_material, createdAt: row.created_at };
   }
 
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {

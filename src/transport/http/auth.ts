@@ -11,9 +11,13 @@
  *
  * An unknown app fails exactly like a wrong signature (and costs the same HMAC), so app ids
  * do not leak. The nonce is claimed last: a request that fails any other check burns nothing.
+ *
+ * The second scheme, `Authorization: Bearer <JWT>` (verifyBearer), is checked at the same
+ * step: key by issuer and kid, signature, iat/exp, then the jti claimed once.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { SealPushError } from '../../domain/errors.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets } from '../../domain/ports/push-api.js';
@@ -45,6 +49,7 @@ export class RequestAuthenticator {
 
   /** onRequest hook: refuses a missing or malformed Authorization header before any body is read. */
   readonly checkHeader = async (request: FastifyRequest): Promise<void> => {
+    if (bearerToken(request.headers.authorization) !== undefined) return;
     if (parseAuthorization(request.headers.authorization) === undefined) {
       throw new SealPushError('ERR_AUTH_MISSING');
     }
@@ -56,6 +61,14 @@ export class RequestAuthenticator {
    * JSON so that schema validation sees the value.
    */
   readonly verify = async (request: FastifyRequest): Promise<void> => {
+    const token = bearerToken(request.headers.authorization);
+    if (token !== undefined) {
+      const appId = await this.verifyBearer(token);
+      this.verified.set(request, appId);
+      const raw = request.body instanceof Uint8Array ? request.body : undefined;
+      if (raw !== undefined) request.body = parseJsonBody(raw);
+      return;
+    }
     const auth = parseAuthorization(request.headers.authorization);
     if (auth === undefined) throw new SealPushError('ERR_AUTH_MISSING');
     const raw = request.body instanceof Uint8Array ? request.body : undefined;
@@ -70,6 +83,53 @@ export class RequestAuthenticator {
     this.verified.set(request, auth.appId);
     if (raw !== undefined) request.body = parseJsonBody(raw);
   };
+
+  /**
+   * `Authorization: Bearer <JWT>`: EdDSA, ES256 or HS256, the key found by the token's issuer
+   * AND key id; `iat`, `exp` (at most JWT_MAX_LIFETIME_SECONDS after iat) and `jti` required;
+   * the jti is claimed once (a replay is ERR_AUTH_REPLAY). Returns the key's app.
+   */
+  private async verifyBearer(token: string): Promise<string> {
+    let header: { kid?: unknown; alg?: unknown };
+    let claims: { iss?: unknown };
+    try {
+      header = decodeProtectedHeader(token);
+      claims = decodeJwt(token);
+    } catch {
+      throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token is not a JWT');
+    }
+    const { kid } = header;
+    const { iss } = claims;
+    const key = typeof kid === 'string' && typeof iss === 'string' ? await this.deps.secrets.jwtKeyFor?.(iss, kid) : undefined;
+    if (!key || header.alg !== key.alg) throw new SealPushError('ERR_AUTH_SIGNATURE');
+    const verifyWith = key.secret ?? (await importJWK(key.publicJwk!, key.alg));
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, verifyWith, {
+        algorithms: [key.alg],
+        issuer: iss as string,
+        requiredClaims: ['iat', 'exp', 'jti'],
+        currentDate: new Date(this.deps.clock.now()),
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ERR_JWT_EXPIRED' || (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && /iat|nbf/.test(String((err as { claim?: string }).claim)))) {
+        throw new SealPushError('ERR_AUTH_EXPIRED', 'The bearer token is expired or not yet valid');
+      }
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token lacks iat, exp or jti');
+      throw new SealPushError('ERR_AUTH_SIGNATURE');
+    }
+    const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+    if (exp - iat > JWT_MAX_LIFETIME_SECONDS) {
+      throw new SealPushError('ERR_AUTH_EXPIRED', `A bearer token may live at most ${JWT_MAX_LIFETIME_SECONDS} s (exp - iat)`);
+    }
+    if (typeof jti !== 'string' || jti.length < 1 || jti.length > 255) throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token needs a jti');
+    const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
+    const ttl = Math.max(1, exp - nowSeconds) + 5;
+    if (!(await this.deps.nonces.claim(`jwt:${iss as string}:${jti}`, ttl))) throw new SealPushError('ERR_AUTH_REPLAY');
+    return key.appId;
+  }
 
   /** The authenticated app of a request; ERR_INTERNAL if a route forgot the auth hooks. */
   appIdOf(request: FastifyRequest): string {
@@ -93,6 +153,15 @@ function signatureMatches(
   // Both are 43 ASCII characters (parseAuthorization checked the shape of `sig`).
   const given = Buffer.from(auth.sig, 'ascii');
   return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** A bearer token may live this long at most (exp - iat), so that its jti is remembered for as long. */
+export const JWT_MAX_LIFETIME_SECONDS = 300;
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || !header.startsWith('Bearer ')) return undefined;
+  const token = header.slice(7).trim();
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) ? token : undefined;
 }
 
 function parseJsonBody(raw: Uint8Array): unknown {
