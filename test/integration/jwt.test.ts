@@ -97,6 +97,8 @@ describe('bearer tokens (JWT)', () => {
     assert.deepEqual(await publish(expired, client.clientId), { status: 401, code: 'ERR_AUTH_EXPIRED' });
     const tooLong = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' }, 600);
     assert.deepEqual(await publish(tooLong, client.clientId), { status: 401, code: 'ERR_AUTH_EXPIRED' });
+    const future = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing', iat: now + 3600, exp: now + 3600 + 60 });
+    assert.deepEqual(await publish(future, client.clientId), { status: 401, code: 'ERR_AUTH_EXPIRED' }, 'issued in the future');
     const wrongKey = await token(es.privateKey, 'ES256', 'k1', { iss: 'billing' });
     assert.deepEqual(await publish(wrongKey, client.clientId), { status: 401, code: 'ERR_AUTH_SIGNATURE' }, 'alg must match the key');
     const unknown = await token(ed.privateKey, 'EdDSA', 'nope', { iss: 'billing' });

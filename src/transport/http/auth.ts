@@ -121,11 +121,13 @@ export class RequestAuthenticator {
       throw new SealPushError('ERR_AUTH_SIGNATURE');
     }
     const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+    const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
+    // Issued in the future, a token would outlive its 300 s (and its jti's memory) by that much.
+    if (iat > nowSeconds + 5) throw new SealPushError('ERR_AUTH_EXPIRED', 'The bearer token is issued in the future');
     if (exp - iat > JWT_MAX_LIFETIME_SECONDS) {
       throw new SealPushError('ERR_AUTH_EXPIRED', `A bearer token may live at most ${JWT_MAX_LIFETIME_SECONDS} s (exp - iat)`);
     }
     if (typeof jti !== 'string' || jti.length < 1 || jti.length > 255) throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token needs a jti');
-    const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
     const ttl = Math.max(1, exp - nowSeconds) + 5;
     if (!(await this.deps.nonces.claim(`jwt:${iss as string}:${jti}`, ttl))) throw new SealPushError('ERR_AUTH_REPLAY');
     return key.appId;
