@@ -3,12 +3,13 @@
  * clients of one app, cut into cohorts of K = 16, 64, 256 and 10,000. On every tick a tenth of
  * the clients have one 256-byte message due. Measured per tick, in this process, on the code
  * the server runs (crypto/cohort.ts over node:crypto, the gateway's choice of slot size and
- * count): the CPU time to build every cohort's envelope, and the bytes each client receives.
+ * count, `envelopeShape`): the CPU time to build every cohort's envelope, and the bytes each client receives.
  * Baseline, same run, same messages: direct delivery, one sealed transport frame per client
  * with something due (FrameSealer, as the gateway sends it) and nothing for the others.
  */
 import { randomBytes } from 'node:crypto';
-import { sealCohortEnvelope, slotCapacity, COHORT_SALT_BYTES } from '../../src/crypto/cohort.js';
+import { sealCohortEnvelope, COHORT_SALT_BYTES } from '../../src/crypto/cohort.js';
+import { envelopeShape } from '../../src/transport/ws/cohort-group.js';
 import { encodeDeliver } from '../../src/crypto/frames.js';
 import { FrameSealer } from '../../src/crypto/node/frame-cipher.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
@@ -54,14 +55,12 @@ function dueBundles(clients: number, tick: number, messageBytes: number): (Uint8
 
 /** One tick of cohort delivery, as CohortGroup does it; returns bytes sent to all clients. */
 async function cohortTick(members: readonly Member[], k: number, tick: number, bundles: readonly (Uint8Array | null)[]): Promise<number> {
-  const slotCounts = slotCountsFor(k);
+  const settings = { slotBytes: DEFAULT_COHORT.slotBytes, slotCounts: slotCountsFor(k) };
   let bytes = 0;
   for (let i = 0; i < members.length; i += k) {
     const cohort = members.slice(i, i + k);
     const own = bundles.slice(i, i + k).map((b) => b ?? new Uint8Array(0));
-    const needed = Math.max(...own.map((b) => b.length));
-    const slotBytes = DEFAULT_COHORT.slotBytes.find((s) => slotCapacity(s) >= needed)!;
-    const slotCount = slotCounts.find((n) => n >= cohort.length)!;
+    const { slotBytes, slotCount } = envelopeShape(settings, own);
     const envelope = await sealCohortEnvelope(
       nodeNoiseCrypto,
       { appId: 'app_bench', tick, salt: randomBytes(COHORT_SALT_BYTES), slotCount, slotBytes },

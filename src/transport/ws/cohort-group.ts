@@ -12,6 +12,22 @@ import { sealCohortEnvelope, slotCapacity } from '../../crypto/cohort.js';
 import { nodeNoiseCrypto } from '../../crypto/node/noise-crypto.js';
 import { cohortCapacity, type Connection } from './connection.js';
 
+/**
+ * The slot size and count of one cohort's envelope at a tick: the smallest size bucket that
+ * holds every member's bundle, and the smallest count bucket with a slot per member.
+ * Settings are validated (delivery-settings.ts) so that both buckets always exist.
+ */
+export function envelopeShape(
+  settings: Pick<CohortSettings, 'slotBytes' | 'slotCounts'>,
+  bundles: readonly Uint8Array[],
+): { slotBytes: number; slotCount: number } {
+  const needed = Math.max(0, ...bundles.map((b) => b.length));
+  return {
+    slotBytes: settings.slotBytes.find((bytes) => slotCapacity(bytes) >= needed)!,
+    slotCount: settings.slotCounts.find((n) => n >= bundles.length)!,
+  };
+}
+
 export class CohortGroup {
   private readonly members: Connection[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -51,10 +67,10 @@ export class CohortGroup {
     this.running = true;
     const tick = this.tick++;
     try {
-      const { cohortSize, slotBytes, slotCounts } = this.settings;
+      const { cohortSize } = this.settings;
       const members = this.members.filter((m) => m.isOpen && m.sessionSecret !== null);
       for (let i = 0; i < members.length; i += cohortSize) {
-        await this.sendCohort(members.slice(i, i + cohortSize), tick, slotBytes, slotCounts);
+        await this.sendCohort(members.slice(i, i + cohortSize), tick);
         // Sealing is synchronous under its promises: let I/O in between cohorts, so that a
         // tick of thousands of members never stalls the node's other traffic in one piece.
         await new Promise((resolve) => setImmediate(resolve));
@@ -64,16 +80,14 @@ export class CohortGroup {
     }
   }
 
-  private async sendCohort(cohort: Connection[], tick: number, slotBytes: readonly number[], slotCounts: readonly number[]): Promise<void> {
+  private async sendCohort(cohort: Connection[], tick: number): Promise<void> {
     const bundles = cohort.map((m) => m.takeBundle(cohortCapacity(this.settings)));
-    const needed = Math.max(...bundles.map((b) => b.length));
-    const size = slotBytes.find((bytes) => slotCapacity(bytes) >= needed)!;
-    const count = slotCounts.find((n) => n >= cohort.length)!;
+    const { slotBytes, slotCount } = envelopeShape(this.settings, bundles);
     let envelope: Uint8Array;
     try {
       envelope = await sealCohortEnvelope(
         nodeNoiseCrypto,
-        { appId: this.appId, tick, salt: randomBytes(16), slotCount: count, slotBytes: size },
+        { appId: this.appId, tick, salt: randomBytes(16), slotCount, slotBytes },
         cohort.map((m, k) => ({ secret: m.sessionSecret!, bundle: bundles[k]! })),
         (n) => randomBytes(n),
       );

@@ -48,6 +48,8 @@ export class Connection implements DeliverySink {
   appId = '';
   /** The settings this connection was opened with; a change closes it (the gateway decides). */
   delivery: DeliverySettings = { mode: 'direct' };
+  /** `delivery` as JSON, computed once: what the gateway compares and groups cohorts by. */
+  deliveryKey = '{"mode":"direct"}';
   /** The session's cohort secret (docs/protocol.md section 7); set once open. */
   sessionSecret: Uint8Array | null = null;
   /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
@@ -104,9 +106,8 @@ export class Connection implements DeliverySink {
       count++;
     }
     if (count === 0) return new Uint8Array(0);
-    const taken = this.cohortQueue.splice(0, count);
-    for (const message of taken) this.cohortQueueBytes -= deliverMessageSize(message);
-    return encodeDeliver(taken);
+    this.cohortQueueBytes -= size - DELIVER_HEADER_BYTES;
+    return encodeDeliver(this.cohortQueue.splice(0, count));
   }
 
   /** Cohort mode: the envelope of this tick (the same bytes every member gets). */
@@ -206,6 +207,7 @@ export class Connection implements DeliverySink {
       this.clientId = session.client.id;
       this.appId = pending.appId;
       this.delivery = delivery;
+      this.deliveryKey = JSON.stringify(delivery);
       this.sessionSecret = done.sessionSecret;
       this.sealer = new FrameSealer(done.sendKey);
       this.opener = new FrameOpener(done.receiveKey);

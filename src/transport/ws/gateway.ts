@@ -162,12 +162,12 @@ export class Gateway {
         continue; // the store is unreachable: keep serving as configured
       }
       for (const connection of this.byClient.values()) {
-        if (connection.appId === appId && connection.isOpen && JSON.stringify(connection.delivery) !== current) connection.goAway();
+        if (connection.appId === appId && connection.isOpen && connection.deliveryKey !== current) connection.goAway();
       }
     }
   }
 }
 
 function cohortKey(connection: Connection): string {
-  return `${connection.appId}\n${JSON.stringify(connection.delivery)}`;
+  return `${connection.appId}\n${connection.deliveryKey}`;
 }
