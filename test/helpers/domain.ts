@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { createPayloadCipher } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
 import type { CommitResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../src/domain/audit.js';
 import type { PayloadCipher } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
@@ -215,6 +216,27 @@ export class InstrumentedStore implements MessageStore {
   }
   putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
     return this.real.putServerKeyIfAbsent(key);
+  }
+  appendAudit(events: readonly AuditEvent[], at: number): Promise<void> {
+    return this.real.appendAudit(events, at);
+  }
+  auditHead(): Promise<AuditHead> {
+    return this.real.auditHead();
+  }
+  auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return this.real.auditRecords(afterSeq, limit);
+  }
+  findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
+    return this.real.findAckRecord(clientId, seq);
+  }
+  addAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean> {
+    return this.real.addAuditCheckpoint(checkpoint);
+  }
+  auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
+    return this.real.auditCheckpoints(afterSeq, limit);
+  }
+  latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    return this.real.latestAuditCheckpoint();
   }
   ping(): Promise<void> {
     return this.real.ping();

@@ -8,6 +8,7 @@ import type {
   StoredJwtKey,
   StoredServerKey,
 } from '../types.js';
+import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../audit.js';
 
 /** A message to insert. Its payload is already sealed at rest (see PayloadCipher). */
 export interface NewMessage {
@@ -45,6 +46,11 @@ export interface WriteBatch {
   readonly seen: readonly string[];
   /** The commit time: deliveredAt, ackedAt and lastSeenAt take this value. */
   readonly at: number;
+  /**
+   * Audit records that are not store writes (auth failures, replays refused), appended after
+   * the records the store derives from the batch itself.
+   */
+  readonly audit?: readonly AuditEvent[];
 }
 
 export type MessageOutcome =
@@ -85,6 +91,16 @@ export interface CommitResult {
  *   unsent; those stay expired). Expiry also erases the payload.
  * - Acking a message erases its sealed payload (it is never needed again).
  * - Reads never return expired messages as pending, even before the sweeper marks them.
+ *
+ * Audit (docs/audit.md): the store appends to one hash chain per database, in the same
+ * transaction as the writes the records describe, so both land or neither does:
+ * - `commit` appends, in this order: one 'publish' record per app of the messages it inserted
+ *   (in batch order), one 'deliver' record of its delivered marks, one 'ack' record of its
+ *   acked marks (indexed for findAckRecord), then `batch.audit`, each as one record;
+ * - `expireMessages` appends one 'expire' record of the messages it expired.
+ * Seqs start at 1 and increase by 1; each record's prevHash is its predecessor's hash (the
+ * genesis hash for seq 1). Appends are serialized by the chain head, read for update in the
+ * appending transaction.
  */
 export interface MessageStore {
   commit(batch: WriteBatch): Promise<CommitResult>;
@@ -118,6 +134,19 @@ export interface MessageStore {
   getServerKey(purpose: string): Promise<StoredServerKey | undefined>;
   /** Inserts the key unless one with that purpose exists; returns the one that is stored. */
   putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey>;
+
+  /** Appends each event as one record (in one transaction), all at time `at`. */
+  appendAudit(events: readonly AuditEvent[], at: number): Promise<void>;
+  auditHead(): Promise<AuditHead>;
+  /** Up to `limit` records with seq > afterSeq, in seq order: verification pages through these. */
+  auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** The 'ack' record holding the first ack of `clientId` that covers `seq`, if any. */
+  findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined>;
+  /** Stores a signed checkpoint; false (nothing written) when one for that seq exists. */
+  addAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean>;
+  /** Up to `limit` checkpoints with seq > afterSeq, in seq order. */
+  auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]>;
+  latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined>;
 
   /** Resolves when the store answers; rejects when it cannot be reached. */
   ping(): Promise<void>;

@@ -117,6 +117,50 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'tamper-evident audit log',
+    sql: `
+      -- One row per audit record (docs/audit.md). hash = SHA-256 of the record's canonical
+      -- bytes, which include prev_hash: each record holds the hash of the one before.
+      CREATE TABLE audit_log (
+        seq       INTEGER NOT NULL PRIMARY KEY,
+        at        INTEGER NOT NULL,
+        kind      TEXT    NOT NULL,
+        fields    TEXT    NOT NULL,
+        prev_hash BLOB    NOT NULL,
+        hash      BLOB    NOT NULL
+      ) STRICT;
+
+      -- The chain head, one row, read and written in every transaction that appends: it is
+      -- what serializes appenders (SQLite's single writer here; a row lock, SELECT ... FOR
+      -- UPDATE, on a server database).
+      CREATE TABLE audit_head (
+        id   INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        seq  INTEGER NOT NULL,
+        hash BLOB    NOT NULL
+      ) STRICT;
+      INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, zeroblob(32));
+
+      -- Signed heads: Ed25519 (server key 'audit-signing', key_version) over (seq, head_hash, at).
+      CREATE TABLE audit_checkpoints (
+        seq         INTEGER NOT NULL PRIMARY KEY,
+        head_hash   BLOB    NOT NULL,
+        at          INTEGER NOT NULL,
+        key_version INTEGER NOT NULL,
+        signature   BLOB    NOT NULL
+      ) STRICT;
+
+      -- Which ack record holds a client's ack up to a seq, so that "the ack of message M"
+      -- (client, seq) is one index lookup: the first row with upto_seq >= seq.
+      CREATE TABLE audit_acks (
+        client_id  TEXT    NOT NULL,
+        upto_seq   INTEGER NOT NULL,
+        record_seq INTEGER NOT NULL,
+        PRIMARY KEY (client_id, upto_seq, record_seq)
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

@@ -10,7 +10,8 @@
  *   apps: string each (the batch's distinct app ids; clients and messages name an index);
  *   clients: id string, app u32, staticKey bytes, createdAt f64;
  *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64;
- *   delivered, acked: clientId string, uptoSeq f64; seen: clientId string.
+ *   delivered, acked: clientId string, uptoSeq f64; seen: clientId string;
+ *   then audit count u32 and each audit event: kind string, fields string.
  * A string is its UTF-8 length u16 then the UTF-8; bytes are a length u32 then the bytes.
  * Fields follow the port's declaration order, so that the decoder reads each record in one
  * object literal (its properties are evaluated in source order).
@@ -28,6 +29,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Client, MessageRecord } from '../../domain/types.js';
+import type { AuditEvent, AuditKind } from '../../domain/audit.js';
 
 /** The longest string a u16 length prefix holds; a longer id fails the commit (RangeError). */
 export const MAX_STRING_BYTES = 0xffff;
@@ -202,6 +204,9 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   for (const mark of batch.delivered) size += markBound(mark);
   for (const mark of batch.acked) size += markBound(mark);
   for (const clientId of batch.seen) size += stringBound(clientId);
+  const audit = batch.audit ?? [];
+  size += 4;
+  for (const event of audit) size += stringBound(event.kind) + stringBound(event.fields);
 
   const w = new Writer(size);
   w.f64(batch.at);
@@ -235,6 +240,11 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
     w.f64(mark.uptoSeq);
   }
   for (const clientId of batch.seen) w.string(clientId);
+  w.u32(audit.length);
+  for (const event of audit) {
+    w.string(event.kind);
+    w.string(event.fields);
+  }
   return w.buffer;
 }
 
@@ -264,7 +274,11 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   for (let i = 0; i < ackedCount; i++) acked.push({ clientId: r.string(), uptoSeq: r.f64() });
   const seen: string[] = [];
   for (let i = 0; i < seenCount; i++) seen.push(r.string());
-  return { clients, messages, delivered, acked, seen, at };
+  const auditCount = r.u32();
+  if (auditCount === 0) return { clients, messages, delivered, acked, seen, at };
+  const audit: AuditEvent[] = [];
+  for (let i = 0; i < auditCount; i++) audit.push({ kind: r.string() as AuditKind, fields: r.string() });
+  return { clients, messages, delivered, acked, seen, at, audit };
 }
 
 /** A CommitResult on its way back from the worker. */

@@ -18,6 +18,7 @@ import type {
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredServerKey } from '../../domain/types.js';
+import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
@@ -153,6 +154,27 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
     return this.#call('putServerKeyIfAbsent', [key]);
+  }
+  appendAudit(events: readonly AuditEvent[], at: number): Promise<void> {
+    return this.#call('appendAudit', [events, at]);
+  }
+  auditHead(): Promise<AuditHead> {
+    return this.#call('auditHead', []);
+  }
+  auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return this.#call('auditRecords', [afterSeq, limit]);
+  }
+  findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
+    return this.#call('findAckRecord', [clientId, seq]);
+  }
+  addAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean> {
+    return this.#call('addAuditCheckpoint', [checkpoint]);
+  }
+  auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
+    return this.#call('auditCheckpoints', [afterSeq, limit]);
+  }
+  latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    return this.#call('latestAuditCheckpoint', []);
   }
   ping(): Promise<void> {
     return this.#call('ping', []);

@@ -35,6 +35,17 @@ import type {
 } from '../../domain/types.js';
 import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
 import { STATUS_BY_CODE, STATUS_CODE, migrate } from './sqlite-schema.js';
+import {
+  ackEvent,
+  deliverEvent,
+  expireEvent,
+  publishEvent,
+  type AuditCheckpoint,
+  type AuditEvent,
+  type AuditHead,
+  type AuditRecord,
+} from '../../domain/audit.js';
+import { auditRecordHash } from '../../crypto/node/audit.js';
 
 export type SqliteDurability = 'full' | 'normal';
 
@@ -70,6 +81,8 @@ interface MessageRow {
   app_id: string; id: string; client_id: string; seq: number; status: number;
   created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null;
 }
+interface AuditRow { seq: number; at: number; kind: string; fields: string; prev_hash: Buffer; hash: Buffer }
+interface CheckpointRow { seq: number; head_hash: Buffer; at: number; key_version: number; signature: Buffer }
 interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number }
 
 /**
@@ -143,11 +156,6 @@ function prepareStatements(db: Database.Database) {
       `SELECT COUNT(*) FROM messages
        WHERE ${CLIENT_RANGE} AND status < ${ACKED} AND expires_at > @now`,
     ).pluck(),
-    // The sealed payload of an expired message is never sent again: it is erased too.
-    expire: db.prepare(
-      `UPDATE messages SET status = ${EXPIRED}, payload = NULL WHERE rowid IN (
-         SELECT rowid FROM messages WHERE status < ${ACKED} AND expires_at <= ? ORDER BY expires_at LIMIT ?)`,
-    ),
 
     purge: db.prepare(
       `DELETE FROM messages WHERE rowid IN (
@@ -162,6 +170,27 @@ function prepareStatements(db: Database.Database) {
       'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
     ping: db.prepare('SELECT 1').pluck(),
+
+    // On a server database: SELECT ... FOR UPDATE (SQLite's write transaction already serializes).
+    auditHead: db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1'),
+    setAuditHead: db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1'),
+    insertAudit: db.prepare('INSERT INTO audit_log (seq, at, kind, fields, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertAuditAck: db.prepare('INSERT INTO audit_acks (client_id, upto_seq, record_seq) VALUES (?, ?, ?)'),
+    auditRecords: db.prepare('SELECT seq, at, kind, fields, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+    auditRecord: db.prepare('SELECT seq, at, kind, fields, prev_hash, hash FROM audit_log WHERE seq = ?'),
+    auditAckFor: db.prepare('SELECT record_seq FROM audit_acks WHERE client_id = ? AND upto_seq >= ? ORDER BY upto_seq, record_seq LIMIT 1').pluck(),
+    insertCheckpoint: db.prepare(
+      `INSERT INTO audit_checkpoints (seq, head_hash, at, key_version, signature) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (seq) DO NOTHING`,
+    ),
+    checkpoints: db.prepare('SELECT seq, head_hash, at, key_version, signature FROM audit_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?'),
+    latestCheckpoint: db.prepare('SELECT seq, head_hash, at, key_version, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1'),
+    // Expiry selects what it expires (for its audit record), then marks exactly those rows.
+    dueMessages: db.prepare(
+      `SELECT m.rowid, m.app_id, m.id, c.id AS client_id, m.seq FROM messages m JOIN clients c ON c.no = m.client_no
+       WHERE m.status < ${ACKED} AND m.expires_at <= ? ORDER BY m.expires_at LIMIT ?`,
+    ).raw(true),
+    expireRow: db.prepare(`UPDATE messages SET status = ${EXPIRED}, payload = NULL WHERE rowid = ?`),
   };
 }
 
@@ -219,9 +248,30 @@ function toServerKey(row: ServerKeyRow): StoredServerKey {
   };
 }
 
+function toAuditRecord(row: AuditRow): AuditRecord {
+  return { seq: row.seq, at: row.at, kind: row.kind, fields: row.fields, prevHash: row.prev_hash, hash: row.hash };
+}
+
+function toCheckpoint(row: CheckpointRow): AuditCheckpoint {
+  return { seq: row.seq, headHash: row.head_hash, at: row.at, keyVersion: row.key_version, signature: row.signature };
+}
+
 function isEmpty(batch: WriteBatch): boolean {
   return batch.clients.length === 0 && batch.messages.length === 0 && batch.delivered.length === 0
-    && batch.acked.length === 0 && batch.seen.length === 0;
+    && batch.acked.length === 0 && batch.seen.length === 0 && (batch.audit?.length ?? 0) === 0;
+}
+
+/** One publish record per app: the messages of the batch that were inserted, in batch order. */
+function publishEvents(batch: WriteBatch, outcomes: readonly MessageOutcome[]): AuditEvent[] {
+  const perApp = new Map<string, [string, string, number][]>();
+  batch.messages.forEach((m, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.kind !== 'inserted') return;
+    let list = perApp.get(m.appId);
+    if (!list) perApp.set(m.appId, (list = []));
+    list.push([m.id, m.clientId, outcome.seq]);
+  });
+  return [...perApp].map(([appId, messages]) => publishEvent(appId, messages));
 }
 
 export class SqliteStore implements MessageStore {
@@ -229,6 +279,8 @@ export class SqliteStore implements MessageStore {
   readonly #stmts: Statements;
   readonly #commit: Database.Transaction<(batch: WriteBatch) => CommitResult>;
   readonly #putServerKey: Database.Transaction<(key: StoredServerKey) => StoredServerKey>;
+  readonly #appendAudit: Database.Transaction<(events: readonly AuditEvent[], at: number) => void>;
+  readonly #expire: Database.Transaction<(now: number, limit: number) => number>;
   readonly #maxPending: number;
 
   /** Use openSqliteStore. */
@@ -243,6 +295,50 @@ export class SqliteStore implements MessageStore {
       this.#stmts.insertServerKey.run(key.purpose, key.version, key.publicKey, key.wrappedSecret, key.createdAt);
       return key;
     });
+    this.#appendAudit = db.transaction((events: readonly AuditEvent[], at: number) => {
+      this.#chain(events, at);
+    });
+    this.#expire = db.transaction((now: number, limit: number) => {
+      const rows = this.#stmts.dueMessages.all(now, limit) as [number, string, string, string, number][];
+      for (const row of rows) this.#stmts.expireRow.run(row[0]);
+      if (rows.length > 0) this.#chain([expireEvent(rows.map(([, appId, id, clientId, seq]) => [appId, id, clientId, seq]))], now);
+      return rows.length;
+    });
+  }
+
+  /**
+   * Appends `events` to the chain; runs inside the caller's transaction. Returns the seq of
+   * the first record appended.
+   */
+  #chain(events: readonly AuditEvent[], at: number): number {
+    const s = this.#stmts;
+    const head = s.auditHead.get() as { seq: number; hash: Buffer };
+    let seq = head.seq;
+    let prevHash: Uint8Array = head.hash;
+    for (const event of events) {
+      seq++;
+      const record = { seq, at, kind: event.kind, fields: event.fields, prevHash };
+      const hash = auditRecordHash(record);
+      s.insertAudit.run(seq, at, event.kind, event.fields, prevHash, hash);
+      prevHash = hash;
+    }
+    if (events.length > 0) s.setAuditHead.run(seq, prevHash);
+    return head.seq + 1;
+  }
+
+  /** The audit records of one commit (see the port): derived from the batch and its outcomes. */
+  #auditCommit(batch: WriteBatch, outcomes: readonly MessageOutcome[]): void {
+    const events = publishEvents(batch, outcomes);
+    if (batch.delivered.length > 0) events.push(deliverEvent(batch.delivered));
+    const ackIndex = events.length;
+    if (batch.acked.length > 0) events.push(ackEvent(batch.acked));
+    if (batch.audit) events.push(...batch.audit);
+    if (events.length === 0) return;
+    const first = this.#chain(events, batch.at);
+    if (batch.acked.length > 0) {
+      const ackSeq = first + ackIndex;
+      for (const mark of batch.acked) this.#stmts.insertAuditAck.run(mark.clientId, mark.uptoSeq, ackSeq);
+    }
   }
 
   async commit(batch: WriteBatch): Promise<CommitResult> {
@@ -316,6 +412,7 @@ export class SqliteStore implements MessageStore {
     }
     for (const clientId of batch.seen) s.setLastSeen.run(at, clientId);
 
+    this.#auditCommit(batch, messages);
     return { messages, clients };
   }
 
@@ -375,7 +472,7 @@ export class SqliteStore implements MessageStore {
   }
 
   async expireMessages(now: number, limit: number): Promise<number> {
-    return this.#stmts.expire.run(now, limit).changes;
+    return this.#expire.immediate(now, limit);
   }
 
   async purgeMessages(createdBefore: number, limit: number): Promise<number> {
@@ -389,6 +486,39 @@ export class SqliteStore implements MessageStore {
 
   async putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
     return this.#putServerKey.immediate(key);
+  }
+
+  async appendAudit(events: readonly AuditEvent[], at: number): Promise<void> {
+    if (events.length > 0) this.#appendAudit.immediate(events, at);
+  }
+
+  async auditHead(): Promise<AuditHead> {
+    const row = this.#stmts.auditHead.get() as { seq: number; hash: Buffer };
+    return { seq: row.seq, hash: row.hash };
+  }
+
+  async auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return (this.#stmts.auditRecords.all(afterSeq, limit) as AuditRow[]).map(toAuditRecord);
+  }
+
+  async findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
+    const recordSeq = this.#stmts.auditAckFor.get(clientId, seq) as number | undefined;
+    if (recordSeq === undefined) return undefined;
+    const row = this.#stmts.auditRecord.get(recordSeq) as AuditRow | undefined;
+    return row === undefined ? undefined : toAuditRecord(row);
+  }
+
+  async addAuditCheckpoint(c: AuditCheckpoint): Promise<boolean> {
+    return this.#stmts.insertCheckpoint.run(c.seq, c.headHash, c.at, c.keyVersion, c.signature).changes === 1;
+  }
+
+  async auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
+    return (this.#stmts.checkpoints.all(afterSeq, limit) as CheckpointRow[]).map(toCheckpoint);
+  }
+
+  async latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    const row = this.#stmts.latestCheckpoint.get() as CheckpointRow | undefined;
+    return row === undefined ? undefined : toCheckpoint(row);
   }
 
   async ping(): Promise<void> {

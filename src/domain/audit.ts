@@ -1,0 +1,198 @@
+/**
+ * The tamper-evident audit log: record kinds, their fields, and the canonical encodings that
+ * the hash chain and the signed checkpoints cover (docs/audit.md). Pure: the SHA-256 and
+ * Ed25519 that use these bytes live in crypto/node/audit.ts.
+ *
+ * A record's `fields` is a JSON text, written once by the server and hashed as its exact
+ * UTF-8 bytes: verification never re-serializes it, so JSON's freedom (key order, spacing)
+ * cannot make two encodings of one record. Fields hold ids, seqs, codes and addresses;
+ * never a payload, a signature of a request, a token or a secret.
+ */
+
+/** Every kind of record. */
+export type AuditKind =
+  | 'publish'
+  | 'deliver'
+  | 'ack'
+  | 'expire'
+  | 'auth-failure'
+  | 'replay-refused'
+  | 'admin'
+  | 'audit-overflow';
+
+/** A record to append: the store gives it its seq, time and chain hashes. */
+export interface AuditEvent {
+  readonly kind: AuditKind;
+  /** JSON text (see the builders below). */
+  readonly fields: string;
+}
+
+/** A record as stored. `hash` = SHA-256(auditRecordBytes(record)); `prevHash` is the hash of seq - 1. */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: number;
+  readonly kind: string;
+  readonly fields: string;
+  readonly prevHash: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
+/** The chain's head: the last record's seq and hash (seq 0 and GENESIS_HASH when empty). */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: Uint8Array;
+}
+
+/** A signed statement "the chain's record `seq` has hash `headHash`", made at `at`. */
+export interface AuditCheckpoint {
+  readonly seq: number;
+  readonly headHash: Uint8Array;
+  readonly at: number;
+  /** The version of the server key 'audit-signing' that signed it. */
+  readonly keyVersion: number;
+  /** Ed25519 over auditCheckpointBytes(seq, headHash, at, keyVersion). */
+  readonly signature: Uint8Array;
+}
+
+/** The prevHash of record 1. */
+export const GENESIS_HASH: Uint8Array = new Uint8Array(32);
+/** The server key purpose of the checkpoint signing key (Ed25519). */
+export const AUDIT_KEY_PURPOSE = 'audit-signing';
+
+const RECORD_TAG = 'sealpush-audit-record-v1';
+const CHECKPOINT_TAG = 'sealpush-audit-checkpoint-v1';
+const utf8 = new TextEncoder();
+
+/**
+ * The bytes a record's hash covers, every field fixed-size or length-prefixed (big-endian):
+ *   u32 len || "sealpush-audit-record-v1" || u64 seq || u64 at (ms since the epoch)
+ *   || u32 len || kind (UTF-8) || u32 len || fields (UTF-8) || prevHash (32 bytes)
+ */
+export function auditRecordBytes(record: Omit<AuditRecord, 'hash'>): Uint8Array {
+  if (record.prevHash.byteLength !== 32) throw new RangeError('an audit prevHash is 32 bytes');
+  return concat([text(RECORD_TAG), u64(record.seq), u64(record.at), text(record.kind), text(record.fields), record.prevHash]);
+}
+
+/**
+ * The bytes a checkpoint signature covers:
+ *   u32 len || "sealpush-audit-checkpoint-v1" || u64 seq || headHash (32 bytes) || u64 at || u32 keyVersion
+ */
+export function auditCheckpointBytes(checkpoint: Omit<AuditCheckpoint, 'signature'>): Uint8Array {
+  if (checkpoint.headHash.byteLength !== 32) throw new RangeError('an audit head hash is 32 bytes');
+  return concat([text(CHECKPOINT_TAG), u64(checkpoint.seq), checkpoint.headHash, u64(checkpoint.at), u32(checkpoint.keyVersion)]);
+}
+
+function text(s: string): Uint8Array {
+  const bytes = utf8.encode(s);
+  return concat([u32(bytes.byteLength), bytes]);
+}
+
+function u32(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n, false);
+  return out;
+}
+
+function u64(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not an audit seq or time: ${String(n)}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), false);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
+  const out = new Uint8Array(size);
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.byteLength;
+  }
+  return out;
+}
+
+// ---- Record builders. Each one is the only place its kind's fields are shaped. ----
+
+/** One publish record per app per commit: every message it inserted, as [id, clientId, seq]. */
+export function publishEvent(appId: string, messages: readonly (readonly [string, string, number])[]): AuditEvent {
+  return { kind: 'publish', fields: JSON.stringify({ app: appId, messages }) };
+}
+
+/** A cumulative mark (delivered or acked) in a record: [clientId, uptoSeq]. */
+export type MarkEntry = readonly [string, number, ...unknown[]];
+
+/** One deliver record per commit: the delivered marks it wrote. */
+export function deliverEvent(marks: readonly { readonly clientId: string; readonly uptoSeq: number }[]): AuditEvent {
+  return { kind: 'deliver', fields: JSON.stringify({ marks: marks.map((m): MarkEntry => [m.clientId, m.uptoSeq]) }) };
+}
+
+/**
+ * One ack entry: [clientId, uptoSeq]. A signed ACK (proof of delivery) appends its receipt
+ * here as further elements, so that the chain covers the signature.
+ */
+export function ackEntry(mark: { readonly clientId: string; readonly uptoSeq: number }): MarkEntry {
+  return [mark.clientId, mark.uptoSeq];
+}
+
+/** One ack record per commit: the acked marks it wrote (the store indexes them by client and seq). */
+export function ackEvent(marks: readonly { readonly clientId: string; readonly uptoSeq: number }[]): AuditEvent {
+  return { kind: 'ack', fields: JSON.stringify({ marks: marks.map(ackEntry) }) };
+}
+
+/** One expire record per sweep step: the messages it marked expired, as [appId, id, clientId, seq]. */
+export function expireEvent(messages: readonly (readonly [string, string, string, number])[]): AuditEvent {
+  return { kind: 'expire', fields: JSON.stringify({ messages }) };
+}
+
+/** The longest claimed id or address kept in a record: input from anyone, so bounded. */
+const MAX_CLAIM_CHARS = 128;
+
+function claim(value: string | undefined): string | null {
+  return value === undefined ? null : value.slice(0, MAX_CLAIM_CHARS);
+}
+
+export interface AuthFailure {
+  /** The app id the request claimed (HMAC scheme), if it named one. */
+  readonly appId?: string;
+  /** The issuer a bearer token claimed, if any. */
+  readonly issuer?: string;
+  readonly scheme: 'hmac' | 'bearer' | 'none';
+  /** The catalogue code it was refused with. */
+  readonly code: string;
+  readonly remote: string;
+}
+
+/** A refused REST request: who it claimed to be, why, from where. ERR_AUTH_REPLAY is 'replay-refused'. */
+export function authFailureEvent(failure: AuthFailure): AuditEvent {
+  const fields = JSON.stringify({
+    app: claim(failure.appId),
+    issuer: claim(failure.issuer),
+    scheme: failure.scheme,
+    code: failure.code,
+    remote: claim(failure.remote),
+  });
+  return { kind: failure.code === 'ERR_AUTH_REPLAY' ? 'replay-refused' : 'auth-failure', fields };
+}
+
+/** Audit events dropped because too many waited for one commit (an auth-failure flood). */
+export function overflowEvent(omitted: number): AuditEvent {
+  return { kind: 'audit-overflow', fields: JSON.stringify({ omitted }) };
+}
+
+/** The admin actions recorded; others (keys rotate, clients forget) add theirs here. */
+export type AdminAction =
+  | 'apps.create'
+  | 'apps.update'
+  | 'apps.jwt-key'
+  | 'keys.rotate'
+  | 'keys.rotate-identity'
+  | 'clients.forget';
+
+/**
+ * A state-changing admin command. `details` name what it changed (ids, modes, algorithms):
+ * the caller must never put a secret in them.
+ */
+export function adminEvent(action: AdminAction, details: Readonly<Record<string, string | number | boolean | null>>): AuditEvent {
+  return { kind: 'admin', fields: JSON.stringify({ action, ...details }) };
+}
