@@ -19,6 +19,9 @@ import { Router } from './domain/usecases/router.js';
 import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
 import { Sessions } from './domain/usecases/sessions.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
+import { AuditCheckpointer } from './domain/usecases/audit.js';
+import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
+import { auditCheckpointVerifier, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
@@ -60,6 +63,32 @@ export async function openCore(config: Config, logger: PinoLogger, threaded = fa
   const store = threaded ? await ThreadedSqliteStore.open(options) : openSqliteStore(options);
   const apps = new Apps(store, kms, systemClock);
   return { config, store, kms, apps, clock: systemClock, close: () => store.close() };
+}
+
+/** The server's Ed25519 audit key (purpose 'audit-signing'), created on first use and stored wrapped. */
+export async function loadAuditKey(core: Core): Promise<{ publicKey: Uint8Array; version: number; secret: Uint8Array }> {
+  const key = await loadOrCreateServerKey(AUDIT_KEY_PURPOSE, { store: core.store, kms: core.kms, clock: core.clock, generate: generateAuditKeyPair });
+  const stored = await core.store.getServerKey(AUDIT_KEY_PURPOSE);
+  return { ...key, version: stored?.version ?? 1 };
+}
+
+/** What `audit verify` checks signatures with: the public audit key, without unwrapping the secret. */
+export async function auditVerifierOf(core: Core): Promise<{ publicKey: Uint8Array; version: number; verify: ReturnType<typeof auditCheckpointVerifier> } | undefined> {
+  const stored = await core.store.getServerKey(AUDIT_KEY_PURPOSE);
+  if (!stored) return undefined;
+  return { publicKey: stored.publicKey, version: stored.version, verify: auditCheckpointVerifier(stored.publicKey) };
+}
+
+/** Signs checkpoints of the audit chain on the node's schedule (config `audit`). */
+export async function auditCheckpointerOf(core: Core): Promise<AuditCheckpointer> {
+  const key = await loadAuditKey(core);
+  return new AuditCheckpointer({
+    store: core.store,
+    clock: core.clock,
+    sign: auditSigner(key.secret),
+    keyVersion: key.version,
+    policy: { everyRecords: core.config.audit.checkpointEveryRecords, everyMs: core.config.audit.checkpointEverySeconds * 1000 },
+  });
 }
 
 export interface ServerIdentity {
@@ -104,6 +133,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     generate: () => ({ publicKey: new Uint8Array(0), secret: new Uint8Array(randomBytes(32)) }),
   });
   const payloads = createPayloadCipher(payloadKey.secret);
+  const checkpointer = await auditCheckpointerOf(core);
   const nodeId = `node-${randomBytes(6).toString('hex')}`;
   const bus = new LocalBus();
   const nonces = new MemoryNonceCache();
@@ -149,8 +179,15 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     logger,
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
     ...(tls ? { tls } : {}),
+    onAuthFailure: (failure) => commits.recordAudit(authFailureEvent(failure)),
   });
   gateway.attach(http.server);
+
+  // Polled often (one read of the chain head); the policy decides when one is due.
+  const checkpointTimer = setInterval(() => {
+    checkpointer.tick().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
+  }, Math.min(1000, config.audit.checkpointEverySeconds * 1000));
+  checkpointTimer.unref();
 
   return {
     http,
@@ -162,6 +199,9 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       gateway.drain();
       await http.close();
       await commits.flush();
+      clearInterval(checkpointTimer);
+      // A clean shutdown leaves the whole chain covered by a signed checkpoint.
+      await checkpointer.tick(true).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
       await nonces.close();
       await bus.close();
       await core.close();

@@ -40,6 +40,17 @@ const limitsSchema = z
   .strict()
   .default({});
 
+/** Signed checkpoints of the audit chain (docs/audit.md): whichever comes first. */
+const auditSchema = z
+  .object({
+    /** A checkpoint once this many audit records were appended since the last one. */
+    checkpointEveryRecords: positiveInt.default(10_000),
+    /** A checkpoint once this many seconds passed since the last one, if any record was appended. */
+    checkpointEverySeconds: positiveInt.default(60),
+  })
+  .strict()
+  .default({});
+
 /**
  * Per-app delivery settings, as `sealpush apps update` sets them, applied to the store when a
  * node starts (so the file and the CLI never disagree for long: the last one applied wins,
@@ -82,6 +93,7 @@ const configSchema = z
      */
     allowInsecure: z.boolean().default(false),
     limits: limitsSchema,
+    audit: auditSchema,
     /** App id -> its delivery settings (see appDeliverySchema). */
     apps: z.record(appDeliverySchema).default({}),
   })

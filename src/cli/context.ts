@@ -23,3 +23,11 @@ export async function withCore<T>(command: Command, fn: (core: Core) => Promise<
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** Thrown by a command that finished its work but must exit non-zero (e.g. a failed check). */
+export class CommandExit extends Error {
+  override name = 'CommandExit';
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}

@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { isSealPushError } from '../domain/errors.js';
 import { registerAppsCommands } from './apps.js';
+import { registerAuditCommands } from './audit.js';
+import { CommandExit } from './context.js';
 import { registerKeysCommands } from './keys.js';
 import { registerServeCommand } from './serve.js';
 
@@ -17,11 +19,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServeCommand(program);
   registerAppsCommands(program);
   registerKeysCommands(program);
+  registerAuditCommands(program);
   try {
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommandExit) return err.exitCode;
     if (err instanceof ConfigError) {
       console.error(err.message);
       return 2;

@@ -1,7 +1,7 @@
 /**
- * The tamper-evident audit log: record kinds, their fields, and the canonical encodings that
- * the hash chain and the signed checkpoints cover (docs/audit.md). Pure: the SHA-256 and
- * Ed25519 that use these bytes live in crypto/node/audit.ts.
+ * The tamper-evident audit log: record kinds and their fields (docs/audit.md). The canonical
+ * bytes that the hash chain and the signed checkpoints cover are crypto/audit-encoding.ts;
+ * SHA-256 and Ed25519 over them, crypto/node/audit.ts.
  *
  * A record's `fields` is a JSON text, written once by the server and hashed as its exact
  * UTF-8 bytes: verification never re-serializes it, so JSON's freedom (key order, spacing)
@@ -58,59 +58,6 @@ export interface AuditCheckpoint {
 export const GENESIS_HASH: Uint8Array = new Uint8Array(32);
 /** The server key purpose of the checkpoint signing key (Ed25519). */
 export const AUDIT_KEY_PURPOSE = 'audit-signing';
-
-const RECORD_TAG = 'sealpush-audit-record-v1';
-const CHECKPOINT_TAG = 'sealpush-audit-checkpoint-v1';
-const utf8 = new TextEncoder();
-
-/**
- * The bytes a record's hash covers, every field fixed-size or length-prefixed (big-endian):
- *   u32 len || "sealpush-audit-record-v1" || u64 seq || u64 at (ms since the epoch)
- *   || u32 len || kind (UTF-8) || u32 len || fields (UTF-8) || prevHash (32 bytes)
- */
-export function auditRecordBytes(record: Omit<AuditRecord, 'hash'>): Uint8Array {
-  if (record.prevHash.byteLength !== 32) throw new RangeError('an audit prevHash is 32 bytes');
-  return concat([text(RECORD_TAG), u64(record.seq), u64(record.at), text(record.kind), text(record.fields), record.prevHash]);
-}
-
-/**
- * The bytes a checkpoint signature covers:
- *   u32 len || "sealpush-audit-checkpoint-v1" || u64 seq || headHash (32 bytes) || u64 at || u32 keyVersion
- */
-export function auditCheckpointBytes(checkpoint: Omit<AuditCheckpoint, 'signature'>): Uint8Array {
-  if (checkpoint.headHash.byteLength !== 32) throw new RangeError('an audit head hash is 32 bytes');
-  return concat([text(CHECKPOINT_TAG), u64(checkpoint.seq), checkpoint.headHash, u64(checkpoint.at), u32(checkpoint.keyVersion)]);
-}
-
-function text(s: string): Uint8Array {
-  const bytes = utf8.encode(s);
-  return concat([u32(bytes.byteLength), bytes]);
-}
-
-function u32(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n, false);
-  return out;
-}
-
-function u64(n: number): Uint8Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not an audit seq or time: ${String(n)}`);
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(n), false);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.byteLength;
-  const out = new Uint8Array(size);
-  let pos = 0;
-  for (const part of parts) {
-    out.set(part, pos);
-    pos += part.byteLength;
-  }
-  return out;
-}
 
 // ---- Record builders. Each one is the only place its kind's fields are shaped. ----
 

@@ -4,12 +4,8 @@
  * the public key as is, the private key as its seed.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import {
-  auditCheckpointBytes,
-  auditRecordBytes,
-  type AuditCheckpoint,
-  type AuditRecord,
-} from '../../domain/audit.js';
+import type { AuditCheckpoint, AuditRecord } from '../../domain/audit.js';
+import { auditCheckpointBytes, auditRecordBytes } from '../audit-encoding.js';
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

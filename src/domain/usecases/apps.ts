@@ -6,6 +6,7 @@ import type { AppSecrets } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-settings.js';
 import type { App, CohortSettings, DeliverySettings, JwtAlgorithm } from '../types.js';
+import { recordAdminAction } from './audit.js';
 
 export interface CreatedApp {
   readonly appId: string;
@@ -55,6 +56,9 @@ export class Apps implements AppSecrets {
   private readonly secrets = new Map<string, Uint8Array>();
   private readonly known = new Set<string>();
   private readonly deliveries = new Map<string, { settings: DeliverySettings; at: number }>();
+  private get audit(): { store: MessageStore; clock: Clock } {
+    return { store: this.store, clock: this.clock };
+  }
 
   constructor(
     private readonly store: MessageStore,
@@ -70,6 +74,7 @@ export class Apps implements AppSecrets {
     const secret = newAppSecret();
     const wrappedSecret = await this.kms.wrap(secret.bytes, secretContext(appId));
     await this.store.createApp({ id: appId, name, wrappedSecret, createdAt: this.clock.now(), delivery: DIRECT_DELIVERY });
+    await recordAdminAction(this.audit, 'apps.create', { app: appId, name });
     return { appId, name, secret: secret.text };
   }
 
@@ -98,6 +103,7 @@ export class Apps implements AppSecrets {
     }
     if (!(await this.store.updateAppDelivery(appId, delivery))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
     this.deliveries.delete(appId);
+    await recordAdminAction(this.audit, 'apps.update', { app: appId, delivery: JSON.stringify(delivery) });
     return delivery;
   }
 
@@ -148,6 +154,8 @@ export class Apps implements AppSecrets {
     }
     const added = await this.store.addJwtKey({ issuer, kid, appId, alg, keyMaterial, createdAt: this.clock.now() });
     if (!added) throw new SealPushError('ERR_BAD_REQUEST', `issuer "${issuer}" already has a key "${kid}"`);
+    // The key's identity only: never its material (an HS256 secret is wrapped, but still).
+    await recordAdminAction(this.audit, 'apps.jwt-key', { app: appId, issuer, kid, alg });
     return secret === undefined ? {} : { secret };
   }
 

@@ -2,6 +2,7 @@ import { SealPushError } from '../errors.js';
 import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
 import type { Client, DeliverableMessage } from '../types.js';
+import { overflowEvent, type AuditEvent } from '../audit.js';
 
 /** A message to commit, with its data in the clear for live delivery after the commit. */
 export interface PendingPublish {
@@ -21,6 +22,12 @@ export interface CommitQueueOptions {
    * also ride along with every publish commit. Default: as soon as a commit could run.
    */
   readonly delayMarks?: (fn: () => void) => void;
+  /**
+   * Most audit events (auth failures, replays) waiting for one commit. They come from anyone
+   * who can reach the port, so they are bounded: past it they are counted, not kept, and the
+   * commit records how many were left out (an 'audit-overflow' record). Default 1000.
+   */
+  readonly maxAuditEvents?: number;
 }
 
 interface Waiter<T> {
@@ -67,11 +74,14 @@ export class CommitQueue {
   private delivered = new Map<string, number>();
   private acked = new Map<string, number>();
   private seen = new Set<string>();
+  private audit: AuditEvent[] = [];
+  private auditOmitted = 0;
   private scheduled = false;
   private marksWaiting = false;
   private running: Promise<void> | null = null;
   private readonly maxBatch: number;
   private readonly delayMarks: (fn: () => void) => void;
+  private readonly maxAudit: number;
 
   constructor(
     private readonly store: MessageStore,
@@ -83,6 +93,7 @@ export class CommitQueue {
   ) {
     this.maxBatch = options.maxBatchMessages ?? 5000;
     this.delayMarks = options.delayMarks ?? defer;
+    this.maxAudit = options.maxAuditEvents ?? 1000;
   }
 
   publish(items: readonly PendingPublish[]): Promise<MessageOutcome[]> {
@@ -116,6 +127,16 @@ export class CommitQueue {
     this.scheduleMarks();
   }
 
+  /**
+   * Queues an audit record that is not a store write of its own (an auth failure, a replay
+   * refused): like a mark, it rides along with the next commit, or waits `delayMarks`.
+   */
+  recordAudit(event: AuditEvent): void {
+    if (this.audit.length < this.maxAudit) this.audit.push(event);
+    else this.auditOmitted++;
+    this.scheduleMarks();
+  }
+
   /** Resolves when everything queued so far is committed (or has failed). */
   async flush(): Promise<void> {
     while (this.running || this.hasWork()) {
@@ -130,7 +151,9 @@ export class CommitQueue {
       this.clients.length > 0 ||
       this.delivered.size > 0 ||
       this.acked.size > 0 ||
-      this.seen.size > 0
+      this.seen.size > 0 ||
+      this.audit.length > 0 ||
+      this.auditOmitted > 0
     );
   }
 
@@ -174,6 +197,10 @@ export class CommitQueue {
     const delivered = this.delivered;
     const acked = this.acked;
     const seen = this.seen;
+    const audit = this.audit;
+    const auditOmitted = this.auditOmitted;
+    this.audit = [];
+    this.auditOmitted = 0;
     this.clients = [];
     this.clientWaiters = [];
     this.delivered = new Map();
@@ -188,6 +215,7 @@ export class CommitQueue {
       acked: toMarks(acked),
       seen: [...seen],
       at: this.clock.now(),
+      ...(audit.length > 0 || auditOmitted > 0 ? { audit: auditOmitted > 0 ? [...audit, overflowEvent(auditOmitted)] : audit } : {}),
     };
     let result;
     try {
@@ -197,6 +225,10 @@ export class CommitQueue {
       for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
       for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
       for (const clientId of seen) this.seen.add(clientId);
+      // Kept for the next commit, still within the bound (what does not fit is counted).
+      this.audit = [...audit, ...this.audit];
+      this.auditOmitted += auditOmitted + Math.max(0, this.audit.length - this.maxAudit);
+      this.audit.length = Math.min(this.audit.length, this.maxAudit);
       const refusal = new SealPushError('ERR_UNAVAILABLE', 'The store could not commit; nothing was accepted');
       for (const { call } of slices) {
         if (call.failed) continue;

@@ -12,6 +12,7 @@ import { SealPushError } from '../../domain/errors.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets, PushApi, Readiness } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
+import type { AuthFailure } from '../../domain/audit.js';
 import { RequestAuthenticator } from './auth.js';
 import { rawHttpError, sendError, toCatalogueError } from './errors.js';
 import { registerClientRoutes } from './routes/clients.js';
@@ -37,6 +38,8 @@ export interface HttpAppDeps {
   readonly limits?: HttpLimits;
   /** PEM certificate chain and key: the app serves https (and the gateway wss) on them. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Told of every request refused with an ERR_AUTH_* code (the audit log records them). */
+  readonly onAuthFailure?: (failure: AuthFailure) => void;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -101,8 +104,9 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', auth.checkHeader);
-      v1.addHook('preValidation', auth.verify);
+      const onFailure = deps.onAuthFailure;
+      v1.addHook('onRequest', onFailure ? RequestAuthenticator.audited(auth.checkHeader, onFailure) : auth.checkHeader);
+      v1.addHook('preValidation', onFailure ? RequestAuthenticator.audited(auth.verify, onFailure) : auth.verify);
       registerMessageRoutes(v1, { api: deps.api, readiness: deps.readiness, auth });
       registerClientRoutes(v1, { api: deps.api, auth });
     },

@@ -18,7 +18,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { SealPushError } from '../../domain/errors.js';
+import { SealPushError, isSealPushError } from '../../domain/errors.js';
+import type { AuthFailure } from '../../domain/audit.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
@@ -133,6 +134,21 @@ export class RequestAuthenticator {
     return key.appId;
   }
 
+  /**
+   * Wraps an auth hook so that each request it refuses (an ERR_AUTH_* code) is reported to
+   * `onFailure` with who it claimed to be: never its signature, token or body.
+   */
+  static audited(hook: (request: FastifyRequest) => Promise<void>, onFailure: (failure: AuthFailure) => void) {
+    return async (request: FastifyRequest): Promise<void> => {
+      try {
+        await hook(request);
+      } catch (err) {
+        if (isSealPushError(err) && err.code.startsWith('ERR_AUTH_')) onFailure({ ...claimOf(request.headers.authorization), code: err.code, remote: request.ip });
+        throw err;
+      }
+    };
+  }
+
   /** The authenticated app of a request; ERR_INTERNAL if a route forgot the auth hooks. */
   appIdOf(request: FastifyRequest): string {
     const appId = this.verified.get(request);
@@ -164,6 +180,21 @@ function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || !header.startsWith('Bearer ')) return undefined;
   const token = header.slice(7).trim();
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) ? token : undefined;
+}
+
+/** Who a request claims to be: the HMAC scheme's app id, or a bearer token's issuer (unverified). */
+function claimOf(header: string | undefined): Pick<AuthFailure, 'scheme' | 'appId' | 'issuer'> {
+  const token = bearerToken(header);
+  if (token !== undefined) {
+    try {
+      const { iss } = decodeJwt(token);
+      return typeof iss === 'string' ? { scheme: 'bearer', issuer: iss } : { scheme: 'bearer' };
+    } catch {
+      return { scheme: 'bearer' };
+    }
+  }
+  const auth = parseAuthorization(header);
+  return auth === undefined ? { scheme: 'none' } : { scheme: 'hmac', appId: auth.appId };
 }
 
 function parseJsonBody(raw: Uint8Array): unknown {
