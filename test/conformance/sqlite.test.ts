@@ -6,6 +6,7 @@ import type { MessageStore } from '../../src/domain/ports/message-store.js';
 import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
 import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite-thread.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
+import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
 async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
@@ -40,3 +41,5 @@ async function sqliteFixture(durability: 'full' | 'normal', threaded = false): P
 runMessageStoreConformance('sqlite (durability full)', () => sqliteFixture('full'));
 runMessageStoreConformance('sqlite (durability normal)', () => sqliteFixture('normal'));
 runMessageStoreConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
+runMessageStoreAuditConformance('sqlite', () => sqliteFixture('normal'));
+runMessageStoreAuditConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
