@@ -5,7 +5,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PendingPublish } from '../../src/domain/usecases/commit-queue.js';
+import { CommitQueue, type PendingPublish } from '../../src/domain/usecases/commit-queue.js';
+import { authFailureEvent, overflowEvent } from '../../src/domain/audit.js';
 import type { DeliverableMessage } from '../../src/domain/types.js';
 import { DomainWorld, T0, staticKey, type WorldOptions } from '../helpers/domain.js';
 
@@ -221,4 +222,18 @@ test('flush() resolves only when everything queued, including work queued during
 
   await world.commits.flush();
   assert.equal(commitsSince(), 2, 'flushing an empty queue commits nothing');
+});
+
+test('audit events ride the next commit, bounded: the excess is counted in an overflow record, and a failed commit keeps them', async (t) => {
+  const { world } = await setup(t);
+  const queue = new CommitQueue(world.store, world.clock, world.deferred.defer, world.logger, () => {}, { maxAuditEvents: 3 });
+  const failure = (n: number) => authFailureEvent({ scheme: 'none', code: 'ERR_AUTH_MISSING', remote: `10.0.0.${n}` });
+  world.store.failNextCommit();
+  for (let n = 1; n <= 5; n++) queue.recordAudit(failure(n));
+  await queue.flush();
+  const [failed, committed] = world.store.batches.slice(-2);
+  assert.equal(failed!.audit?.length, 4);
+  assert.deepEqual(committed!.audit, [failure(1), failure(2), failure(3), overflowEvent(2)]);
+  const records = await world.store.auditRecords(0, 100);
+  assert.deepEqual(records.slice(-4).map((r) => [r.kind, r.fields]), committed!.audit!.map((e) => [e.kind, e.fields]));
 });
