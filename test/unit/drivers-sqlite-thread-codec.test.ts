@@ -57,6 +57,16 @@ test('a full batch round-trips, every list in order', () => {
   }));
 });
 
+test('audit events ride along, in order, non-ASCII fields intact', () => {
+  roundTrip(batch({
+    seen: ['c1'],
+    audit: [
+      { kind: 'auth-failure', fields: '{"app":"é🦭","code":"ERR_AUTH_SIGNATURE"}' },
+      { kind: 'audit-overflow', fields: '{"omitted":3}' },
+    ],
+  }));
+});
+
 test('non-ASCII and 255-byte ids round-trip in every string field', () => {
   for (const id of ['é', '🦭', 'ÿ\u0000z', '', ...LONG_IDS]) {
     assert.ok(Buffer.byteLength(id) <= 255, id);
