@@ -21,7 +21,7 @@ import { Sessions } from './domain/usecases/sessions.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
 import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
-import { auditCheckpointVerifier, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
+import { auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
@@ -72,11 +72,10 @@ export async function loadAuditKey(core: Core): Promise<{ publicKey: Uint8Array;
   return { ...key, version: stored?.version ?? 1 };
 }
 
-/** What `audit verify` checks signatures with: the public audit key, without unwrapping the secret. */
-export async function auditVerifierOf(core: Core): Promise<{ publicKey: Uint8Array; version: number; verify: ReturnType<typeof auditCheckpointVerifier> } | undefined> {
+/** The public audit key, for `audit verify` and `audit export`; the secret stays wrapped. */
+export async function auditPublicKeyOf(core: Core): Promise<{ publicKey: Uint8Array; version: number } | undefined> {
   const stored = await core.store.getServerKey(AUDIT_KEY_PURPOSE);
-  if (!stored) return undefined;
-  return { publicKey: stored.publicKey, version: stored.version, verify: auditCheckpointVerifier(stored.publicKey) };
+  return stored === undefined ? undefined : { publicKey: stored.publicKey, version: stored.version };
 }
 
 /** Signs checkpoints of the audit chain on the node's schedule (config `audit`). */

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { auditCheckpointerOf, auditVerifierOf, type Core } from '../compose.js';
+import { auditCheckpointerOf, auditPublicKeyOf, type Core } from '../compose.js';
 import { auditRecordHash, auditCheckpointVerifier } from '../crypto/node/audit.js';
 import { base64urlDecode, base64urlEncode, bytesEqual, hexDecode, hexEncode } from '../crypto/encoding.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
@@ -57,7 +57,7 @@ export function registerAuditCommands(program: Command): void {
 
 async function exportCheckpoints(core: Core): Promise<ExportFile> {
   await (await auditCheckpointerOf(core)).tick(true);
-  const key = await auditVerifierOf(core);
+  const key = await auditPublicKeyOf(core);
   if (!key) throw new Error('no audit key: nothing was ever audited here');
   const checkpoints: ExportFile['checkpoints'][number][] = [];
   for (let after = 0; ; ) {
@@ -76,7 +76,7 @@ async function exportCheckpoints(core: Core): Promise<ExportFile> {
  * replaced then fails every checkpoint signed by the new one.
  */
 async function verify(core: Core, exported: { publicKey: Uint8Array; checkpoints: AuditCheckpoint[] } | undefined): Promise<AuditReport> {
-  const stored = await auditVerifierOf(core);
+  const stored = await auditPublicKeyOf(core);
   const publicKey = exported?.publicKey ?? stored?.publicKey;
   const verifyCheckpoint = publicKey === undefined ? () => false : auditCheckpointVerifier(publicKey);
   const progress = progressBar('verifying audit log');
