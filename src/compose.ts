@@ -147,7 +147,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     sessions,
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
-    handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, limits.handshakesPerSecondPerIp, clock),
+    handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, burstOf(limits.handshakesPerSecondPerIp, limits.handshakeBurstPerIp), clock),
     delivery: { store, payloads, commits, clock, defer: deferToIo, logger, limits },
     noise: nodeNoiseCrypto,
     serverStatic: staticKeyPairFromPrivate(server.secret),
@@ -164,7 +164,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     presence: router,
     clock,
     limits,
-    rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, limits.publishesPerSecondPerApp, clock),
+    rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, burstOf(limits.publishesPerSecondPerApp, limits.publishBurstPerApp), clock),
   });
 
   let draining = false;
@@ -206,6 +206,11 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       await core.close();
     },
   };
+}
+
+/** A limiter's burst: the one configured, else a second's worth of its rate (at least 1). */
+function burstOf(ratePerSecond: number, burst: number | undefined): number {
+  return burst ?? Math.max(1, Math.floor(ratePerSecond));
 }
 
 /** The config file's per-app delivery settings, written as `apps update` would write them. */

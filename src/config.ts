@@ -11,6 +11,7 @@ import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
  * stops the start with a message that names it.
  */
 const positiveInt = z.number().int().positive();
+const positiveNumber = z.number().positive().finite();
 
 const limitsSchema = z
   .object({
@@ -30,12 +31,16 @@ const limitsSchema = z
     maxTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxTtlSeconds),
     bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
     maxBatchMessages: positiveInt.default(5000),
-    /** Messages an app may publish per second (batch items count one each), burst of as many. */
-    publishesPerSecondPerApp: positiveInt.default(50_000),
+    /** Messages an app may publish per second (batch items count one each); may be fractional. */
+    publishesPerSecondPerApp: positiveNumber.default(50_000),
+    /** Most messages an app may publish at once after a quiet spell; absent: as many as the rate. */
+    publishBurstPerApp: positiveInt.optional(),
     /** Pending messages one client may hold; past it a publish to it is refused (409 ERR_CLIENT_FULL). */
     maxPendingPerClient: positiveInt.default(10_000),
-    /** WebSocket upgrades per second from one address, burst of as many. */
-    handshakesPerSecondPerIp: positiveInt.default(1000),
+    /** WebSocket upgrades per second from one address; may be fractional. */
+    handshakesPerSecondPerIp: positiveNumber.default(1000),
+    /** Most upgrades one address may make at once; absent: as many as the rate. */
+    handshakeBurstPerIp: positiveInt.optional(),
   })
   .strict()
   .default({});

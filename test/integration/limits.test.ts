@@ -14,7 +14,11 @@ describe('rate limits', () => {
   let app: SealPushApp;
 
   before(async () => {
-    server = await startTestServer({ limits: { publishesPerSecondPerApp: 5, handshakesPerSecondPerIp: 3 } });
+    // A burst of 5 (3) refilled at one token per 1000 s: nothing refills while the test runs,
+    // however slow the machine, so the outcomes do not depend on timing.
+    server = await startTestServer({
+      limits: { publishesPerSecondPerApp: 0.001, publishBurstPerApp: 5, handshakesPerSecondPerIp: 0.001, handshakeBurstPerIp: 3 },
+    });
     app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
   });
   after(() => server.close());
