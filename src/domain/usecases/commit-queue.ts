@@ -1,7 +1,7 @@
 import { SealPushError } from '../errors.js';
 import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
-import type { Client, DeliverableMessage } from '../types.js';
+import type { AckReceipt, Client, DeliverableMessage } from '../types.js';
 
 /** A message to commit, with its data in the clear for live delivery after the commit. */
 export interface PendingPublish {
@@ -66,6 +66,8 @@ export class CommitQueue {
   private clientWaiters: Waiter<Client>[] = [];
   private delivered = new Map<string, number>();
   private acked = new Map<string, number>();
+  /** Signed ACKs waiting, per client, in arrival order: every one is kept, even when marks merge. */
+  private receipts = new Map<string, AckReceipt[]>();
   private seen = new Set<string>();
   private scheduled = false;
   private marksWaiting = false;
@@ -106,8 +108,14 @@ export class CommitQueue {
     this.scheduleMarks();
   }
 
-  markAcked(clientId: string, uptoSeq: number): void {
+  /** `receipt`: the signed ACK that carried this mark, stored in the same commit. */
+  markAcked(clientId: string, uptoSeq: number, receipt?: AckReceipt): void {
     raise(this.acked, clientId, uptoSeq);
+    if (receipt) {
+      const list = this.receipts.get(clientId);
+      if (list) list.push(receipt);
+      else this.receipts.set(clientId, [receipt]);
+    }
     this.scheduleMarks();
   }
 
@@ -173,11 +181,13 @@ export class CommitQueue {
     const clientWaiters = this.clientWaiters;
     const delivered = this.delivered;
     const acked = this.acked;
+    const receipts = this.receipts;
     const seen = this.seen;
     this.clients = [];
     this.clientWaiters = [];
     this.delivered = new Map();
     this.acked = new Map();
+    this.receipts = new Map();
     this.seen = new Set();
 
     const batch: WriteBatch = {
@@ -185,7 +195,10 @@ export class CommitQueue {
       messages,
       // An ack sets deliveredAt too: a delivered mark it covers would only rewrite the rows.
       delivered: toMarks(delivered).filter((mark) => (acked.get(mark.clientId) ?? 0) < mark.uptoSeq),
-      acked: toMarks(acked),
+      acked: toMarks(acked).map((mark) => {
+        const held = receipts.get(mark.clientId);
+        return held ? { ...mark, receipts: held } : mark;
+      }),
       seen: [...seen],
       at: this.clock.now(),
     };
@@ -196,6 +209,8 @@ export class CommitQueue {
       this.logger.error({ err: describe(err), messages: messages.length }, 'commit failed');
       for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
       for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
+      // Receipts that arrived meanwhile are newer: the failed batch's go before them.
+      for (const [clientId, held] of receipts) this.receipts.set(clientId, [...held, ...(this.receipts.get(clientId) ?? [])]);
       for (const clientId of seen) this.seen.add(clientId);
       const refusal = new SealPushError('ERR_UNAVAILABLE', 'The store could not commit; nothing was accepted');
       for (const { call } of slices) {
