@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import type { ProtocolVectors } from '../../src/crypto/vectors/schema.js';
 import { isSealPushError } from '../../src/domain/errors.js';
 import { base64urlEncode, hexDecode, hexEncode, utf8Encode } from '../../src/crypto/encoding.js';
 import { FRAME_TYPE, SIGNED_ACK_BYTES, decodeClientFrame, decodeServerFrame, encodeSignedAck } from '../../src/crypto/frames.js';
@@ -104,5 +106,28 @@ describe('signed bytes', () => {
     assert.equal(hexEncode((await webAckKeyCrypto.fromSeed(seed)).publicKey), pub);
     const sig = await (await webAckKeyCrypto.fromSeed(seed)).sign(new Uint8Array(0));
     assert.equal(hexEncode(sig).slice(0, 16), 'e5564300c360ac72');
+  });
+});
+
+describe('the SIGNED_ACK vector (src/crypto/vectors/sealpush-v1.json, signedAck)', () => {
+  const vectors = JSON.parse(readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8')) as ProtocolVectors;
+  const v = vectors.signedAck;
+
+  it('covers exactly the first DELIVER of the session, and both implementations reproduce every byte', async () => {
+    const first = vectors.frames[0]!.decoded;
+    assert.deepEqual(v.covered, first.type === 'deliver' ? first.messages.map(({ seq, id }) => ({ seq, id })) : []);
+    assert.equal(hexEncode(encodeCoveredList(v.covered)), v.coveredBytes);
+    for (const impl of [nodeAckKeyCrypto, webAckKeyCrypto]) {
+      const key = await impl.fromSeed(hexDecode(v.ackKeySeed));
+      assert.equal(hexEncode(key.publicKey), v.ackKeyPublic);
+      assert.equal(await ackKeyFingerprint(key.publicKey, impl.sha256), v.ackKeyFingerprint);
+      const digest = await impl.sha256(hexDecode(v.coveredBytes));
+      assert.equal(hexEncode(digest), v.coveredDigest);
+      const signed = ackSignedBytes({ appId: vectors.appId, clientId: v.clientId, fromSeq: v.fromSeq, uptoSeq: v.uptoSeq }, digest);
+      assert.equal(hexEncode(signed), v.signedBytes);
+      assert.equal(hexEncode(await key.sign(signed)), v.signature);
+    }
+    assert.equal(hexEncode(encodeSignedAck(v.uptoSeq, hexDecode(v.signature))), v.plaintext);
+    assert.ok(new AckVerifier(hexDecode(v.ackKeyPublic)).verify(hexDecode(v.signedBytes), hexDecode(v.signature)));
   });
 });
