@@ -38,8 +38,8 @@ export class Sessions {
     const known = await this.store.findClientByKey(appId, staticKey);
     if (!known) {
       const client = await this.commits.addClient({ id: newClientId(), appId, staticKey, createdAt: this.clock.now(), ...(ackKey ? { ackKey } : {}) });
-      // A concurrent first connect with the same static key may have won with another ack key.
-      const signing = ackKey ? sameKey(client.ackKey, ackKey) : null;
+      // A concurrent first connect with the same static key may have won, with another ack key or none.
+      const signing = ackKey ? sameKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
       this.commits.markSeen(client.id);
       return { client, resumed: false, cursor: client.ackedSeq, ackKey: signing };
     }
