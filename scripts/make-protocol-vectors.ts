@@ -8,14 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { writeVectorsFile } from './vectors-file.js';
 import type { DeliverableMessage } from '../src/domain/types.js';
 import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../src/crypto/encoding.js';
-import { encodeAck, encodeDeliver, encodeHeartbeat } from '../src/crypto/frames.js';
+import { encodeAck, encodeDeliver, encodeHeartbeat, encodeSignedAck } from '../src/crypto/frames.js';
+import { ackKeyFingerprint, ackSignedBytes, encodeCoveredList } from '../src/crypto/ack-receipt.js';
+import { nodeAckKeyCrypto, sha256 } from '../src/crypto/node/ack-key.js';
 import { encodeClientHelloPayload, encodeServerHelloPayload } from '../src/crypto/hello-payloads.js';
 import { NOISE_PROTOCOL_NAME, PROLOGUE_LABEL, PROTOCOL_VERSION, acceptHello, startHello } from '../src/crypto/hello.js';
 import { FrameSealer } from '../src/crypto/node/frame-cipher.js';
 import { fingerprint, staticKeyPairFromPrivate } from '../src/crypto/node/keys.js';
 import { aesGcmRekey } from '../src/crypto/node/noise-crypto.js';
 import { nodeNoiseCrypto } from '../src/crypto/node/noise-crypto.js';
-import type { FrameVector, MessageVector, ProtocolVectors, RekeyVector } from '../src/crypto/vectors/schema.js';
+import type { FrameVector, MessageVector, ProtocolVectors, RekeyVector, SignedAckVector } from '../src/crypto/vectors/schema.js';
 
 const OUTPUT = fileURLToPath(new URL('../src/crypto/vectors/sealpush-v1.json', import.meta.url));
 
@@ -44,6 +46,31 @@ const deliver = (messages: DeliverableMessage[]): [Uint8Array, FrameVector['deco
 const ack = (seq: number): [Uint8Array, FrameVector['decoded']] => [encodeAck(seq), { type: 'ack', seq }];
 const heartbeat = (): [Uint8Array, FrameVector['decoded']] => [encodeHeartbeat(), { type: 'heartbeat' }];
 
+/** The session's first ACK (44, after the DELIVER of 42..44), signed. */
+async function signedAckVector(appId: string, clientId: string, delivered: readonly DeliverableMessage[]): Promise<SignedAckVector> {
+  const key = await nodeAckKeyCrypto.fromSeed(fixedKey('client ack key'));
+  const covered = delivered.map(({ seq, id }) => ({ seq, id }));
+  const coveredBytes = encodeCoveredList(covered);
+  const coveredDigest = sha256(coveredBytes);
+  const uptoSeq = covered[covered.length - 1]!.seq;
+  const signedBytes = ackSignedBytes({ appId, clientId, fromSeq: 0, uptoSeq }, coveredDigest);
+  const signature = await key.sign(signedBytes);
+  return {
+    ackKeySeed: hexEncode(key.seed),
+    ackKeyPublic: hexEncode(key.publicKey),
+    ackKeyFingerprint: await ackKeyFingerprint(key.publicKey, nodeAckKeyCrypto.sha256),
+    clientId,
+    fromSeq: 0,
+    uptoSeq,
+    covered,
+    coveredBytes: hexEncode(coveredBytes),
+    coveredDigest: hexEncode(coveredDigest),
+    signedBytes: hexEncode(signedBytes),
+    signature: hexEncode(signature),
+    plaintext: hexEncode(encodeSignedAck(uptoSeq, signature)),
+  };
+}
+
 async function build(): Promise<ProtocolVectors> {
   const crypto = nodeNoiseCrypto;
   const appId = 'demo-app_1';
@@ -70,12 +97,13 @@ async function build(): Promise<ProtocolVectors> {
   const toServer = new FrameSealer(clientKeys.sendKey);
   const s2c = 'server-to-client' as const;
   const c2s = 'client-to-server' as const;
+  const firstDeliver = [
+    message(42, 1_767_225_600_000, 'msg-0001', { status: 'paid', amount: 4200, currency: 'EUR' }),
+    message(43, 1_767_225_600_250, 'report/ü-2', { url: 'https://example.com/r/2', pages: 12 }),
+    message(44, 1_767_225_601_000, '01JH3ZQ8Y6V7', 'done ✓'),
+  ];
   const frames: FrameVector[] = [
-    frame(toClient, s2c, ...deliver([
-      message(42, 1_767_225_600_000, 'msg-0001', { status: 'paid', amount: 4200, currency: 'EUR' }),
-      message(43, 1_767_225_600_250, 'report/ü-2', { url: 'https://example.com/r/2', pages: 12 }),
-      message(44, 1_767_225_601_000, '01JH3ZQ8Y6V7', 'done ✓'),
-    ])),
+    frame(toClient, s2c, ...deliver(firstDeliver)),
     frame(toServer, c2s, ...ack(44)),
     frame(toClient, s2c, ...heartbeat()),
     frame(toClient, s2c, ...deliver([message(45, 1_767_225_700_000, 'msg-0002', null)])),
@@ -128,6 +156,7 @@ async function build(): Promise<ProtocolVectors> {
     serverToClientKey: hexEncode(server.sendKey),
     frames,
     rekey,
+    signedAck: await signedAckVector(appId, serverPayload.clientId, firstDeliver),
   };
 }
 

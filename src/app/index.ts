@@ -10,11 +10,13 @@
  * message (its id and current status) and never creates a second one.
  */
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
-import type { ClientView, MessageView, PublishAccepted, PublishResult } from '../domain/views.js';
+import type { ClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
 import { RequestSigner } from './signing.js';
 
+export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
+
 export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';
-export type { ClientView, MessageView, PublishAccepted, PublishRefused, PublishResult } from '../domain/views.js';
+export type { ClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
 export type MessageStatus = MessageView['status'];
 
 export interface SealPushAppOptions {
@@ -89,6 +91,16 @@ export class SealPushApp {
   /** ERR_NOT_FOUND for an unknown id or another app's message. */
   async status(messageId: string): Promise<MessageView> {
     return this.request<MessageView>('GET', `/v1/messages/${pathSegment(messageId)}`);
+  }
+
+  /**
+   * The client's signed ACK of this message: check it with `verifyReceipt(receipt, ackKey)`
+   * against the ack key the client gave you, not the one in the answer. ERR_NOT_FOUND for an
+   * unknown id or another app's message; ERR_NO_RECEIPT while it is not acked, or when it was
+   * acked without a signature (a client without an ack key).
+   */
+  async receipt(messageId: string): Promise<ReceiptView> {
+    return this.request<ReceiptView>('GET', `/v1/messages/${pathSegment(messageId)}/receipt`);
   }
 
   /** ERR_NOT_FOUND for an unknown id or another app's client. */

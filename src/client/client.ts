@@ -1,7 +1,8 @@
 import { SealPushError, codeForClose, isTransientClose, type ErrorCode } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import { openCohortEnvelope } from '../crypto/cohort.js';
-import { decodeServerFrame, encodeAck, type ServerFrame } from '../crypto/frames.js';
+import { decodeServerFrame, encodeAck, encodeSignedAck, type ServerFrame } from '../crypto/frames.js';
+import { ackSignedBytes, encodeCoveredList, type AckKeyPair, type CoveredMessage } from '../crypto/ack-receipt.js';
 import { startHello } from '../crypto/hello.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
 import type { ClientCrypto, FrameOpenerLike, FrameSealerLike } from './platform.js';
@@ -35,6 +36,9 @@ export interface ClientSetup {
   readonly appId: string;
   readonly serverKey: Uint8Array;
   readonly staticKey: KeyPair;
+  /** Signs this client's ACKs when the server registered its public half (docs/receipts.md). */
+  readonly ackKey: AckKeyPair;
+  readonly ackFingerprint: string;
   readonly clientId: string;
   readonly lastSeq: number;
   readonly openSocket: (url: string) => SocketLike;
@@ -69,6 +73,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
    */
   private socketSeq = 0;
   private socketAckedSeq = 0;
+  /**
+   * True when the server took our ack key on this socket: every ACK is then signed over the
+   * messages this socket delivered since the previous ACK (`socketUnsigned`, duplicates included).
+   */
+  private signing = false;
+  private socketUnsigned: CoveredMessage[] = [];
   /** Messages handed over since the last ACK, and the timer that sends the ACK anyway. */
   private unacked = 0;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
@@ -111,7 +121,22 @@ export class SealPushClient extends Emitter<ClientEvents> {
       clientId: this.clientId,
       staticKey: base64urlEncode(this.setup.staticKey.privateKey),
       lastSeq: this.lastSeq,
+      ackKey: base64urlEncode(this.setup.ackKey.seed),
     };
+  }
+
+  /**
+   * The public key (base64url, 32 bytes) that checks this client's receipts. Hand it to your
+   * application yourself (with `ackKeyFingerprint`), so that whoever checks a receipt later
+   * need not take sealpush's word for the key.
+   */
+  get ackKey(): string {
+    return base64urlEncode(this.setup.ackKey.publicKey);
+  }
+
+  /** 16 characters that name `ackKey` (base64url of SHA-256("sealpush-ack-key-v1" || key)). */
+  get ackKeyFingerprint(): string {
+    return this.setup.ackFingerprint;
   }
 
   /** Closes for good: no reconnection. Sends the pending ACK first, so nothing handed over stays un-acked. */
@@ -141,6 +166,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.socket = socket;
     this.socketSeq = 0;
     this.socketAckedSeq = 0;
+    this.signing = false;
+    this.socketUnsigned = [];
     socket.binaryType = 'arraybuffer';
     let handshake: ReturnType<typeof startHello> | null = null;
     let established = false;
@@ -151,7 +178,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
         appId: this.setup.appId,
         serverKey: this.setup.serverKey,
         staticKey: this.setup.staticKey,
-        payload: { lastSeq: this.lastSeq },
+        payload: { lastSeq: this.lastSeq, ackKey: this.setup.ackKey.publicKey },
         crypto: this.setup.crypto.noise,
       });
       handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
@@ -185,6 +212,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.opener = this.setup.crypto.opener(done.receiveKey);
     // Cohort delivery: every server message is an envelope, opened with the session secret.
     this.cohortSecret = done.payload.cohortTickMs === undefined ? null : done.sessionSecret;
+    this.signing = done.payload.signedAcks === true;
     if (!resumed && clientId !== this.clientId) {
       // The server did not know our key (a new client, or its data was reset): start over.
       this.lastSeq = 0;
@@ -206,9 +234,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (this.cohortSecret) {
       // One ACK per envelope, sent before opening it: the client's frames follow the tick,
       // not the arrival of its own messages (the envelope's are acked at the next tick).
-      const seq = Math.max(this.ackableSeq(), 0);
-      this.socketAckedSeq = Math.max(this.socketAckedSeq, seq);
-      this.sendAck(seq);
+      const fromSeq = this.socketAckedSeq;
+      const seq = Math.max(this.ackableSeq(), fromSeq);
+      this.socketAckedSeq = seq;
+      this.sendAck(fromSeq, seq);
     }
     const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
@@ -216,6 +245,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const fresh: Message[] = [];
     for (const m of frame.messages) {
       this.socketSeq = m.seq;
+      if (this.signing) this.socketUnsigned.push({ seq: m.seq, id: m.id });
       if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
       this.receivedUpTo = m.seq;
       fresh.push({ id: m.id, seq: m.seq, data: parseData(m.data), createdAt: new Date(m.createdAt).toISOString() });
@@ -277,9 +307,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private flushAck(): boolean {
     this.dropAck();
     const seq = this.ackableSeq();
-    if (seq <= this.socketAckedSeq) return false;
+    const fromSeq = this.socketAckedSeq;
+    if (seq <= fromSeq) return false;
     this.socketAckedSeq = seq;
-    this.sendAck(seq);
+    this.sendAck(fromSeq, seq);
     return true;
   }
 
@@ -295,16 +326,34 @@ export class SealPushClient extends Emitter<ClientEvents> {
     return Math.min(this.lastSeq, this.socketSeq);
   }
 
-  private sendAck(seq: number): void {
+  /** `fromSeq`: the previous ACK's seq on this socket (0 for its first). */
+  private sendAck(fromSeq: number, seq: number): void {
     const socket = this.socket;
     const sealer = this.sealer;
     if (!socket || !sealer || socket.readyState !== 1) return; // resume tells the server instead
+    // Taken now, in ACK order: what this ACK covers is fixed before anything else arrives.
+    const covered = this.signing ? this.takeCovered(seq) : null;
+    const statement = { appId: this.setup.appId, clientId: this.clientId, fromSeq, uptoSeq: seq };
     this.outbound = this.outbound
       .then(async () => {
-        const frame = await sealer.seal(encodeAck(seq));
+        const plaintext = covered === null ? encodeAck(seq) : await this.signedAck(statement, covered);
+        const frame = await sealer.seal(plaintext);
         if (socket.readyState === 1 && socket === this.socket) socket.send(frame);
       })
       .catch((err: unknown) => this.abort(socket, err));
+  }
+
+  /** The messages this socket delivered up to `seq` that no ACK covered yet, removed from the list. */
+  private takeCovered(seq: number): CoveredMessage[] {
+    let count = 0;
+    while (count < this.socketUnsigned.length && this.socketUnsigned[count]!.seq <= seq) count++;
+    return this.socketUnsigned.splice(0, count);
+  }
+
+  private async signedAck(statement: Parameters<typeof ackSignedBytes>[0], covered: readonly CoveredMessage[]): Promise<Uint8Array> {
+    const digest = await this.setup.crypto.ack.sha256(encodeCoveredList(covered));
+    const signature = await this.setup.ackKey.sign(ackSignedBytes(statement, digest));
+    return encodeSignedAck(statement.uptoSeq, signature);
   }
 
   private armWatchdog(socket: SocketLike): void {

@@ -5,6 +5,7 @@
  */
 import { SealPushError } from '../domain/errors.js';
 import { base64urlDecode } from '../crypto/encoding.js';
+import { ackKeyFingerprint } from '../crypto/ack-receipt.js';
 import type { ReconnectOptions } from './backoff.js';
 import { SealPushClient } from './client.js';
 import type { ClientCrypto } from './platform.js';
@@ -51,12 +52,16 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   const staticKey = session
     ? await crypto.noise.keyPairFromPrivate(base64urlDecode(session.staticKey))
     : await crypto.noise.generateKeyPair();
+  const ackKey = session?.ackKey ? await crypto.ack.fromSeed(base64urlDecode(session.ackKey)) : await crypto.ack.generate();
+  const ackFingerprint = await ackKeyFingerprint(ackKey.publicKey, crypto.ack.sha256);
   const Socket = options.WebSocket ?? (await defaultSocketConstructor());
   const client = new SealPushClient({
     wsUrl: webSocketUrl(url),
     appId,
     serverKey,
     staticKey,
+    ackKey,
+    ackFingerprint,
     clientId: session?.clientId ?? '',
     lastSeq: session?.lastSeq ?? 0,
     openSocket: (wsUrl) => new Socket(wsUrl),

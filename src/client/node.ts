@@ -6,6 +6,7 @@
  */
 import { nodeNoiseCrypto } from '../crypto/node/noise-crypto.js';
 import { FrameOpener, FrameSealer } from '../crypto/node/frame-cipher.js';
+import { nodeAckKeyCrypto } from '../crypto/node/ack-key.js';
 import type { SealPushClient } from './client.js';
 import { connectWith, type ConnectOptions } from './connect.js';
 import type { ClientCrypto } from './platform.js';
@@ -21,6 +22,7 @@ const nodeClientCrypto: ClientCrypto = {
   noise: nodeNoiseCrypto,
   sealer: (key) => new FrameSealer(key),
   opener: (key) => new FrameOpener(key),
+  ack: nodeAckKeyCrypto,
 };
 
 /** Connects and completes the first secure session; rejects if that first attempt fails. */

@@ -9,6 +9,8 @@
 import type { NoiseCrypto } from '../crypto/noise/primitives.js';
 import { WebFrameOpener, WebFrameSealer } from '../crypto/web/frame-cipher.js';
 import { webNoiseCrypto } from '../crypto/web/noise-crypto.js';
+import type { AckKeyCrypto } from '../crypto/ack-receipt.js';
+import { webAckKeyCrypto } from '../crypto/web/ack-key.js';
 
 /** Seals the frames the client sends (docs/protocol.md, "Frames"). */
 export interface FrameSealerLike {
@@ -24,10 +26,13 @@ export interface ClientCrypto {
   readonly noise: NoiseCrypto;
   sealer(sendKey: Uint8Array): FrameSealerLike;
   opener(receiveKey: Uint8Array): FrameOpenerLike;
+  /** Ed25519 and SHA-256 for signed ACKs (docs/receipts.md). */
+  readonly ack: AckKeyCrypto;
 }
 
 export const webClientCrypto: ClientCrypto = {
   noise: webNoiseCrypto,
   sealer: (key) => new WebFrameSealer(key),
   opener: (key) => new WebFrameOpener(key),
+  ack: webAckKeyCrypto,
 };

@@ -2,8 +2,8 @@ import { SealPushError } from '../domain/errors.js';
 
 /**
  * What a client keeps to resume: its client id, the private half of its static key (its
- * identity: keep it as you would a password), and the highest seq it handed to the
- * application. JSON-serialisable; store it (localStorage, a file) and pass it back to
+ * identity: keep it as you would a password), the private half of its ack key (which signs
+ * its receipts: the same care), and the highest seq it handed to the application. JSON-serialisable; store it (localStorage, a file) and pass it back to
  * `connect({ session })` after a disconnect or a page reload.
  */
 export interface SavedSession {
@@ -13,6 +13,11 @@ export interface SavedSession {
   /** base64url of the 32-byte X25519 private key. */
   readonly staticKey: string;
   readonly lastSeq: number;
+  /**
+   * base64url of the 32-byte Ed25519 private key that signs this client's ACKs. Absent in
+   * sessions saved by an SDK without receipts: a new key is made and registered at connect.
+   */
+  readonly ackKey?: string;
 }
 
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -26,7 +31,10 @@ export function parseSession(input: unknown, appId: string): SavedSession {
   if (typeof s.clientId !== 'string' || s.clientId.length === 0) throw invalid('clientId missing');
   if (typeof s.staticKey !== 'string' || !BASE64URL_32.test(s.staticKey)) throw invalid('staticKey malformed');
   if (typeof s.lastSeq !== 'number' || !Number.isSafeInteger(s.lastSeq) || s.lastSeq < 0) throw invalid('lastSeq malformed');
-  return { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
+  const session: SavedSession = { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
+  if (s.ackKey === undefined) return session;
+  if (typeof s.ackKey !== 'string' || !BASE64URL_32.test(s.ackKey)) throw invalid('ackKey malformed');
+  return { ...session, ackKey: s.ackKey };
 }
 
 function invalid(why: string): SealPushError {

@@ -11,8 +11,11 @@ import { SealPushError } from '../domain/errors.js';
 import type { DeliverableMessage } from '../domain/types.js';
 import { readU64, utf8Decode, writeU64 } from './encoding.js';
 import { TAGLEN } from './noise/primitives.js';
+import { ACK_SIGNATURE_BYTES } from './ack-receipt.js';
 
-export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03 } as const;
+export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03, SIGNED_ACK: 0x04 } as const;
+/** A SIGNED_ACK plaintext: type, u64 uptoSeq, Ed25519 signature. */
+export const SIGNED_ACK_BYTES = 1 + 8 + ACK_SIGNATURE_BYTES;
 
 /** Bytes a sealed frame adds to its plaintext (the AES-GCM tag). */
 export const SEAL_OVERHEAD = TAGLEN;
@@ -35,7 +38,10 @@ export type ServerFrame =
  * Frames the client sends. `seq` is cumulative: every seq <= it was handed to the application;
  * 0 acknowledges nothing (a cohort client sends one ACK per tick, whatever it received).
  */
-export type ClientFrame = { readonly type: 'ack'; readonly seq: number };
+export type ClientFrame =
+  | { readonly type: 'ack'; readonly seq: number }
+  /** An ACK signed with the client's ack key (docs/receipts.md): the same `seq`, and proof of it. */
+  | { readonly type: 'signed-ack'; readonly seq: number; readonly signature: Uint8Array };
 
 /** UTF-8 length of `text` as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
 function utf8Length(text: string): number {
@@ -124,6 +130,17 @@ export function encodeAck(seq: number): Uint8Array {
   return out;
 }
 
+/** A SIGNED_ACK: the 64-byte signature is over ackSignedBytes (crypto/ack-receipt.ts). */
+export function encodeSignedAck(seq: number, signature: Uint8Array): Uint8Array {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw encodeError('ACK seq out of range');
+  if (signature.length !== ACK_SIGNATURE_BYTES) throw encodeError('an ACK signature is 64 bytes');
+  const out = new Uint8Array(SIGNED_ACK_BYTES);
+  out[0] = FRAME_TYPE.SIGNED_ACK;
+  writeU64(out, 1, seq);
+  out.set(signature, 9);
+  return out;
+}
+
 export function encodeHeartbeat(): Uint8Array {
   return Uint8Array.of(FRAME_TYPE.HEARTBEAT);
 }
@@ -183,6 +200,7 @@ export function decodeServerFrame(plaintext: Uint8Array): ServerFrame {
       if (plaintext.length !== 1) throw protocolError('HEARTBEAT has a body');
       return { type: 'heartbeat' };
     case FRAME_TYPE.ACK:
+    case FRAME_TYPE.SIGNED_ACK:
       throw protocolError('ACK goes from client to server');
     default:
       throw protocolError('unknown or missing frame type');
@@ -192,20 +210,24 @@ export function decodeServerFrame(plaintext: Uint8Array): ServerFrame {
 /** Decodes a frame the server received. */
 export function decodeClientFrame(plaintext: Uint8Array): ClientFrame {
   switch (plaintext[0]) {
-    case FRAME_TYPE.ACK: {
+    case FRAME_TYPE.ACK:
       if (plaintext.length !== 9) throw protocolError('ACK body is not 8 bytes');
-      let seq: number;
-      try {
-        seq = readU64(plaintext, 1);
-      } catch {
-        throw protocolError('u64 above 2^53-1');
-      }
-      return { type: 'ack', seq };
-    }
+      return { type: 'ack', seq: ackSeq(plaintext) };
+    case FRAME_TYPE.SIGNED_ACK:
+      if (plaintext.length !== SIGNED_ACK_BYTES) throw protocolError('SIGNED_ACK body is not 72 bytes');
+      return { type: 'signed-ack', seq: ackSeq(plaintext), signature: plaintext.slice(9) };
     case FRAME_TYPE.DELIVER:
     case FRAME_TYPE.HEARTBEAT:
       throw protocolError('frame type goes from server to client');
     default:
       throw protocolError('unknown or missing frame type');
+  }
+}
+
+function ackSeq(plaintext: Uint8Array): number {
+  try {
+    return readU64(plaintext, 1);
+  } catch {
+    throw protocolError('u64 above 2^53-1');
   }
 }

@@ -6,7 +6,8 @@
  */
 
 import { SealPushError } from '../domain/errors.js';
-import { utf8Decode, utf8Encode } from './encoding.js';
+import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './encoding.js';
+import { ACK_KEY_BYTES } from './ack-receipt.js';
 
 /** Bound on either payload's UTF-8 JSON text, so a hello is cheap to refuse. */
 export const MAX_HANDSHAKE_PAYLOAD_BYTES = 1024;
@@ -19,6 +20,11 @@ export const MAX_CLIENT_ID_LENGTH = 128;
 export interface ClientHelloPayload {
   /** Highest seq the client already handed to its application (0: none). */
   readonly lastSeq: number;
+  /**
+   * The client's Ed25519 ack key (32 raw bytes; base64url on the wire), with which it signs
+   * its ACKs (docs/receipts.md). Absent: an SDK without receipts; its ACKs stay plain.
+   */
+  readonly ackKey?: Uint8Array;
 }
 
 /** Server to client, in Noise message 2. */
@@ -35,6 +41,11 @@ export interface ServerHelloPayload {
    * section 7), one per this many ms, and never a transport frame. Absent: direct delivery.
    */
   readonly cohortTickMs?: number;
+  /**
+   * True when the server registered the ack key the hello carried: every ACK on this
+   * connection must then be a SIGNED_ACK. Absent: plain ACKs (an older server ignores ackKey).
+   */
+  readonly signedAcks?: boolean;
 }
 
 type Fail = (detail: string) => SealPushError;
@@ -48,23 +59,46 @@ function isInteger(value: unknown, min: number): value is number {
 
 function checkClient(value: unknown, fail: Fail): ClientHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { lastSeq } = value as Record<string, unknown>;
+  const { lastSeq, ackKey } = value as Record<string, unknown>;
   if (!isInteger(lastSeq, 0)) throw fail('lastSeq must be an integer >= 0');
-  return { lastSeq };
+  if (ackKey === undefined) return { lastSeq };
+  return { lastSeq, ackKey: ackKeyField(ackKey, fail) };
+}
+
+/** base64url (no padding) of exactly 32 bytes on the wire, the bytes in memory. */
+function ackKeyField(value: unknown, fail: Fail): Uint8Array {
+  let bytes: Uint8Array | undefined;
+  if (value instanceof Uint8Array) bytes = value;
+  else if (typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value)) {
+    try {
+      bytes = base64urlDecode(value);
+    } catch {
+      bytes = undefined;
+    }
+  }
+  if (bytes === undefined || bytes.length !== ACK_KEY_BYTES) throw fail('ackKey must be base64url of 32 bytes');
+  return bytes;
 }
 
 function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs } = value as Record<string, unknown>;
+  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs, signedAcks } = value as Record<string, unknown>;
   if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH) {
     throw fail('clientId must be a string of 1..128 characters');
   }
   if (typeof resumed !== 'boolean') throw fail('resumed must be a boolean');
   if (!isInteger(heartbeatMs, 1)) throw fail('heartbeatMs must be an integer >= 1');
   if (!isInteger(maxFrameBytes, MIN_MAX_FRAME_BYTES)) throw fail(`maxFrameBytes must be an integer >= ${MIN_MAX_FRAME_BYTES}`);
-  if (cohortTickMs === undefined) return { clientId, resumed, heartbeatMs, maxFrameBytes };
-  if (!isInteger(cohortTickMs, 1)) throw fail('cohortTickMs must be an integer >= 1');
-  return { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs };
+  if (cohortTickMs !== undefined && !isInteger(cohortTickMs, 1)) throw fail('cohortTickMs must be an integer >= 1');
+  if (signedAcks !== undefined && signedAcks !== true) throw fail('signedAcks must be true when present');
+  return {
+    clientId,
+    resumed,
+    heartbeatMs,
+    maxFrameBytes,
+    ...(cohortTickMs === undefined ? {} : { cohortTickMs }),
+    ...(signedAcks === undefined ? {} : { signedAcks }),
+  };
 }
 
 function encodeJson(value: object, fail: Fail): Uint8Array {
@@ -84,8 +118,8 @@ function decodeJson(bytes: Uint8Array): unknown {
 
 /** Writes exactly the known fields, in a fixed order. */
 export function encodeClientHelloPayload(payload: ClientHelloPayload): Uint8Array {
-  const { lastSeq } = checkClient(payload, internalError);
-  return encodeJson({ lastSeq }, internalError);
+  const { lastSeq, ackKey } = checkClient(payload, internalError);
+  return encodeJson(ackKey === undefined ? { lastSeq } : { lastSeq, ackKey: base64urlEncode(ackKey) }, internalError);
 }
 
 export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload {
@@ -94,10 +128,8 @@ export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload 
 
 /** Writes exactly the known fields, in a fixed order. */
 export function encodeServerHelloPayload(payload: ServerHelloPayload): Uint8Array {
-  const checked = checkServer(payload, internalError);
-  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs } = checked;
-  const fields = cohortTickMs === undefined ? { clientId, resumed, heartbeatMs, maxFrameBytes } : { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs };
-  return encodeJson(fields, internalError);
+  // checkServer builds the object in the documented field order, optional fields last.
+  return encodeJson(checkServer(payload, internalError), internalError);
 }
 
 export function decodeServerHelloPayload(bytes: Uint8Array): ServerHelloPayload {

@@ -74,16 +74,38 @@ export function deliverEvent(marks: readonly { readonly clientId: string; readon
   return { kind: 'deliver', fields: JSON.stringify({ marks: marks.map((m): MarkEntry => [m.clientId, m.uptoSeq]) }) };
 }
 
+/** A signed ACK as the audit record keeps it: what the client signed, and its signature. */
+interface ReceiptLike {
+  readonly fromSeq: number;
+  readonly uptoSeq: number;
+  readonly messages: readonly { readonly seq: number; readonly id: string }[];
+  readonly signature: Uint8Array;
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
 /**
- * One ack entry: [clientId, uptoSeq]. A signed ACK (proof of delivery) appends its receipt
- * here as further elements, so that the chain covers the signature.
+ * One ack entry: [clientId, uptoSeq], then each signed ACK (proof of delivery, docs/receipts.md)
+ * the mark carries, as [fromSeq, uptoSeq, [[seq, id], ...], signature as hex]: the chain
+ * covers the signature, and the entry alone holds all a third party needs to check it
+ * (with the client's ack key and the app and client ids).
  */
-export function ackEntry(mark: { readonly clientId: string; readonly uptoSeq: number }): MarkEntry {
-  return [mark.clientId, mark.uptoSeq];
+export function ackEntry(mark: { readonly clientId: string; readonly uptoSeq: number; readonly receipts?: readonly ReceiptLike[] }): MarkEntry {
+  const receipts = mark.receipts ?? [];
+  if (receipts.length === 0) return [mark.clientId, mark.uptoSeq];
+  return [
+    mark.clientId,
+    mark.uptoSeq,
+    ...receipts.map((r) => [r.fromSeq, r.uptoSeq, r.messages.map((m) => [m.seq, m.id]), hex(r.signature)]),
+  ];
 }
 
 /** One ack record per commit: the acked marks it wrote (the store indexes them by client and seq). */
-export function ackEvent(marks: readonly { readonly clientId: string; readonly uptoSeq: number }[]): AuditEvent {
+export function ackEvent(marks: readonly Parameters<typeof ackEntry>[0][]): AuditEvent {
   return { kind: 'ack', fields: JSON.stringify({ marks: marks.map(ackEntry) }) };
 }
 

@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'ERR_TOO_MANY_CONNECTIONS'
   | 'ERR_SESSION_REPLACED'
   | 'ERR_RATE_LIMITED'
-  | 'ERR_CLIENT_FULL';
+  | 'ERR_CLIENT_FULL'
+  | 'ERR_NO_RECEIPT'
+  | 'ERR_ACK_KEY_MISMATCH';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -62,6 +64,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
   ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
   ERR_CLIENT_FULL: { message: 'The client holds its maximum of pending messages', http: 409, ws: 4507 },
+  ERR_NO_RECEIPT: { message: 'The message has no signed receipt (not acked yet, or acked without a signature)', http: 409, ws: 4508 },
+  ERR_ACK_KEY_MISMATCH: { message: 'The client presented an ack key other than the one it registered', http: 409, ws: 4509 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

@@ -40,6 +40,12 @@ export interface Client {
   readonly ackedSeq: number;
   readonly createdAt: number;
   readonly lastSeenAt: number | null;
+  /**
+   * The client's Ed25519 ack key (32 raw bytes), registered by the first handshake that
+   * carried one and never replaced: its signed ACKs are the receipts (docs/receipts.md).
+   * Absent: the client never registered one; its ACKs are plain.
+   */
+  readonly ackKey?: Uint8Array;
 }
 
 export interface MessageRecord {
@@ -98,4 +104,24 @@ export interface StoredJwtKey {
   readonly alg: JwtAlgorithm;
   readonly keyMaterial: Uint8Array;
   readonly createdAt: number;
+}
+
+/**
+ * One signed ACK of a client (docs/receipts.md): it acknowledges every seq <= uptoSeq, and
+ * `messages` are those its connection delivered with fromSeq < seq <= uptoSeq, in seq order.
+ * `signature` is the client's Ed25519 signature over ackSignedBytes (crypto/ack-receipt.ts),
+ * so sealpush cannot forge one. Written in the same commit as the ack it proves.
+ */
+export interface AckReceipt {
+  readonly fromSeq: number;
+  readonly uptoSeq: number;
+  readonly messages: readonly { readonly seq: number; readonly id: string }[];
+  /** 64 bytes. */
+  readonly signature: Uint8Array;
+}
+
+/** A receipt as stored: whose it is, and when its ack was committed. */
+export interface StoredReceipt extends AckReceipt {
+  readonly clientId: string;
+  readonly ackedAt: number;
 }

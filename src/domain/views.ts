@@ -31,6 +31,31 @@ export interface ClientView {
   readonly pending: number;
 }
 
+/**
+ * `GET /v1/messages/:id/receipt`: the client's signed ACK that acknowledged a message, with
+ * everything a third party needs to check it (sealpush/app `verifyReceipt`). Bytes are
+ * base64url without padding.
+ */
+export interface ReceiptView {
+  readonly messageId: string;
+  readonly clientId: string;
+  readonly appId: string;
+  readonly seq: number;
+  readonly ackedAt: string;
+  /** The client's Ed25519 public key as sealpush registered it: compare it with the one the client gave you. */
+  readonly ackKey: string;
+  readonly receipt: {
+    readonly fromSeq: number;
+    readonly uptoSeq: number;
+    /** Every message the ACK covers, in seq order: the signature is over their (seq, id) list. */
+    readonly messages: readonly { readonly seq: number; readonly id: string }[];
+    /** 64 bytes. */
+    readonly signature: string;
+    /** The exact bytes signed, for convenience only: verifyReceipt rebuilds them and never reads these. */
+    readonly signedBytes: string;
+  };
+}
+
 export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }

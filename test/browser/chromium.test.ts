@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SealPushApp } from '../../src/app/index.js';
+import { SealPushApp, verifyReceipt } from '../../src/app/index.js';
 import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
 import { serveStatic } from '../helpers/static-server.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
 const skip = chromiumMissing();
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -83,6 +83,13 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     await receivedCount(page, 3);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { received: unknown[] }).received), [{ n: 1 }, { n: 2 }, { n: 3 }]);
     assert.deepEqual(errors, []);
+
+    // The page's ACKs are signed with its WebCrypto Ed25519 key: the receipt verifies with it.
+    const { id } = await app.publish({ to: clientId, data: 'receipt' });
+    await receivedCount(page, 4);
+    const ackKey = await page.evaluate(() => (window as unknown as { client: { ackKey: string } }).client.ackKey);
+    const receipt = await eventually(async () => app.receipt(id).catch(() => undefined), 'the receipt');
+    assert.deepEqual(await verifyReceipt(receipt, ackKey), { valid: true });
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/chromium-sdk.png' });

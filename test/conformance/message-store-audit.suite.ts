@@ -100,6 +100,17 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
         assert.equal(await store.findAckRecord('b1', 1), undefined);
       }));
 
+    test('an ack record keeps the signed ACKs its mark carries: what was signed and the signature', () =>
+      withStore(async (store) => {
+        await seed(store);
+        await store.commit(batch({ messages: [message('A', 'a1', 'm1'), message('A', 'a1', 'm2')] }));
+        const signature = Uint8Array.from({ length: 64 }, (_, i) => i);
+        const receipt = { fromSeq: 0, uptoSeq: 2, messages: [{ seq: 1, id: 'm1' }, { seq: 2, id: 'm2' }], signature };
+        await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 2, receipts: [receipt] }], at: T0 + 1 }));
+        const hex = Buffer.from(signature).toString('hex');
+        assert.deepEqual(parsed(await store.findAckRecord('a1', 2)), { kind: 'ack', marks: [['a1', 2, [0, 2, [[1, 'm1'], [2, 'm2']], hex]]] });
+      }));
+
     test('expiry appends one expire record of what it expired, and none when nothing is due', () =>
       withStore(async (store) => {
         await seed(store);

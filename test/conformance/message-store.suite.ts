@@ -378,6 +378,51 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(await store.getMessage('A', 'nope'), undefined);
     }));
 
+    test('ack keys: a new client may carry one; registerAckKey sets it once and never replaces it; per app', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const [keyed] = (await store.commit(batch({ clients: [{ ...newClient('A', 'k1', 9), ackKey: key(40) }] }))).clients;
+      assert.equal(hex(keyed?.ackKey), hex(key(40)));
+      assert.equal(hex((await store.findClientByKey('A', key(9)))?.ackKey), hex(key(40)));
+      assert.equal((await store.getClient('A', 'a1'))?.ackKey, undefined, 'a client without one reads as none');
+      assert.equal(hex(await store.registerAckKey('A', 'a1', key(41))), hex(key(41)));
+      assert.equal(hex(await store.registerAckKey('A', 'a1', key(42))), hex(key(41)), 'the first stays');
+      assert.equal(hex(await store.registerAckKey('A', 'k1', key(42))), hex(key(40)));
+      assert.equal(await store.registerAckKey('A', 'b1', key(43)), undefined, "another app's client");
+      assert.equal((await store.getClient('B', 'b1'))?.ackKey, undefined);
+      assert.equal(hex((await store.getClient('A', 'a1'))?.ackKey), hex(key(41)));
+    }));
+
+    test('receipts: every receipt of a merged acked mark is kept with the ack; each links only the messages it names and acked', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'r1'), msg('A', 'a1', 'r2'), msg('A', 'a1', 'r3'), msg('A', 'a1', 'r4')]);
+      const sig = (n: number) => new Uint8Array(64).fill(n);
+      const first = { fromSeq: 0, uptoSeq: 1, messages: [{ seq: 1, id: 'r1' }], signature: sig(1) };
+      // r3 is acked by the cumulative mark but named by no receipt (it was not delivered on that connection).
+      const second = { fromSeq: 1, uptoSeq: 3, messages: [{ seq: 2, id: 'r2' }, { seq: 3, id: 'not-r3' }], signature: sig(2) };
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 3, receipts: [first, second] }], at: T0 + 5 }));
+      const r1 = await store.getReceipt('A', 'r1');
+      assert.deepEqual(r1 && { ...r1, signature: hex(r1.signature) }, { ...first, signature: hex(sig(1)), clientId: 'a1', ackedAt: T0 + 5 });
+      const r2 = await store.getReceipt('A', 'r2');
+      assert.deepEqual([r2?.fromSeq, r2?.uptoSeq, r2?.messages, hex(r2?.signature)], [1, 3, second.messages, hex(sig(2))]);
+      assert.equal(await store.getReceipt('A', 'r3'), undefined, 'acked, but no receipt names it');
+      assert.equal(await store.getReceipt('A', 'r4'), undefined, 'not acked');
+      assert.equal(await store.getReceipt('B', 'r1'), undefined, "another app's message");
+      assert.equal(await store.getReceipt('A', 'nope'), undefined);
+      // A later receipt naming an already linked message does not replace the first proof.
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 4, receipts: [{ fromSeq: 0, uptoSeq: 4, messages: [{ seq: 1, id: 'r1' }, { seq: 4, id: 'r4' }], signature: sig(3) }] }] }));
+      assert.equal(hex((await store.getReceipt('A', 'r1'))?.signature), hex(sig(1)));
+      assert.equal(hex((await store.getReceipt('A', 'r4'))?.signature), hex(sig(3)));
+    }));
+
+    test('receipts: a receipt never links a message its ack did not move to acked (expired before the ack)', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'e1', T0 + 10)]);
+      await store.expireMessages(T0 + 20, 10);
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 1, receipts: [{ fromSeq: 0, uptoSeq: 1, messages: [{ seq: 1, id: 'e1' }], signature: new Uint8Array(64) }] }], at: T0 + 30 }));
+      assert.deepEqual(await statuses(store, 'A', ['e1']), ['expired']);
+      assert.equal(await store.getReceipt('A', 'e1'), undefined);
+    }));
+
     test('server keys: put-if-absent returns the stored key; get returns it', () => withStore(async (_fx, store) => {
       assert.equal(await store.getServerKey('noise-static'), undefined);
       const first = { purpose: 'noise-static', version: 1, publicKey: key(1), wrappedSecret: key(2), createdAt: T0 };

@@ -29,6 +29,7 @@ import type {
   SealedPending,
   StoredApp,
   StoredJwtKey,
+  StoredReceipt,
   StoredServerKey,
 } from '../../src/domain/types.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
@@ -191,6 +192,12 @@ export class InstrumentedStore implements MessageStore {
   }
   findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
     return this.real.findJwtKey(issuer, kid);
+  }
+  registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.real.registerAckKey(appId, clientId, ackKey);
+  }
+  getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
+    return this.real.getReceipt(appId, messageId);
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     return this.real.getClient(appId, clientId);

@@ -35,6 +35,9 @@ function testApi(): PushApi & { seen: Array<{ appId: string; items: readonly unk
       if (view === undefined) throw new SealPushError('ERR_NOT_FOUND');
       return view;
     },
+    async messageReceipt(_appId, id) {
+      throw new SealPushError(messages.has(id) ? 'ERR_NO_RECEIPT' : 'ERR_NOT_FOUND');
+    },
     async clientInfo(_appId, id) {
       if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
       return { id, online: true, lastSeen: null, pending: messages.size };

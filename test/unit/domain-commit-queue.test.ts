@@ -172,6 +172,34 @@ test('marks kept from a failed commit merge with newer ones: the higher seq wins
   assert.equal((await world.store.getMessage(APP, 'm4'))?.status, 'queued');
 });
 
+test('every receipt of acked marks that merge is kept, in order, and a failed commit keeps them for the next one', async (t) => {
+  const { world, c1 } = await setup(t);
+  await world.run(world.commits.publish(['m1', 'm2', 'm3'].map((id) => item(c1, id))));
+  const receipt = (fromSeq: number, uptoSeq: number, ids: string[]) => ({
+    fromSeq,
+    uptoSeq,
+    messages: ids.map((id, i) => ({ seq: fromSeq + i + 1, id })),
+    signature: new Uint8Array(64).fill(uptoSeq),
+  });
+
+  world.store.failNextCommit();
+  const release = world.store.holdCommits();
+  world.commits.markAcked(c1, 1, receipt(0, 1, ['m1']));
+  world.commits.markAcked(c1, 2, receipt(1, 2, ['m2']));
+  await world.deferred.settle(); // the failing commit is in flight, with both receipts
+  world.commits.markAcked(c1, 3, receipt(2, 3, ['m3']));
+  release();
+  await world.commits.flush();
+
+  const failed = world.store.batches.at(-2)!;
+  assert.deepEqual(failed.acked.map((m) => [m.uptoSeq, m.receipts?.map((r) => r.uptoSeq)]), [[2, [1, 2]]], 'one mark, both receipts');
+  const retry = world.store.batches.at(-1)!;
+  assert.deepEqual(retry.acked.map((m) => [m.uptoSeq, m.receipts?.map((r) => r.uptoSeq)]), [[3, [1, 2, 3]]], 'the failed ones first');
+  for (const [i, id] of ['m1', 'm2', 'm3'].entries()) {
+    assert.equal((await world.store.getReceipt(APP, id))?.uptoSeq, i + 1, id);
+  }
+});
+
 test('more than maxBatchMessages split into several commits, in order', async (t) => {
   const { world, c1, announced, commitsSince } = await setup(t, { maxBatchMessages: 2 });
   const first = world.commits.publish(['a', 'b', 'c', 'd', 'e'].map((id) => item(c1, id)));

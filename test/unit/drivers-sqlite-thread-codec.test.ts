@@ -67,6 +67,22 @@ test('audit events ride along, in order, non-ASCII fields intact', () => {
   }));
 });
 
+test('ack keys of new clients and the receipts of acked marks round-trip, every receipt in order', () => {
+  const receipt = (n: number, ids: string[]) => ({
+    fromSeq: n,
+    uptoSeq: n + ids.length,
+    messages: ids.map((id, i) => ({ seq: n + i + 1, id })),
+    signature: new Uint8Array(64).fill(n),
+  });
+  roundTrip(batch({
+    clients: [{ id: 'c1', appId: 'A', staticKey: key(1), createdAt: T0, ackKey: key(9) }, { id: 'c2', appId: 'A', staticKey: key(2), createdAt: T0 }],
+    acked: [
+      { clientId: 'c1', uptoSeq: 5, receipts: [receipt(0, ['m1', LONG_IDS[2]!]), receipt(2, []), receipt(2, ['m3', 'm4', 'é'])] },
+      { clientId: 'c2', uptoSeq: MAX_SAFE },
+    ],
+  }));
+});
+
 test('non-ASCII and 255-byte ids round-trip in every string field', () => {
   for (const id of ['é', '🦭', 'ÿ\u0000z', '', ...LONG_IDS]) {
     assert.ok(Buffer.byteLength(id) <= 255, id);

@@ -8,7 +8,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildHttpApp } from '../../src/transport/http/app.js';
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../../src/domain/errors.js';
 import type { NonceCache } from '../../src/domain/ports/nonce-cache.js';
-import type { AppSecrets, PushApi } from '../../src/domain/ports/push-api.js';
+import type { AppSecrets, MessageReceipt, PushApi } from '../../src/domain/ports/push-api.js';
 import type { ClientView, MessageView, PublishResult } from '../../src/domain/views.js';
 
 const APP = 'app_a';
@@ -41,6 +41,10 @@ class TestPushApi implements PushApi {
     const view = this.messages.get(id);
     if (view === undefined) throw new SealPushError('ERR_NOT_FOUND');
     return view;
+  }
+
+  async messageReceipt(_appId: string, id: string): Promise<MessageReceipt> {
+    throw new SealPushError(this.messages.has(id) ? 'ERR_NO_RECEIPT' : 'ERR_NOT_FOUND');
   }
 
   async clientInfo(_appId: string, id: string): Promise<ClientView> {

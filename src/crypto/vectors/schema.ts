@@ -37,6 +37,26 @@ export interface RekeyVector {
   readonly frames: readonly FrameVector[];
 }
 
+/**
+ * A SIGNED_ACK (docs/receipts.md) of the session's first ACK: the client's Ed25519 ack key,
+ * the covered list, its digest, the signed bytes, the signature (Ed25519 is deterministic) and
+ * the frame plaintext. Sealed, it would take the first ACK's place in `frames`.
+ */
+export interface SignedAckVector {
+  readonly ackKeySeed: string;
+  readonly ackKeyPublic: string;
+  readonly ackKeyFingerprint: string;
+  readonly clientId: string;
+  readonly fromSeq: number;
+  readonly uptoSeq: number;
+  readonly covered: readonly { readonly seq: number; readonly id: string }[];
+  readonly coveredBytes: string;
+  readonly coveredDigest: string;
+  readonly signedBytes: string;
+  readonly signature: string;
+  readonly plaintext: string;
+}
+
 export interface ProtocolVectors {
   readonly description: string;
   readonly protocolVersion: number;
@@ -73,4 +93,5 @@ export interface ProtocolVectors {
   /** A session's first frames, in order; each direction's counters start at 0. */
   readonly frames: readonly FrameVector[];
   readonly rekey: readonly RekeyVector[];
+  readonly signedAck: SignedAckVector;
 }

@@ -2,8 +2,10 @@ import type {
   App,
   Client,
   DeliverySettings,
+  AckReceipt,
   MessageRecord,
   SealedPending,
+  StoredReceipt,
   StoredApp,
   StoredJwtKey,
   StoredServerKey,
@@ -26,12 +28,20 @@ export interface NewClient {
   readonly appId: string;
   readonly staticKey: Uint8Array;
   readonly createdAt: number;
+  /** The Ed25519 ack key its first hello carried, if any (see Client.ackKey). */
+  readonly ackKey?: Uint8Array;
 }
 
 /** A cumulative marker: every message of `clientId` with seq <= `uptoSeq`. */
 export interface SeqMark {
   readonly clientId: string;
   readonly uptoSeq: number;
+  /**
+   * Acked marks only: the signed ACKs this mark merges (every one of them, in arrival order;
+   * their highest uptoSeq is at most `uptoSeq`). The store keeps each, in the same
+   * transaction as the ack, and links each covered message that the ack moved to acked.
+   */
+  readonly receipts?: readonly AckReceipt[];
 }
 
 /**
@@ -116,6 +126,17 @@ export interface MessageStore {
 
   getClient(appId: string, clientId: string): Promise<Client | undefined>;
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined>;
+  /**
+   * Registers a client's ack key unless it already has one; resolves with the key the client
+   * holds afterwards (the earlier one if any, so a key is never replaced), or undefined when
+   * there is no such client in this app.
+   */
+  registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined>;
+  /**
+   * The signed ACK that acknowledged this message, if it was acked by one and the message is
+   * still stored; undefined otherwise (unknown, another app's, not acked, or acked unsigned).
+   */
+  getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined>;
 
   getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined>;
   /** Pending (queued or delivered, not expired at `now`) messages with seq > afterSeq, in seq order. */

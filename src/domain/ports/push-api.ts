@@ -1,4 +1,4 @@
-import type { JwtAlgorithm } from '../types.js';
+import type { JwtAlgorithm, MessageRecord, StoredReceipt } from '../types.js';
 import type { ClientView, MessageView, PublishResult } from '../views.js';
 
 /**
@@ -15,8 +15,21 @@ export interface PushApi {
   publish(appId: string, items: readonly unknown[]): Promise<PublishResult[]>;
   /** Rejects with ERR_NOT_FOUND for an unknown id or another app's message. */
   messageStatus(appId: string, messageId: string): Promise<MessageView>;
+  /**
+   * The signed ACK that acknowledged a message, with the client's registered ack key. Rejects
+   * with ERR_NOT_FOUND for an unknown id or another app's message, ERR_NO_RECEIPT when it is
+   * not acked yet or was acked without a signature.
+   */
+  messageReceipt(appId: string, messageId: string): Promise<MessageReceipt>;
   /** Rejects with ERR_NOT_FOUND for an unknown id or another app's client. */
   clientInfo(appId: string, clientId: string): Promise<ClientView>;
+}
+
+/** A message, the receipt that acked it, and the ack key it verifies with (32 bytes). */
+export interface MessageReceipt {
+  readonly message: MessageRecord;
+  readonly receipt: StoredReceipt;
+  readonly ackKey: Uint8Array;
 }
 
 /** Resolves an app's signing secret (unwrapped, kept in memory only). */

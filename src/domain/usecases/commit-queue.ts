@@ -1,7 +1,7 @@
 import { SealPushError } from '../errors.js';
 import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
-import type { Client, DeliverableMessage } from '../types.js';
+import type { AckReceipt, Client, DeliverableMessage } from '../types.js';
 import { overflowEvent, type AuditEvent } from '../audit.js';
 
 /** A message to commit, with its data in the clear for live delivery after the commit. */
@@ -73,6 +73,8 @@ export class CommitQueue {
   private clientWaiters: Waiter<Client>[] = [];
   private delivered = new Map<string, number>();
   private acked = new Map<string, number>();
+  /** Signed ACKs waiting, per client, in arrival order: every one is kept, even when marks merge. */
+  private receipts = new Map<string, AckReceipt[]>();
   private seen = new Set<string>();
   private audit: AuditEvent[] = [];
   private auditOmitted = 0;
@@ -117,8 +119,14 @@ export class CommitQueue {
     this.scheduleMarks();
   }
 
-  markAcked(clientId: string, uptoSeq: number): void {
+  /** `receipt`: the signed ACK that carried this mark, stored in the same commit. */
+  markAcked(clientId: string, uptoSeq: number, receipt?: AckReceipt): void {
     raise(this.acked, clientId, uptoSeq);
+    if (receipt) {
+      const list = this.receipts.get(clientId);
+      if (list) list.push(receipt);
+      else this.receipts.set(clientId, [receipt]);
+    }
     this.scheduleMarks();
   }
 
@@ -196,6 +204,7 @@ export class CommitQueue {
     const clientWaiters = this.clientWaiters;
     const delivered = this.delivered;
     const acked = this.acked;
+    const receipts = this.receipts;
     const seen = this.seen;
     const audit = this.audit;
     const auditOmitted = this.auditOmitted;
@@ -205,6 +214,7 @@ export class CommitQueue {
     this.clientWaiters = [];
     this.delivered = new Map();
     this.acked = new Map();
+    this.receipts = new Map();
     this.seen = new Set();
 
     const batch: WriteBatch = {
@@ -212,7 +222,10 @@ export class CommitQueue {
       messages,
       // An ack sets deliveredAt too: a delivered mark it covers would only rewrite the rows.
       delivered: toMarks(delivered).filter((mark) => (acked.get(mark.clientId) ?? 0) < mark.uptoSeq),
-      acked: toMarks(acked),
+      acked: toMarks(acked).map((mark) => {
+        const held = receipts.get(mark.clientId);
+        return held ? { ...mark, receipts: held } : mark;
+      }),
       seen: [...seen],
       at: this.clock.now(),
       ...(audit.length > 0 || auditOmitted > 0 ? { audit: auditOmitted > 0 ? [...audit, overflowEvent(auditOmitted)] : audit } : {}),
@@ -224,6 +237,8 @@ export class CommitQueue {
       this.logger.error({ err: describe(err), messages: messages.length }, 'commit failed');
       for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
       for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
+      // Receipts that arrived meanwhile are newer: the failed batch's go before them.
+      for (const [clientId, held] of receipts) this.receipts.set(clientId, [...held, ...(this.receipts.get(clientId) ?? [])]);
       for (const clientId of seen) this.seen.add(clientId);
       // Kept for the next commit, still within the bound (what does not fit is counted).
       this.audit = [...audit, ...this.audit];

@@ -2,7 +2,7 @@ import { SealPushError } from '../errors.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
-import type { DeliverableMessage } from '../types.js';
+import type { AckReceipt, DeliverableMessage } from '../types.js';
 import type { CommitQueue } from './commit-queue.js';
 import { payloadAad } from './payload-aad.js';
 
@@ -122,16 +122,17 @@ export class DeliveryStream {
 
   /**
    * The client handed every message up to `seq` to its application. Acking what was never
-   * sent on this connection (or before it) is a protocol violation.
+   * sent on this connection (or before it) is a protocol violation. `receipt`, a signed ACK's,
+   * is committed with the mark.
    */
-  acked(seq: number): void {
+  acked(seq: number, receipt?: AckReceipt): void {
     if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.sentUpTo) {
       throw new SealPushError('ERR_PROTOCOL', 'ACK for a sequence number that was never delivered');
     }
     // A cohort client repeats its ACK every tick: only a higher seq is news worth a write.
     if (seq > this.ackedUpTo) {
       this.ackedUpTo = seq;
-      this.deps.commits.markAcked(this.clientId, seq);
+      this.deps.commits.markAcked(this.clientId, seq, receipt);
     }
   }
 

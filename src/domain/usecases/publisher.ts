@@ -2,7 +2,7 @@ import { SealPushError, isSealPushError } from '../errors.js';
 import { newMessageId } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
-import type { PushApi } from '../ports/push-api.js';
+import type { MessageReceipt, PushApi } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { parsePublishRequest, type PublishLimits } from '../publish-request.js';
 import type { RateLimiter } from '../rate-limit.js';
@@ -78,6 +78,18 @@ export class Publisher implements PushApi {
     const record = await this.deps.store.getMessage(appId, messageId);
     if (!record) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
     return messageView(record, this.deps.clock.now());
+  }
+
+  async messageReceipt(appId: string, messageId: string): Promise<MessageReceipt> {
+    const { store } = this.deps;
+    const message = await store.getMessage(appId, messageId);
+    if (!message) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
+    const [receipt, client] = await Promise.all([store.getReceipt(appId, messageId), store.getClient(appId, message.clientId)]);
+    if (!receipt || !client?.ackKey) {
+      const why = message.status === 'acked' ? 'was acked without a signature (its client has no ack key, or acked it by resuming)' : `is ${message.status}, not acked`;
+      throw new SealPushError('ERR_NO_RECEIPT', `Message "${messageId}" has no signed receipt: it ${why}`);
+    }
+    return { message, receipt, ackKey: client.ackKey };
   }
 
   async clientInfo(appId: string, clientId: string): Promise<ClientView> {

@@ -1,3 +1,4 @@
+import { SealPushError } from '../errors.js';
 import { newClientId } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { Clock } from '../ports/runtime.js';
@@ -10,6 +11,11 @@ export interface OpenedSession {
   readonly resumed: boolean;
   /** Highest seq the client holds; delivery starts after it. */
   readonly cursor: number;
+  /**
+   * The ack key this connection's ACKs must be signed with (the client's registered one, which
+   * its hello presented), or null: plain ACKs, no receipts.
+   */
+  readonly ackKey: Uint8Array | null;
 }
 
 /**
@@ -28,20 +34,44 @@ export class Sessions {
    * the client says it already handed to its application; it acks up to that (bounded by
    * what was ever assigned) and delivery resumes after it.
    */
-  async open(appId: string, staticKey: Uint8Array, lastSeq: number): Promise<OpenedSession> {
+  async open(appId: string, staticKey: Uint8Array, lastSeq: number, ackKey?: Uint8Array): Promise<OpenedSession> {
     const known = await this.store.findClientByKey(appId, staticKey);
     if (!known) {
-      const client = await this.commits.addClient({ id: newClientId(), appId, staticKey, createdAt: this.clock.now() });
+      const client = await this.commits.addClient({ id: newClientId(), appId, staticKey, createdAt: this.clock.now(), ...(ackKey ? { ackKey } : {}) });
+      // A concurrent first connect with the same static key may have won, with another ack key or none.
+      const signing = ackKey ? sameKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
       this.commits.markSeen(client.id);
-      return { client, resumed: false, cursor: client.ackedSeq };
+      return { client, resumed: false, cursor: client.ackedSeq, ackKey: signing };
+    }
+    let signing: Uint8Array | null = null;
+    if (ackKey) {
+      // First hello with a key registers it (an SDK that gained receipts); after that it never changes.
+      signing = sameKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey);
+    }
+    this.commits.markSeen(known.id);
+    if (signing) {
+      // Messages the client holds but never signed for are sent again (it drops them as
+      // duplicates) so that its next signed ACK covers them: no hello acks them unsigned.
+      return { client: known, resumed: true, cursor: known.ackedSeq, ackKey: signing };
     }
     const held = Math.min(lastSeq, known.lastSeq);
     if (held > known.ackedSeq) this.commits.markAcked(known.id, held);
-    this.commits.markSeen(known.id);
-    return { client: known, resumed: true, cursor: Math.max(held, known.ackedSeq) };
+    return { client: known, resumed: true, cursor: Math.max(held, known.ackedSeq), ackKey: null };
   }
 
   closed(clientId: string): void {
     this.commits.markSeen(clientId);
   }
+}
+
+/** `presented` when it is the registered key; a client cannot swap its ack key after the fact. */
+function sameKey(registered: Uint8Array | undefined, presented: Uint8Array): Uint8Array {
+  if (registered === undefined || !equalBytes(registered, presented)) {
+    throw new SealPushError('ERR_ACK_KEY_MISMATCH', 'This client registered another ack key; a client cannot replace it');
+  }
+  return registered;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

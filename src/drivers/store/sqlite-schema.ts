@@ -161,6 +161,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    name: 'ack keys of clients, signed ack receipts',
+    sql: `
+      -- The client's Ed25519 ack key (32 bytes), set once by the first hello that carries one.
+      ALTER TABLE clients ADD COLUMN ack_key BLOB;
+
+      -- One row per signed ACK, kept after its messages are purged (it is the proof).
+      -- covered: the canonical list the client signed (crypto/ack-receipt.ts), exactly as hashed.
+      -- No foreign key: forgetting a client must not be blocked by its receipts.
+      CREATE TABLE ack_receipts (
+        no         INTEGER PRIMARY KEY,
+        client_no  INTEGER NOT NULL,
+        from_seq   INTEGER NOT NULL,
+        upto_seq   INTEGER NOT NULL,
+        covered    BLOB    NOT NULL,
+        signature  BLOB    NOT NULL,
+        acked_at   INTEGER NOT NULL
+      ) STRICT;
+
+      -- The receipt that acked the message (ack_receipts.no); NULL when acked without one.
+      ALTER TABLE messages ADD COLUMN receipt_no INTEGER;
+    `,
+  },
 ];
 
 /**

@@ -8,9 +8,12 @@
  * Batch layout, little-endian, read in this order:
  *   at f64; counts u32 x6 (apps, clients, messages, delivered, acked, seen);
  *   apps: string each (the batch's distinct app ids; clients and messages name an index);
- *   clients: id string, app u32, staticKey bytes, createdAt f64;
+ *   clients: id string, app u32, staticKey bytes, createdAt f64, ackKey bytes (empty: none);
  *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64;
- *   delivered, acked: clientId string, uptoSeq f64; seen: clientId string;
+ *   delivered: clientId string, uptoSeq f64;
+ *   acked: clientId string, uptoSeq f64, receipts u32, then per receipt: fromSeq f64,
+ *     uptoSeq f64, messages u32, (seq f64, id string) per message, signature bytes;
+ *   seen: clientId string;
  *   then audit count u32 and each audit event: kind string, fields string.
  * A string is its UTF-8 length u16 then the UTF-8; bytes are a length u32 then the bytes.
  * Fields follow the port's declaration order, so that the decoder reads each record in one
@@ -28,7 +31,7 @@ import type {
   SeqMark,
   WriteBatch,
 } from '../../domain/ports/message-store.js';
-import type { Client, MessageRecord } from '../../domain/types.js';
+import type { AckReceipt, Client, MessageRecord } from '../../domain/types.js';
 import type { AuditEvent, AuditKind } from '../../domain/audit.js';
 
 /** The longest string a u16 length prefix holds; a longer id fails the commit (RangeError). */
@@ -36,6 +39,7 @@ export const MAX_STRING_BYTES = 0xffff;
 /** UTF-8 takes at most 3 bytes per UTF-16 unit (4 for a surrogate pair of 2 units). */
 const MAX_UTF8_PER_UNIT = 3;
 const HEADER_BYTES = 8 + 6 * 4;
+const EMPTY = new Uint8Array(0);
 
 /** Upper bound, not exact: an exact UTF-8 length would cost a second scan of every string. */
 function stringBound(s: string): number {
@@ -188,13 +192,22 @@ class Reader {
 
 const markBound = (mark: SeqMark): number => stringBound(mark.clientId) + 8;
 
+function ackedBound(mark: SeqMark): number {
+  let size = markBound(mark) + 4;
+  for (const receipt of mark.receipts ?? []) {
+    size += 16 + 4 + 4 + receipt.signature.byteLength;
+    for (const m of receipt.messages) size += 8 + stringBound(m.id);
+  }
+  return size;
+}
+
 /** Packs a batch for `postMessage(call, [buffer])`; throws RangeError on an id over MAX_STRING_BYTES. */
 export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   const apps = new AppTable();
   let size = HEADER_BYTES;
   for (const c of batch.clients) {
     apps.indexOf(c.appId);
-    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 8;
+    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 8 + 4 + (c.ackKey?.byteLength ?? 0);
   }
   for (const m of batch.messages) {
     apps.indexOf(m.appId);
@@ -202,7 +215,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   }
   for (const appId of apps.ids()) size += stringBound(appId);
   for (const mark of batch.delivered) size += markBound(mark);
-  for (const mark of batch.acked) size += markBound(mark);
+  for (const mark of batch.acked) size += ackedBound(mark);
   for (const clientId of batch.seen) size += stringBound(clientId);
   const audit = batch.audit ?? [];
   size += 4;
@@ -222,6 +235,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
     w.u32(apps.indexOf(c.appId));
     w.bytes(c.staticKey);
     w.f64(c.createdAt);
+    w.bytes(c.ackKey ?? EMPTY);
   }
   for (const m of batch.messages) {
     w.u32(apps.indexOf(m.appId));
@@ -238,6 +252,18 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   for (const mark of batch.acked) {
     w.string(mark.clientId);
     w.f64(mark.uptoSeq);
+    const receipts = mark.receipts ?? [];
+    w.u32(receipts.length);
+    for (const receipt of receipts) {
+      w.f64(receipt.fromSeq);
+      w.f64(receipt.uptoSeq);
+      w.u32(receipt.messages.length);
+      for (const m of receipt.messages) {
+        w.f64(m.seq);
+        w.string(m.id);
+      }
+      w.bytes(receipt.signature);
+    }
   }
   for (const clientId of batch.seen) w.string(clientId);
   w.u32(audit.length);
@@ -262,7 +288,9 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   for (let i = 0; i < appCount; i++) apps.push(r.string());
   const clients: NewClient[] = [];
   for (let i = 0; i < clientCount; i++) {
-    clients.push({ id: r.string(), appId: r.app(apps), staticKey: r.copy(), createdAt: r.f64() });
+    const client: NewClient = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), createdAt: r.f64() };
+    const ackKey = r.copy();
+    clients.push(ackKey.length === 0 ? client : { ...client, ackKey });
   }
   const messages: NewMessage[] = [];
   for (let i = 0; i < messageCount; i++) {
@@ -271,7 +299,24 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   const delivered: SeqMark[] = [];
   for (let i = 0; i < deliveredCount; i++) delivered.push({ clientId: r.string(), uptoSeq: r.f64() });
   const acked: SeqMark[] = [];
-  for (let i = 0; i < ackedCount; i++) acked.push({ clientId: r.string(), uptoSeq: r.f64() });
+  for (let i = 0; i < ackedCount; i++) {
+    const mark: SeqMark = { clientId: r.string(), uptoSeq: r.f64() };
+    const receiptCount = r.u32();
+    if (receiptCount === 0) {
+      acked.push(mark);
+      continue;
+    }
+    const receipts: AckReceipt[] = [];
+    for (let k = 0; k < receiptCount; k++) {
+      const fromSeq = r.f64();
+      const uptoSeq = r.f64();
+      const count = r.u32();
+      const messages: { seq: number; id: string }[] = [];
+      for (let j = 0; j < count; j++) messages.push({ seq: r.f64(), id: r.string() });
+      receipts.push({ fromSeq, uptoSeq, messages, signature: r.view() });
+    }
+    acked.push({ ...mark, receipts });
+  }
   const seen: string[] = [];
   for (let i = 0; i < seenCount; i++) seen.push(r.string());
   const auditCount = r.u32();

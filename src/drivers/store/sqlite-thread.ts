@@ -17,7 +17,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredServerKey } from '../../domain/types.js';
+import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredReceipt, StoredServerKey } from '../../domain/types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
@@ -133,6 +133,12 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
     return this.#call('findClientByKey', [appId, staticKey]);
+  }
+  registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#call('registerAckKey', [appId, clientId, ackKey]);
+  }
+  getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
+    return this.#call('getReceipt', [appId, messageId]);
   }
   getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
     return this.#call('getMessage', [appId, messageId]);

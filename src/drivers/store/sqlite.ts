@@ -31,8 +31,10 @@ import type {
   SealedPending,
   StoredApp,
   StoredJwtKey,
+  StoredReceipt,
   StoredServerKey,
 } from '../../domain/types.js';
+import { decodeCoveredList, encodeCoveredList } from '../../crypto/ack-receipt.js';
 import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
 import { STATUS_BY_CODE, STATUS_CODE, migrate } from './sqlite-schema.js';
 import {
@@ -75,7 +77,7 @@ export interface SqliteStoreOptions {
 interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null }
 interface ClientRow {
   id: string; app_id: string; static_key: Buffer; last_seq: number; acked_seq: number;
-  created_at: number; last_seen_at: number | null;
+  created_at: number; last_seen_at: number | null; ack_key: Buffer | null;
 }
 interface MessageRow {
   app_id: string; id: string; client_id: string; seq: number; status: number;
@@ -92,7 +94,7 @@ interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; w
  */
 interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
 
-const CLIENT_COLUMNS = 'id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at';
+const CLIENT_COLUMNS = 'id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at, ack_key';
 /** A message with its client's public id (messages hold the client's internal number). */
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
   m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
@@ -117,8 +119,22 @@ function prepareStatements(db: Database.Database) {
     jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
-      `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at)
-       VALUES (?, ?, ?, 0, 0, ?, NULL) ON CONFLICT (app_id, static_key) DO NOTHING`,
+      `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at, ack_key)
+       VALUES (?, ?, ?, 0, 0, ?, NULL, ?) ON CONFLICT (app_id, static_key) DO NOTHING`,
+    ),
+    setAckKeyIfNone: db.prepare('UPDATE clients SET ack_key = ? WHERE app_id = ? AND id = ? AND ack_key IS NULL'),
+    clientNo: db.prepare('SELECT no FROM clients WHERE id = ?').pluck(),
+    insertReceipt: db.prepare(
+      `INSERT INTO ack_receipts (client_no, from_seq, upto_seq, covered, signature, acked_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    // Only a message this very ack moved to acked, and only once: a receipt names what it proves.
+    linkReceipt: db.prepare(
+      `UPDATE messages SET receipt_no = ? WHERE client_no = ? AND seq = ? AND id = ? AND status = ${ACKED} AND receipt_no IS NULL`,
+    ),
+    receiptOf: db.prepare(
+      `SELECT c.id AS client_id, r.from_seq, r.upto_seq, r.covered, r.signature, r.acked_at
+       FROM messages m JOIN ack_receipts r ON r.no = m.receipt_no JOIN clients c ON c.no = r.client_no
+       WHERE m.app_id = ? AND m.id = ?`,
     ),
     clientById: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`),
     clientByKey: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`),
@@ -211,7 +227,7 @@ function deliveryOf(row: { id: string; delivery: string | null }): DeliverySetti
 }
 
 function toClient(row: ClientRow): Client {
-  return {
+  const client: Client = {
     id: row.id,
     appId: row.app_id,
     staticKey: row.static_key,
@@ -220,6 +236,7 @@ function toClient(row: ClientRow): Client {
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
   };
+  return row.ack_key === null ? client : { ...client, ackKey: row.ack_key };
 }
 
 function toMessageRecord(row: MessageRow): MessageRecord {
@@ -354,9 +371,10 @@ export class SqliteStore implements MessageStore {
 
     const clients: Client[] = [];
     for (const c of batch.clients) {
-      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.createdAt);
+      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.createdAt, c.ackKey ?? null);
       if (changes === 1) {
-        clients.push({ id: c.id, appId: c.appId, staticKey: c.staticKey, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null });
+        const client: Client = { id: c.id, appId: c.appId, staticKey: c.staticKey, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null };
+        clients.push(c.ackKey === undefined ? client : { ...client, ackKey: c.ackKey });
       } else {
         // Another connect (in this batch, or committed earlier) holds this key: it wins.
         clients.push(toClient(s.clientByKey.get(c.appId, c.staticKey) as ClientRow));
@@ -409,11 +427,24 @@ export class SqliteStore implements MessageStore {
     for (const mark of batch.acked) {
       s.markAcked.run({ at, clientId: mark.clientId, uptoSeq: mark.uptoSeq });
       s.raiseAckedSeq.run(mark.uptoSeq, mark.clientId);
+      if (mark.receipts !== undefined && mark.receipts.length > 0) this.#keepReceipts(mark.clientId, mark.receipts, at);
     }
     for (const clientId of batch.seen) s.setLastSeen.run(at, clientId);
 
     this.#auditCommit(batch, messages);
     return { messages, clients };
+  }
+
+  /** Inside the commit, after the ack mark: each receipt's row, linked from the messages it acked. */
+  #keepReceipts(clientId: string, receipts: NonNullable<WriteBatch['acked'][number]['receipts']>, at: number): void {
+    const s = this.#stmts;
+    const clientNo = s.clientNo.get(clientId) as number | undefined;
+    if (clientNo === undefined) return;
+    for (const receipt of receipts) {
+      const covered = encodeCoveredList(receipt.messages);
+      const { lastInsertRowid } = s.insertReceipt.run(clientNo, receipt.fromSeq, receipt.uptoSeq, covered, receipt.signature, at);
+      for (const message of receipt.messages) s.linkReceipt.run(lastInsertRowid, clientNo, message.seq, message.id);
+    }
   }
 
   async createApp(app: StoredApp): Promise<void> {
@@ -454,6 +485,25 @@ export class SqliteStore implements MessageStore {
   async findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
     const row = this.#stmts.clientByKey.get(appId, staticKey) as ClientRow | undefined;
     return row === undefined ? undefined : toClient(row);
+  }
+
+  async registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
+    this.#stmts.setAckKeyIfNone.run(ackKey, appId, clientId);
+    return (await this.getClient(appId, clientId))?.ackKey;
+  }
+
+  async getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
+    const row = this.#stmts.receiptOf.get(appId, messageId) as
+      { client_id: string; from_seq: number; upto_seq: number; covered: Buffer; signature: Buffer; acked_at: number } | undefined;
+    if (row === undefined) return undefined;
+    return {
+      clientId: row.client_id,
+      fromSeq: row.from_seq,
+      uptoSeq: row.upto_seq,
+      messages: decodeCoveredList(row.covered),
+      signature: new Uint8Array(row.signature),
+      ackedAt: row.acked_at,
+    };
   }
 
   async getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {

@@ -92,6 +92,39 @@ export const messageView = {
   },
 } as const;
 
+const base64url = { type: 'string', pattern: '^[A-Za-z0-9_-]*$' } as const;
+
+export const receiptView = {
+  type: 'object',
+  required: ['messageId', 'clientId', 'appId', 'seq', 'ackedAt', 'ackKey', 'receipt'],
+  properties: {
+    messageId: { type: 'string' },
+    clientId: { type: 'string' },
+    appId: { type: 'string' },
+    seq: { type: 'integer', minimum: 1 },
+    ackedAt: isoTime,
+    ackKey: base64url,
+    receipt: {
+      type: 'object',
+      required: ['fromSeq', 'uptoSeq', 'messages', 'signature', 'signedBytes'],
+      properties: {
+        fromSeq: { type: 'integer', minimum: 0 },
+        uptoSeq: { type: 'integer', minimum: 1 },
+        messages: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['seq', 'id'],
+            properties: { seq: { type: 'integer', minimum: 1 }, id: { type: 'string' } },
+          },
+        },
+        signature: base64url,
+        signedBytes: base64url,
+      },
+    },
+  },
+} as const;
+
 export const clientView = {
   type: 'object',
   required: ['id', 'online', 'lastSeen', 'pending'],
@@ -118,6 +151,11 @@ export const routeSchemas = {
     summary: 'A message and its delivery status',
     params: idParams,
     response: { 200: messageView, ...errorResponses },
+  },
+  messageReceipt: {
+    summary: "The client's signed ACK of a message (proof of delivery); 409 ERR_NO_RECEIPT when there is none",
+    params: idParams,
+    response: { 200: receiptView, ...errorResponses },
   },
   clientInfo: {
     summary: 'A client and its pending messages',

@@ -9,6 +9,8 @@ import { slotCapacity } from '../../crypto/cohort.js';
 import { acceptHello } from '../../crypto/hello.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
+import { AckVerifier, sha256 } from '../../crypto/node/ack-key.js';
+import { ackSignedBytes, encodeCoveredList, type CoveredMessage } from '../../crypto/ack-receipt.js';
 import type { WsLimits } from './limits.js';
 
 export interface ConnectionDeps {
@@ -55,6 +57,12 @@ export class Connection implements DeliverySink {
   /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
   private cohortQueue: DeliverableMessage[] = [];
   private cohortQueueBytes = 0;
+  /** Set when the client signs its ACKs (docs/receipts.md): checks each one on arrival. */
+  private ackVerifier: AckVerifier | null = null;
+  /** Signed ACKs: what this connection put on the wire and no ACK covered yet, in seq order. */
+  private unsignedFor: CoveredMessage[] = [];
+  /** Signed ACKs: the previous ACK's seq on this connection (fromSeq of the next). */
+  private lastAckSeq = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -78,7 +86,10 @@ export class Connection implements DeliverySink {
   }
 
   send(messages: readonly DeliverableMessage[]): void {
-    if (this.delivery.mode === 'direct') return this.write(encodeDeliver(messages));
+    if (this.delivery.mode === 'direct') {
+      this.recordSent(messages);
+      return this.write(encodeDeliver(messages));
+    }
     for (const message of messages) {
       this.cohortQueue.push(message);
       this.cohortQueueBytes += deliverMessageSize(message);
@@ -107,7 +118,15 @@ export class Connection implements DeliverySink {
     }
     if (count === 0) return new Uint8Array(0);
     this.cohortQueueBytes -= size - DELIVER_HEADER_BYTES;
-    return encodeDeliver(this.cohortQueue.splice(0, count));
+    const bundle = this.cohortQueue.splice(0, count);
+    this.recordSent(bundle);
+    return encodeDeliver(bundle);
+  }
+
+  /** Signed ACKs: the client signs for exactly what reached it on this connection. */
+  private recordSent(messages: readonly DeliverableMessage[]): void {
+    if (this.ackVerifier === null) return;
+    for (const { seq, id } of messages) this.unsignedFor.push({ seq, id });
   }
 
   /** Cohort mode: the envelope of this tick (the same bytes every member gets). */
@@ -193,7 +212,7 @@ export class Connection implements DeliverySink {
       const pending = await acceptHello(hello, { staticKey: serverStatic, crypto: noise });
       if (!(await appExists(pending.appId))) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
       const delivery = await deliveryOf(pending.appId);
-      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq);
+      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, pending.payload.ackKey);
       if (this.state !== 'opening') return; // closed while we waited
       const done = await pending.accept({
         clientId: session.client.id,
@@ -202,6 +221,7 @@ export class Connection implements DeliverySink {
         heartbeatMs: delivery.mode === 'cohort' ? Math.max(limits.heartbeatMs, delivery.tickMs) : limits.heartbeatMs,
         maxFrameBytes: limits.maxFrameBytes,
         ...(delivery.mode === 'cohort' ? { cohortTickMs: delivery.tickMs } : {}),
+        ...(session.ackKey ? { signedAcks: true } : {}),
       });
       if (this.state !== 'opening') return;
       this.clientId = session.client.id;
@@ -209,6 +229,7 @@ export class Connection implements DeliverySink {
       this.delivery = delivery;
       this.deliveryKey = JSON.stringify(delivery);
       this.sessionSecret = done.sessionSecret;
+      this.ackVerifier = session.ackKey ? new AckVerifier(session.ackKey) : null;
       this.sealer = new FrameSealer(done.sendKey);
       this.opener = new FrameOpener(done.receiveKey);
       this.socket.send(done.reply);
@@ -228,12 +249,38 @@ export class Connection implements DeliverySink {
   private onFrame(data: Buffer): void {
     try {
       const frame = decodeClientFrame(this.opener!.open(data));
-      this.stream!.acked(frame.seq);
+      if (frame.type === 'signed-ack') this.signedAck(frame.seq, frame.signature);
+      else if (this.ackVerifier) throw new SealPushError('ERR_PROTOCOL', 'This client registered an ack key: its ACKs must be signed');
+      else this.stream!.acked(frame.seq);
     } catch (err) {
       if (isSealPushError(err)) return this.fail(err.code);
       this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'frame handling failed');
       this.fail('ERR_INTERNAL');
     }
+  }
+
+  /**
+   * Checks a signed ACK against what this connection delivered since the previous one, then
+   * acks with the receipt attached. A signature that does not verify closes the connection
+   * (ERR_PROTOCOL) and changes nothing. An ACK that moves nothing (a cohort client repeats
+   * its ACK every tick) is not checked: nothing depends on it.
+   */
+  private signedAck(seq: number, signature: Uint8Array): void {
+    const verifier = this.ackVerifier;
+    if (!verifier) throw new SealPushError('ERR_PROTOCOL', 'SIGNED_ACK on a connection without an ack key');
+    const fromSeq = this.lastAckSeq;
+    if (seq < fromSeq) throw new SealPushError('ERR_PROTOCOL', 'An ACK went below the previous one on this connection');
+    if (seq === fromSeq) return;
+    let count = 0;
+    while (count < this.unsignedFor.length && this.unsignedFor[count]!.seq <= seq) count++;
+    const messages = this.unsignedFor.slice(0, count);
+    const statement = { appId: this.appId, clientId: this.clientId, fromSeq, uptoSeq: seq };
+    if (!verifier.verify(ackSignedBytes(statement, sha256(encodeCoveredList(messages))), signature)) {
+      throw new SealPushError('ERR_PROTOCOL', 'The ACK signature does not verify');
+    }
+    this.stream!.acked(seq, { fromSeq, uptoSeq: seq, messages, signature });
+    this.unsignedFor.splice(0, count);
+    this.lastAckSeq = seq;
   }
 
   private shutdown(): void {
@@ -245,6 +292,7 @@ export class Connection implements DeliverySink {
     this.stream?.stop();
     this.cohortQueue = [];
     this.cohortQueueBytes = 0;
+    this.unsignedFor = [];
     if (wasOpen) {
       this.deps.unregister(this);
       this.deps.sessions.closed(this.clientId);

@@ -1,10 +1,14 @@
 /**
- * Publishing and message status: `POST /v1/messages`, `POST /v1/messages/batch`,
- * `GET /v1/messages/:id`. Registered inside the authenticated `/v1` scope (app.ts).
+ * Publishing, message status and receipts: `POST /v1/messages`, `POST /v1/messages/batch`,
+ * `GET /v1/messages/:id`, `GET /v1/messages/:id/receipt`. Registered inside the authenticated `/v1` scope (app.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SealPushError } from '../../../domain/errors.js';
-import type { PushApi, Readiness } from '../../../domain/ports/push-api.js';
+import type { MessageReceipt, PushApi, Readiness } from '../../../domain/ports/push-api.js';
+import type { ReceiptView } from '../../../domain/views.js';
+import { ackSignedBytes, encodeCoveredList } from '../../../crypto/ack-receipt.js';
+import { base64urlEncode } from '../../../crypto/encoding.js';
+import { sha256 } from '../../../crypto/node/ack-key.js';
 import type { RequestAuthenticator } from '../auth.js';
 import { routeSchemas } from '../schemas.js';
 import { httpStatusFor, sendError } from '../errors.js';
@@ -57,4 +61,31 @@ export function registerMessageRoutes(app: FastifyInstance, deps: MessageRouteDe
   app.get<{ Params: IdParams }>('/messages/:id', { schema: routeSchemas.messageStatus }, async (request, reply) => {
     return reply.code(200).send(await api.messageStatus(auth.appIdOf(request), request.params.id));
   });
+
+  app.get<{ Params: IdParams }>('/messages/:id/receipt', { schema: routeSchemas.messageReceipt }, async (request, reply) => {
+    return reply.code(200).send(receiptView(await api.messageReceipt(auth.appIdOf(request), request.params.id)));
+  });
+}
+
+function receiptView({ message, receipt, ackKey }: MessageReceipt): ReceiptView {
+  const { fromSeq, uptoSeq, messages, signature } = receipt;
+  const signed = ackSignedBytes(
+    { appId: message.appId, clientId: receipt.clientId, fromSeq, uptoSeq },
+    sha256(encodeCoveredList(messages)),
+  );
+  return {
+    messageId: message.id,
+    clientId: receipt.clientId,
+    appId: message.appId,
+    seq: message.seq,
+    ackedAt: new Date(receipt.ackedAt).toISOString(),
+    ackKey: base64urlEncode(ackKey),
+    receipt: {
+      fromSeq,
+      uptoSeq,
+      messages: messages.map(({ seq, id }) => ({ seq, id })),
+      signature: base64urlEncode(signature),
+      signedBytes: base64urlEncode(signed),
+    },
+  };
 }
