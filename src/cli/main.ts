@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { isSealPushError } from '../domain/errors.js';
 import { registerAppsCommands } from './apps.js';
+import { registerClientsCommands } from './clients.js';
 import { registerKeysCommands } from './keys.js';
 import { registerServeCommand } from './serve.js';
 
@@ -16,6 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerServeCommand(program);
   registerAppsCommands(program);
+  registerClientsCommands(program);
   registerKeysCommands(program);
   try {
     await program.parseAsync([...argv]);

@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'ERR_TOO_MANY_CONNECTIONS'
   | 'ERR_SESSION_REPLACED'
   | 'ERR_RATE_LIMITED'
-  | 'ERR_CLIENT_FULL';
+  | 'ERR_CLIENT_FULL'
+  | 'ERR_CLIENT_FORGOTTEN';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -62,6 +63,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
   ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
   ERR_CLIENT_FULL: { message: 'The client holds its maximum of pending messages', http: 409, ws: 4507 },
+  // WebSocket only: over REST a forgotten client's id is ERR_NOT_FOUND like any unknown id.
+  ERR_CLIENT_FORGOTTEN: { message: 'This client was forgotten: its keys and messages are destroyed', http: 404, ws: 4508 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

@@ -49,7 +49,7 @@ function app(id: string): StoredApp {
 }
 
 function newClient(appId: string, id: string, keyByte: number): NewClient {
-  return { id, appId, staticKey: key(keyByte), createdAt: T0 };
+  return { id, appId, staticKey: key(keyByte), keySalt: key(keyByte + 100), createdAt: T0 };
 }
 
 function msg(appId: string, clientId: string, id: string, expiresAt = T0 + HOUR): NewMessage {

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { createPayloadCipher } from '../../src/crypto/node/at-rest.js';
+import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
-import type { CommitResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
-import type { PayloadCipher } from '../../src/domain/ports/payload-cipher.js';
+import type { CommitResult, ForgetResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { PayloadCipher, PayloadKeyring } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from '../../src/domain/publish-request.js';
@@ -24,13 +24,16 @@ import type {
   Client,
   DeliverableMessage,
   DeliverySettings,
+  ForgottenClient,
   MessageRecord,
   SealedPending,
   StoredApp,
   StoredJwtKey,
   StoredServerKey,
 } from '../../src/domain/types.js';
+import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
+import { Forgetting } from '../../src/domain/usecases/forget.js';
 import type { DeliverySink } from '../../src/domain/usecases/delivery-stream.js';
 import { Publisher } from '../../src/domain/usecases/publisher.js';
 import { Sessions } from '../../src/domain/usecases/sessions.js';
@@ -210,6 +213,15 @@ export class InstrumentedStore implements MessageStore {
   purgeMessages(createdBefore: number, limit: number): Promise<number> {
     return this.real.purgeMessages(createdBefore, limit);
   }
+  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+    return this.real.forgetClient(clientId, appId, at);
+  }
+  forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
+    return this.real.forgottenAfter(afterSeq, limit);
+  }
+  lastForgottenSeq(): Promise<number> {
+    return this.real.lastForgottenSeq();
+  }
   getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
     return this.real.getServerKey(purpose);
   }
@@ -264,8 +276,12 @@ export class DomainWorld {
   readonly clock = new ManualClock();
   readonly deferred = new DeferQueue();
   readonly logger = new RecordingLogger();
-  readonly cipher: PayloadCipher = createPayloadCipher(randomBytes(32));
+  /** The node's payload key (as the server keeps it, unwrapped), and the keyring on it. */
+  readonly payloadKey = new Uint8Array(randomBytes(32));
+  readonly keyring: PayloadKeyring = createPayloadKeyring(this.payloadKey);
   readonly store: InstrumentedStore;
+  readonly ciphers: ClientCiphers;
+  readonly forgetting: Forgetting;
   readonly commits: CommitQueue;
   readonly sessions: Sessions;
   readonly publisher: Publisher;
@@ -288,10 +304,13 @@ export class DomainWorld {
       options.maxBatchMessages === undefined ? {} : { maxBatchMessages: options.maxBatchMessages },
     );
     this.sessions = new Sessions(this.store, this.commits, this.clock);
+    this.ciphers = new ClientCiphers(this.store, this.keyring);
+    this.forgetting = new Forgetting(this.store, this.clock, this.ciphers);
     this.publisher = new Publisher({
       store: this.store,
       commits: this.commits,
-      payloads: this.cipher,
+      ciphers: this.ciphers,
+      forgetting: this.forgetting,
       presence: { isOnline: async () => false },
       clock: this.clock,
       limits: options.limits ?? DEFAULT_PUBLISH_LIMITS,
@@ -324,7 +343,15 @@ export class DomainWorld {
 
   async createClient(appId: string, keyByte: number): Promise<Client> {
     const id = `client-${appId}-${keyByte}`;
-    return this.run(this.commits.addClient({ id, appId, staticKey: staticKey(keyByte), createdAt: this.clock.now() }));
+    const keySalt = new Uint8Array(randomBytes(32));
+    return this.run(this.commits.addClient({ id, appId, staticKey: staticKey(keyByte), keySalt, createdAt: this.clock.now() }));
+  }
+
+  /** The at-rest cipher of a stored client, made as a connection makes it. */
+  async cipherOf(appId: string, clientId: string): Promise<PayloadCipher> {
+    const client = await this.store.getClient(appId, clientId);
+    if (!client) throw new Error(`no client ${clientId} in ${appId}`);
+    return this.keyring.forClient(client);
   }
 
   /** Publishes `data` values to one client, each as its own item; returns the message ids. */

@@ -9,7 +9,7 @@ import { buildHttpApp } from '../../src/transport/http/app.js';
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../../src/domain/errors.js';
 import type { NonceCache } from '../../src/domain/ports/nonce-cache.js';
 import type { AppSecrets, PushApi } from '../../src/domain/ports/push-api.js';
-import type { ClientView, MessageView, PublishResult } from '../../src/domain/views.js';
+import type { ClientView, ForgottenClientView, MessageView, PublishResult } from '../../src/domain/views.js';
 
 const APP = 'app_a';
 const KEY = new Uint8Array(randomBytes(32));
@@ -46,6 +46,13 @@ class TestPushApi implements PushApi {
   async clientInfo(_appId: string, id: string): Promise<ClientView> {
     if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
     return { id, online: false, lastSeen: null, pending: this.messages.size };
+  }
+
+  async forgetClient(appId: string, id: string): Promise<ForgottenClientView> {
+    if (appId !== APP || id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
+    const messagesDeleted = this.messages.size;
+    this.messages.clear();
+    return { id, forgotten: true, messagesDeleted, forgottenAt: new Date(NOW_MS).toISOString() };
   }
 }
 

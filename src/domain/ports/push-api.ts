@@ -1,5 +1,5 @@
 import type { JwtAlgorithm } from '../types.js';
-import type { ClientView, MessageView, PublishResult } from '../views.js';
+import type { ClientView, ForgottenClientView, MessageView, PublishResult } from '../views.js';
 
 /**
  * What the REST transport asks of the domain, for one authenticated app. Implemented by
@@ -17,6 +17,12 @@ export interface PushApi {
   messageStatus(appId: string, messageId: string): Promise<MessageView>;
   /** Rejects with ERR_NOT_FOUND for an unknown id or another app's client. */
   clientInfo(appId: string, clientId: string): Promise<ClientView>;
+  /**
+   * Crypto-shreds the client (docs/forget.md): its key and every message of it are destroyed,
+   * its connection is closed, and its id reads as unknown from then on. Rejects with
+   * ERR_NOT_FOUND, changing nothing, for an unknown id or another app's client.
+   */
+  forgetClient(appId: string, clientId: string): Promise<ForgottenClientView>;
 }
 
 /** Resolves an app's signing secret (unwrapped, kept in memory only). */

@@ -18,6 +18,7 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
   CommitResult,
+  ForgetResult,
   MessageOutcome,
   MessageStore,
   WriteBatch,
@@ -27,6 +28,7 @@ import type {
   App,
   Client,
   DeliverySettings,
+  ForgottenClient,
   MessageRecord,
   SealedPending,
   StoredApp,
@@ -63,9 +65,10 @@ export interface SqliteStoreOptions {
 
 interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null }
 interface ClientRow {
-  id: string; app_id: string; static_key: Buffer; last_seq: number; acked_seq: number;
+  id: string; app_id: string; static_key: Buffer; key_salt: Buffer | null; last_seq: number; acked_seq: number;
   created_at: number; last_seen_at: number | null;
 }
+interface TombstoneRow { seq: number; client_id: string; app_id: string; forgotten_at: number }
 interface MessageRow {
   app_id: string; id: string; client_id: string; seq: number; status: number;
   created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null;
@@ -79,7 +82,7 @@ interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; w
  */
 interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
 
-const CLIENT_COLUMNS = 'id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at';
+const CLIENT_COLUMNS = 'id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at';
 /** A message with its client's public id (messages hold the client's internal number). */
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
   m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
@@ -104,8 +107,8 @@ function prepareStatements(db: Database.Database) {
     jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
-      `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at)
-       VALUES (?, ?, ?, 0, 0, ?, NULL) ON CONFLICT (app_id, static_key) DO NOTHING`,
+      `INSERT INTO clients (id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at)
+       VALUES (?, ?, ?, ?, 0, 0, ?, NULL) ON CONFLICT (app_id, static_key) DO NOTHING`,
     ),
     clientById: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`),
     clientByKey: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`),
@@ -161,6 +164,14 @@ function prepareStatements(db: Database.Database) {
     insertServerKey: db.prepare(
       'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
+    clientToForget: db.prepare('SELECT no, app_id FROM clients WHERE id = ?'),
+    deleteClientMessages: db.prepare('DELETE FROM messages WHERE client_no = ?'),
+    deleteClient: db.prepare('DELETE FROM clients WHERE no = ?'),
+    insertTombstone: db.prepare('INSERT INTO forgotten_clients (client_id, app_id, forgotten_at) VALUES (?, ?, ?)'),
+    tombstonesAfter: db.prepare(
+      'SELECT seq, client_id, app_id, forgotten_at FROM forgotten_clients WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    lastTombstone: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM forgotten_clients').pluck(),
     ping: db.prepare('SELECT 1').pluck(),
   };
 }
@@ -182,10 +193,12 @@ function deliveryOf(row: { id: string; delivery: string | null }): DeliverySetti
 }
 
 function toClient(row: ClientRow): Client {
+  if (row.key_salt === null) throw new Error(`sqlite store: client ${row.id} has no key salt`);
   return {
     id: row.id,
     appId: row.app_id,
     staticKey: row.static_key,
+    keySalt: row.key_salt,
     lastSeq: row.last_seq,
     ackedSeq: row.acked_seq,
     createdAt: row.created_at,
@@ -219,6 +232,10 @@ function toServerKey(row: ServerKeyRow): StoredServerKey {
   };
 }
 
+function toTombstone(row: TombstoneRow): ForgottenClient {
+  return { seq: row.seq, clientId: row.client_id, appId: row.app_id, forgottenAt: row.forgotten_at };
+}
+
 function isEmpty(batch: WriteBatch): boolean {
   return batch.clients.length === 0 && batch.messages.length === 0 && batch.delivered.length === 0
     && batch.acked.length === 0 && batch.seen.length === 0;
@@ -229,6 +246,7 @@ export class SqliteStore implements MessageStore {
   readonly #stmts: Statements;
   readonly #commit: Database.Transaction<(batch: WriteBatch) => CommitResult>;
   readonly #putServerKey: Database.Transaction<(key: StoredServerKey) => StoredServerKey>;
+  readonly #forget: Database.Transaction<(clientId: string, appId: string | undefined, at: number) => Omit<ForgetResult, 'journalScrubbed'> | undefined>;
   readonly #maxPending: number;
 
   /** Use openSqliteStore. */
@@ -242,6 +260,15 @@ export class SqliteStore implements MessageStore {
       if (existing !== undefined) return toServerKey(existing);
       this.#stmts.insertServerKey.run(key.purpose, key.version, key.publicKey, key.wrappedSecret, key.createdAt);
       return key;
+    });
+    this.#forget = db.transaction((clientId: string, appId: string | undefined, at: number) => {
+      const s = this.#stmts;
+      const client = s.clientToForget.get(clientId) as { no: number; app_id: string } | undefined;
+      if (client === undefined || (appId !== undefined && client.app_id !== appId)) return undefined;
+      const messages = s.deleteClientMessages.run(client.no).changes;
+      s.deleteClient.run(client.no);
+      const seq = Number(s.insertTombstone.run(clientId, client.app_id, at).lastInsertRowid);
+      return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages };
     });
   }
 
@@ -258,9 +285,9 @@ export class SqliteStore implements MessageStore {
 
     const clients: Client[] = [];
     for (const c of batch.clients) {
-      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.createdAt);
+      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.keySalt, c.createdAt);
       if (changes === 1) {
-        clients.push({ id: c.id, appId: c.appId, staticKey: c.staticKey, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null });
+        clients.push({ id: c.id, appId: c.appId, staticKey: c.staticKey, keySalt: c.keySalt, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null });
       } else {
         // Another connect (in this batch, or committed earlier) holds this key: it wins.
         clients.push(toClient(s.clientByKey.get(c.appId, c.staticKey) as ClientRow));
@@ -382,6 +409,32 @@ export class SqliteStore implements MessageStore {
     return this.#stmts.purge.run(createdBefore, limit).changes;
   }
 
+  /**
+   * secure_delete ON for this transaction zeroes the deleted rows and the pages they free;
+   * the TRUNCATE checkpoint then moves the scrubbed pages into the database file and empties
+   * the WAL, which still held the old page images (docs/forget.md).
+   */
+  async forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+    let forgotten;
+    this.#db.pragma('secure_delete = ON');
+    try {
+      forgotten = this.#forget.immediate(clientId, appId, at);
+    } finally {
+      this.#db.pragma('secure_delete = FAST');
+    }
+    if (forgotten === undefined) return undefined;
+    const [checkpoint] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return { ...forgotten, journalScrubbed: checkpoint?.busy === 0 };
+  }
+
+  async forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
+    return (this.#stmts.tombstonesAfter.all(afterSeq, limit) as TombstoneRow[]).map(toTombstone);
+  }
+
+  async lastForgottenSeq(): Promise<number> {
+    return this.#stmts.lastTombstone.get() as number;
+  }
+
   async getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
     const row = this.#stmts.latestServerKey.get(purpose) as ServerKeyRow | undefined;
     return row === undefined ? undefined : toServerKey(row);
@@ -416,6 +469,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
+    // Zero what a row update or delete frees inside its page, at no extra I/O: an acked
+    // message's sealed payload does not linger in free space. forgetClient turns it ON.
+    db.pragma('secure_delete = FAST');
     db.pragma(`cache_size = ${-Math.trunc(cacheSizeMiB * 1024)}`);
     db.pragma(`wal_autocheckpoint = ${Math.trunc(walCheckpointPages)}`);
     const schemaVersion = migrate(db, Date.now());
