@@ -138,6 +138,8 @@ export class InstrumentedStore implements MessageStore {
   readonly batches: WriteBatch[] = [];
   /** Calls to `pendingMessages`. */
   reads = 0;
+  /** Calls to `getClient`. */
+  clientReads = 0;
   private failures: unknown[] = [];
   private readonly readGate = new Gate();
   private readonly commitGate = new Gate();
@@ -195,6 +197,7 @@ export class InstrumentedStore implements MessageStore {
     return this.real.findJwtKey(issuer, kid);
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
+    this.clientReads++;
     return this.real.getClient(appId, clientId);
   }
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
