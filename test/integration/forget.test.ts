@@ -19,6 +19,13 @@ import { exited, runCli, spawnServer, type ServerProcess } from '../helpers/proc
 import { createApp, eventually, tempDir } from '../helpers/server.js';
 import type { CreatedApp } from '../../src/domain/usecases/apps.js';
 
+/** Fails instead of hanging when the event never comes. */
+function within<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 interface KeyMaterial {
   readonly keySalt: Buffer;
   readonly clientKey: Uint8Array;
@@ -142,7 +149,7 @@ describe('clients forget: crypto-shredding on a running server', () => {
     assert.match(forgotLive.stdout, /Forgot client/);
 
     // The server sees the tombstone (another process wrote it) and closes the connection for good.
-    const closed = await liveClosed;
+    const closed = await within(liveClosed, 'close of the live connection');
     assert.deepEqual([closed.code, closed.willReconnect], [4508, false]);
     assertGoneFromDisk('victim', victimMaterial);
     assertGoneFromDisk('live client', liveMaterial);
@@ -181,7 +188,7 @@ describe('clients forget: crypto-shredding on a running server', () => {
 
     const forgotten = await app.forgetClient(victimId);
     assert.deepEqual({ ...forgotten, forgottenAt: typeof forgotten.forgottenAt }, { id: victimId, forgotten: true, messagesDeleted: 1, forgottenAt: 'string' });
-    assert.deepEqual(await closed.then((c) => [c.code, c.willReconnect]), [4508, false]);
+    assert.deepEqual(await within(closed, 'close of the connection').then((c) => [c.code, c.willReconnect]), [4508, false]);
     assertGoneFromDisk('victim', material);
     await assertForgotten(victimId, [first.id]);
     await assert.rejects(app.forgetClient(victimId), (err: SealPushError) => err.code === 'ERR_NOT_FOUND');
