@@ -27,6 +27,14 @@ test('a warm client costs no store read per publish; a miss costs one', async (t
   assert.equal(await world.store.countPending(client.id, world.clock.now()), 54);
 });
 
+test('a cold client whose row cannot be read refuses the whole request as ERR_UNAVAILABLE, not as a crash', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const client = await world.createClient(APP, 1);
+  await world.store.close(); // the store is unreachable
+  await assert.rejects(world.run(world.publisher.publish(APP, [{ to: client.id, data: 1 }])), { code: 'ERR_UNAVAILABLE' });
+});
+
 test('each client’s messages open only with its own key', async (t) => {
   const world = DomainWorld.open(t);
   await world.createApp(APP);

@@ -102,7 +102,11 @@ export class Publisher implements PushApi {
       if (hit === undefined) misses.push(request.to);
     }
     if (misses.length > 0) {
-      await Promise.all(misses.map(async (clientId) => found.set(clientId, await ciphers.load(appId, clientId))));
+      try {
+        await Promise.all(misses.map(async (clientId) => found.set(clientId, await ciphers.load(appId, clientId))));
+      } catch {
+        throw new SealPushError('ERR_UNAVAILABLE', 'The store could not be read; nothing was accepted');
+      }
     }
     return found;
   }
