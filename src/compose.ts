@@ -12,7 +12,9 @@ import type { Kms } from './domain/ports/kms.js';
 import type { MessageStore } from './domain/ports/message-store.js';
 import type { Clock, Defer } from './domain/ports/runtime.js';
 import { Apps } from './domain/usecases/apps.js';
+import { ClientCiphers } from './domain/usecases/client-ciphers.js';
 import { CommitQueue } from './domain/usecases/commit-queue.js';
+import { Forgetting } from './domain/usecases/forget.js';
 import { Publisher } from './domain/usecases/publisher.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { Router } from './domain/usecases/router.js';
@@ -25,7 +27,7 @@ import { auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
-import { createPayloadCipher } from './crypto/node/at-rest.js';
+import { createPayloadKeyring } from './crypto/node/at-rest.js';
 import { openSqliteStore } from './drivers/store/sqlite.js';
 import { ThreadedSqliteStore } from './drivers/store/sqlite-thread.js';
 import { openLocalKms } from './drivers/kms/local.js';
@@ -131,8 +133,11 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     clock,
     generate: () => ({ publicKey: new Uint8Array(0), secret: new Uint8Array(randomBytes(32)) }),
   });
-  const payloads = createPayloadCipher(payloadKey.secret);
   const checkpointer = await auditCheckpointerOf(core);
+  // Each client's messages are sealed under its own key, derived from this one (docs/forget.md).
+  const ciphers = new ClientCiphers(store, createPayloadKeyring(payloadKey.secret));
+  const forgetting = new Forgetting(store, clock, ciphers);
+  await forgetting.start();
   const nodeId = `node-${randomBytes(6).toString('hex')}`;
   const bus = new LocalBus();
   const nonces = new MemoryNonceCache();
@@ -148,7 +153,9 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
     handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, burstOf(limits.handshakesPerSecondPerIp, limits.handshakeBurstPerIp), clock),
-    delivery: { store, payloads, commits, clock, defer: deferToIo, logger, limits },
+    delivery: { store, commits, clock, defer: deferToIo, logger, limits },
+    ciphers,
+    forgetting,
     noise: nodeNoiseCrypto,
     serverStatic: staticKeyPairFromPrivate(server.secret),
     limits,
@@ -156,11 +163,13 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     bus,
     nodeId,
   });
+  forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
   router = new Router(gateway, bus, nodeId, logger);
   const publisher = new Publisher({
     store,
     commits,
-    payloads,
+    ciphers,
+    forgetting,
     presence: router,
     clock,
     limits,

@@ -98,7 +98,7 @@ async function runSealpushStore(
     const now = Date.now();
     await store.createApp({ id: appId, name: 'bench', wrappedSecret: new Uint8Array(60), createdAt: now, delivery: { mode: 'direct' } });
     await store.commit({
-      clients: w.clientIds.map((id) => ({ id, appId, staticKey: new Uint8Array(randomBytes(32)), createdAt: now })),
+      clients: w.clientIds.map((id) => ({ id, appId, staticKey: new Uint8Array(randomBytes(32)), keySalt: new Uint8Array(randomBytes(32)), createdAt: now })),
       messages: [],
       delivered: [],
       acked: [],

@@ -10,13 +10,13 @@
  * message (its id and current status) and never creates a second one.
  */
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
-import type { ClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
+import type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
 import { RequestSigner } from './signing.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
 
 export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';
-export type { ClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
+export type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
 export type MessageStatus = MessageView['status'];
 
 export interface SealPushAppOptions {
@@ -108,7 +108,16 @@ export class SealPushApp {
     return this.request<ClientView>('GET', `/v1/clients/${pathSegment(clientId)}`);
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
+  /**
+   * Forgets the client (crypto-shredding, docs/forget.md): its key and every message of it
+   * are destroyed and its connection is closed; its id is never valid again. ERR_NOT_FOUND
+   * for an unknown (or already forgotten) id or another app's client.
+   */
+  async forgetClient(clientId: string): Promise<ForgottenClientView> {
+    return this.request<ForgottenClientView>('DELETE', `/v1/clients/${pathSegment(clientId)}`);
+  }
+
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, payload?: unknown): Promise<T> {
     const url = new URL(this.base + path);
     const body = payload === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(payload));
     // Sign what is actually sent: the URL as parsed (it may normalise), the exact body bytes.

@@ -13,7 +13,7 @@ import {
 } from '../crypto/request-signature.js';
 
 export interface RequestToSign {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** Path plus `?query`, exactly as it will be sent (URL.pathname + URL.search). */
   readonly pathWithQuery: string;
   /** The exact body bytes that will be sent; empty for GET. */

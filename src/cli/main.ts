@@ -4,6 +4,7 @@ import { isSealPushError } from '../domain/errors.js';
 import { registerAppsCommands } from './apps.js';
 import { registerAuditCommands } from './audit.js';
 import { CommandExit } from './context.js';
+import { registerClientsCommands } from './clients.js';
 import { registerKeysCommands } from './keys.js';
 import { registerServeCommand } from './serve.js';
 
@@ -18,6 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerServeCommand(program);
   registerAppsCommands(program);
+  registerClientsCommands(program);
   registerKeysCommands(program);
   registerAuditCommands(program);
   try {

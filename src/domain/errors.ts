@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'ERR_RATE_LIMITED'
   | 'ERR_CLIENT_FULL'
   | 'ERR_NO_RECEIPT'
-  | 'ERR_ACK_KEY_MISMATCH';
+  | 'ERR_ACK_KEY_MISMATCH'
+  | 'ERR_CLIENT_FORGOTTEN';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -64,8 +65,10 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
   ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
   ERR_CLIENT_FULL: { message: 'The client holds its maximum of pending messages', http: 409, ws: 4507 },
-  ERR_NO_RECEIPT: { message: 'The message has no signed receipt (not acked yet, or acked without a signature)', http: 409, ws: 4508 },
+  ERR_NO_RECEIPT: { message: 'The message has no signed receipt (not acked yet, or acked without a signature)', http: 409, ws: 4514 },
   ERR_ACK_KEY_MISMATCH: { message: 'The client presented an ack key other than the one it registered', http: 409, ws: 4509 },
+  // WebSocket only: over REST a forgotten client's id is ERR_NOT_FOUND like any unknown id.
+  ERR_CLIENT_FORGOTTEN: { message: 'This client was forgotten: its keys and messages are destroyed', http: 404, ws: 4508 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

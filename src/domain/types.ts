@@ -34,6 +34,12 @@ export interface Client {
   readonly appId: string;
   /** The client's Noise static public key (32 raw bytes): the client's identity. */
   readonly staticKey: Uint8Array;
+  /**
+   * 32 random bytes from which the client's at-rest key is derived (PayloadKeyring). Not a
+   * secret alone (the node's payload key is needed too), but destroying it destroys the key:
+   * `clients forget` deletes it.
+   */
+  readonly keySalt: Uint8Array;
   /** Highest sequence number assigned to a message for this client (0: none yet). */
   readonly lastSeq: number;
   /** Every message with seq <= ackedSeq is acknowledged. */
@@ -124,4 +130,16 @@ export interface AckReceipt {
 export interface StoredReceipt extends AckReceipt {
   readonly clientId: string;
   readonly ackedAt: number;
+}
+
+/**
+ * A forgotten client's tombstone: its key salt and messages were destroyed and its row
+ * deleted at `forgottenAt`. `seq` orders tombstones, so that running nodes can poll for
+ * the ones after the last they saw.
+ */
+export interface ForgottenClient {
+  readonly seq: number;
+  readonly clientId: string;
+  readonly appId: string;
+  readonly forgottenAt: number;
 }

@@ -56,6 +56,14 @@ export interface ReceiptView {
   };
 }
 
+/** `DELETE /v1/clients/:id`: the client's key and messages are destroyed. */
+export interface ForgottenClientView {
+  readonly id: string;
+  readonly forgotten: true;
+  readonly messagesDeleted: number;
+  readonly forgottenAt: string;
+}
+
 export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }

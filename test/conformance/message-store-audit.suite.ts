@@ -14,7 +14,7 @@ import type { MessageStoreFactory } from './message-store.suite.js';
 const T0 = 1_700_000_000_000;
 
 const batch = (parts: Partial<WriteBatch>): WriteBatch => ({ clients: [], messages: [], delivered: [], acked: [], seen: [], at: T0, ...parts });
-const client = (appId: string, id: string, n: number) => ({ id, appId, staticKey: new Uint8Array(32).fill(n), createdAt: T0 });
+const client = (appId: string, id: string, n: number) => ({ id, appId, staticKey: new Uint8Array(32).fill(n), keySalt: new Uint8Array(32).fill(100 + n), createdAt: T0 });
 const message = (appId: string, clientId: string, id: string, expiresAt = T0 + 3_600_000) =>
   ({ appId, id, clientId, payload: new TextEncoder().encode(`sealed:${id}`), createdAt: T0, expiresAt });
 const parsed = (record: AuditRecord | undefined) => ({ kind: record?.kind, ...(JSON.parse(record?.fields ?? '{}') as object) });

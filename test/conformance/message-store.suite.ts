@@ -49,7 +49,7 @@ function app(id: string): StoredApp {
 }
 
 function newClient(appId: string, id: string, keyByte: number): NewClient {
-  return { id, appId, staticKey: key(keyByte), createdAt: T0 };
+  return { id, appId, staticKey: key(keyByte), keySalt: key(keyByte + 100), createdAt: T0 };
 }
 
 function msg(appId: string, clientId: string, id: string, expiresAt = T0 + HOUR): NewMessage {
@@ -127,8 +127,8 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       const [a1, b1] = clients as [Client, Client];
       assert.equal(a1.id, 'a1', 'the same key in another app is another client');
       assert.equal(b1.id, 'b1');
-      assert.deepEqual({ ...a1, staticKey: hex(a1.staticKey) },
-        { id: 'a1', appId: 'A', staticKey: hex(key(1)), lastSeq: 0, ackedSeq: 0, createdAt: T0, lastSeenAt: null });
+      assert.deepEqual({ ...a1, staticKey: hex(a1.staticKey), keySalt: hex(a1.keySalt) },
+        { id: 'a1', appId: 'A', staticKey: hex(key(1)), keySalt: hex(key(101)), lastSeq: 0, ackedSeq: 0, createdAt: T0, lastSeenAt: null });
       assert.equal((await store.getClient('A', 'a1'))?.id, 'a1');
       assert.equal(await store.getClient('B', 'a1'), undefined);
       assert.equal(await store.getClient('A', 'nope'), undefined);
@@ -495,6 +495,84 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.deepEqual(pending.map((p) => [p.seq, hex(p.payload)]), [[2, hex(payloadOf('k2'))], [3, hex(payloadOf('k3'))]]);
       assert.equal((await again.getServerKey('noise-static'))?.version, 1);
       assert.deepEqual(await publish(again, [msg('A', 'a1', 'k4')]), [4]);
+    }));
+
+    test('clients: the key salt is stored as given and read back by id, by key and from the commit', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      const { clients } = await store.commit(batch({ clients: [newClient('A', 'a1', 1)] }));
+      assert.equal(hex(clients[0]?.keySalt), hex(key(101)));
+      assert.equal(hex((await store.getClient('A', 'a1'))?.keySalt), hex(key(101)));
+      assert.equal(hex((await store.findClientByKey('A', key(1)))?.keySalt), hex(key(101)));
+    }));
+
+    test('forgetClient: deletes the client and every message of it in any status, and records a tombstone', () => withStore(async (fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'k1'), msg('A', 'a1', 'k2'), msg('A', 'a1', 'k3'), msg('A', 'a2', 'other'), msg('B', 'b1', 'k1')]);
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 1 }], delivered: [{ clientId: 'a1', uptoSeq: 2 }], at: T0 + 1 }));
+      assert.equal(await store.lastForgottenSeq(), 0);
+
+      const result = await store.forgetClient('a1', 'A', T0 + 5);
+      assert.ok(result);
+      assert.equal(result.messages, 3, 'acked, delivered and queued alike');
+      assert.deepEqual({ ...result.tombstone, seq: 0 }, { seq: 0, clientId: 'a1', appId: 'A', forgottenAt: T0 + 5 });
+      assert.equal(typeof result.journalScrubbed, 'boolean');
+      assert.equal(await store.getClient('A', 'a1'), undefined);
+      assert.equal(await store.findClientByKey('A', key(1)), undefined);
+      assert.deepEqual(await statuses(store, 'A', ['k1', 'k2', 'k3']), [undefined, undefined, undefined]);
+      for (const id of ['k1', 'k2', 'k3']) assert.equal(await fx.storedPayload('A', id), undefined, `${id} row is gone`);
+      assert.deepEqual(await store.pendingMessages('a1', 0, 10, T0), []);
+      assert.equal(await store.countPending('a1', T0), 0);
+      // Everyone else is untouched: the same message id in app B, and a1's app mate.
+      assert.deepEqual(await statuses(store, 'B', ['k1']), ['queued']);
+      assert.deepEqual(await statuses(store, 'A', ['other']), ['queued']);
+      assert.equal(hex(await fx.storedPayload('A', 'other')), hex(payloadOf('other')));
+      assert.deepEqual(await store.forgottenAfter(0, 10), [result.tombstone]);
+      assert.equal(await store.lastForgottenSeq(), result.tombstone.seq);
+    }));
+
+    test('forgetClient: another app\'s or an unknown client is undefined and changes nothing; no app given forgets any', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'k1')]);
+      assert.equal(await store.forgetClient('a1', 'B', T0), undefined);
+      assert.equal(await store.forgetClient('nope', undefined, T0), undefined);
+      assert.equal((await store.getClient('A', 'a1'))?.id, 'a1');
+      assert.deepEqual(await statuses(store, 'A', ['k1']), ['queued']);
+      assert.deepEqual(await store.forgottenAfter(0, 10), []);
+      assert.equal((await store.forgetClient('a1', undefined, T0))?.tombstone.appId, 'A');
+      assert.equal(await store.forgetClient('a1', undefined, T0), undefined, 'a second forget finds nothing');
+      assert.equal((await store.forgottenAfter(0, 10)).length, 1);
+    }));
+
+    test('forgetClient: later commits treat the id as unknown, and the static key makes a new client', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'k1')]);
+      await store.forgetClient('a1', 'A', T0);
+      const late = await store.commit(batch({
+        messages: [msg('A', 'a1', 'k2')],
+        delivered: [{ clientId: 'a1', uptoSeq: 1 }],
+        acked: [{ clientId: 'a1', uptoSeq: 1 }],
+        seen: ['a1'],
+      }));
+      assert.deepEqual(late.messages.map((m) => m.kind), ['unknown-client'], 'marks of the forgotten id are no-ops');
+      const { clients } = await store.commit(batch({ clients: [newClient('A', 'a1-reborn', 1)] }));
+      assert.deepEqual([clients[0]?.id, clients[0]?.lastSeq], ['a1-reborn', 0]);
+      assert.deepEqual(await publish(store, [msg('A', 'a1-reborn', 'k1')]), [1], 'the old message id is free again and seqs start over');
+      assert.equal(await store.getClient('A', 'a1'), undefined);
+    }));
+
+    test('forgottenAfter pages tombstones in seq order; lastForgottenSeq is the newest', () => withStore(async (fx, store) => {
+      await seed(store);
+      const seqs: number[] = [];
+      for (const [id, appId] of [['a1', 'A'], ['b1', 'B'], ['a2', 'A']] as const) {
+        seqs.push((await store.forgetClient(id, appId, T0 + seqs.length))!.tombstone.seq);
+      }
+      assert.deepEqual([...seqs].sort((x, y) => x - y), seqs, 'seqs increase');
+      assert.deepEqual((await store.forgottenAfter(0, 2)).map((t) => t.clientId), ['a1', 'b1']);
+      assert.deepEqual((await store.forgottenAfter(seqs[1]!, 10)).map((t) => [t.clientId, t.appId, t.forgottenAt]), [['a2', 'A', T0 + 2]]);
+      assert.deepEqual(await store.forgottenAfter(seqs[2]!, 10), []);
+      assert.equal(await store.lastForgottenSeq(), seqs[2]);
+      const again = await fx.reopen();
+      assert.equal(await again.lastForgottenSeq(), seqs[2], 'tombstones are durable');
     }));
   });
 }

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { createPayloadCipher } from '../../src/crypto/node/at-rest.js';
+import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
-import type { CommitResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { CommitResult, ForgetResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../src/domain/audit.js';
-import type { PayloadCipher } from '../../src/domain/ports/payload-cipher.js';
+import type { PayloadCipher, PayloadKeyring } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from '../../src/domain/publish-request.js';
@@ -25,6 +25,7 @@ import type {
   Client,
   DeliverableMessage,
   DeliverySettings,
+  ForgottenClient,
   MessageRecord,
   SealedPending,
   StoredApp,
@@ -32,7 +33,9 @@ import type {
   StoredReceipt,
   StoredServerKey,
 } from '../../src/domain/types.js';
+import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
+import { Forgetting } from '../../src/domain/usecases/forget.js';
 import type { DeliverySink } from '../../src/domain/usecases/delivery-stream.js';
 import { Publisher } from '../../src/domain/usecases/publisher.js';
 import { Sessions } from '../../src/domain/usecases/sessions.js';
@@ -137,6 +140,8 @@ export class InstrumentedStore implements MessageStore {
   readonly batches: WriteBatch[] = [];
   /** Calls to `pendingMessages`. */
   reads = 0;
+  /** Calls to `getClient`. */
+  clientReads = 0;
   private failures: unknown[] = [];
   private readonly readGate = new Gate();
   private readonly commitGate = new Gate();
@@ -200,6 +205,7 @@ export class InstrumentedStore implements MessageStore {
     return this.real.getReceipt(appId, messageId);
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
+    this.clientReads++;
     return this.real.getClient(appId, clientId);
   }
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
@@ -217,6 +223,15 @@ export class InstrumentedStore implements MessageStore {
 
   purgeMessages(createdBefore: number, limit: number): Promise<number> {
     return this.real.purgeMessages(createdBefore, limit);
+  }
+  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+    return this.real.forgetClient(clientId, appId, at);
+  }
+  forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
+    return this.real.forgottenAfter(afterSeq, limit);
+  }
+  lastForgottenSeq(): Promise<number> {
+    return this.real.lastForgottenSeq();
   }
   getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
     return this.real.getServerKey(purpose);
@@ -293,8 +308,12 @@ export class DomainWorld {
   readonly clock = new ManualClock();
   readonly deferred = new DeferQueue();
   readonly logger = new RecordingLogger();
-  readonly cipher: PayloadCipher = createPayloadCipher(randomBytes(32));
+  /** The node's payload key (as the server keeps it, unwrapped), and the keyring on it. */
+  readonly payloadKey = new Uint8Array(randomBytes(32));
+  readonly keyring: PayloadKeyring = createPayloadKeyring(this.payloadKey);
   readonly store: InstrumentedStore;
+  readonly ciphers: ClientCiphers;
+  readonly forgetting: Forgetting;
   readonly commits: CommitQueue;
   readonly sessions: Sessions;
   readonly publisher: Publisher;
@@ -317,10 +336,13 @@ export class DomainWorld {
       options.maxBatchMessages === undefined ? {} : { maxBatchMessages: options.maxBatchMessages },
     );
     this.sessions = new Sessions(this.store, this.commits, this.clock);
+    this.ciphers = new ClientCiphers(this.store, this.keyring);
+    this.forgetting = new Forgetting(this.store, this.clock, this.ciphers);
     this.publisher = new Publisher({
       store: this.store,
       commits: this.commits,
-      payloads: this.cipher,
+      ciphers: this.ciphers,
+      forgetting: this.forgetting,
       presence: { isOnline: async () => false },
       clock: this.clock,
       limits: options.limits ?? DEFAULT_PUBLISH_LIMITS,
@@ -353,7 +375,15 @@ export class DomainWorld {
 
   async createClient(appId: string, keyByte: number): Promise<Client> {
     const id = `client-${appId}-${keyByte}`;
-    return this.run(this.commits.addClient({ id, appId, staticKey: staticKey(keyByte), createdAt: this.clock.now() }));
+    const keySalt = new Uint8Array(randomBytes(32));
+    return this.run(this.commits.addClient({ id, appId, staticKey: staticKey(keyByte), keySalt, createdAt: this.clock.now() }));
+  }
+
+  /** The at-rest cipher of a stored client, made as a connection makes it. */
+  async cipherOf(appId: string, clientId: string): Promise<PayloadCipher> {
+    const client = await this.store.getClient(appId, clientId);
+    if (!client) throw new Error(`no client ${clientId} in ${appId}`);
+    return this.keyring.forClient(client);
   }
 
   /** Publishes `data` values to one client, each as its own item; returns the message ids. */

@@ -54,7 +54,7 @@ describe('audit verify finds every kind of tampering, naming the first bad recor
       policy: { everyRecords: 40, everyMs: 3_600_000 },
     });
     await store.createApp({ id: 'app_t', name: 't', wrappedSecret: new Uint8Array(8), createdAt: now, delivery: DIRECT_DELIVERY });
-    const clients = Array.from({ length: 4 }, (_, i) => ({ id: `cl_${i}`, appId: 'app_t', staticKey: new Uint8Array(32).fill(i + 1), createdAt: now }));
+    const clients = Array.from({ length: 4 }, (_, i) => ({ id: `cl_${i}`, appId: 'app_t', staticKey: new Uint8Array(32).fill(i + 1), keySalt: new Uint8Array(32).fill(i + 50), createdAt: now }));
     await store.commit({ clients, messages: [], delivered: [], acked: [], seen: [], at: now });
     const seqs = new Map<string, number>();
     for (let round = 0; round < 90; round++) {

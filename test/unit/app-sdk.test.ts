@@ -42,6 +42,12 @@ function testApi(): PushApi & { seen: Array<{ appId: string; items: readonly unk
       if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
       return { id, online: true, lastSeen: null, pending: messages.size };
     },
+    async forgetClient(_appId, id) {
+      if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
+      const messagesDeleted = messages.size;
+      messages.clear();
+      return { id, forgotten: true, messagesDeleted, forgottenAt: new Date(0).toISOString() };
+    },
   };
 }
 

@@ -1,9 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isSealPushError } from '../../src/domain/errors.js';
 import { utf8Encode } from '../../src/crypto/encoding.js';
-import { createPayloadCipher } from '../../src/crypto/node/at-rest.js';
+import {
+  AT_REST_CLIENT_FORMAT,
+  AT_REST_FORMAT,
+  createPayloadCipher,
+  createPayloadKeyring,
+  deriveClientKey,
+} from '../../src/crypto/node/at-rest.js';
 
 const isInternal = (err: unknown) => isSealPushError(err) && err.code === 'ERR_INTERNAL';
 
@@ -37,5 +43,61 @@ describe('at-rest payload cipher', () => {
     assert.throws(() => cipher.open(sealed.subarray(0, 28), aad), isInternal);
     assert.throws(() => createPayloadCipher(new Uint8Array(randomBytes(32))).open(sealed, aad), isInternal);
     assert.throws(() => createPayloadCipher(new Uint8Array(16)), RangeError);
+  });
+});
+
+describe('per-client payload ciphers (at-rest format 2)', () => {
+  const payloadKey = new Uint8Array(randomBytes(32));
+  const keyring = createPayloadKeyring(payloadKey);
+  const alice = { id: 'c_alice', appId: 'app-1', keySalt: new Uint8Array(randomBytes(32)) };
+  const bob = { id: 'c_bob', appId: 'app-1', keySalt: new Uint8Array(randomBytes(32)) };
+  const aad = utf8Encode('app-1/msg-1');
+  const plaintext = utf8Encode('{"amount":42}');
+
+  it('round-trips under format 2, and a cipher made again from the same salt opens it', () => {
+    const sealed = keyring.forClient(alice).seal(plaintext, aad);
+    assert.equal(sealed[0], AT_REST_CLIENT_FORMAT);
+    assert.equal(sealed.length, 1 + 12 + plaintext.length + 16);
+    assert.deepEqual(keyring.forClient(alice).open(sealed, aad), plaintext);
+    assert.deepEqual(createPayloadKeyring(payloadKey).forClient({ ...alice, keySalt: alice.keySalt.slice() }).open(sealed, aad), plaintext);
+  });
+
+  it('opens only under its own client key: another client, salt, id, app or payload key refuses', () => {
+    const sealed = keyring.forClient(alice).seal(plaintext, aad);
+    const others = [
+      keyring.forClient(bob),
+      keyring.forClient({ ...alice, keySalt: new Uint8Array(randomBytes(32)) }),
+      keyring.forClient({ ...alice, id: 'c_alice2' }),
+      keyring.forClient({ ...alice, appId: 'app-2' }),
+      createPayloadKeyring(new Uint8Array(randomBytes(32))).forClient(alice),
+    ];
+    for (const [i, other] of others.entries()) assert.throws(() => other.open(sealed, aad), isInternal, `cipher ${i}`);
+    // Nor is it the node's payload key itself: format 2 never opens as format 1.
+    const asFormat1 = sealed.slice();
+    asFormat1[0] = AT_REST_FORMAT;
+    assert.throws(() => keyring.forClient(alice).open(asFormat1, aad), isInternal);
+    assert.throws(() => createPayloadCipher(payloadKey).open(sealed, aad), isInternal);
+  });
+
+  it('the client key is HKDF-SHA-256(payload key, salt, "sealpush-client-payload-v1\\n<app>\\n<client>")', () => {
+    const expected = new Uint8Array(hkdfSync('sha256', payloadKey, alice.keySalt, 'sealpush-client-payload-v1\napp-1\nc_alice', 32));
+    assert.deepEqual(deriveClientKey(payloadKey, alice.keySalt, alice.appId, alice.id), expected);
+    const sealed = keyring.forClient(alice).seal(plaintext, aad);
+    const decipher = createDecipheriv('aes-256-gcm', expected, sealed.subarray(1, 13));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    assert.deepEqual(new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()])), plaintext);
+    assert.throws(() => deriveClientKey(payloadKey, new Uint8Array(16), 'a', 'c'), RangeError);
+  });
+
+  it('still opens format 1, sealed under the payload key before per-client keys', () => {
+    const old = createPayloadCipher(payloadKey).seal(plaintext, aad);
+    assert.equal(old[0], AT_REST_FORMAT);
+    assert.deepEqual(keyring.forClient(alice).open(old, aad), plaintext);
+    assert.deepEqual(keyring.forClient(bob).open(old, aad), plaintext, 'format 1 was never per client');
+    assert.throws(() => keyring.forClient(alice).open(old, utf8Encode('app-1/msg-2')), isInternal, 'the aad still binds');
+    const unknownFormat = old.slice();
+    unknownFormat[0] = 3;
+    assert.throws(() => keyring.forClient(alice).open(unknownFormat, aad), isInternal);
   });
 });

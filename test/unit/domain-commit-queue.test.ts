@@ -123,7 +123,7 @@ test('a failed commit rejects every waiter of its batch with ERR_UNAVAILABLE and
 
   world.store.failNextCommit();
   const publish = world.commits.publish([item(c1, 'lost1'), item(c1, 'lost2')]);
-  const addClient = world.commits.addClient({ id: 'new-client', appId: APP, staticKey: staticKey(9), createdAt: T0 });
+  const addClient = world.commits.addClient({ id: 'new-client', appId: APP, staticKey: staticKey(9), keySalt: staticKey(10), createdAt: T0 });
   world.commits.markDelivered(c1, 2);
   world.commits.markAcked(c1, 1);
   world.commits.markSeen(c1);

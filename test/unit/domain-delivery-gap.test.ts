@@ -13,7 +13,7 @@ async function caughtUp(t: TestContext) {
   await world.publish(APP, client.id, ['m1', 'm2']);
   const sink = new RecordingSink();
   const stream = new DeliveryStream(APP, client.id, 0, sink, {
-    store: world.store, payloads: world.cipher, commits: world.commits, clock: world.clock,
+    store: world.store, payloads: await world.cipherOf(APP, client.id), commits: world.commits, clock: world.clock,
     defer: world.deferred.defer, logger: world.logger, limits: DEFAULT_DELIVERY_LIMITS,
   });
   const route = { muted: false };

@@ -30,7 +30,7 @@ async function bench(t: TestContext, limits: Partial<DeliveryLimits> = {}, befor
   const sink = new RecordingSink();
   const stream = new DeliveryStream(APP, client.id, cursor, sink, {
     store: world.store,
-    payloads: world.cipher,
+    payloads: await world.cipherOf(APP, client.id),
     commits: world.commits,
     clock: world.clock,
     defer: world.deferred.defer,

@@ -69,7 +69,8 @@ test('a duplicate id returns the first message’s id and current status, and ke
 
   assert.deepEqual(await publish([{ to: client, data: 'second', id: 'job-1' }]), [{ id: 'job-1', status: 'delivered' }]);
   const sealed = world.storedPayload(APP, 'job-1')!;
-  assert.equal(new TextDecoder().decode(world.cipher.open(sealed, payloadAad(APP, client, 'job-1'))), '"first"');
+  const cipher = await world.cipherOf(APP, client);
+  assert.equal(new TextDecoder().decode(cipher.open(sealed, payloadAad(APP, client, 'job-1'))), '"first"');
 
   // Twice in one request: one message.
   assert.deepEqual(await publish([{ to: client, data: 1, id: 'twin' }, { to: client, data: 2, id: 'twin' }]), [
@@ -88,7 +89,8 @@ test('the stored payload is sealed: not the plaintext, and it opens only with it
   const sealed = world.storedPayload(APP, 'sealed-1')!;
   assert.ok(sealed.length > 0);
   assert.equal(Buffer.from(sealed).includes(marker), false, 'the plaintext is not in the row');
-  const opened = world.cipher.open(sealed, payloadAad(APP, client, 'sealed-1'));
+  const cipher = await world.cipherOf(APP, client);
+  const opened = cipher.open(sealed, payloadAad(APP, client, 'sealed-1'));
   assert.deepEqual(opened, utf8.encode(JSON.stringify({ marker })));
 
   for (const aad of [
@@ -96,7 +98,7 @@ test('the stored payload is sealed: not the plaintext, and it opens only with it
     payloadAad(APP, foreign, 'sealed-1'),
     payloadAad(OTHER_APP, client, 'sealed-1'),
   ]) {
-    assert.throws(() => world.cipher.open(sealed, aad), { code: 'ERR_INTERNAL' });
+    assert.throws(() => cipher.open(sealed, aad), { code: 'ERR_INTERNAL' });
   }
 });
 

@@ -48,7 +48,7 @@ test('an empty batch round-trips', () => {
 
 test('a full batch round-trips, every list in order', () => {
   roundTrip(batch({
-    clients: [{ id: 'c1', appId: 'A', staticKey: key(1), createdAt: T0 }, { id: 'c2', appId: 'A', staticKey: key(2), createdAt: T0 + 1 }],
+    clients: [{ id: 'c1', appId: 'A', staticKey: key(1), keySalt: key(11), createdAt: T0 }, { id: 'c2', appId: 'A', staticKey: key(2), keySalt: key(12), createdAt: T0 + 1 }],
     messages: [message('A', 'm1', 'c1'), message('A', 'm2', 'c2'), message('A', 'm1', 'c1')],
     delivered: [{ clientId: 'c1', uptoSeq: 4 }, { clientId: 'c2', uptoSeq: 1 }],
     acked: [{ clientId: 'c1', uptoSeq: 2 }],
@@ -75,7 +75,7 @@ test('ack keys of new clients and the receipts of acked marks round-trip, every 
     signature: new Uint8Array(64).fill(n),
   });
   roundTrip(batch({
-    clients: [{ id: 'c1', appId: 'A', staticKey: key(1), createdAt: T0, ackKey: key(9) }, { id: 'c2', appId: 'A', staticKey: key(2), createdAt: T0 }],
+    clients: [{ id: 'c1', appId: 'A', staticKey: key(1), keySalt: key(3), createdAt: T0, ackKey: key(9) }, { id: 'c2', appId: 'A', staticKey: key(2), keySalt: key(4), createdAt: T0 }],
     acked: [
       { clientId: 'c1', uptoSeq: 5, receipts: [receipt(0, ['m1', LONG_IDS[2]!]), receipt(2, []), receipt(2, ['m3', 'm4', 'é'])] },
       { clientId: 'c2', uptoSeq: MAX_SAFE },
@@ -87,7 +87,7 @@ test('non-ASCII and 255-byte ids round-trip in every string field', () => {
   for (const id of ['é', '🦭', 'ÿ\u0000z', '', ...LONG_IDS]) {
     assert.ok(Buffer.byteLength(id) <= 255, id);
     roundTrip(batch({
-      clients: [{ id, appId: id, staticKey: key(3), createdAt: T0 }],
+      clients: [{ id, appId: id, staticKey: key(3), keySalt: key(13), createdAt: T0 }],
       messages: [message(id, id, id)],
       delivered: [{ clientId: id, uptoSeq: 1 }],
       acked: [{ clientId: id, uptoSeq: 1 }],
@@ -98,7 +98,7 @@ test('non-ASCII and 255-byte ids round-trip in every string field', () => {
 
 test('messages and clients of several apps keep their own app id', () => {
   const decoded = roundTrip(batch({
-    clients: [{ id: 'c9', appId: 'C', staticKey: key(9), createdAt: T0 }, { id: 'c1', appId: 'A', staticKey: key(1), createdAt: T0 }],
+    clients: [{ id: 'c9', appId: 'C', staticKey: key(9), keySalt: key(19), createdAt: T0 }, { id: 'c1', appId: 'A', staticKey: key(1), keySalt: key(11), createdAt: T0 }],
     messages: [message('A', 'm1', 'c1'), message('B', 'm1', 'c2'), message('A', 'm2', 'c1'), message('café', 'm1', 'c3'), message('B', 'm2', 'c2')],
   }));
   assert.deepEqual(decoded.messages.map((m) => m.appId), ['A', 'B', 'A', 'café', 'B']);
@@ -111,7 +111,7 @@ test('zero-length and 64 KiB payloads round-trip, as views into the received buf
   const slice = new Uint8Array(1024).fill(7).subarray(10, 20);
   const decoded = roundTrip(batch({
     messages: [message('A', 'empty', 'c', new Uint8Array(0)), message('A', 'big', 'c', big), message('A', 'slice', 'c', slice)],
-    clients: [{ id: 'c', appId: 'A', staticKey: key(4), createdAt: T0 }],
+    clients: [{ id: 'c', appId: 'A', staticKey: key(4), keySalt: key(14), createdAt: T0 }],
   }));
   const [empty, bigOut] = decoded.messages;
   assert.equal(empty?.payload.byteLength, 0);
@@ -122,7 +122,7 @@ test('zero-length and 64 KiB payloads round-trip, as views into the received buf
 
 test('numbers up to 2^53 - 1 come back exactly', () => {
   roundTrip(batch({
-    clients: [{ id: 'c', appId: 'A', staticKey: key(5), createdAt: MAX_SAFE }],
+    clients: [{ id: 'c', appId: 'A', staticKey: key(5), keySalt: key(15), createdAt: MAX_SAFE }],
     messages: [{ ...message('A', 'm', 'c'), createdAt: MAX_SAFE - 1, expiresAt: MAX_SAFE }],
     delivered: [{ clientId: 'c', uptoSeq: MAX_SAFE }],
     acked: [{ clientId: 'c', uptoSeq: MAX_SAFE - 2 }],
@@ -148,7 +148,7 @@ test('a commit result round-trips with each outcome kind, in order', () => {
     appId: 'A', id, clientId: 'c', seq: 3, status: deliveredAt === null ? 'queued' : 'delivered',
     createdAt: T0, expiresAt: T0 + 1, deliveredAt, ackedAt: null,
   });
-  const client: Client = { id: 'c', appId: 'A', staticKey: key(6), lastSeq: MAX_SAFE, ackedSeq: 2, createdAt: T0, lastSeenAt: null };
+  const client: Client = { id: 'c', appId: 'A', staticKey: key(6), keySalt: key(16), lastSeq: MAX_SAFE, ackedSeq: 2, createdAt: T0, lastSeenAt: null };
   resultRoundTrip({ messages: [], clients: [] });
   resultRoundTrip({
     messages: [

@@ -59,7 +59,7 @@ test('two connections on one file (a CLI beside the server) see and continue eac
     await cli.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1, delivery: { mode: 'direct' } });
     assert.equal((await server.getApp('A'))?.id, 'A');
     const empty = { messages: [], delivered: [], acked: [], seen: [], at: 1 };
-    await server.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), createdAt: 1 }] });
+    await server.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), keySalt: new Uint8Array(32).fill(7), createdAt: 1 }] });
     const message = (id: string) => ({ appId: 'A', id, clientId: 'c', payload: new Uint8Array(1), createdAt: 1, expiresAt: 9e12 });
     const one = await server.commit({ ...empty, clients: [], messages: [message('m1')] });
     const two = await cli.commit({ ...empty, clients: [], messages: [message('m2')] });
@@ -79,7 +79,7 @@ test('a batch committed before kill -9 is there after it (WAL, synchronous FULL)
     const store = openSqliteStore({ path: process.argv[2] });
     await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1, delivery: { mode: 'direct' } });
     const empty = { clients: [], messages: [], delivered: [], acked: [], seen: [], at: 1 };
-    await store.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), createdAt: 1 }] });
+    await store.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), keySalt: new Uint8Array(32).fill(7), createdAt: 1 }] });
     const messages = Array.from({ length: 500 }, (_, i) => ({ appId: 'A', id: 'm' + i, clientId: 'c', payload: new Uint8Array(64), createdAt: 1, expiresAt: 9e12 }));
     await store.commit({ ...empty, messages });
     process.stdout.write('committed\\n');
@@ -110,7 +110,7 @@ test('maxPendingPerClient: past it a message is client-full, a retry is its dupl
   try {
     const empty = { clients: [], messages: [], delivered: [], acked: [], seen: [], at: 1000 };
     await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(1), createdAt: 1, delivery: { mode: 'direct' } });
-    await store.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), createdAt: 1 }] });
+    await store.commit({ ...empty, clients: [{ id: 'c', appId: 'A', staticKey: new Uint8Array(32), keySalt: new Uint8Array(32).fill(7), createdAt: 1 }] });
     const message = (id: string, expiresAt = 9e12) => ({ appId: 'A', id, clientId: 'c', payload: new Uint8Array(1), createdAt: 1000, expiresAt });
     const kinds = async (at: number, ...ids: string[]) =>
       (await store.commit({ ...empty, at, messages: ids.map((id) => message(id, id.startsWith('short') ? 2000 : 9e12)) })).messages.map((m) => m.kind);

@@ -9,7 +9,7 @@ import { buildHttpApp } from '../../src/transport/http/app.js';
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../../src/domain/errors.js';
 import type { NonceCache } from '../../src/domain/ports/nonce-cache.js';
 import type { AppSecrets, MessageReceipt, PushApi } from '../../src/domain/ports/push-api.js';
-import type { ClientView, MessageView, PublishResult } from '../../src/domain/views.js';
+import type { ClientView, ForgottenClientView, MessageView, PublishResult } from '../../src/domain/views.js';
 
 const APP = 'app_a';
 const KEY = new Uint8Array(randomBytes(32));
@@ -50,6 +50,13 @@ class TestPushApi implements PushApi {
   async clientInfo(_appId: string, id: string): Promise<ClientView> {
     if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
     return { id, online: false, lastSeen: null, pending: this.messages.size };
+  }
+
+  async forgetClient(appId: string, id: string): Promise<ForgottenClientView> {
+    if (appId !== APP || id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
+    const messagesDeleted = this.messages.size;
+    this.messages.clear();
+    return { id, forgotten: true, messagesDeleted, forgottenAt: new Date(NOW_MS).toISOString() };
   }
 }
 

@@ -1,51 +1,108 @@
 /**
- * Message payloads at rest: AES-256-GCM under a data key, with a random 96-bit nonce.
- * Sealed form: `[u8 format = 1][12 nonce][ciphertext][16 tag]`; the caller's aad (which names
- * the message) is authenticated, so a payload cannot be moved to another message.
- * Random nonces bound one key to about 2^32 seals (NIST SP 800-38D); rotate the data key well
- * before that.
+ * Message payloads at rest: AES-256-GCM with a random 96-bit nonce. Two sealed formats:
+ *
+ *   format 1: `[u8 1][12 nonce][ciphertext][16 tag]` under the node's one payload key
+ *             (every payload sealed before per-client keys; still opened, never written).
+ *   format 2: `[u8 2][12 nonce][ciphertext][16 tag]` under the recipient client's own key,
+ *             K_c = HKDF-SHA-256(ikm = payload key, salt = the client's 32-byte key salt,
+ *             info = "sealpush-client-payload-v1\n<appId>\n<clientId>", 32 bytes).
+ *
+ * The caller's aad (which names the message) is authenticated, so a payload cannot be moved
+ * to another message. The key salt is stored in the client's row and nowhere else: deleting
+ * it destroys K_c, and with it every format-2 payload of that client (crypto-shredding,
+ * docs/forget.md). Random nonces bound one key to about 2^32 seals (NIST SP 800-38D); a
+ * client key only seals that client's messages.
  */
 
-import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { randomBytes } from '../../domain/ids.js';
 import { SealPushError } from '../../domain/errors.js';
-import type { PayloadCipher } from '../../domain/ports/payload-cipher.js';
+import type { PayloadCipher, PayloadKeyring } from '../../domain/ports/payload-cipher.js';
 import { KEYLEN, TAGLEN } from '../noise/primitives.js';
 
 export const AT_REST_FORMAT = 1;
+export const AT_REST_CLIENT_FORMAT = 2;
+export const KEY_SALT_BYTES = 32;
 const NONCE_BYTES = 12;
 const HEADER_BYTES = 1 + NONCE_BYTES;
 
+function seal(key: KeyObject, format: number, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  const head = cipher.update(plaintext);
+  const tail = cipher.final();
+  const out = new Uint8Array(HEADER_BYTES + head.length + tail.length + TAGLEN);
+  out[0] = format;
+  out.set(nonce, 1);
+  out.set(head, HEADER_BYTES);
+  out.set(tail, HEADER_BYTES + head.length);
+  out.set(cipher.getAuthTag(), HEADER_BYTES + head.length + tail.length);
+  return out;
+}
+
+/** Opens a blob whose format byte was already checked; throws on any failure. */
+function open(key: KeyObject, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, HEADER_BYTES));
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAGLEN));
+  const head = decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAGLEN));
+  const tail = decipher.final();
+  return new Uint8Array(tail.length === 0 ? head : Buffer.concat([head, tail]));
+}
+
+function refused(): SealPushError {
+  return new SealPushError('ERR_INTERNAL', 'a stored payload failed to authenticate');
+}
+
+/** The keys a blob of each format opens under; a format without a key is refused. */
+function opener(keys: ReadonlyMap<number, KeyObject>): PayloadCipher['open'] {
+  return (sealed, aad) => {
+    const key = sealed.length >= HEADER_BYTES + TAGLEN ? keys.get(sealed[0]!) : undefined;
+    if (key === undefined) throw refused();
+    try {
+      return open(key, sealed, aad);
+    } catch {
+      throw refused();
+    }
+  };
+}
+
+function secretKey(key32: Uint8Array, what: string): KeyObject {
+  if (key32.length !== KEYLEN) throw new RangeError(`${what} is 32 bytes`);
+  return createSecretKey(Uint8Array.from(key32));
+}
+
+/** The format-1 cipher under the node's payload key (seals format 1: tests and old data only). */
 export function createPayloadCipher(key32: Uint8Array): PayloadCipher {
-  if (key32.length !== KEYLEN) throw new RangeError('a payload key is 32 bytes');
-  const key = createSecretKey(Uint8Array.from(key32));
+  const key = secretKey(key32, 'a payload key');
   return {
-    seal(plaintext, aad) {
-      const nonce = randomBytes(NONCE_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, nonce);
-      cipher.setAAD(aad);
-      const head = cipher.update(plaintext);
-      const tail = cipher.final();
-      const out = new Uint8Array(HEADER_BYTES + head.length + tail.length + TAGLEN);
-      out[0] = AT_REST_FORMAT;
-      out.set(nonce, 1);
-      out.set(head, HEADER_BYTES);
-      out.set(tail, HEADER_BYTES + head.length);
-      out.set(cipher.getAuthTag(), HEADER_BYTES + head.length + tail.length);
-      return out;
-    },
-    open(sealed, aad) {
-      try {
-        if (sealed.length < HEADER_BYTES + TAGLEN || sealed[0] !== AT_REST_FORMAT) throw new Error('bad format');
-        const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, HEADER_BYTES));
-        decipher.setAAD(aad);
-        decipher.setAuthTag(sealed.subarray(sealed.length - TAGLEN));
-        const head = decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAGLEN));
-        const tail = decipher.final();
-        return new Uint8Array(tail.length === 0 ? head : Buffer.concat([head, tail]));
-      } catch {
-        throw new SealPushError('ERR_INTERNAL', 'a stored payload failed to authenticate');
-      }
+    seal: (plaintext, aad) => seal(key, AT_REST_FORMAT, plaintext, aad),
+    open: opener(new Map([[AT_REST_FORMAT, key]])),
+  };
+}
+
+/** K_c of one client, as the format-2 comment above defines it. */
+export function deriveClientKey(payloadKey: Uint8Array, keySalt: Uint8Array, appId: string, clientId: string): Uint8Array {
+  if (keySalt.length !== KEY_SALT_BYTES) throw new RangeError(`a client key salt is ${KEY_SALT_BYTES} bytes`);
+  const info = Buffer.from(`sealpush-client-payload-v1\n${appId}\n${clientId}`, 'utf8');
+  return new Uint8Array(hkdfSync('sha256', payloadKey, keySalt, info, KEYLEN));
+}
+
+/**
+ * Per-client ciphers from the node's payload key. Each seals format 2 under its client's key
+ * and opens format 2 with it, and format 1 (written before per-client keys) with the payload key.
+ */
+export function createPayloadKeyring(payloadKey32: Uint8Array): PayloadKeyring {
+  const root = Uint8Array.from(payloadKey32);
+  const legacy = secretKey(root, 'a payload key');
+  return {
+    forClient({ id, appId, keySalt }) {
+      const key = secretKey(deriveClientKey(root, keySalt, appId, id), 'a client key');
+      return {
+        seal: (plaintext, aad) => seal(key, AT_REST_CLIENT_FORMAT, plaintext, aad),
+        open: opener(new Map([[AT_REST_CLIENT_FORMAT, key], [AT_REST_FORMAT, legacy]])),
+      };
     },
   };
 }

@@ -3,6 +3,7 @@ import type {
   Client,
   DeliverySettings,
   AckReceipt,
+  ForgottenClient,
   MessageRecord,
   SealedPending,
   StoredReceipt,
@@ -27,9 +28,24 @@ export interface NewClient {
   readonly id: string;
   readonly appId: string;
   readonly staticKey: Uint8Array;
+  /** 32 random bytes from a CSPRNG (see Client.keySalt). */
+  readonly keySalt: Uint8Array;
   readonly createdAt: number;
   /** The Ed25519 ack key its first hello carried, if any (see Client.ackKey). */
   readonly ackKey?: Uint8Array;
+}
+
+/** What `forgetClient` destroyed. */
+export interface ForgetResult {
+  readonly tombstone: ForgottenClient;
+  /** Messages of the client deleted, in any status. */
+  readonly messages: number;
+  /**
+   * Whether the store could also scrub its journal at once (SQLite: the WAL checkpointed and
+   * truncated). False when another connection held it: old page images may linger there
+   * until later checkpoints overwrite them.
+   */
+  readonly journalScrubbed: boolean;
 }
 
 /** A cumulative marker: every message of `clientId` with seq <= `uptoSeq`. */
@@ -151,6 +167,20 @@ export interface MessageStore {
    * message's id no longer dedups and its status reads as unknown.
    */
   purgeMessages(createdBefore: number, limit: number): Promise<number>;
+
+  /**
+   * Crypto-shredding, in ONE transaction: deletes the client's row (and with it its key salt,
+   * so its at-rest key can never be derived again) and every message of it, and records its
+   * tombstone. The driver overwrites the deleted bytes where its engine allows (SQLite:
+   * secure_delete, then a WAL checkpoint). `appId` given: only a client of that app is
+   * forgotten. Resolves undefined, writing nothing, when there is no such client. The id is
+   * never reused: a later connect with the same static key creates a new client.
+   */
+  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined>;
+  /** Tombstones with seq > afterSeq, in seq order, at most `limit`. */
+  forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]>;
+  /** The highest tombstone seq (0: none yet): where a starting node begins to poll. */
+  lastForgottenSeq(): Promise<number>;
 
   getServerKey(purpose: string): Promise<StoredServerKey | undefined>;
   /** Inserts the key unless one with that purpose exists; returns the one that is stored. */

@@ -8,3 +8,15 @@ export interface PayloadCipher {
   seal(plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   open(sealed: Uint8Array, aad: Uint8Array): Uint8Array;
 }
+
+/**
+ * Makes the at-rest cipher of one client from its key salt (the `keySalt` of its row).
+ *
+ * Contract: what one client's cipher seals, no other client's cipher opens, even with the
+ * same aad; without the salt the key cannot be made again. A client's cipher also opens
+ * payloads sealed before per-client keys existed. Synchronous and cheap enough to run on a
+ * cache miss of the publish path (a key derivation, no I/O).
+ */
+export interface PayloadKeyring {
+  forClient(client: { readonly id: string; readonly appId: string; readonly keySalt: Uint8Array }): PayloadCipher;
+}

@@ -1,5 +1,5 @@
 import type { JwtAlgorithm, MessageRecord, StoredReceipt } from '../types.js';
-import type { ClientView, MessageView, PublishResult } from '../views.js';
+import type { ClientView, ForgottenClientView, MessageView, PublishResult } from '../views.js';
 
 /**
  * What the REST transport asks of the domain, for one authenticated app. Implemented by
@@ -23,6 +23,12 @@ export interface PushApi {
   messageReceipt(appId: string, messageId: string): Promise<MessageReceipt>;
   /** Rejects with ERR_NOT_FOUND for an unknown id or another app's client. */
   clientInfo(appId: string, clientId: string): Promise<ClientView>;
+  /**
+   * Crypto-shreds the client (docs/forget.md): its key and every message of it are destroyed,
+   * its connection is closed, and its id reads as unknown from then on. Rejects with
+   * ERR_NOT_FOUND, changing nothing, for an unknown id or another app's client.
+   */
+  forgetClient(appId: string, clientId: string): Promise<ForgottenClientView>;
 }
 
 /** A message, the receipt that acked it, and the ack key it verifies with (32 bytes). */

@@ -8,7 +8,7 @@ import type { Clock } from '../ports/runtime.js';
  * `clients forget` call it with their own action. `details` must hold no secret.
  */
 export async function recordAdminAction(
-  deps: { readonly store: MessageStore; readonly clock: Clock },
+  deps: { readonly store: Pick<MessageStore, 'appendAudit'>; readonly clock: Clock },
   action: AdminAction,
   details: Readonly<Record<string, string | number | boolean | null>>,
 ): Promise<void> {

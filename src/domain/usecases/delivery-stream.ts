@@ -27,6 +27,7 @@ export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { frameDataBytes: 65_536,
 
 export interface DeliveryDeps {
   readonly store: MessageStore;
+  /** The connected client's own at-rest cipher (ClientCiphers), made once per connection. */
   readonly payloads: PayloadCipher;
   readonly commits: CommitQueue;
   readonly clock: Clock;

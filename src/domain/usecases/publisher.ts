@@ -4,11 +4,13 @@ import type { MessageStore } from '../ports/message-store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
 import type { MessageReceipt, PushApi } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
-import { parsePublishRequest, type PublishLimits } from '../publish-request.js';
+import { parsePublishRequest, type PublishLimits, type PublishRequest } from '../publish-request.js';
 import type { RateLimiter } from '../rate-limit.js';
 import type { MessageRecord } from '../types.js';
-import { isoOrNull, type ClientView, type MessageView, type PublishResult } from '../views.js';
+import { isoOrNull, type ClientView, type ForgottenClientView, type MessageView, type PublishResult } from '../views.js';
+import type { ClientCiphers } from './client-ciphers.js';
 import type { CommitQueue, PendingPublish } from './commit-queue.js';
+import type { Forgetting } from './forget.js';
 import { payloadAad } from './payload-aad.js';
 
 /** Tells whether a client holds a live connection anywhere. */
@@ -19,7 +21,9 @@ export interface PresenceLookup {
 export interface PublisherDeps {
   readonly store: MessageStore;
   readonly commits: CommitQueue;
-  readonly payloads: PayloadCipher;
+  /** Each recipient's at-rest cipher; a warm client costs no store read. */
+  readonly ciphers: ClientCiphers;
+  readonly forgetting: Forgetting;
   readonly presence: PresenceLookup;
   readonly clock: Clock;
   readonly limits: PublishLimits;
@@ -32,7 +36,7 @@ export class Publisher implements PushApi {
   constructor(private readonly deps: PublisherDeps) {}
 
   async publish(appId: string, items: readonly unknown[]): Promise<PublishResult[]> {
-    const { commits, payloads, clock, limits, rateLimiter } = this.deps;
+    const { commits, clock, limits, rateLimiter } = this.deps;
     // The whole request or nothing: a refused batch accepts none of its messages.
     if (rateLimiter && items.length > rateLimiter.burst) {
       throw new SealPushError('ERR_TOO_LARGE', `A batch of ${items.length} messages exceeds this app's limit of ${rateLimiter.burst} per second; split it`);
@@ -42,23 +46,32 @@ export class Publisher implements PushApi {
       throw new SealPushError('ERR_RATE_LIMITED', 'This app publishes more messages per second than its limit allows', Math.ceil(waitMs / 1000));
     }
     const results: (PublishResult | undefined)[] = new Array(items.length);
-    const pending: PendingPublish[] = [];
-    const slots: number[] = [];
-    const now = clock.now();
+    const parsed: { slot: number; request: PublishRequest }[] = [];
     items.forEach((item, slot) => {
       try {
-        const request = parsePublishRequest(item, limits);
-        const id = request.id ?? newMessageId(now);
-        const payload = payloads.seal(request.data, payloadAad(appId, request.to, id));
-        pending.push({
-          message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000 },
-          data: request.data,
-        });
-        slots.push(slot);
+        parsed.push({ slot, request: parsePublishRequest(item, limits) });
       } catch (err) {
         results[slot] = refusal(err);
       }
     });
+    const ciphers = await this.ciphersOf(appId, parsed);
+    const pending: PendingPublish[] = [];
+    const slots: number[] = [];
+    const now = clock.now();
+    for (const { slot, request } of parsed) {
+      const cipher = ciphers.get(request.to);
+      if (cipher === undefined) {
+        results[slot] = await this.unknownClient(appId, request);
+        continue;
+      }
+      const id = request.id ?? newMessageId(now);
+      const payload = cipher.seal(request.data, payloadAad(appId, request.to, id));
+      pending.push({
+        message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000 },
+        data: request.data,
+      });
+      slots.push(slot);
+    }
     if (pending.length > 0) {
       const outcomes = await commits.publish(pending);
       outcomes.forEach((outcome, i) => {
@@ -72,6 +85,45 @@ export class Publisher implements PushApi {
       });
     }
     return results as PublishResult[];
+  }
+
+  /**
+   * The recipients' ciphers, by client id (undefined: no such client of this app). Only a
+   * cache miss reads the store, all misses of the request at once.
+   */
+  private async ciphersOf(appId: string, parsed: readonly { request: PublishRequest }[]): Promise<Map<string, PayloadCipher | undefined>> {
+    const { ciphers } = this.deps;
+    const found = new Map<string, PayloadCipher | undefined>();
+    const misses: string[] = [];
+    for (const { request } of parsed) {
+      if (found.has(request.to)) continue;
+      const hit = ciphers.cached(appId, request.to);
+      found.set(request.to, hit);
+      if (hit === undefined) misses.push(request.to);
+    }
+    if (misses.length > 0) {
+      try {
+        await Promise.all(misses.map(async (clientId) => found.set(clientId, await ciphers.load(appId, clientId))));
+      } catch {
+        throw new SealPushError('ERR_UNAVAILABLE', 'The store could not be read; nothing was accepted');
+      }
+    }
+    return found;
+  }
+
+  /**
+   * A message to no client of this app is refused before anything is sealed; an idempotent
+   * retry of a stored message still reads as its duplicate.
+   */
+  private async unknownClient(appId: string, request: PublishRequest): Promise<PublishResult> {
+    const existing = request.id === undefined ? undefined : await this.deps.store.getMessage(appId, request.id);
+    if (existing) return { id: existing.id, status: existing.status };
+    return refusal(new SealPushError('ERR_NOT_FOUND', `No client "${request.to}" in this app`));
+  }
+
+  async forgetClient(appId: string, clientId: string): Promise<ForgottenClientView> {
+    const report = await this.deps.forgetting.forget(clientId, appId);
+    return { id: report.clientId, forgotten: true, messagesDeleted: report.messagesDeleted, forgottenAt: new Date(report.forgottenAt).toISOString() };
   }
 
   async messageStatus(appId: string, messageId: string): Promise<MessageView> {

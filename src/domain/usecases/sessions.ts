@@ -1,9 +1,12 @@
 import { SealPushError } from '../errors.js';
-import { newClientId } from '../ids.js';
+import { newClientId, randomBytes } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { Clock } from '../ports/runtime.js';
 import type { Client } from '../types.js';
 import type { CommitQueue } from './commit-queue.js';
+
+/** The size of a client's key salt: the at-rest key it derives is as strong as the payload key. */
+export const CLIENT_KEY_SALT_BYTES = 32;
 
 export interface OpenedSession {
   readonly client: Client;
@@ -37,7 +40,14 @@ export class Sessions {
   async open(appId: string, staticKey: Uint8Array, lastSeq: number, ackKey?: Uint8Array): Promise<OpenedSession> {
     const known = await this.store.findClientByKey(appId, staticKey);
     if (!known) {
-      const client = await this.commits.addClient({ id: newClientId(), appId, staticKey, createdAt: this.clock.now(), ...(ackKey ? { ackKey } : {}) });
+      const client = await this.commits.addClient({
+        id: newClientId(),
+        appId,
+        staticKey,
+        keySalt: randomBytes(CLIENT_KEY_SALT_BYTES),
+        createdAt: this.clock.now(),
+        ...(ackKey ? { ackKey } : {}),
+      });
       // A concurrent first connect with the same static key may have won, with another ack key or none.
       const signing = ackKey ? sameKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
       this.commits.markSeen(client.id);

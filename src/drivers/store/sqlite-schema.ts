@@ -162,6 +162,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'per-client at-rest key salts, tombstones of forgotten clients',
+    sql: `
+      -- key_salt: 32 random bytes; the client's at-rest key is HKDF(payload key, key_salt).
+      -- Deleting the row destroys the key (clients forget). Clients created before v8 get
+      -- one here (randomblob: SQLite's ChaCha20 generator, seeded by the OS); their older
+      -- messages stay sealed under the payload key (format 1) and still open.
+      ALTER TABLE clients ADD COLUMN key_salt BLOB;
+      UPDATE clients SET key_salt = randomblob(32) WHERE key_salt IS NULL;
+
+      -- One row per forgotten client, never deleted: running nodes poll it by seq to drop
+      -- the client's connection and its cached key.
+      CREATE TABLE forgotten_clients (
+        seq          INTEGER PRIMARY KEY,
+        client_id    TEXT    NOT NULL UNIQUE,
+        app_id       TEXT    NOT NULL,
+        forgotten_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     version: 9,
     name: 'ack keys of clients, signed ack receipts',
     sql: `

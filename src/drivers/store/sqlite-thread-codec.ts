@@ -8,7 +8,7 @@
  * Batch layout, little-endian, read in this order:
  *   at f64; counts u32 x6 (apps, clients, messages, delivered, acked, seen);
  *   apps: string each (the batch's distinct app ids; clients and messages name an index);
- *   clients: id string, app u32, staticKey bytes, createdAt f64, ackKey bytes (empty: none);
+ *   clients: id string, app u32, staticKey bytes, keySalt bytes, createdAt f64, ackKey bytes (empty: none);
  *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64;
  *   delivered: clientId string, uptoSeq f64;
  *   acked: clientId string, uptoSeq f64, receipts u32, then per receipt: fromSeq f64,
@@ -207,7 +207,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   let size = HEADER_BYTES;
   for (const c of batch.clients) {
     apps.indexOf(c.appId);
-    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 8 + 4 + (c.ackKey?.byteLength ?? 0);
+    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 4 + c.keySalt.byteLength + 8 + 4 + (c.ackKey?.byteLength ?? 0);
   }
   for (const m of batch.messages) {
     apps.indexOf(m.appId);
@@ -234,6 +234,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
     w.string(c.id);
     w.u32(apps.indexOf(c.appId));
     w.bytes(c.staticKey);
+    w.bytes(c.keySalt);
     w.f64(c.createdAt);
     w.bytes(c.ackKey ?? EMPTY);
   }
@@ -288,7 +289,7 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   for (let i = 0; i < appCount; i++) apps.push(r.string());
   const clients: NewClient[] = [];
   for (let i = 0; i < clientCount; i++) {
-    const client: NewClient = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), createdAt: r.f64() };
+    const client: NewClient = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), keySalt: r.copy(), createdAt: r.f64() };
     const ackKey = r.copy();
     clients.push(ackKey.length === 0 ? client : { ...client, ackKey });
   }

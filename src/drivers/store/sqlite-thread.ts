@@ -13,11 +13,12 @@
 import { Worker } from 'node:worker_threads';
 import type {
   CommitResult,
+  ForgetResult,
   MessageStore,
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredReceipt, StoredServerKey } from '../../domain/types.js';
+import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredReceipt, StoredServerKey } from '../../domain/types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
@@ -154,6 +155,15 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   purgeMessages(createdBefore: number, limit: number): Promise<number> {
     return this.#call('purgeMessages', [createdBefore, limit]);
+  }
+  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+    return this.#call('forgetClient', [clientId, appId, at]);
+  }
+  forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
+    return this.#call('forgottenAfter', [afterSeq, limit]);
+  }
+  lastForgottenSeq(): Promise<number> {
+    return this.#call('lastForgottenSeq', []);
   }
   getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
     return this.#call('getServerKey', [purpose]);

@@ -18,6 +18,7 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
   CommitResult,
+  ForgetResult,
   MessageOutcome,
   MessageStore,
   WriteBatch,
@@ -27,6 +28,7 @@ import type {
   App,
   Client,
   DeliverySettings,
+  ForgottenClient,
   MessageRecord,
   SealedPending,
   StoredApp,
@@ -76,9 +78,10 @@ export interface SqliteStoreOptions {
 
 interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null }
 interface ClientRow {
-  id: string; app_id: string; static_key: Buffer; last_seq: number; acked_seq: number;
+  id: string; app_id: string; static_key: Buffer; key_salt: Buffer | null; last_seq: number; acked_seq: number;
   created_at: number; last_seen_at: number | null; ack_key: Buffer | null;
 }
+interface TombstoneRow { seq: number; client_id: string; app_id: string; forgotten_at: number }
 interface MessageRow {
   app_id: string; id: string; client_id: string; seq: number; status: number;
   created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null;
@@ -94,7 +97,7 @@ interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; w
  */
 interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
 
-const CLIENT_COLUMNS = 'id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at, ack_key';
+const CLIENT_COLUMNS = 'id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key';
 /** A message with its client's public id (messages hold the client's internal number). */
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
   m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
@@ -119,8 +122,8 @@ function prepareStatements(db: Database.Database) {
     jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
-      `INSERT INTO clients (id, app_id, static_key, last_seq, acked_seq, created_at, last_seen_at, ack_key)
-       VALUES (?, ?, ?, 0, 0, ?, NULL, ?) ON CONFLICT (app_id, static_key) DO NOTHING`,
+      `INSERT INTO clients (id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key)
+       VALUES (?, ?, ?, ?, 0, 0, ?, NULL, ?) ON CONFLICT (app_id, static_key) DO NOTHING`,
     ),
     setAckKeyIfNone: db.prepare('UPDATE clients SET ack_key = ? WHERE app_id = ? AND id = ? AND ack_key IS NULL'),
     clientNo: db.prepare('SELECT no FROM clients WHERE id = ?').pluck(),
@@ -185,6 +188,14 @@ function prepareStatements(db: Database.Database) {
     insertServerKey: db.prepare(
       'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
+    clientToForget: db.prepare('SELECT no, app_id FROM clients WHERE id = ?'),
+    deleteClientMessages: db.prepare('DELETE FROM messages WHERE client_no = ?'),
+    deleteClient: db.prepare('DELETE FROM clients WHERE no = ?'),
+    insertTombstone: db.prepare('INSERT INTO forgotten_clients (client_id, app_id, forgotten_at) VALUES (?, ?, ?)'),
+    tombstonesAfter: db.prepare(
+      'SELECT seq, client_id, app_id, forgotten_at FROM forgotten_clients WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    lastTombstone: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM forgotten_clients').pluck(),
     ping: db.prepare('SELECT 1').pluck(),
 
     // On a server database: SELECT ... FOR UPDATE (SQLite's write transaction already serializes).
@@ -227,10 +238,12 @@ function deliveryOf(row: { id: string; delivery: string | null }): DeliverySetti
 }
 
 function toClient(row: ClientRow): Client {
+  if (row.key_salt === null) throw new Error(`sqlite store: client ${row.id} has no key salt`);
   const client: Client = {
     id: row.id,
     appId: row.app_id,
     staticKey: row.static_key,
+    keySalt: row.key_salt,
     lastSeq: row.last_seq,
     ackedSeq: row.acked_seq,
     createdAt: row.created_at,
@@ -273,6 +286,10 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpoint {
   return { seq: row.seq, headHash: row.head_hash, at: row.at, keyVersion: row.key_version, signature: row.signature };
 }
 
+function toTombstone(row: TombstoneRow): ForgottenClient {
+  return { seq: row.seq, clientId: row.client_id, appId: row.app_id, forgottenAt: row.forgotten_at };
+}
+
 function isEmpty(batch: WriteBatch): boolean {
   return batch.clients.length === 0 && batch.messages.length === 0 && batch.delivered.length === 0
     && batch.acked.length === 0 && batch.seen.length === 0 && (batch.audit?.length ?? 0) === 0;
@@ -298,6 +315,7 @@ export class SqliteStore implements MessageStore {
   readonly #putServerKey: Database.Transaction<(key: StoredServerKey) => StoredServerKey>;
   readonly #appendAudit: Database.Transaction<(events: readonly AuditEvent[], at: number) => void>;
   readonly #expire: Database.Transaction<(now: number, limit: number) => number>;
+  readonly #forget: Database.Transaction<(clientId: string, appId: string | undefined, at: number) => Omit<ForgetResult, 'journalScrubbed'> | undefined>;
   readonly #maxPending: number;
 
   /** Use openSqliteStore. */
@@ -320,6 +338,15 @@ export class SqliteStore implements MessageStore {
       for (const row of rows) this.#stmts.expireRow.run(row[0]);
       if (rows.length > 0) this.#chain([expireEvent(rows.map(([, appId, id, clientId, seq]) => [appId, id, clientId, seq]))], now);
       return rows.length;
+    });
+    this.#forget = db.transaction((clientId: string, appId: string | undefined, at: number) => {
+      const s = this.#stmts;
+      const client = s.clientToForget.get(clientId) as { no: number; app_id: string } | undefined;
+      if (client === undefined || (appId !== undefined && client.app_id !== appId)) return undefined;
+      const messages = s.deleteClientMessages.run(client.no).changes;
+      s.deleteClient.run(client.no);
+      const seq = Number(s.insertTombstone.run(clientId, client.app_id, at).lastInsertRowid);
+      return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages };
     });
   }
 
@@ -371,9 +398,9 @@ export class SqliteStore implements MessageStore {
 
     const clients: Client[] = [];
     for (const c of batch.clients) {
-      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.createdAt, c.ackKey ?? null);
+      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.keySalt, c.createdAt, c.ackKey ?? null);
       if (changes === 1) {
-        const client: Client = { id: c.id, appId: c.appId, staticKey: c.staticKey, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null };
+        const client: Client = { id: c.id, appId: c.appId, staticKey: c.staticKey, keySalt: c.keySalt, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null };
         clients.push(c.ackKey === undefined ? client : { ...client, ackKey: c.ackKey });
       } else {
         // Another connect (in this batch, or committed earlier) holds this key: it wins.
@@ -529,6 +556,32 @@ export class SqliteStore implements MessageStore {
     return this.#stmts.purge.run(createdBefore, limit).changes;
   }
 
+  /**
+   * secure_delete ON for this transaction zeroes the deleted rows and the pages they free;
+   * the TRUNCATE checkpoint then moves the scrubbed pages into the database file and empties
+   * the WAL, which still held the old page images (docs/forget.md).
+   */
+  async forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+    let forgotten;
+    this.#db.pragma('secure_delete = ON');
+    try {
+      forgotten = this.#forget.immediate(clientId, appId, at);
+    } finally {
+      this.#db.pragma('secure_delete = FAST');
+    }
+    if (forgotten === undefined) return undefined;
+    const [checkpoint] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return { ...forgotten, journalScrubbed: checkpoint?.busy === 0 };
+  }
+
+  async forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
+    return (this.#stmts.tombstonesAfter.all(afterSeq, limit) as TombstoneRow[]).map(toTombstone);
+  }
+
+  async lastForgottenSeq(): Promise<number> {
+    return this.#stmts.lastTombstone.get() as number;
+  }
+
   async getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
     const row = this.#stmts.latestServerKey.get(purpose) as ServerKeyRow | undefined;
     return row === undefined ? undefined : toServerKey(row);
@@ -596,6 +649,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
+    // Zero what a row update or delete frees inside its page, at no extra I/O: an acked
+    // message's sealed payload does not linger in free space. forgetClient turns it ON.
+    db.pragma('secure_delete = FAST');
     db.pragma(`cache_size = ${-Math.trunc(cacheSizeMiB * 1024)}`);
     db.pragma(`wal_autocheckpoint = ${Math.trunc(walCheckpointPages)}`);
     const schemaVersion = migrate(db, Date.now());

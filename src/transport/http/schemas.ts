@@ -136,6 +136,17 @@ export const clientView = {
   },
 } as const;
 
+export const forgottenClientView = {
+  type: 'object',
+  required: ['id', 'forgotten', 'messagesDeleted', 'forgottenAt'],
+  properties: {
+    id: { type: 'string' },
+    forgotten: { type: 'boolean', enum: [true] },
+    messagesDeleted: { type: 'integer', minimum: 0 },
+    forgottenAt: isoTime,
+  },
+} as const;
+
 export const routeSchemas = {
   publish: {
     summary: 'Publish one message',
@@ -161,6 +172,11 @@ export const routeSchemas = {
     summary: 'A client and its pending messages',
     params: idParams,
     response: { 200: clientView, ...errorResponses },
+  },
+  forgetClient: {
+    summary: "Forget a client: destroy its key and every message of it; its id is never valid again",
+    params: idParams,
+    response: { 200: forgottenClientView, ...errorResponses },
   },
   health: {
     summary: 'Liveness: the process serves HTTP',

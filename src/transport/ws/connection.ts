@@ -3,6 +3,7 @@ import { SealPushError, isSealPushError, type ErrorCode } from '../../domain/err
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
 import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../domain/usecases/delivery-stream.js';
+import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
 import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
 import { slotCapacity } from '../../crypto/cohort.js';
@@ -18,7 +19,9 @@ export interface ConnectionDeps {
   readonly appExists: (appId: string) => Promise<boolean>;
   /** The app's delivery settings, read at each handshake (cached by the caller). */
   readonly deliveryOf: (appId: string) => Promise<DeliverySettings>;
-  readonly delivery: DeliveryDeps;
+  /** Everything a DeliveryStream needs but the client's cipher, which comes from `ciphers`. */
+  readonly delivery: Omit<DeliveryDeps, 'payloads'>;
+  readonly ciphers: ClientCiphers;
   readonly noise: NoiseCrypto;
   readonly serverStatic: KeyPair;
   readonly limits: WsLimits;
@@ -214,6 +217,7 @@ export class Connection implements DeliverySink {
       const delivery = await deliveryOf(pending.appId);
       const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, pending.payload.ackKey);
       if (this.state !== 'opening') return; // closed while we waited
+      const payloads = this.deps.ciphers.forClient(session.client);
       const done = await pending.accept({
         clientId: session.client.id,
         resumed: session.resumed,
@@ -236,7 +240,7 @@ export class Connection implements DeliverySink {
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.state = 'open';
-      this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, this.deps.delivery, !session.resumed);
+      this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, { ...this.deps.delivery, payloads }, !session.resumed);
       this.deps.register(this);
       this.stream.start();
     } catch (err) {

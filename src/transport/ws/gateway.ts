@@ -5,11 +5,12 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { RateLimiter } from '../../domain/rate-limit.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
+import type { Forgetting } from '../../domain/usecases/forget.js';
 import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 
 export const WS_PATH = '/v1/ws';
-/** How often a node looks for changed delivery settings of the apps it serves. */
+/** How often a node looks for changed delivery settings of the apps it serves, and for forgotten clients. */
 const SETTINGS_CHECK_MS = 1000;
 
 export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
@@ -18,6 +19,11 @@ export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregist
   readonly handshakeLimiter?: RateLimiter;
   readonly nodeId: string;
   readonly logger: Logger;
+  /**
+   * Tombstones of forgotten clients, polled on the settings tick; whoever wires it makes its
+   * `onForgotten` call `dropForgotten`. Absent: forgetting is not watched.
+   */
+  readonly forgetting?: Pick<Forgetting, 'poll' | 'isForgotten'>;
 }
 
 /**
@@ -39,6 +45,7 @@ export class Gateway {
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly settingsTimer: NodeJS.Timeout;
   private accepting = true;
+  private pollingForgotten = false;
 
   constructor(private readonly deps: GatewayDeps) {
     this.wss = new WebSocketServer({
@@ -49,7 +56,10 @@ export class Gateway {
     });
     this.heartbeatTimer = setInterval(() => this.heartbeat(), deps.limits.heartbeatMs);
     this.heartbeatTimer.unref();
-    this.settingsTimer = setInterval(() => void this.applyDeliveryChanges(), SETTINGS_CHECK_MS);
+    this.settingsTimer = setInterval(() => {
+      void this.applyDeliveryChanges();
+      void this.applyForgotten();
+    }, SETTINGS_CHECK_MS);
     this.settingsTimer.unref();
     deps.bus.subscribe(deps.nodeId, (envelope) => this.offer(envelope.clientId, envelope.messages));
   }
@@ -72,6 +82,11 @@ export class Gateway {
 
   isOnline(clientId: string): boolean {
     return this.byClient.has(clientId);
+  }
+
+  /** A forgotten client's connection here, if any, closes with ERR_CLIENT_FORGOTTEN (the SDK does not reconnect). */
+  dropForgotten(clientId: string): void {
+    this.byClient.get(clientId)?.fail('ERR_CLIENT_FORGOTTEN');
   }
 
   /** Stops accepting, and closes every connection with 1001 (clients reconnect and resume). */
@@ -112,6 +127,8 @@ export class Gateway {
   }
 
   private register(connection: Connection): void {
+    // Its handshake read the client just before another node (or the CLI) forgot it.
+    if (this.deps.forgetting?.isForgotten(connection.clientId)) return connection.fail('ERR_CLIENT_FORGOTTEN');
     const previous = this.byClient.get(connection.clientId);
     this.byClient.set(connection.clientId, connection);
     if (previous && previous !== connection) previous.fail('ERR_SESSION_REPLACED');
@@ -145,6 +162,19 @@ export class Gateway {
 
   private heartbeat(): void {
     for (const connection of this.sockets) connection.heartbeat();
+  }
+
+  /** Polls the tombstones once at a time; each new one reaches `dropForgotten` through the Forgetting's listener. */
+  private async applyForgotten(): Promise<void> {
+    if (!this.deps.forgetting || this.pollingForgotten) return;
+    this.pollingForgotten = true;
+    try {
+      await this.deps.forgetting.poll();
+    } catch (err) {
+      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'polling forgotten clients failed; retrying');
+    } finally {
+      this.pollingForgotten = false;
+    }
   }
 
   /**

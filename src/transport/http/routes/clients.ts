@@ -1,4 +1,7 @@
-/** `GET /v1/clients/:id`: a client of the authenticated app. Registered inside `/v1` (app.ts). */
+/**
+ * `GET /v1/clients/:id` and `DELETE /v1/clients/:id` (forget: docs/forget.md): a client of the
+ * authenticated app. Registered inside `/v1` (app.ts).
+ */
 import type { FastifyInstance } from 'fastify';
 import type { PushApi } from '../../../domain/ports/push-api.js';
 import type { RequestAuthenticator } from '../auth.js';
@@ -14,5 +17,8 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
   // Another app's client is ERR_NOT_FOUND (thrown by the domain), never 403: ids do not leak.
   app.get<{ Params: { id: string } }>('/clients/:id', { schema: routeSchemas.clientInfo }, async (request, reply) => {
     return reply.code(200).send(await api.clientInfo(auth.appIdOf(request), request.params.id));
+  });
+  app.delete<{ Params: { id: string } }>('/clients/:id', { schema: routeSchemas.forgetClient }, async (request, reply) => {
+    return reply.code(200).send(await api.forgetClient(auth.appIdOf(request), request.params.id));
   });
 }
