@@ -18,6 +18,7 @@ import { RateLimiter } from './domain/rate-limit.js';
 import { Router } from './domain/usecases/router.js';
 import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
 import { Sessions } from './domain/usecases/sessions.js';
+import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
@@ -136,6 +137,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     clock,
     limits,
     rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, limits.publishesPerSecondPerApp, clock),
+    signatures: { signingKeyOf: (appId) => apps.signingKeyOf(appId), verifier: nodeSignatureVerifier },
   });
 
   let draining = false;

@@ -6,7 +6,7 @@
  */
 
 import { SealPushError } from '../domain/errors.js';
-import { utf8Decode, utf8Encode } from './encoding.js';
+import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './encoding.js';
 
 /** Bound on either payload's UTF-8 JSON text, so a hello is cheap to refuse. */
 export const MAX_HANDSHAKE_PAYLOAD_BYTES = 1024;
@@ -19,6 +19,11 @@ export const MAX_CLIENT_ID_LENGTH = 128;
 export interface ClientHelloPayload {
   /** Highest seq the client already handed to its application (0: none). */
   readonly lastSeq: number;
+  /**
+   * The client's X25519 public key for HPKE (relay-blind mode) only, 32 bytes; on the wire
+   * base64url. Never the Noise static key. Absent: the client publishes none.
+   */
+  readonly hpkeKey?: Uint8Array;
 }
 
 /** Server to client, in Noise message 2. */
@@ -48,10 +53,29 @@ function isInteger(value: unknown, min: number): value is number {
 
 function checkClient(value: unknown, fail: Fail): ClientHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { lastSeq } = value as Record<string, unknown>;
+  const { lastSeq, hpkeKey } = value as Record<string, unknown>;
   if (!isInteger(lastSeq, 0)) throw fail('lastSeq must be an integer >= 0');
-  return { lastSeq };
+  if (hpkeKey === undefined) return { lastSeq };
+  return { lastSeq, hpkeKey: hpkeKeyBytes(hpkeKey, fail) };
 }
+
+/** Exactly 32 bytes: base64url text on the wire, bytes in memory (either is checked). */
+function hpkeKeyBytes(value: unknown, fail: Fail): Uint8Array {
+  let bytes: Uint8Array | undefined;
+  if (value instanceof Uint8Array) bytes = value;
+  else if (typeof value === 'string' && value.length === 43) {
+    try {
+      bytes = base64urlDecode(value);
+    } catch {
+      bytes = undefined;
+    }
+  }
+  if (bytes?.length !== HPKE_PUBLIC_KEY_BYTES) throw fail('hpkeKey must be base64url of 32 bytes');
+  return bytes;
+}
+
+/** An X25519 public key. */
+export const HPKE_PUBLIC_KEY_BYTES = 32;
 
 function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
@@ -84,8 +108,8 @@ function decodeJson(bytes: Uint8Array): unknown {
 
 /** Writes exactly the known fields, in a fixed order. */
 export function encodeClientHelloPayload(payload: ClientHelloPayload): Uint8Array {
-  const { lastSeq } = checkClient(payload, internalError);
-  return encodeJson({ lastSeq }, internalError);
+  const { lastSeq, hpkeKey } = checkClient(payload, internalError);
+  return encodeJson(hpkeKey === undefined ? { lastSeq } : { lastSeq, hpkeKey: base64urlEncode(hpkeKey) }, internalError);
 }
 
 export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload {

@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'ERR_TOO_MANY_CONNECTIONS'
   | 'ERR_SESSION_REPLACED'
   | 'ERR_RATE_LIMITED'
-  | 'ERR_CLIENT_FULL';
+  | 'ERR_CLIENT_FULL'
+  | 'ERR_SEALED_MESSAGE'
+  | 'ERR_MESSAGE_SIGNATURE';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -62,6 +64,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
   ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
   ERR_CLIENT_FULL: { message: 'The client holds its maximum of pending messages', http: 409, ws: 4507 },
+  ERR_SEALED_MESSAGE: { message: 'A sealed (relay-blind) message cannot be sealed or opened for this client', http: 400, ws: 4520 },
+  ERR_MESSAGE_SIGNATURE: { message: 'The message is not signed by the publisher key', http: 400, ws: 4521 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

@@ -37,7 +37,7 @@ function testApi(): PushApi & { seen: Array<{ appId: string; items: readonly unk
     },
     async clientInfo(_appId, id) {
       if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
-      return { id, online: true, lastSeen: null, pending: messages.size };
+      return { id, online: true, lastSeen: null, pending: messages.size, hpkeKey: null };
     },
   };
 }

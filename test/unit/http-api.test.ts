@@ -45,7 +45,7 @@ class TestPushApi implements PushApi {
 
   async clientInfo(_appId: string, id: string): Promise<ClientView> {
     if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
-    return { id, online: false, lastSeen: null, pending: this.messages.size };
+    return { id, online: false, lastSeen: null, pending: this.messages.size, hpkeKey: null };
   }
 }
 

@@ -25,6 +25,8 @@ export interface NewClient {
   readonly appId: string;
   readonly staticKey: Uint8Array;
   readonly createdAt: number;
+  /** The HPKE public key of the client's first hello (32 bytes), if it sent one. */
+  readonly hpkeKey?: Uint8Array | null;
 }
 
 /** A cumulative marker: every message of `clientId` with seq <= `uptoSeq`. */
@@ -98,7 +100,18 @@ export interface MessageStore {
   addJwtKey(key: StoredJwtKey): Promise<boolean>;
   findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined>;
 
+  /**
+   * Sets (a Uint8Array of 32 bytes) or clears (null) the app's Ed25519 publisher-signature
+   * key; false (and nothing written) when there is no such app.
+   */
+  setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean>;
+
   getClient(appId: string, clientId: string): Promise<Client | undefined>;
+  /**
+   * Replaces (or, with null, clears) the HPKE public key of one of the app's clients: the
+   * latest hello's key wins. False (and nothing written) when there is no such client.
+   */
+  setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean>;
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined>;
 
   getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined>;

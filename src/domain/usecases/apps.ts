@@ -6,6 +6,7 @@ import type { AppSecrets } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-settings.js';
 import type { App, CohortSettings, DeliverySettings, JwtAlgorithm } from '../types.js';
+import { ED25519_KEY_BYTES } from '../message-wrappers.js';
 
 export interface CreatedApp {
   readonly appId: string;
@@ -55,6 +56,7 @@ export class Apps implements AppSecrets {
   private readonly secrets = new Map<string, Uint8Array>();
   private readonly known = new Set<string>();
   private readonly deliveries = new Map<string, { settings: DeliverySettings; at: number }>();
+  private readonly signingKeys = new Map<string, { key: Uint8Array | null; at: number }>();
 
   constructor(
     private readonly store: MessageStore,
@@ -121,6 +123,30 @@ export class Apps implements AppSecrets {
     const settings = (await this.store.getApp(appId))?.delivery ?? DIRECT_DELIVERY;
     this.deliveries.set(appId, { settings, at: now });
     return settings;
+  }
+
+  /**
+   * Registers (32 raw bytes) or removes (null) the app's Ed25519 publisher-signature key. From
+   * then on the server refuses any message of the app not signed by it (ERR_MESSAGE_SIGNATURE),
+   * within DELIVERY_CACHE_MS on running servers. Throws ERR_BAD_REQUEST for a key that is not
+   * 32 bytes, ERR_NOT_FOUND for an unknown app; a refused key changes nothing.
+   */
+  async setSigningKey(appId: string, key: Uint8Array | null): Promise<void> {
+    if (key !== null && key.length !== ED25519_KEY_BYTES) {
+      throw new SealPushError('ERR_BAD_REQUEST', `an Ed25519 public key is ${ED25519_KEY_BYTES} bytes`);
+    }
+    if (!(await this.store.setAppSigningKey(appId, key))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    this.signingKeys.delete(appId);
+  }
+
+  /** The app's signing key as publish checks it: read at most once per DELIVERY_CACHE_MS. */
+  async signingKeyOf(appId: string): Promise<Uint8Array | null> {
+    const now = this.clock.now();
+    const cached = this.signingKeys.get(appId);
+    if (cached && now - cached.at < DELIVERY_CACHE_MS) return cached.key;
+    const key = (await this.store.getApp(appId))?.signingKey ?? null;
+    this.signingKeys.set(appId, { key, at: now });
+    return key;
   }
 
   /**

@@ -8,7 +8,7 @@
  * Batch layout, little-endian, read in this order:
  *   at f64; counts u32 x6 (apps, clients, messages, delivered, acked, seen);
  *   apps: string each (the batch's distinct app ids; clients and messages name an index);
- *   clients: id string, app u32, staticKey bytes, createdAt f64;
+ *   clients: id string, app u32, staticKey bytes, createdAt f64, hpkeKey bytes (empty: none);
  *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64;
  *   delivered, acked: clientId string, uptoSeq f64; seen: clientId string.
  * A string is its UTF-8 length u16 then the UTF-8; bytes are a length u32 then the bytes.
@@ -184,6 +184,8 @@ class Reader {
   }
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 const markBound = (mark: SeqMark): number => stringBound(mark.clientId) + 8;
 
 /** Packs a batch for `postMessage(call, [buffer])`; throws RangeError on an id over MAX_STRING_BYTES. */
@@ -192,7 +194,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   let size = HEADER_BYTES;
   for (const c of batch.clients) {
     apps.indexOf(c.appId);
-    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 8;
+    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 8 + 4 + (c.hpkeKey?.byteLength ?? 0);
   }
   for (const m of batch.messages) {
     apps.indexOf(m.appId);
@@ -217,6 +219,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
     w.u32(apps.indexOf(c.appId));
     w.bytes(c.staticKey);
     w.f64(c.createdAt);
+    w.bytes(c.hpkeKey ?? NO_BYTES);
   }
   for (const m of batch.messages) {
     w.u32(apps.indexOf(m.appId));
@@ -252,7 +255,9 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   for (let i = 0; i < appCount; i++) apps.push(r.string());
   const clients: NewClient[] = [];
   for (let i = 0; i < clientCount; i++) {
-    clients.push({ id: r.string(), appId: r.app(apps), staticKey: r.copy(), createdAt: r.f64() });
+    const client = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), createdAt: r.f64() };
+    const hpkeKey = r.copy();
+    clients.push({ ...client, hpkeKey: hpkeKey.byteLength === 0 ? null : hpkeKey });
   }
   const messages: NewMessage[] = [];
   for (let i = 0; i < messageCount; i++) {
