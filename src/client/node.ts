@@ -6,6 +6,7 @@
  */
 import { nodeNoiseCrypto } from '../crypto/node/noise-crypto.js';
 import { FrameOpener, FrameSealer } from '../crypto/node/frame-cipher.js';
+import { verifyEd25519 } from '../crypto/node/ed25519.js';
 import type { SealPushClient } from './client.js';
 import { connectWith, type ConnectOptions } from './connect.js';
 import type { ClientCrypto } from './platform.js';
@@ -21,6 +22,10 @@ const nodeClientCrypto: ClientCrypto = {
   noise: nodeNoiseCrypto,
   sealer: (key) => new FrameSealer(key),
   opener: (key) => new FrameOpener(key),
+  async publisherVerifier(publicKey) {
+    if (publicKey.length !== 32) throw new RangeError('an Ed25519 public key is 32 bytes');
+    return (message, signature) => verifyEd25519(publicKey, message, signature);
+  },
 };
 
 /** Connects and completes the first secure session; rejects if that first attempt fails. */

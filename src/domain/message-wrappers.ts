@@ -97,7 +97,7 @@ export interface MessageBinding {
 }
 
 /** label || u16 len || appId || u16 len || clientId || u16 len || messageId (UTF-8, big-endian lengths). */
-function bindingBytes(label: string, binding: MessageBinding, tailLength: number): { bytes: Uint8Array; offset: number } {
+function bindingBytes(label: string, binding: MessageBinding, tailLength: number): { bytes: Uint8Array<ArrayBuffer>; offset: number } {
   const parts = [utf8.encode(label), ...[binding.appId, binding.clientId, binding.messageId].map((s) => utf8.encode(s))];
   const length = parts[0]!.length + parts.slice(1).reduce((n, p) => n + 2 + p.length, 0);
   const bytes = new Uint8Array(length + tailLength);
@@ -114,12 +114,12 @@ function bindingBytes(label: string, binding: MessageBinding, tailLength: number
 }
 
 /** HPKE `info` of a sealed message: SEAL_LABEL and the binding. */
-export function sealInfo(binding: MessageBinding): Uint8Array {
+export function sealInfo(binding: MessageBinding): Uint8Array<ArrayBuffer> {
   return bindingBytes(SEAL_LABEL, binding, 0).bytes;
 }
 
 /** What a publisher signs: SIGNATURE_LABEL, the binding, then u32 len || the payload's UTF-8. */
-export function signedBytes(binding: MessageBinding, payload: string): Uint8Array {
+export function signedBytes(binding: MessageBinding, payload: string): Uint8Array<ArrayBuffer> {
   const text = utf8.encode(payload);
   const { bytes, offset } = bindingBytes(SIGNATURE_LABEL, binding, 4 + text.length);
   new DataView(bytes.buffer).setUint32(offset, text.length);
