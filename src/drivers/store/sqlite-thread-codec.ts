@@ -257,7 +257,7 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   for (let i = 0; i < clientCount; i++) {
     const client = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), createdAt: r.f64() };
     const hpkeKey = r.copy();
-    clients.push({ ...client, hpkeKey: hpkeKey.byteLength === 0 ? null : hpkeKey });
+    clients.push(hpkeKey.byteLength === 0 ? client : { ...client, hpkeKey });
   }
   const messages: NewMessage[] = [];
   for (let i = 0; i < messageCount; i++) {
