@@ -123,6 +123,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
     });
   }
 
+  /**
+   * This client's HPKE public key (base64url of 32 bytes), as it sends it in its hello. A
+   * publisher that does not trust sealpush to serve it gets it from the application and pins it.
+   */
+  get hpkePublicKey(): string {
+    return base64urlEncode(this.setup.inbound.hpke.publicKey);
+  }
+
   session(): SavedSession {
     return {
       v: 1,

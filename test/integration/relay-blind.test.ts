@@ -163,7 +163,8 @@ for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto e
       await assert.rejects(app.publish({ to: c.clientId, data: 1, seal: { hpkeKey: 'short' } }), { code: 'ERR_SEALED_MESSAGE' });
       await assert.rejects(app.publish({ to: 'c_nobody_here_at_all_000', data: 1, seal: true }), { code: 'ERR_NOT_FOUND' });
       // Pinned by the app: sealed to the key it holds, whatever sealpush would serve.
-      const pinned = (await app.client(c.clientId)).hpkeKey!;
+      const pinned = c.hpkePublicKey;
+      assert.equal(pinned, (await app.client(c.clientId)).hpkeKey);
       const got = collect(c, 1);
       await app.publish({ to: c.clientId, data: 'pinned', seal: { hpkeKey: pinned } });
       assert.deepEqual((await got).map((m) => [m.data, m.sealed]), [['pinned', true]]);

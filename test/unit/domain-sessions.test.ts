@@ -91,3 +91,20 @@ test('closed() records when the client was last seen', async (t) => {
   await world.commits.flush();
   assert.equal((await world.store.getClient(APP, clientId))?.lastSeenAt, world.clock.now());
 });
+
+test("the hello's HPKE key is stored with a new client; a later hello's replaces it, and none clears it", async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const hex = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('hex') : null);
+  const first = await world.run(world.sessions.open(APP, KEY, 0, staticKey(1)));
+  assert.equal(hex(first.client.hpkeKey), hex(staticKey(1)));
+  assert.equal(hex((await world.store.getClient(APP, first.client.id))?.hpkeKey), hex(staticKey(1)));
+
+  const moved = await world.run(world.sessions.open(APP, KEY, 0, staticKey(2)));
+  assert.equal(moved.client.id, first.client.id);
+  assert.equal(hex(moved.client.hpkeKey), hex(staticKey(2)));
+  assert.equal(hex((await world.store.getClient(APP, first.client.id))?.hpkeKey), hex(staticKey(2)));
+
+  await world.run(world.sessions.open(APP, KEY, 0));
+  assert.equal((await world.store.getClient(APP, first.client.id))?.hpkeKey ?? null, null, 'a hello without a key leaves none to seal to');
+});
