@@ -2,13 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import pino from 'pino';
-import { connect as webConnect, type SealPushClient, type SealPushError } from '../../src/client/index.js';
+import { connect as webConnect } from '../../src/client/index.js';
 import { connect as nodeConnect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
 import { signedBytes, signedWrapper } from '../../src/domain/message-wrappers.js';
-import { collect } from '../helpers/messages.js';
+import { clientPool, collect, errorsOf } from '../helpers/messages.js';
 import { runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -35,11 +35,6 @@ function signedBy(key: Ed25519, binding: { appId: string; clientId: string; mess
   return signedWrapper({ payload, sig });
 }
 
-function errorsOf(client: SealPushClient): SealPushError[] {
-  const errors: SealPushError[] = [];
-  client.on('error', (err) => errors.push(err));
-  return errors;
-}
 
 for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto entry', nodeConnect]] as const) {
   describe(`publisher signatures: a client with publisherKey takes only the publisher's messages (${entry})`, () => {
@@ -48,13 +43,8 @@ for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto e
     let raw: SealPushApp;
     let signer: SealPushApp;
     const key = ed25519();
-    const open: SealPushClient[] = [];
-
-    async function client(publisherKey: string | JsonWebKey = key.raw): Promise<SealPushClient> {
-      const c = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, publisherKey });
-      open.push(c);
-      return c;
-    }
+    const pool = clientPool(connect, () => server);
+    const client = (publisherKey: string | JsonWebKey = key.raw) => pool.client({ publisherKey });
 
     before(async () => {
       server = await startTestServer();
@@ -63,7 +53,7 @@ for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto e
       signer = new SealPushApp({ ...credentials, signingKey: key.seed });
     });
     after(async () => {
-      await Promise.all(open.map((c) => c.close()));
+      await pool.closeAll();
       await server.close();
     });
 

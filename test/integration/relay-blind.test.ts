@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
-import { connect as webConnect, type SealPushClient, type SealPushError } from '../../src/client/index.js';
+import { connect as webConnect } from '../../src/client/index.js';
 import { connect as nodeConnect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
@@ -15,15 +14,9 @@ import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { loadOrCreateServerKey } from '../../src/domain/usecases/server-keys.js';
 import { payloadAad } from '../../src/domain/usecases/payload-aad.js';
 import { SEALED_TAG } from '../../src/domain/message-wrappers.js';
-import { collect } from '../helpers/messages.js';
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
+import { clientPool, collect, errorsOf } from '../helpers/messages.js';
+import { captureLogs, eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
-/** Errors the client emits, in order. */
-function errorsOf(client: SealPushClient): SealPushError[] {
-  const errors: SealPushError[] = [];
-  client.on('error', (err) => errors.push(err));
-  return errors;
-}
 
 /** The sealed payloads of a client's pending rows, as the store returns them and opened at rest. */
 async function pendingRows(server: TestServer, clientId: string): Promise<{ stored: Buffer[]; opened: string[] }> {
@@ -45,27 +38,15 @@ for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto e
   describe(`relay-blind mode: sealpush stores and forwards only ciphertext (${entry})`, () => {
     let server: TestServer;
     let app: SealPushApp;
-    let logs = '';
-    const open: SealPushClient[] = [];
-
-    async function client(options: Partial<Parameters<typeof connect>[0]> = {}): Promise<SealPushClient> {
-      const c = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, ...options });
-      open.push(c);
-      return c;
-    }
+    const logs = captureLogs();
+    const { client, closeAll } = clientPool(connect, () => server);
 
     before(async () => {
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logs += chunk.toString();
-          done();
-        },
-      });
-      server = await startTestServer({}, pino({ level: 'trace' }, sink));
+      server = await startTestServer({}, logs.logger);
       app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
     });
     after(async () => {
-      await Promise.all(open.map((c) => c.close()));
+      await closeAll();
       await server.close();
     });
 
@@ -100,8 +81,8 @@ for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto e
         assert.equal(bytes.indexOf(marker), -1, `marker found in ${name}`);
       }
       assert.ok(readdirSync(server.dataDir).some((name) => name.endsWith('-wal')), 'the WAL file was read too');
-      assert.ok(logs.length > 0, 'the server logged at trace level');
-      assert.ok(!logs.includes(marker), 'marker in the server logs');
+      assert.ok(logs.text().length > 0, 'the server logged at trace level');
+      assert.ok(!logs.text().includes(marker), 'marker in the server logs');
 
       const back = await client({ session });
       const received = await collect(back, 2);

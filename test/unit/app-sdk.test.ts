@@ -81,7 +81,7 @@ test('publish, then status and client', async (t) => {
   const view = await sdk.status('order/7');
   assert.equal(view.id, 'order/7');
   assert.equal(view.status, 'queued');
-  assert.deepEqual(await sdk.client('c1'), { id: 'c1', online: true, lastSeen: null, pending: 1 });
+  assert.deepEqual(await sdk.client('c1'), { id: 'c1', online: true, lastSeen: null, pending: 1, hpkeKey: null });
 });
 
 test('publishBatch returns one result per message; refusals are results, not throws', async (t) => {

@@ -167,7 +167,7 @@ test('message status and client info', async (t) => {
   assert.equal((status.json() as MessageView).deliveredAt, null);
   assertError(await send(app, 'GET', '/v1/messages/nope'), 'ERR_NOT_FOUND');
   const client = await send(app, 'GET', '/v1/clients/c1');
-  assert.deepEqual(client.json(), { id: 'c1', online: false, lastSeen: null, pending: 1 });
+  assert.deepEqual(client.json(), { id: 'c1', online: false, lastSeen: null, pending: 1, hpkeKey: null });
   assertError(await send(app, 'GET', '/v1/clients/c2'), 'ERR_NOT_FOUND');
 });
 
