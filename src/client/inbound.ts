@@ -63,9 +63,26 @@ export async function unwrapData(keys: InboundKeys, binding: MessageBinding, dat
     verified = true;
   }
   if (signed) value = parseJson(signed.payload, 'ERR_MESSAGE_SIGNATURE', binding.messageId);
-  const sealed = parseSealedWrapper(value);
-  if (sealed) value = parseJson(await openSealed(keys.hpke, binding, sealed), 'ERR_SEALED_MESSAGE', binding.messageId);
+  const sealed = namingMessage(binding.messageId, () => parseSealedWrapper(value));
+  if (sealed) {
+    const text = await namingMessage(binding.messageId, () => openSealed(keys.hpke, binding, sealed));
+    value = parseJson(text, 'ERR_SEALED_MESSAGE', binding.messageId);
+  }
   return { data: value, sealed: sealed !== undefined, verified };
+}
+
+/** The same refusal, with the message id in its text, so the application can tell which one. */
+function namingMessage<T>(messageId: string, run: () => T): T {
+  const rename = (err: unknown): never => {
+    if (err instanceof SealPushError) throw new SealPushError(err.code, `Message ${messageId}: ${err.message}`);
+    throw err;
+  };
+  try {
+    const result = run();
+    return (result instanceof Promise ? result.catch(rename) : result) as T;
+  } catch (err) {
+    return rename(err);
+  }
 }
 
 function parseJson(text: string, code: 'ERR_MESSAGE_SIGNATURE' | 'ERR_SEALED_MESSAGE', messageId: string): unknown {
