@@ -33,11 +33,16 @@ const ED25519 = { name: 'Ed25519' } as const;
 /** PKCS#8 DER of an Ed25519 private key: this prefix, then the 32-byte seed. */
 const ED25519_PKCS8_PREFIX = hexDecode('302e020100300506032b657004220420');
 const MAX_CACHED_KEYS = 10_000;
+/**
+ * How long a served HPKE key is used before it is fetched again: a client that came back with
+ * another key (a new session) gets messages it can open again within this time.
+ */
+export const HPKE_KEY_CACHE_MS = 60_000;
 
 export class MessageProtection {
   private readonly signingKey: Promise<CryptoKey> | null;
-  /** Clients' HPKE keys as sealpush served them; a client keeps its key for its whole session. */
-  private readonly hpkeKeys = new Map<string, Uint8Array>();
+  /** Clients' HPKE keys as sealpush served them, for HPKE_KEY_CACHE_MS (a client keeps its key for its whole session). */
+  private readonly hpkeKeys = new Map<string, { key: Uint8Array; at: number }>();
 
   /** Throws ERR_BAD_REQUEST for a signing key that is not an Ed25519 private key. */
   constructor(
@@ -77,14 +82,14 @@ export class MessageProtection {
 
   private async hpkeKeyOf(clientId: string): Promise<Uint8Array> {
     const cached = this.hpkeKeys.get(clientId);
-    if (cached) return cached;
+    if (cached && Date.now() - cached.at < HPKE_KEY_CACHE_MS) return cached.key;
     const served = await this.fetchHpkeKey(clientId);
     if (served === null) {
       throw new SealPushError('ERR_SEALED_MESSAGE', `Client "${clientId}" published no HPKE key: it cannot receive sealed messages`);
     }
     const key = decodeHpkeKey(served);
     if (this.hpkeKeys.size >= MAX_CACHED_KEYS) this.hpkeKeys.clear();
-    this.hpkeKeys.set(clientId, key);
+    this.hpkeKeys.set(clientId, { key, at: Date.now() });
     return key;
   }
 }
