@@ -20,6 +20,7 @@ import { RateLimiter } from './domain/rate-limit.js';
 import { Router } from './domain/usecases/router.js';
 import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
 import { Sessions } from './domain/usecases/sessions.js';
+import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
 import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
@@ -174,6 +175,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     clock,
     limits,
     rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, burstOf(limits.publishesPerSecondPerApp, limits.publishBurstPerApp), clock),
+    signatures: { signingKeyOf: (appId) => apps.signingKeyOf(appId), verifier: nodeSignatureVerifier },
   });
 
   let draining = false;

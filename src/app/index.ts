@@ -12,12 +12,14 @@
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
 import type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
 import { RequestSigner } from './signing.js';
+import { MessageProtection, type SigningKeyInput } from './protection.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
 
 export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';
 export type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
 export type MessageStatus = MessageView['status'];
+export type { SigningKeyInput } from './protection.js';
 
 export interface SealPushAppOptions {
   /** Base URL of the sealpush server, e.g. `https://push.example.com` (a path prefix is kept). */
@@ -29,6 +31,13 @@ export interface SealPushAppOptions {
   readonly fetch?: typeof fetch;
   /** Per-request timeout in milliseconds (ERR_UNAVAILABLE when it passes). Default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * The app's Ed25519 private key (PEM PKCS#8, base64url of its 32-byte seed, a private JWK or
+   * a CryptoKey): when given, every message is signed for its app, client and message id
+   * (docs/relay-blind.md), and gets a generated `id` if it has none. Register the public half
+   * with `sealpush apps signing-key`, and give it to clients as `publisherKey`.
+   */
+  readonly signingKey?: SigningKeyInput;
 }
 
 export interface PublishMessage {
@@ -38,8 +47,15 @@ export interface PublishMessage {
   readonly data: unknown;
   /** Seconds until the message expires undelivered; the server's default when omitted. */
   readonly ttl?: number;
-  /** Idempotency key: makes a retry of this publish safe. */
+  /** Idempotency key: makes a retry of this publish safe. Generated here when sealing or signing. */
   readonly id?: string;
+  /**
+   * Relay-blind: seal `data` with HPKE to the client's own key, so that sealpush stores and
+   * forwards only ciphertext. `true` uses the key sealpush serves for the client (fetched once,
+   * then cached); `{ hpkeKey }` seals to a key the app pinned itself, which a compromised
+   * sealpush cannot substitute. ERR_SEALED_MESSAGE when the client published no key.
+   */
+  readonly seal?: boolean | { readonly hpkeKey: string };
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -49,6 +65,7 @@ export class SealPushApp {
   private readonly signer: RequestSigner;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly protection: MessageProtection;
 
   /** Throws SealPushError ERR_BAD_REQUEST for an invalid url, secret or timeout. */
   constructor(options: SealPushAppOptions) {
@@ -72,11 +89,12 @@ export class SealPushApp {
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
       throw new SealPushError('ERR_BAD_REQUEST', 'timeoutMs must be a positive number');
     }
+    this.protection = new MessageProtection(options.appId, options.signingKey, async (clientId) => (await this.client(clientId)).hpkeKey);
   }
 
   /** Resolves once the message is durably committed. A refused message throws its code. */
   async publish(message: PublishMessage): Promise<PublishAccepted> {
-    return this.request<PublishAccepted>('POST', '/v1/messages', message);
+    return this.request<PublishAccepted>('POST', '/v1/messages', await this.protection.protect(message));
   }
 
   /**
@@ -84,7 +102,8 @@ export class SealPushApp {
    * order; a refused message is a `{ error: { code, message } }` result, not a throw.
    */
   async publishBatch(messages: readonly PublishMessage[]): Promise<PublishResult[]> {
-    const body = await this.request<{ results: PublishResult[] }>('POST', '/v1/messages/batch', { messages });
+    const wire = await Promise.all(messages.map((message) => this.protection.protect(message)));
+    const body = await this.request<{ results: PublishResult[] }>('POST', '/v1/messages/batch', { messages: wire });
     return body.results;
   }
 

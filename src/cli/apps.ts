@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type JsonWebKeyInput } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_COHORT } from '../domain/delivery-settings.js';
@@ -65,6 +65,28 @@ export function registerAppsCommands(program: Command): void {
     });
 
   apps
+    .command('signing-key <appId>')
+    .description('register the Ed25519 public key that must sign every message of the app (publisher signatures; docs/relay-blind.md)')
+    .option('--public-key <key>', 'the public key: PEM (SPKI), a JWK, base64url of its 32 raw bytes, or a file holding one of those')
+    .option('--remove', 'remove the key: the server stops requiring signatures (clients with publisherKey still do)')
+    .option('--json', 'print the result as JSON')
+    .action(async (appId: string, options: { publicKey?: string; remove?: boolean; json?: boolean }, command: Command) => {
+      if ((options.publicKey === undefined) === (options.remove !== true)) {
+        throw new SealPushError('ERR_BAD_REQUEST', 'give exactly one of --public-key and --remove');
+      }
+      const key = options.remove ? null : ed25519PublicKeyFrom(options.publicKey!);
+      await withCore(command, (core) => core.apps.setSigningKey(appId, key));
+      const publicKey = key === null ? null : Buffer.from(key).toString('base64url');
+      if (options.json) return printJson({ appId, signingKey: publicKey });
+      process.stdout.write(
+        key === null
+          ? `App ${appId} has no signing key now: its messages are no longer required to be signed.\n`
+          : `App ${appId} now requires every message to be signed by Ed25519 key ${publicKey}.\n` +
+              'Running servers enforce it within about a second; give the same key to clients as publisherKey.\n',
+      );
+    });
+
+  apps
     .command('update <appId>')
     .description('change how an app delivers: direct, or cohort (one sealed envelope per group of clients on a fixed tick; docs/cohort.md)')
     .requiredOption('--delivery <mode>', 'direct | cohort')
@@ -99,6 +121,32 @@ function publicJwkFrom(path: string): unknown {
   const text = readFileSync(path, 'utf8');
   if (text.trimStart().startsWith('{')) return JSON.parse(text) as unknown;
   return createPublicKey(text).export({ format: 'jwk' });
+}
+
+/** An Ed25519 public key, inline or in a file, as its 32 raw bytes; ERR_BAD_REQUEST otherwise. */
+function ed25519PublicKeyFrom(value: string): Uint8Array {
+  const bad = () => new SealPushError('ERR_BAD_REQUEST', '--public-key must be an Ed25519 public key: PEM, JWK, base64url of 32 bytes, or a file of one');
+  let text = value.trim();
+  if (!/^[A-Za-z0-9_-]{43}$/.test(text) && !text.startsWith('{') && !text.startsWith('-----BEGIN')) {
+    try {
+      text = readFileSync(text, 'utf8').trim();
+    } catch {
+      throw bad();
+    }
+  }
+  if (/^[A-Za-z0-9_-]{43}$/.test(text)) return Buffer.from(text, 'base64url');
+  let jwk: { kty?: unknown; crv?: unknown; x?: unknown; d?: unknown };
+  try {
+    const key = text.startsWith('{') ? createPublicKey({ key: JSON.parse(text) as JsonWebKeyInput['key'], format: 'jwk' }) : createPublicKey(text);
+    jwk = key.export({ format: 'jwk' });
+  } catch {
+    throw bad();
+  }
+  if (text.startsWith('{') && (JSON.parse(text) as { d?: unknown }).d !== undefined) {
+    throw new SealPushError('ERR_BAD_REQUEST', 'that is a private key: register the public half only');
+  }
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw bad();
+  return Buffer.from(jwk.x, 'base64url');
 }
 
 interface UpdateOptions {

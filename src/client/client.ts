@@ -10,6 +10,7 @@ import { Backoff, type ReconnectOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import type { SavedSession } from './session.js';
 import type { SocketLike } from './socket.js';
+import { needsUnwrap, unwrapData, type InboundKeys } from './inbound.js';
 
 /** A message as the application sees it: each exactly once, in publish order. */
 export interface Message {
@@ -19,7 +20,23 @@ export interface Message {
   readonly data: unknown;
   /** When sealpush accepted it (ISO 8601). */
   readonly createdAt: string;
+  /** It arrived HPKE-sealed to this client: sealpush stored and forwarded only ciphertext. */
+  readonly sealed: boolean;
+  /** Its publisher signature verified with the `publisherKey` this client pinned. */
+  readonly verified: boolean;
 }
+
+/**
+ * A delivered message the SDK refused (ERR_SEALED_MESSAGE, ERR_MESSAGE_SIGNATURE): in order
+ * with the others, given to 'error' listeners instead of 'message' ones, and acked like any
+ * other (docs/relay-blind.md says why).
+ */
+interface RefusedMessage {
+  readonly seq: number;
+  readonly error: SealPushError;
+}
+
+type Inbound = Message | RefusedMessage;
 
 export interface ClientEvents {
   message: Message;
@@ -39,6 +56,8 @@ export interface ClientSetup {
   /** Signs this client's ACKs when the server registered its public half (docs/receipts.md). */
   readonly ackKey: AckKeyPair;
   readonly ackFingerprint: string;
+  /** Relay-blind mode: the HPKE key pair (a second X25519 key, never the static one) and the pinned publisher key. */
+  readonly inbound: InboundKeys;
   readonly clientId: string;
   readonly lastSeq: number;
   readonly openSocket: (url: string) => SocketLike;
@@ -64,7 +83,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private lastSeq: number;
   /** Highest seq received on any connection of this instance (held or handed over). */
   private receivedUpTo: number;
-  private held: Message[] = [];
+  private held: Inbound[] = [];
   private socket: SocketLike | null = null;
   /**
    * Highest seq the current socket delivered (fresh or a resend), and highest seq acked on
@@ -114,6 +133,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
     });
   }
 
+  /**
+   * This client's HPKE public key (base64url of 32 bytes), as it sends it in its hello. A
+   * publisher that does not trust sealpush to serve it gets it from the application and pins it.
+   */
+  get hpkePublicKey(): string {
+    return base64urlEncode(this.setup.inbound.hpke.publicKey);
+  }
+
   session(): SavedSession {
     return {
       v: 1,
@@ -122,6 +149,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
       staticKey: base64urlEncode(this.setup.staticKey.privateKey),
       lastSeq: this.lastSeq,
       ackKey: base64urlEncode(this.setup.ackKey.seed),
+      hpkeKey: base64urlEncode(this.setup.inbound.hpke.privateKey),
     };
   }
 
@@ -178,7 +206,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
         appId: this.setup.appId,
         serverKey: this.setup.serverKey,
         staticKey: this.setup.staticKey,
-        payload: { lastSeq: this.lastSeq, ackKey: this.setup.ackKey.publicKey },
+        payload: { lastSeq: this.lastSeq, ackKey: this.setup.ackKey.publicKey, hpkeKey: this.setup.inbound.hpke.publicKey },
         crypto: this.setup.crypto.noise,
       });
       handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
@@ -242,13 +270,20 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
-    const fresh: Message[] = [];
+    const fresh: Inbound[] = [];
     for (const m of frame.messages) {
       this.socketSeq = m.seq;
       if (this.signing) this.socketUnsigned.push({ seq: m.seq, id: m.id });
       if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
+      const data = parseData(m.data);
+      const createdAt = new Date(m.createdAt).toISOString();
+      if (!needsUnwrap(this.setup.inbound, data)) {
+        fresh.push({ id: m.id, seq: m.seq, data, createdAt, sealed: false, verified: false });
+      } else {
+        // Frames are handled one at a time (this.inbound), so awaiting here keeps the order.
+        fresh.push(await this.unwrap(m.id, m.seq, data, createdAt));
+      }
       this.receivedUpTo = m.seq;
-      fresh.push({ id: m.id, seq: m.seq, data: parseData(m.data), createdAt: new Date(m.createdAt).toISOString() });
     }
     if (fresh.length > 0) this.handOver(fresh);
     // Only resends: they can make a message held from an earlier socket ackable on this one.
@@ -267,15 +302,27 @@ export class SealPushClient extends Emitter<ClientEvents> {
     return frame;
   }
 
+  /** Checks a signature and opens a seal; a message that fails either is refused, not thrown. */
+  private async unwrap(id: string, seq: number, data: unknown, createdAt: string): Promise<Inbound> {
+    try {
+      const opened = await unwrapData(this.setup.inbound, { appId: this.setup.appId, clientId: this.clientId, messageId: id }, data);
+      return { id, seq, createdAt, ...opened };
+    } catch (err) {
+      if (err instanceof SealPushError) return { seq, error: err };
+      throw err;
+    }
+  }
+
   /** Gives messages to the application (or holds them until it listens), then acks. */
-  private handOver(fresh: Message[]): void {
+  private handOver(fresh: Inbound[]): void {
     this.held.push(...fresh);
     if (this.listenerCount('message') === 0 || this.held.length === 0) return;
     const batch = this.held;
     this.held = [];
     for (const message of batch) {
       this.lastSeq = message.seq;
-      this.emit('message', message);
+      if ('error' in message) this.emit('error', message.error);
+      else this.emit('message', message);
     }
     this.unacked += batch.length;
     this.ackSoon();

@@ -8,7 +8,7 @@ import { base64urlDecode } from '../crypto/encoding.js';
 import { ackKeyFingerprint } from '../crypto/ack-receipt.js';
 import type { ReconnectOptions } from './backoff.js';
 import { SealPushClient } from './client.js';
-import type { ClientCrypto } from './platform.js';
+import type { ClientCrypto, PublisherVerify } from './platform.js';
 import { parseSession, webSocketUrl, type SavedSession } from './session.js';
 import { defaultSocketConstructor, type SocketConstructor } from './socket.js';
 
@@ -32,6 +32,15 @@ export interface ConnectOptions {
   readonly ackDelayMs?: number;
   /** Un-acked messages at which the ACK goes without waiting for ackDelayMs. Default 64; at least 1. */
   readonly ackEvery?: number;
+  /**
+   * The publisher's Ed25519 public key, given out of band (bundled with the application,
+   * never fetched from sealpush): base64url of its 32 raw bytes, or a public JWK
+   * (`{ kty: 'OKP', crv: 'Ed25519', x }`). When set, every message must carry the publisher's
+   * signature for this app, client and message id; any other is not handed over, and an
+   * 'error' event with ERR_MESSAGE_SIGNATURE reports it. So even a compromised sealpush
+   * cannot inject a message.
+   */
+  readonly publisherKey?: string | JsonWebKey;
   /** A WebSocket implementation, if the platform has none (Node 20 uses `ws` by default). */
   readonly WebSocket?: SocketConstructor;
 }
@@ -54,6 +63,11 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
     : await crypto.noise.generateKeyPair();
   const ackKey = session?.ackKey ? await crypto.ack.fromSeed(base64urlDecode(session.ackKey)) : await crypto.ack.generate();
   const ackFingerprint = await ackKeyFingerprint(ackKey.publicKey, crypto.ack.sha256);
+  // A second X25519 key pair, for HPKE only: no key serves two protocols.
+  const hpke = session?.hpkeKey
+    ? await crypto.noise.keyPairFromPrivate(base64urlDecode(session.hpkeKey))
+    : await crypto.noise.generateKeyPair();
+  const verifyPublisher = options.publisherKey === undefined ? null : await publisherVerifier(crypto, options.publisherKey);
   const Socket = options.WebSocket ?? (await defaultSocketConstructor());
   const client = new SealPushClient({
     wsUrl: webSocketUrl(url),
@@ -62,6 +76,7 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
     staticKey,
     ackKey,
     ackFingerprint,
+    inbound: { hpke, verifyPublisher },
     clientId: session?.clientId ?? '',
     lastSeq: session?.lastSeq ?? 0,
     openSocket: (wsUrl) => new Socket(wsUrl),
@@ -73,6 +88,25 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   });
   await client.start();
   return client;
+}
+
+async function publisherVerifier(crypto: ClientCrypto, key: string | JsonWebKey): Promise<PublisherVerify> {
+  const bad = () => new SealPushError('ERR_BAD_REQUEST', 'publisherKey must be an Ed25519 public key: base64url of 32 bytes, or a public JWK');
+  let raw: Uint8Array;
+  try {
+    if (typeof key === 'string') raw = base64urlDecode(key);
+    else if (typeof key === 'object' && key !== null && key.kty === 'OKP' && key.crv === 'Ed25519' && typeof key.x === 'string' && key.d === undefined) {
+      raw = base64urlDecode(key.x);
+    } else throw bad();
+  } catch {
+    throw bad();
+  }
+  if (raw.length !== 32) throw bad();
+  try {
+    return await crypto.publisherVerifier(raw);
+  } catch {
+    throw bad();
+  }
 }
 
 /** setTimeout fires at once for a delay above this (a signed 32-bit count of ms). */

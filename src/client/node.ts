@@ -7,6 +7,7 @@
 import { nodeNoiseCrypto } from '../crypto/node/noise-crypto.js';
 import { FrameOpener, FrameSealer } from '../crypto/node/frame-cipher.js';
 import { nodeAckKeyCrypto } from '../crypto/node/ack-key.js';
+import { verifyEd25519 } from '../crypto/node/ed25519.js';
 import type { SealPushClient } from './client.js';
 import { connectWith, type ConnectOptions } from './connect.js';
 import type { ClientCrypto } from './platform.js';
@@ -23,6 +24,10 @@ const nodeClientCrypto: ClientCrypto = {
   sealer: (key) => new FrameSealer(key),
   opener: (key) => new FrameOpener(key),
   ack: nodeAckKeyCrypto,
+  async publisherVerifier(publicKey) {
+    if (publicKey.length !== 32) throw new RangeError('an Ed25519 public key is 32 bytes');
+    return (message, signature) => verifyEd25519(publicKey, message, signature);
+  },
 };
 
 /** Connects and completes the first secure session; rejects if that first attempt fails. */

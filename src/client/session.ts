@@ -18,6 +18,11 @@ export interface SavedSession {
    * sessions saved by an SDK without receipts: a new key is made and registered at connect.
    */
   readonly ackKey?: string;
+  /**
+   * base64url of the 32-byte X25519 private key for relay-blind HPKE only (never the Noise
+   * static key). Absent in sessions saved before relay-blind mode: a new one is made.
+   */
+  readonly hpkeKey?: string;
 }
 
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -31,10 +36,15 @@ export function parseSession(input: unknown, appId: string): SavedSession {
   if (typeof s.clientId !== 'string' || s.clientId.length === 0) throw invalid('clientId missing');
   if (typeof s.staticKey !== 'string' || !BASE64URL_32.test(s.staticKey)) throw invalid('staticKey malformed');
   if (typeof s.lastSeq !== 'number' || !Number.isSafeInteger(s.lastSeq) || s.lastSeq < 0) throw invalid('lastSeq malformed');
-  const session: SavedSession = { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
-  if (s.ackKey === undefined) return session;
-  if (typeof s.ackKey !== 'string' || !BASE64URL_32.test(s.ackKey)) throw invalid('ackKey malformed');
-  return { ...session, ackKey: s.ackKey };
+  let session: SavedSession = { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
+  if (s.ackKey !== undefined) {
+    if (typeof s.ackKey !== 'string' || !BASE64URL_32.test(s.ackKey)) throw invalid('ackKey malformed');
+    session = { ...session, ackKey: s.ackKey };
+  }
+  if (s.hpkeKey === undefined) return session;
+  if (typeof s.hpkeKey !== 'string' || !BASE64URL_32.test(s.hpkeKey)) throw invalid('hpkeKey malformed');
+  if (s.hpkeKey === s.staticKey) throw invalid('hpkeKey must not be the static key');
+  return { ...session, hpkeKey: s.hpkeKey };
 }
 
 function invalid(why: string): SealPushError {

@@ -7,7 +7,6 @@
 
 import { SealPushError } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './encoding.js';
-import { ACK_KEY_BYTES } from './ack-receipt.js';
 
 /** Bound on either payload's UTF-8 JSON text, so a hello is cheap to refuse. */
 export const MAX_HANDSHAKE_PAYLOAD_BYTES = 1024;
@@ -25,6 +24,11 @@ export interface ClientHelloPayload {
    * its ACKs (docs/receipts.md). Absent: an SDK without receipts; its ACKs stay plain.
    */
   readonly ackKey?: Uint8Array;
+  /**
+   * The client's X25519 public key for HPKE (relay-blind mode) only, 32 bytes; on the wire
+   * base64url. Never the Noise static key. Absent: the client publishes none.
+   */
+  readonly hpkeKey?: Uint8Array;
 }
 
 /** Server to client, in Noise message 2. */
@@ -59,26 +63,36 @@ function isInteger(value: unknown, min: number): value is number {
 
 function checkClient(value: unknown, fail: Fail): ClientHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { lastSeq, ackKey } = value as Record<string, unknown>;
+  const { lastSeq, ackKey, hpkeKey } = value as Record<string, unknown>;
   if (!isInteger(lastSeq, 0)) throw fail('lastSeq must be an integer >= 0');
-  if (ackKey === undefined) return { lastSeq };
-  return { lastSeq, ackKey: ackKeyField(ackKey, fail) };
+  return {
+    lastSeq,
+    ...(ackKey === undefined ? {} : { ackKey: key32Field(ackKey, 'ackKey', fail) }),
+    ...(hpkeKey === undefined ? {} : { hpkeKey: key32Field(hpkeKey, 'hpkeKey', fail) }),
+  };
 }
 
-/** base64url (no padding) of exactly 32 bytes on the wire, the bytes in memory. */
-function ackKeyField(value: unknown, fail: Fail): Uint8Array {
+/**
+ * A 32-byte key: base64url text (no padding, canonical) on the wire, bytes in memory (either
+ * is checked).
+ */
+function key32Field(value: unknown, name: string, fail: Fail): Uint8Array {
   let bytes: Uint8Array | undefined;
   if (value instanceof Uint8Array) bytes = value;
   else if (typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value)) {
     try {
       bytes = base64urlDecode(value);
+      if (base64urlEncode(bytes) !== value) bytes = undefined;
     } catch {
       bytes = undefined;
     }
   }
-  if (bytes === undefined || bytes.length !== ACK_KEY_BYTES) throw fail('ackKey must be base64url of 32 bytes');
+  if (bytes?.length !== 32) throw fail(`${name} must be base64url of 32 bytes`);
   return bytes;
 }
+
+/** An X25519 public key. */
+export const HPKE_PUBLIC_KEY_BYTES = 32;
 
 function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
@@ -118,8 +132,15 @@ function decodeJson(bytes: Uint8Array): unknown {
 
 /** Writes exactly the known fields, in a fixed order. */
 export function encodeClientHelloPayload(payload: ClientHelloPayload): Uint8Array {
-  const { lastSeq, ackKey } = checkClient(payload, internalError);
-  return encodeJson(ackKey === undefined ? { lastSeq } : { lastSeq, ackKey: base64urlEncode(ackKey) }, internalError);
+  const { lastSeq, ackKey, hpkeKey } = checkClient(payload, internalError);
+  return encodeJson(
+    {
+      lastSeq,
+      ...(ackKey === undefined ? {} : { ackKey: base64urlEncode(ackKey) }),
+      ...(hpkeKey === undefined ? {} : { hpkeKey: base64urlEncode(hpkeKey) }),
+    },
+    internalError,
+  );
 }
 
 export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload {

@@ -82,7 +82,8 @@ interface ReceiptLike {
   readonly signature: Uint8Array;
 }
 
-function hex(bytes: Uint8Array): string {
+/** Lower-case hex, for the bytes a record shows (public keys, signatures). */
+export function hex(bytes: Uint8Array): string {
   let out = '';
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
   return out;
@@ -154,6 +155,7 @@ export type AdminAction =
   | 'apps.create'
   | 'apps.update'
   | 'apps.jwt-key'
+  | 'apps.signing-key'
   | 'keys.rotate'
   | 'keys.rotate-identity'
   | 'clients.forget';

@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'ERR_CLIENT_FULL'
   | 'ERR_NO_RECEIPT'
   | 'ERR_ACK_KEY_MISMATCH'
-  | 'ERR_CLIENT_FORGOTTEN';
+  | 'ERR_CLIENT_FORGOTTEN'
+  | 'ERR_SEALED_MESSAGE'
+  | 'ERR_MESSAGE_SIGNATURE';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -69,6 +71,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_ACK_KEY_MISMATCH: { message: 'The client presented an ack key other than the one it registered', http: 409, ws: 4509 },
   // WebSocket only: over REST a forgotten client's id is ERR_NOT_FOUND like any unknown id.
   ERR_CLIENT_FORGOTTEN: { message: 'This client was forgotten: its keys and messages are destroyed', http: 404, ws: 4508 },
+  ERR_SEALED_MESSAGE: { message: 'A sealed (relay-blind) message cannot be sealed or opened for this client', http: 400, ws: 4520 },
+  ERR_MESSAGE_SIGNATURE: { message: 'The message is not signed by the publisher key', http: 400, ws: 4521 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

@@ -27,6 +27,11 @@ export interface App {
 /** An app as stored: its secret is wrapped by the KMS, never kept in the clear. */
 export interface StoredApp extends App {
   readonly wrappedSecret: Uint8Array;
+  /**
+   * The app's registered Ed25519 public key (32 raw bytes) for publisher signatures, if any:
+   * the server then refuses a publish whose data is not signed by it (docs/relay-blind.md).
+   */
+  readonly signingKey?: Uint8Array | null;
 }
 
 export interface Client {
@@ -52,6 +57,11 @@ export interface Client {
    * Absent: the client never registered one; its ACKs are plain.
    */
   readonly ackKey?: Uint8Array;
+  /**
+   * The client's HPKE public key (32 raw X25519 bytes, never its Noise static key), from its
+   * latest hello; null or absent when it sent none. Publishers seal relay-blind messages to it.
+   */
+  readonly hpkeKey?: Uint8Array | null;
 }
 
 export interface MessageRecord {

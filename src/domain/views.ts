@@ -29,6 +29,12 @@ export interface ClientView {
   readonly online: boolean;
   readonly lastSeen: string | null;
   readonly pending: number;
+  /**
+   * The client's HPKE public key (base64url of 32 bytes) from its latest hello, to seal
+   * relay-blind messages to; null when it published none. Served by sealpush: a publisher
+   * that cannot trust the server pins it instead (docs/relay-blind.md).
+   */
+  readonly hpkeKey: string | null;
 }
 
 /**

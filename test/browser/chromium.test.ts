@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,16 +11,32 @@ import { eventually, startTestServer, type TestServer } from '../helpers/server.
 
 const skip = chromiumMissing();
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const HPKE_MODULES = fileURLToPath(new URL('../../node_modules/@hpke/', import.meta.url));
 
-/** The page loads the SDK exactly as built for publishing (dist/client), as an ES module. */
+/**
+ * The page loads the SDK exactly as built for publishing (dist/client), as an ES module; its
+ * one dependency family (@hpke, for relay-blind mode) resolves through an import map, as a
+ * bundler would resolve it.
+ */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush SDK in Chromium</title>
+<script type="importmap">{ "imports": {
+  "@hpke/core": "/hpke/core/esm/mod.js",
+  "@hpke/common": "/hpke/common/esm/mod.js",
+  "@hpke/dhkem-x25519": "/hpke/dhkem-x25519/esm/mod.js"
+} }</script>
 <script type="module">
   import { connect } from '/client/index.js';
   window.received = [];
+  window.details = [];
+  window.errors = [];
   window.start = async (options) => {
     const saved = localStorage.getItem('session');
     const c = await connect({ ...options, session: saved ? JSON.parse(saved) : undefined });
-    c.on('message', (m) => window.received.push(m.data));
+    c.on('message', (m) => {
+      window.received.push(m.data);
+      window.details.push({ sealed: m.sealed, verified: m.verified });
+    });
+    c.on('error', (e) => window.errors.push(e.code));
     c.on('session', (s) => localStorage.setItem('session', JSON.stringify(s)));
     localStorage.setItem('session', JSON.stringify(c.session()));
     window.client = c;
@@ -36,7 +53,7 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
 
   before(async () => {
     server = await startTestServer();
-    pages = await serveStatic(DIST, { '/': PAGE });
+    pages = await serveStatic(DIST, { '/': PAGE }, { '/hpke/': HPKE_MODULES });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -49,12 +66,12 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     await server?.close();
   });
 
-  async function startPage(page: Page): Promise<string> {
+  async function startPage(page: Page, extra: Record<string, unknown> = {}): Promise<string> {
     await page.goto(pages.url + '/');
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
     const started = await page.evaluate(
       (options) => (window as unknown as { start(o: unknown): Promise<{ clientId: string }> }).start(options),
-      { url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey },
+      { url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, ...extra },
     );
     return started.clientId;
   }
@@ -93,6 +110,35 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/chromium-sdk.png' });
+    await context.close();
+  });
+
+  test('relay-blind and signed: opens a sealed message with its HPKE key and verifies the publisher signature in WebCrypto', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const signer = new SealPushApp({
+      url: server.url,
+      appId: server.app.appId,
+      secret: server.app.secret,
+      signingKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+
+    const clientId = await startPage(page, { publisherKey: publicKey.export({ format: 'jwk' }).x });
+    await signer.publish({ to: clientId, data: { sealed: 'in the browser' }, seal: true });
+    await app.publish({ to: clientId, data: 'unsigned: refused' });
+    await signer.publish({ to: clientId, data: 'signed only' });
+    await receivedCount(page, 2);
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as { received: unknown[]; details: unknown[]; errors: string[] };
+      return { received: w.received, details: w.details, errors: w.errors };
+    });
+    assert.deepEqual(seen.received, [{ sealed: 'in the browser' }, 'signed only']);
+    assert.deepEqual(seen.details, [{ sealed: true, verified: true }, { sealed: false, verified: true }]);
+    assert.deepEqual(seen.errors, ['ERR_MESSAGE_SIGNATURE']);
+    assert.deepEqual(errors, []);
     await context.close();
   });
 });

@@ -119,6 +119,38 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.deepEqual((await store.getApp('A'))?.delivery, DIRECT_DELIVERY);
     }));
 
+    test('apps: a publisher signing key is set, read back, replaced and cleared; unknown apps get none', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      await store.createApp(app('B'));
+      assert.equal((await store.getApp('A'))?.signingKey ?? null, null, 'none until one is set');
+      assert.equal(await store.setAppSigningKey('A', key(7)), true);
+      assert.equal(hex((await store.getApp('A'))?.signingKey), hex(key(7)));
+      assert.equal((await store.getApp('B'))?.signingKey ?? null, null, 'per app');
+      assert.equal(await store.setAppSigningKey('A', key(8)), true);
+      assert.equal(hex((await store.getApp('A'))?.signingKey), hex(key(8)));
+      assert.equal(await store.setAppSigningKey('A', null), true);
+      assert.equal((await store.getApp('A'))?.signingKey ?? null, null);
+      assert.equal(await store.setAppSigningKey('nope', key(7)), false);
+      assert.equal(await store.getApp('nope'), undefined, 'an unknown app is not created');
+    }));
+
+    test('clients: the HPKE key of the first hello is stored with the client; a later one replaces it, null clears it', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      await store.createApp(app('B'));
+      const { clients } = await store.commit(batch({ clients: [{ ...newClient('A', 'a1', 1), hpkeKey: key(2) }, newClient('A', 'a2', 3)] }));
+      assert.deepEqual(clients.map((c) => hex(c.hpkeKey ?? null)), [hex(key(2)), null]);
+      assert.equal(hex((await store.getClient('A', 'a1'))?.hpkeKey), hex(key(2)));
+      assert.equal(hex((await store.findClientByKey('A', key(1)))?.hpkeKey), hex(key(2)));
+      assert.equal((await store.getClient('A', 'a2'))?.hpkeKey ?? null, null);
+      assert.equal(await store.setClientHpkeKey('A', 'a2', key(4)), true);
+      assert.equal(hex((await store.getClient('A', 'a2'))?.hpkeKey), hex(key(4)));
+      assert.equal(await store.setClientHpkeKey('A', 'a1', null), true);
+      assert.equal((await store.getClient('A', 'a1'))?.hpkeKey ?? null, null);
+      assert.equal(await store.setClientHpkeKey('B', 'a2', key(5)), false, "another app's client is not touched");
+      assert.equal(hex((await store.getClient('A', 'a2'))?.hpkeKey), hex(key(4)));
+      assert.equal(await store.setClientHpkeKey('A', 'nope', key(5)), false);
+    }));
+
     test('clients: a new client starts at seq 0 and is found by id and by key, within its app only', () => withStore(async (_fx, store) => {
       await store.createApp(app('A'));
       await store.createApp(app('B'));
@@ -128,7 +160,7 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(a1.id, 'a1', 'the same key in another app is another client');
       assert.equal(b1.id, 'b1');
       assert.deepEqual({ ...a1, staticKey: hex(a1.staticKey), keySalt: hex(a1.keySalt) },
-        { id: 'a1', appId: 'A', staticKey: hex(key(1)), keySalt: hex(key(101)), lastSeq: 0, ackedSeq: 0, createdAt: T0, lastSeenAt: null });
+        { id: 'a1', appId: 'A', staticKey: hex(key(1)), keySalt: hex(key(101)), lastSeq: 0, ackedSeq: 0, createdAt: T0, lastSeenAt: null, hpkeKey: null });
       assert.equal((await store.getClient('A', 'a1'))?.id, 'a1');
       assert.equal(await store.getClient('B', 'a1'), undefined);
       assert.equal(await store.getClient('A', 'nope'), undefined);

@@ -192,6 +192,9 @@ export class InstrumentedStore implements MessageStore {
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.real.updateAppDelivery(appId, delivery);
   }
+  setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
+    return this.real.setAppSigningKey(appId, key);
+  }
   addJwtKey(key: StoredJwtKey): Promise<boolean> {
     return this.real.addJwtKey(key);
   }
@@ -210,6 +213,9 @@ export class InstrumentedStore implements MessageStore {
   }
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
     return this.real.findClientByKey(appId, staticKey);
+  }
+  setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
+    return this.real.setClientHpkeKey(appId, clientId, key);
   }
   getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
     return this.real.getMessage(appId, messageId);

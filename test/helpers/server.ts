@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { parseConfig, type ConfigInput } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
@@ -59,4 +60,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A trace-level logger whose whole output the test can read back, to check what was never logged. */
+export function captureLogs(): { logger: Logger; text(): string } {
+  let text = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { logger: pino({ level: 'trace' }, sink), text: () => text };
 }

@@ -5,8 +5,16 @@ import type { AddressInfo } from 'node:net';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.json': 'application/json', '.html': 'text/html' };
 
-/** Serves files under `root` read-only on a free port, plus fixed pages. */
-export async function serveStatic(root: string, pages: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Serves files under `root` read-only on a free port, plus fixed pages. `mounts` serve other
+ * directories under a URL prefix (`{ '/node_modules/@hpke/': dir }`), as a bundler would
+ * resolve the SDK's dependencies.
+ */
+export async function serveStatic(
+  root: string,
+  pages: Record<string, string>,
+  mounts: Record<string, string> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     const page = pages[path];
@@ -14,8 +22,10 @@ export async function serveStatic(root: string, pages: Record<string, string>): 
       res.writeHead(200, { 'content-type': 'text/html' }).end(page);
       return;
     }
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root)) {
+    const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
+    const base = mount === undefined ? root : mounts[mount]!;
+    const file = normalize(join(base, mount === undefined ? path : path.slice(mount.length)));
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }

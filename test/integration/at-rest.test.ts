@@ -3,26 +3,18 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { connect } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { collect } from '../helpers/messages.js';
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
+import { captureLogs, eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('what sealpush keeps: nothing in the clear, nothing past its TTL', () => {
   let server: TestServer;
   let app: SealPushApp;
-  let logs = '';
+  const captured = captureLogs();
 
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logs += chunk.toString();
-        done();
-      },
-    });
-    server = await startTestServer({}, pino({ level: 'trace' }, sink));
+    server = await startTestServer({}, captured.logger);
     app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
   });
   after(() => server.close());
@@ -50,6 +42,7 @@ describe('what sealpush keeps: nothing in the clear, nothing past its TTL', () =
       const bytes = readFileSync(file);
       for (const [what, needle] of needles) assert.equal(bytes.indexOf(needle), -1, `${what} found in ${file}`);
     }
+    const logs = captured.text();
     assert.ok(logs.length > 0, 'the server logged at trace level');
     for (const [what, needle] of needles) assert.ok(!logs.includes(needle.toString('utf8')) && !logs.includes(needle.toString('base64url')), `${what} in logs`);
     assert.ok(!/SEALPUSH-HMAC-SHA256 app=/.test(logs), 'Authorization headers are not logged');

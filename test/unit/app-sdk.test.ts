@@ -40,7 +40,7 @@ function testApi(): PushApi & { seen: Array<{ appId: string; items: readonly unk
     },
     async clientInfo(_appId, id) {
       if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
-      return { id, online: true, lastSeen: null, pending: messages.size };
+      return { id, online: true, lastSeen: null, pending: messages.size, hpkeKey: null };
     },
     async forgetClient(_appId, id) {
       if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
@@ -90,7 +90,7 @@ test('publish, then status and client', async (t) => {
   const view = await sdk.status('order/7');
   assert.equal(view.id, 'order/7');
   assert.equal(view.status, 'queued');
-  assert.deepEqual(await sdk.client('c1'), { id: 'c1', online: true, lastSeen: null, pending: 1 });
+  assert.deepEqual(await sdk.client('c1'), { id: 'c1', online: true, lastSeen: null, pending: 1, hpkeKey: null });
 });
 
 test('publishBatch returns one result per message; refusals are results, not throws', async (t) => {

@@ -68,3 +68,11 @@ test('webSocketUrl refuses a non-URL with ERR_BAD_REQUEST and tolerates trailing
   assert.equal(webSocketUrl('http://h/v1/ws/'), 'ws://h/v1/ws');
   assert.equal(webSocketUrl('https://h/push/'), 'wss://h/push/v1/ws');
 });
+
+test('the HPKE key is optional, kept when valid, and never the static key', () => {
+  const withHpke = { ...VALID, hpkeKey: 'B'.repeat(42) + 'Q' };
+  assert.deepEqual(parseSession(withHpke, APP), withHpke);
+  for (const hpkeKey of [42, '', 'B'.repeat(42), 'B'.repeat(42) + '=', null, VALID.staticKey]) {
+    assert.throws(() => parseSession({ ...VALID, hpkeKey }, APP), { code: 'ERR_BAD_REQUEST' }, String(hpkeKey));
+  }
+});

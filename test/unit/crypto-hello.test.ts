@@ -128,6 +128,19 @@ describe('handshake payloads', () => {
     assert.throws(() => decodeClientHelloPayload(utf8Encode(`{"lastSeq":1,"pad":"${'x'.repeat(1024)}"}`)), code('ERR_HANDSHAKE'));
   });
 
+  it('carry the optional HPKE key as base64url of exactly 32 bytes, checked strictly', () => {
+    const hpkeKey = new Uint8Array(32).map((_, i) => i + 1);
+    const bytes = encodeClientHelloPayload({ lastSeq: 3, hpkeKey });
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), { lastSeq: 3, hpkeKey: Buffer.from(hpkeKey).toString('base64url') });
+    assert.deepEqual(decodeClientHelloPayload(bytes), { lastSeq: 3, hpkeKey });
+    const b64 = (n: number): string => Buffer.alloc(n, 7).toString('base64url');
+    for (const hpke of [b64(31), b64(33), b64(32) + '=', b64(32).slice(0, 42) + '+', 'A'.repeat(42) + 'B', 32, null, [1, 2], '']) {
+      const text = JSON.stringify({ lastSeq: 1, hpkeKey: hpke });
+      assert.throws(() => decodeClientHelloPayload(utf8Encode(text)), code('ERR_HANDSHAKE'), text);
+    }
+    assert.throws(() => encodeClientHelloPayload({ lastSeq: 1, hpkeKey: new Uint8Array(31) }), code('ERR_INTERNAL'));
+  });
+
   it('reject bad server payloads with ERR_HANDSHAKE', () => {
     const bad = [
       { ...serverPayload, clientId: '' },

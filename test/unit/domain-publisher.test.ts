@@ -145,5 +145,5 @@ test('messageStatus and clientInfo refuse another app’s ids with ERR_NOT_FOUND
   await assert.rejects(world.publisher.messageStatus(OTHER_APP, 'mine'), { code: 'ERR_NOT_FOUND' });
   await assert.rejects(world.publisher.messageStatus(APP, 'unknown'), { code: 'ERR_NOT_FOUND' });
   await assert.rejects(world.publisher.clientInfo(APP, foreign), { code: 'ERR_NOT_FOUND' });
-  assert.deepEqual(await world.publisher.clientInfo(APP, client), { id: client, online: false, lastSeen: null, pending: 1 });
+  assert.deepEqual(await world.publisher.clientInfo(APP, client), { id: client, online: false, lastSeen: null, pending: 1, hpkeKey: null });
 });

@@ -96,13 +96,13 @@ test('ack keys: registered with the first hello that has one, never replaced; a 
   const { world, clientId, statuses } = await knownClient(t, 3);
   const ackKey = new Uint8Array(32).fill(1);
 
-  const upgraded = await world.run(world.sessions.open(APP, KEY, 2, ackKey));
+  const upgraded = await world.run(world.sessions.open(APP, KEY, 2, { ackKey: ackKey }));
   await world.commits.flush();
   assert.deepEqual([...(upgraded.ackKey ?? [])], [...ackKey], 'an older client registers its first key');
   assert.equal(upgraded.cursor, 0, 'what it holds unsigned is resent, to be signed for');
   assert.deepEqual(await statuses(), ['queued', 'queued', 'queued'], 'the hello acked nothing');
 
-  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, new Uint8Array(32).fill(2))), { code: 'ERR_ACK_KEY_MISMATCH' });
+  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) })), { code: 'ERR_ACK_KEY_MISMATCH' });
   assert.deepEqual([...((await world.store.getClient(APP, clientId))?.ackKey ?? [])], [...ackKey], 'the first key stays');
 
   const plain = await world.run(world.sessions.open(APP, KEY, 2));
@@ -111,7 +111,24 @@ test('ack keys: registered with the first hello that has one, never replaced; a 
   assert.equal(plain.cursor, 2);
   assert.deepEqual(await statuses(), ['acked', 'acked', 'queued'], 'and its lastSeq acks as before');
 
-  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, ackKey));
+  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey: ackKey }));
   assert.deepEqual([...(fresh.ackKey ?? [])], [...ackKey]);
   assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
+});
+
+test("the hello's HPKE key is stored with a new client; a later hello's replaces it, and none clears it", async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const hex = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('hex') : null);
+  const first = await world.run(world.sessions.open(APP, KEY, 0, { hpkeKey: staticKey(1) }));
+  assert.equal(hex(first.client.hpkeKey), hex(staticKey(1)));
+  assert.equal(hex((await world.store.getClient(APP, first.client.id))?.hpkeKey), hex(staticKey(1)));
+
+  const moved = await world.run(world.sessions.open(APP, KEY, 0, { hpkeKey: staticKey(2) }));
+  assert.equal(moved.client.id, first.client.id);
+  assert.equal(hex(moved.client.hpkeKey), hex(staticKey(2)));
+  assert.equal(hex((await world.store.getClient(APP, first.client.id))?.hpkeKey), hex(staticKey(2)));
+
+  await world.run(world.sessions.open(APP, KEY, 0));
+  assert.equal((await world.store.getClient(APP, first.client.id))?.hpkeKey ?? null, null, 'a hello without a key leaves none to seal to');
 });

@@ -83,6 +83,14 @@ test('ack keys of new clients and the receipts of acked marks round-trip, every 
   }));
 });
 
+test("a client's HPKE key round-trips; a client without one stays without", () => {
+  const decoded = roundTrip(batch({
+    clients: [{ id: 'c1', appId: 'A', staticKey: key(1), keySalt: key(3), createdAt: T0, hpkeKey: key(9) }, { id: 'c2', appId: 'A', staticKey: key(2), keySalt: key(4), createdAt: T0 }],
+  }));
+  assert.equal(hex(decoded.clients[0]!.hpkeKey!), hex(key(9)));
+  assert.equal(decoded.clients[1]!.hpkeKey, undefined);
+});
+
 test('non-ASCII and 255-byte ids round-trip in every string field', () => {
   for (const id of ['é', '🦭', 'ÿ\u0000z', '', ...LONG_IDS]) {
     assert.ok(Buffer.byteLength(id) <= 255, id);

@@ -49,7 +49,7 @@ class TestPushApi implements PushApi {
 
   async clientInfo(_appId: string, id: string): Promise<ClientView> {
     if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
-    return { id, online: false, lastSeen: null, pending: this.messages.size };
+    return { id, online: false, lastSeen: null, pending: this.messages.size, hpkeKey: null };
   }
 
   async forgetClient(appId: string, id: string): Promise<ForgottenClientView> {
@@ -178,7 +178,7 @@ test('message status and client info', async (t) => {
   assert.equal((status.json() as MessageView).deliveredAt, null);
   assertError(await send(app, 'GET', '/v1/messages/nope'), 'ERR_NOT_FOUND');
   const client = await send(app, 'GET', '/v1/clients/c1');
-  assert.deepEqual(client.json(), { id: 'c1', online: false, lastSeen: null, pending: 1 });
+  assert.deepEqual(client.json(), { id: 'c1', online: false, lastSeen: null, pending: 1, hpkeKey: null });
   assertError(await send(app, 'GET', '/v1/clients/c2'), 'ERR_NOT_FOUND');
 });
 

@@ -33,6 +33,8 @@ export interface NewClient {
   readonly createdAt: number;
   /** The Ed25519 ack key its first hello carried, if any (see Client.ackKey). */
   readonly ackKey?: Uint8Array;
+  /** The HPKE public key of the client's first hello (32 bytes), if it sent one. */
+  readonly hpkeKey?: Uint8Array | null;
 }
 
 /** What `forgetClient` destroyed. */
@@ -140,7 +142,18 @@ export interface MessageStore {
   addJwtKey(key: StoredJwtKey): Promise<boolean>;
   findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined>;
 
+  /**
+   * Sets (a Uint8Array of 32 bytes) or clears (null) the app's Ed25519 publisher-signature
+   * key; false (and nothing written) when there is no such app.
+   */
+  setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean>;
+
   getClient(appId: string, clientId: string): Promise<Client | undefined>;
+  /**
+   * Replaces (or, with null, clears) the HPKE public key of one of the app's clients: the
+   * latest hello's key wins. False (and nothing written) when there is no such client.
+   */
+  setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean>;
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined>;
   /**
    * Registers a client's ack key unless it already has one; resolves with the key the client

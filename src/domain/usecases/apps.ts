@@ -5,7 +5,9 @@ import type { MessageStore } from '../ports/message-store.js';
 import type { AppSecrets } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-settings.js';
-import type { App, CohortSettings, DeliverySettings, JwtAlgorithm } from '../types.js';
+import type { App, CohortSettings, DeliverySettings, JwtAlgorithm, StoredApp } from '../types.js';
+import { ED25519_KEY_BYTES } from '../message-wrappers.js';
+import { hex } from '../audit.js';
 import { recordAdminAction } from './audit.js';
 
 export interface CreatedApp {
@@ -55,7 +57,8 @@ export class Apps implements AppSecrets {
   /** Unwrapped secrets, in memory only. Secrets never change, so entries never go stale. */
   private readonly secrets = new Map<string, Uint8Array>();
   private readonly known = new Set<string>();
-  private readonly deliveries = new Map<string, { settings: DeliverySettings; at: number }>();
+  /** Apps as read from the store, for what running servers may use for DELIVERY_CACHE_MS. */
+  private readonly recent = new Map<string, { app: StoredApp | undefined; at: number }>();
   private get audit(): { store: MessageStore; clock: Clock } {
     return { store: this.store, clock: this.clock };
   }
@@ -102,7 +105,7 @@ export class Apps implements AppSecrets {
       throw new SealPushError('ERR_BAD_REQUEST', 'delivery must be "direct" or "cohort"');
     }
     if (!(await this.store.updateAppDelivery(appId, delivery))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
-    this.deliveries.delete(appId);
+    this.recent.delete(appId);
     await recordAdminAction(this.audit, 'apps.update', { app: appId, delivery: JSON.stringify(delivery) });
     return delivery;
   }
@@ -121,12 +124,38 @@ export class Apps implements AppSecrets {
    * process reaches running servers within that time.
    */
   async deliveryOf(appId: string): Promise<DeliverySettings> {
+    return (await this.recentApp(appId))?.delivery ?? DIRECT_DELIVERY;
+  }
+
+  /** The app as stored, read at most once per DELIVERY_CACHE_MS. */
+  private async recentApp(appId: string): Promise<StoredApp | undefined> {
     const now = this.clock.now();
-    const cached = this.deliveries.get(appId);
-    if (cached && now - cached.at < DELIVERY_CACHE_MS) return cached.settings;
-    const settings = (await this.store.getApp(appId))?.delivery ?? DIRECT_DELIVERY;
-    this.deliveries.set(appId, { settings, at: now });
-    return settings;
+    const cached = this.recent.get(appId);
+    if (cached && now - cached.at < DELIVERY_CACHE_MS) return cached.app;
+    const app = await this.store.getApp(appId);
+    this.recent.set(appId, { app, at: now });
+    return app;
+  }
+
+  /**
+   * Registers (32 raw bytes) or removes (null) the app's Ed25519 publisher-signature key. From
+   * then on the server refuses any message of the app not signed by it (ERR_MESSAGE_SIGNATURE),
+   * within DELIVERY_CACHE_MS on running servers. Throws ERR_BAD_REQUEST for a key that is not
+   * 32 bytes, ERR_NOT_FOUND for an unknown app; a refused key changes nothing.
+   */
+  async setSigningKey(appId: string, key: Uint8Array | null): Promise<void> {
+    if (key !== null && key.length !== ED25519_KEY_BYTES) {
+      throw new SealPushError('ERR_BAD_REQUEST', `an Ed25519 public key is ${ED25519_KEY_BYTES} bytes`);
+    }
+    if (!(await this.store.setAppSigningKey(appId, key))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    this.recent.delete(appId);
+    // The key is public: the record shows it whole, which is what an auditor checks.
+    await recordAdminAction(this.audit, 'apps.signing-key', { app: appId, publicKey: key === null ? null : hex(key) });
+  }
+
+  /** The app's signing key as publish checks it: read at most once per DELIVERY_CACHE_MS. */
+  async signingKeyOf(appId: string): Promise<Uint8Array | null> {
+    return (await this.recentApp(appId))?.signingKey ?? null;
   }
 
   /**

@@ -1,8 +1,10 @@
 import { SealPushError, isSealPushError } from '../errors.js';
-import { newMessageId } from '../ids.js';
+import { newMessageId, toBase64Url } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
 import type { MessageReceipt, PushApi } from '../ports/push-api.js';
+import type { SignatureVerifier } from '../ports/signature-verifier.js';
+import { parseSignedWrapper, signedBytes } from '../message-wrappers.js';
 import type { Clock } from '../ports/runtime.js';
 import { parsePublishRequest, type PublishLimits, type PublishRequest } from '../publish-request.js';
 import type { RateLimiter } from '../rate-limit.js';
@@ -29,6 +31,29 @@ export interface PublisherDeps {
   readonly limits: PublishLimits;
   /** Messages per second per app (each batch item counts); past it, ERR_RATE_LIMITED. */
   readonly rateLimiter?: RateLimiter;
+  /**
+   * Publisher signatures: when the app registered a key, every message must carry a signed
+   * wrapper that verifies for (app, to, id), or it is refused with ERR_MESSAGE_SIGNATURE.
+   * Absent: the server checks nothing (clients with `publisherKey` still do).
+   */
+  readonly signatures?: PublisherSignatures;
+}
+
+export interface PublisherSignatures {
+  /** The app's registered Ed25519 public key, or null when it has none. */
+  signingKeyOf(appId: string): Promise<Uint8Array | null>;
+  readonly verifier: SignatureVerifier;
+}
+
+/** Defence in depth: the server refuses what a client with `publisherKey` would refuse. */
+function checkSignature(item: unknown, binding: { appId: string; clientId: string; messageId: string | undefined }, key: Uint8Array, verifier: SignatureVerifier): void {
+  const { messageId } = binding;
+  const signed = parseSignedWrapper((item as { data?: unknown }).data);
+  if (!signed) throw new SealPushError('ERR_MESSAGE_SIGNATURE', 'This app signs its messages: "data" must be a signed wrapper');
+  if (messageId === undefined) throw new SealPushError('ERR_MESSAGE_SIGNATURE', 'A signed message needs its "id": the signature binds it');
+  if (!verifier.verifyEd25519(key, signedBytes({ ...binding, messageId }, signed.payload), signed.sig)) {
+    throw new SealPushError('ERR_MESSAGE_SIGNATURE', "The signature does not verify with the app's signing key for this client and message id");
+  }
 }
 
 /** The publish, status and client use cases behind the REST API. */
@@ -47,9 +72,13 @@ export class Publisher implements PushApi {
     }
     const results: (PublishResult | undefined)[] = new Array(items.length);
     const parsed: { slot: number; request: PublishRequest }[] = [];
+    const signatures = this.deps.signatures;
+    const signingKey = signatures ? await signatures.signingKeyOf(appId) : null;
     items.forEach((item, slot) => {
       try {
-        parsed.push({ slot, request: parsePublishRequest(item, limits) });
+        const request = parsePublishRequest(item, limits);
+        if (signingKey) checkSignature(item, { appId, clientId: request.to, messageId: request.id }, signingKey, signatures!.verifier);
+        parsed.push({ slot, request });
       } catch (err) {
         results[slot] = refusal(err);
       }
@@ -149,7 +178,8 @@ export class Publisher implements PushApi {
     const client = await store.getClient(appId, clientId);
     if (!client) throw new SealPushError('ERR_NOT_FOUND', `No client "${clientId}" in this app`);
     const [online, pending] = await Promise.all([presence.isOnline(client.id), store.countPending(client.id, clock.now())]);
-    return { id: client.id, online, lastSeen: isoOrNull(client.lastSeenAt), pending };
+    const hpkeKey = client.hpkeKey ? toBase64Url(client.hpkeKey) : null;
+    return { id: client.id, online, lastSeen: isoOrNull(client.lastSeenAt), pending, hpkeKey };
   }
 }
 

@@ -8,6 +8,12 @@ import type { CommitQueue } from './commit-queue.js';
 /** The size of a client's key salt: the at-rest key it derives is as strong as the payload key. */
 export const CLIENT_KEY_SALT_BYTES = 32;
 
+/** The optional keys a client's hello carries (src/crypto/hello-payloads.ts). */
+export interface HelloKeys {
+  readonly ackKey?: Uint8Array | undefined;
+  readonly hpkeKey?: Uint8Array | null | undefined;
+}
+
 export interface OpenedSession {
   readonly client: Client;
   /** True when the static key was known: the same client id, its pending messages kept. */
@@ -36,27 +42,41 @@ export class Sessions {
    * After a completed handshake: finds or creates the client for this key. `lastSeq` is what
    * the client says it already handed to its application; it acks up to that (bounded by
    * what was ever assigned) and delivery resumes after it.
+   *
+   * `keys.ackKey` is the hello's Ed25519 ack key (docs/receipts.md): registered once, never
+   * replaced. `keys.hpkeKey` is its HPKE public key (null: none): the latest hello's replaces
+   * whatever was stored, so a client that changed its key gets messages sealed to the new
+   * one, and one that sent none gets no message sealed to a key it may no longer hold.
    */
-  async open(appId: string, staticKey: Uint8Array, lastSeq: number, ackKey?: Uint8Array): Promise<OpenedSession> {
-    const known = await this.store.findClientByKey(appId, staticKey);
-    if (!known) {
+  async open(appId: string, staticKey: Uint8Array, lastSeq: number, keys: HelloKeys = {}): Promise<OpenedSession> {
+    const { ackKey } = keys;
+    const hpkeKey = keys.hpkeKey ?? null;
+    const found = await this.store.findClientByKey(appId, staticKey);
+    if (!found) {
       const client = await this.commits.addClient({
         id: newClientId(),
         appId,
         staticKey,
         keySalt: randomBytes(CLIENT_KEY_SALT_BYTES),
         createdAt: this.clock.now(),
+        hpkeKey,
         ...(ackKey ? { ackKey } : {}),
       });
       // A concurrent first connect with the same static key may have won, with another ack key or none.
-      const signing = ackKey ? sameKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
+      const signing = ackKey ? sameAckKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
       this.commits.markSeen(client.id);
       return { client, resumed: false, cursor: client.ackedSeq, ackKey: signing };
     }
+    let known = found;
     let signing: Uint8Array | null = null;
     if (ackKey) {
       // First hello with a key registers it (an SDK that gained receipts); after that it never changes.
-      signing = sameKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey);
+      signing = sameAckKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey);
+    }
+    if (!sameHpkeKey(found.hpkeKey ?? null, hpkeKey)) {
+      // Rare (a changed key): written at once rather than in the group commit's batch.
+      await this.store.setClientHpkeKey(appId, found.id, hpkeKey);
+      known = { ...found, hpkeKey };
     }
     this.commits.markSeen(known.id);
     if (signing) {
@@ -75,11 +95,16 @@ export class Sessions {
 }
 
 /** `presented` when it is the registered key; a client cannot swap its ack key after the fact. */
-function sameKey(registered: Uint8Array | undefined, presented: Uint8Array): Uint8Array {
+function sameAckKey(registered: Uint8Array | undefined, presented: Uint8Array): Uint8Array {
   if (registered === undefined || !equalBytes(registered, presented)) {
     throw new SealPushError('ERR_ACK_KEY_MISMATCH', 'This client registered another ack key; a client cannot replace it');
   }
   return registered;
+}
+
+function sameHpkeKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return equalBytes(a, b);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

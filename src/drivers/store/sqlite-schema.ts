@@ -162,6 +162,17 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'relay-blind HPKE keys of clients, publisher signing keys of apps',
+    sql: `
+      -- The X25519 public key (32 bytes) a client sent in its latest hello for HPKE sealing;
+      -- NULL when it sent none. A public key: nothing secret is stored here.
+      ALTER TABLE clients ADD COLUMN hpke_key BLOB;
+      -- The Ed25519 public key (32 bytes) that must sign every message of the app; NULL: none.
+      ALTER TABLE apps ADD COLUMN signing_key BLOB;
+    `,
+  },
+  {
     version: 8,
     name: 'per-client at-rest key salts, tombstones of forgotten clients',
     sql: `

@@ -8,7 +8,8 @@
  * Batch layout, little-endian, read in this order:
  *   at f64; counts u32 x6 (apps, clients, messages, delivered, acked, seen);
  *   apps: string each (the batch's distinct app ids; clients and messages name an index);
- *   clients: id string, app u32, staticKey bytes, keySalt bytes, createdAt f64, ackKey bytes (empty: none);
+ *   clients: id string, app u32, staticKey bytes, keySalt bytes, createdAt f64, ackKey bytes (empty: none),
+ *     hpkeKey bytes (empty: none);
  *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64;
  *   delivered: clientId string, uptoSeq f64;
  *   acked: clientId string, uptoSeq f64, receipts u32, then per receipt: fromSeq f64,
@@ -190,6 +191,8 @@ class Reader {
   }
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 const markBound = (mark: SeqMark): number => stringBound(mark.clientId) + 8;
 
 function ackedBound(mark: SeqMark): number {
@@ -207,7 +210,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   let size = HEADER_BYTES;
   for (const c of batch.clients) {
     apps.indexOf(c.appId);
-    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 4 + c.keySalt.byteLength + 8 + 4 + (c.ackKey?.byteLength ?? 0);
+    size += 4 + stringBound(c.id) + 4 + c.staticKey.byteLength + 4 + c.keySalt.byteLength + 8 + 4 + (c.ackKey?.byteLength ?? 0) + 4 + (c.hpkeKey?.byteLength ?? 0);
   }
   for (const m of batch.messages) {
     apps.indexOf(m.appId);
@@ -237,6 +240,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
     w.bytes(c.keySalt);
     w.f64(c.createdAt);
     w.bytes(c.ackKey ?? EMPTY);
+    w.bytes(c.hpkeKey ?? EMPTY);
   }
   for (const m of batch.messages) {
     w.u32(apps.indexOf(m.appId));
@@ -289,9 +293,11 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   for (let i = 0; i < appCount; i++) apps.push(r.string());
   const clients: NewClient[] = [];
   for (let i = 0; i < clientCount; i++) {
-    const client: NewClient = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), keySalt: r.copy(), createdAt: r.f64() };
+    const base: NewClient = { id: r.string(), appId: r.app(apps), staticKey: r.copy(), keySalt: r.copy(), createdAt: r.f64() };
     const ackKey = r.copy();
-    clients.push(ackKey.length === 0 ? client : { ...client, ackKey });
+    const hpkeKey = r.copy();
+    const withAck = ackKey.length === 0 ? base : { ...base, ackKey };
+    clients.push(hpkeKey.byteLength === 0 ? withAck : { ...withAck, hpkeKey });
   }
   const messages: NewMessage[] = [];
   for (let i = 0; i < messageCount; i++) {

@@ -123,6 +123,9 @@ export class ThreadedSqliteStore implements MessageStore {
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.#call('updateAppDelivery', [appId, delivery]);
   }
+  setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
+    return this.#call('setAppSigningKey', [appId, key]);
+  }
   addJwtKey(key: StoredJwtKey): Promise<boolean> {
     return this.#call('addJwtKey', [key]);
   }
@@ -131,6 +134,9 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     return this.#call('getClient', [appId, clientId]);
+  }
+  setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
+    return this.#call('setClientHpkeKey', [appId, clientId, key]);
   }
   findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
     return this.#call('findClientByKey', [appId, staticKey]);

@@ -76,10 +76,10 @@ export interface SqliteStoreOptions {
   readonly logger?: Logger;
 }
 
-interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null }
+interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; signing_key: Buffer | null }
 interface ClientRow {
   id: string; app_id: string; static_key: Buffer; key_salt: Buffer | null; last_seq: number; acked_seq: number;
-  created_at: number; last_seen_at: number | null; ack_key: Buffer | null;
+  created_at: number; last_seen_at: number | null; ack_key: Buffer | null; hpke_key: Buffer | null;
 }
 interface TombstoneRow { seq: number; client_id: string; app_id: string; forgotten_at: number }
 interface MessageRow {
@@ -97,7 +97,7 @@ interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; w
  */
 interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
 
-const CLIENT_COLUMNS = 'id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key';
+const CLIENT_COLUMNS = 'id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key, hpke_key';
 /** A message with its client's public id (messages hold the client's internal number). */
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
   m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
@@ -112,9 +112,10 @@ const { queued: QUEUED, delivered: DELIVERED, acked: ACKED, expired: EXPIRED } =
 function prepareStatements(db: Database.Database) {
   return {
     insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at, delivery) VALUES (?, ?, ?, ?, ?)'),
-    appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery FROM apps WHERE id = ?'),
+    appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery, signing_key FROM apps WHERE id = ?'),
     allApps: db.prepare('SELECT id, name, created_at, delivery FROM apps ORDER BY created_at, id'),
     setAppDelivery: db.prepare('UPDATE apps SET delivery = ? WHERE id = ?'),
+    setAppSigningKey: db.prepare('UPDATE apps SET signing_key = ? WHERE id = ?'),
     insertJwtKey: db.prepare(
       `INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (issuer, kid) DO NOTHING`,
@@ -122,8 +123,8 @@ function prepareStatements(db: Database.Database) {
     jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
-      `INSERT INTO clients (id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key)
-       VALUES (?, ?, ?, ?, 0, 0, ?, NULL, ?) ON CONFLICT (app_id, static_key) DO NOTHING`,
+      `INSERT INTO clients (id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key, hpke_key)
+       VALUES (?, ?, ?, ?, 0, 0, ?, NULL, ?, ?) ON CONFLICT (app_id, static_key) DO NOTHING`,
     ),
     setAckKeyIfNone: db.prepare('UPDATE clients SET ack_key = ? WHERE app_id = ? AND id = ? AND ack_key IS NULL'),
     clientNo: db.prepare('SELECT no FROM clients WHERE id = ?').pluck(),
@@ -139,6 +140,7 @@ function prepareStatements(db: Database.Database) {
        FROM messages m JOIN ack_receipts r ON r.no = m.receipt_no JOIN clients c ON c.no = r.client_no
        WHERE m.app_id = ? AND m.id = ?`,
     ),
+    setClientHpkeKey: db.prepare('UPDATE clients SET hpke_key = ? WHERE app_id = ? AND id = ?'),
     clientById: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`),
     clientByKey: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`),
     clientSeq: db.prepare('SELECT no, app_id, last_seq, acked_seq FROM clients WHERE id = ?').raw(true),
@@ -248,6 +250,7 @@ function toClient(row: ClientRow): Client {
     ackedSeq: row.acked_seq,
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
+    hpkeKey: row.hpke_key,
   };
   return row.ack_key === null ? client : { ...client, ackKey: row.ack_key };
 }
@@ -398,9 +401,10 @@ export class SqliteStore implements MessageStore {
 
     const clients: Client[] = [];
     for (const c of batch.clients) {
-      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.keySalt, c.createdAt, c.ackKey ?? null);
+      const hpkeKey = c.hpkeKey ?? null;
+      const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.keySalt, c.createdAt, c.ackKey ?? null, hpkeKey);
       if (changes === 1) {
-        const client: Client = { id: c.id, appId: c.appId, staticKey: c.staticKey, keySalt: c.keySalt, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null };
+        const client: Client = { id: c.id, appId: c.appId, staticKey: c.staticKey, keySalt: c.keySalt, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null, hpkeKey };
         clients.push(c.ackKey === undefined ? client : { ...client, ackKey: c.ackKey });
       } else {
         // Another connect (in this batch, or committed earlier) holds this key: it wins.
@@ -481,7 +485,14 @@ export class SqliteStore implements MessageStore {
   async getApp(appId: string): Promise<StoredApp | undefined> {
     const row = this.#stmts.appById.get(appId) as AppRow | undefined;
     if (row === undefined) return undefined;
-    return { id: row.id, name: row.name, wrappedSecret: row.wrapped_secret, createdAt: row.created_at, delivery: deliveryOf(row) };
+    return {
+      id: row.id,
+      name: row.name,
+      wrappedSecret: row.wrapped_secret,
+      createdAt: row.created_at,
+      delivery: deliveryOf(row),
+      signingKey: row.signing_key,
+    };
   }
 
   async listApps(): Promise<App[]> {
@@ -491,6 +502,10 @@ export class SqliteStore implements MessageStore {
 
   async updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.#stmts.setAppDelivery.run(storedDelivery(delivery), appId).changes === 1;
+  }
+
+  async setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
+    return this.#stmts.setAppSigningKey.run(key, appId).changes === 1;
   }
 
   async addJwtKey(key: StoredJwtKey): Promise<boolean> {
@@ -507,6 +522,10 @@ export class SqliteStore implements MessageStore {
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
     const row = this.#stmts.clientById.get(appId, clientId) as ClientRow | undefined;
     return row === undefined ? undefined : toClient(row);
+  }
+
+  async setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
+    return this.#stmts.setClientHpkeKey.run(key, appId, clientId).changes === 1;
   }
 
   async findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {

@@ -127,12 +127,16 @@ export const receiptView = {
 
 export const clientView = {
   type: 'object',
-  required: ['id', 'online', 'lastSeen', 'pending'],
+  required: ['id', 'online', 'lastSeen', 'pending', 'hpkeKey'],
   properties: {
     id: { type: 'string' },
     online: { type: 'boolean' },
     lastSeen: isoTimeOrNull,
     pending: { type: 'integer', minimum: 0 },
+    hpkeKey: {
+      type: ['string', 'null'],
+      description: "base64url of the client's 32-byte X25519 HPKE public key, for relay-blind sealing; null when it published none.",
+    },
   },
 } as const;
 

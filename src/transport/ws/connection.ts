@@ -215,7 +215,10 @@ export class Connection implements DeliverySink {
       const pending = await acceptHello(hello, { staticKey: serverStatic, crypto: noise });
       if (!(await appExists(pending.appId))) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
       const delivery = await deliveryOf(pending.appId);
-      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, pending.payload.ackKey);
+      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, {
+        ackKey: pending.payload.ackKey,
+        hpkeKey: pending.payload.hpkeKey ?? null,
+      });
       if (this.state !== 'opening') return; // closed while we waited
       const payloads = this.deps.ciphers.forClient(session.client);
       const done = await pending.accept({
