@@ -29,6 +29,8 @@ import type {
   StoredApp,
   StoredJwtKey,
   StoredServerKey,
+  WrappedBlob,
+  WrappedColumn,
 } from '../../src/domain/types.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
 import type { DeliverySink } from '../../src/domain/usecases/delivery-stream.js';
@@ -215,6 +217,18 @@ export class InstrumentedStore implements MessageStore {
   }
   putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
     return this.real.putServerKeyIfAbsent(key);
+  }
+  listServerKeys(purpose: string): Promise<StoredServerKey[]> {
+    return this.real.listServerKeys(purpose);
+  }
+  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
+    return this.real.addServerKeyVersion(key, previousNotAfter);
+  }
+  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
+    return this.real.wrappedBlobs(column, after, limit);
+  }
+  replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<MessageStore['replaceWrappedBlobs']>[1]): Promise<number> {
+    return this.real.replaceWrappedBlobs(column, changes);
   }
   ping(): Promise<void> {
     return this.real.ping();

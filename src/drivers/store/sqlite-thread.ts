@@ -17,7 +17,18 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredServerKey } from '../../domain/types.js';
+import type {
+  App,
+  Client,
+  DeliverySettings,
+  MessageRecord,
+  SealedPending,
+  StoredApp,
+  StoredJwtKey,
+  StoredServerKey,
+  WrappedBlob,
+  WrappedColumn,
+} from '../../domain/types.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
@@ -153,6 +164,21 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
     return this.#call('putServerKeyIfAbsent', [key]);
+  }
+  listServerKeys(purpose: string): Promise<StoredServerKey[]> {
+    return this.#call('listServerKeys', [purpose]);
+  }
+  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
+    return this.#call('addServerKeyVersion', [key, previousNotAfter]);
+  }
+  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
+    return this.#call('wrappedBlobs', [column, after, limit]);
+  }
+  replaceWrappedBlobs(
+    column: WrappedColumn,
+    changes: readonly { readonly key: readonly (string | number)[]; readonly expected: Uint8Array; readonly replacement: Uint8Array }[],
+  ): Promise<number> {
+    return this.#call('replaceWrappedBlobs', [column, changes]);
   }
   ping(): Promise<void> {
     return this.#call('ping', []);
