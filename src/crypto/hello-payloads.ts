@@ -6,7 +6,7 @@
  */
 
 import { SealPushError } from '../domain/errors.js';
-import { utf8Decode, utf8Encode } from './encoding.js';
+import { base64urlDecode, utf8Decode, utf8Encode } from './encoding.js';
 
 /** Bound on either payload's UTF-8 JSON text, so a hello is cheap to refuse. */
 export const MAX_HANDSHAKE_PAYLOAD_BYTES = 1024;
@@ -35,6 +35,14 @@ export interface ServerHelloPayload {
    * section 7), one per this many ms, and never a transport frame. Absent: direct delivery.
    */
   readonly cohortTickMs?: number;
+  /**
+   * Present only when the client reached the server with an identity key that a rotation
+   * replaced (docs/keys.md): the new server public key (base64url of 32 bytes), which the
+   * client pins from now on. Authenticated by the old key: only its holder can write message 2.
+   */
+  readonly nextServerKey?: string;
+  /** With nextServerKey: when the key the client used stops being accepted (ms since the epoch). */
+  readonly nextServerKeyUntil?: number;
 }
 
 type Fail = (detail: string) => SealPushError;
@@ -55,16 +63,26 @@ function checkClient(value: unknown, fail: Fail): ClientHelloPayload {
 
 function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs } = value as Record<string, unknown>;
+  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs, nextServerKey, nextServerKeyUntil } = value as Record<string, unknown>;
   if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH) {
     throw fail('clientId must be a string of 1..128 characters');
   }
   if (typeof resumed !== 'boolean') throw fail('resumed must be a boolean');
   if (!isInteger(heartbeatMs, 1)) throw fail('heartbeatMs must be an integer >= 1');
   if (!isInteger(maxFrameBytes, MIN_MAX_FRAME_BYTES)) throw fail(`maxFrameBytes must be an integer >= ${MIN_MAX_FRAME_BYTES}`);
-  if (cohortTickMs === undefined) return { clientId, resumed, heartbeatMs, maxFrameBytes };
-  if (!isInteger(cohortTickMs, 1)) throw fail('cohortTickMs must be an integer >= 1');
-  return { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs };
+  if (cohortTickMs !== undefined && !isInteger(cohortTickMs, 1)) throw fail('cohortTickMs must be an integer >= 1');
+  const next = checkNextServerKey(nextServerKey, nextServerKeyUntil, fail);
+  return { clientId, resumed, heartbeatMs, maxFrameBytes, ...(cohortTickMs === undefined ? {} : { cohortTickMs }), ...next };
+}
+
+/** nextServerKey and nextServerKeyUntil come together or not at all. */
+function checkNextServerKey(key: unknown, until: unknown, fail: Fail): { nextServerKey?: string; nextServerKeyUntil?: number } {
+  if (key === undefined && until === undefined) return {};
+  if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(key) || base64urlDecode(key).length !== 32) {
+    throw fail('nextServerKey must be base64url of 32 bytes');
+  }
+  if (!isInteger(until, 0)) throw fail('nextServerKeyUntil must be an integer >= 0, given with nextServerKey');
+  return { nextServerKey: key, nextServerKeyUntil: until };
 }
 
 function encodeJson(value: object, fail: Fail): Uint8Array {
@@ -94,10 +112,8 @@ export function decodeClientHelloPayload(bytes: Uint8Array): ClientHelloPayload 
 
 /** Writes exactly the known fields, in a fixed order. */
 export function encodeServerHelloPayload(payload: ServerHelloPayload): Uint8Array {
-  const checked = checkServer(payload, internalError);
-  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs } = checked;
-  const fields = cohortTickMs === undefined ? { clientId, resumed, heartbeatMs, maxFrameBytes } : { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs };
-  return encodeJson(fields, internalError);
+  // checkServer builds its result in the field order of docs/protocol.md, absent fields left out.
+  return encodeJson(checkServer(payload, internalError), internalError);
 }
 
 export function decodeServerHelloPayload(bytes: Uint8Array): ServerHelloPayload {

@@ -49,7 +49,10 @@ export class Gateway {
     });
     this.heartbeatTimer = setInterval(() => this.heartbeat(), deps.limits.heartbeatMs);
     this.heartbeatTimer.unref();
-    this.settingsTimer = setInterval(() => void this.applyDeliveryChanges(), SETTINGS_CHECK_MS);
+    this.settingsTimer = setInterval(() => {
+      void this.applyDeliveryChanges();
+      this.closeEndedIdentities();
+    }, SETTINGS_CHECK_MS);
     this.settingsTimer.unref();
     deps.bus.subscribe(deps.nodeId, (envelope) => this.offer(envelope.clientId, envelope.messages));
   }
@@ -164,6 +167,17 @@ export class Gateway {
       for (const connection of this.byClient.values()) {
         if (connection.appId === appId && connection.isOpen && connection.deliveryKey !== current) connection.goAway();
       }
+    }
+  }
+
+  /**
+   * A connection made to a server key whose overlap has ended closes with 1001: the client
+   * reconnects at once, with the new key the handshake told it.
+   */
+  private closeEndedIdentities(): void {
+    const now = this.deps.delivery.clock.now();
+    for (const connection of this.byClient.values()) {
+      if (connection.identityNotAfter !== null && connection.identityNotAfter <= now) connection.goAway();
     }
   }
 }
