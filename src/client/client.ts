@@ -27,13 +27,21 @@ export interface ClientEvents {
   disconnected: { code: number; reason: string; willReconnect: boolean };
   /** The saved session changed (new lastSeq or new client id): store it again if you persist it. */
   session: SavedSession;
+  /**
+   * The server rotated its identity: it announced `serverKey` (base64url) inside a handshake
+   * authenticated by the key this client had pinned. The client uses it from its next
+   * connection on; persist it and pass it as `serverKey` next time. The key used so far is
+   * accepted until `until` (ISO 8601).
+   */
+  serverkey: { serverKey: string; until: string; previousKey: string };
   error: SealPushError;
 }
 
 export interface ClientSetup {
   readonly wsUrl: string;
   readonly appId: string;
-  readonly serverKey: Uint8Array;
+  /** Pinned server keys (32 bytes each), tried in this order until one handshake succeeds. */
+  readonly serverKeys: readonly Uint8Array[];
   readonly staticKey: KeyPair;
   readonly clientId: string;
   readonly lastSeq: number;
@@ -86,6 +94,11 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly backoff: Backoff | null;
   private closedByUser = false;
+  /** The pinned server keys, the one to use first at [keyIndex]; an announced new key goes first. */
+  private serverKeys: Uint8Array[];
+  private keyIndex = 0;
+  /** Handshakes refused in a row since the last success: every pinned key is tried once. */
+  private refusedKeys = 0;
   private firstConnect: { resolve(): void; reject(err: SealPushError): void } | null = null;
 
   constructor(private readonly setup: ClientSetup) {
@@ -93,6 +106,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.clientId = setup.clientId;
     this.lastSeq = setup.lastSeq;
     this.receivedUpTo = setup.lastSeq;
+    this.serverKeys = [...setup.serverKeys];
     this.backoff = setup.reconnect === false ? null : new Backoff(setup.reconnect);
   }
 
@@ -149,7 +163,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     socket.addEventListener('open', () => {
       handshake = startHello({
         appId: this.setup.appId,
-        serverKey: this.setup.serverKey,
+        serverKey: this.serverKeys[this.keyIndex]!,
         staticKey: this.setup.staticKey,
         payload: { lastSeq: this.lastSeq },
         crypto: this.setup.crypto.noise,
@@ -193,12 +207,26 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     this.clientId = clientId;
     this.heartbeatMs = heartbeatMs;
+    this.refusedKeys = 0;
+    if (done.payload.nextServerKey !== undefined) this.followServerKey(done.payload.nextServerKey, done.payload.nextServerKeyUntil!);
     this.backoff?.reset();
     this.armWatchdog(socket);
     this.emit('session', this.session());
     this.emit('connected', { clientId, resumed });
     this.firstConnect?.resolve();
     this.firstConnect = null;
+  }
+
+  /**
+   * The server told us, under the key we pinned, that its identity moved on: pin the new key
+   * first, keep the others (the old one still works until `until`), and tell the application.
+   */
+  private followServerKey(next: string, until: number): void {
+    const key = base64urlDecode(next);
+    const previous = this.serverKeys[this.keyIndex]!;
+    this.serverKeys = [key, ...this.serverKeys.filter((k) => base64urlEncode(k) !== next)];
+    this.keyIndex = 0;
+    this.emit('serverkey', { serverKey: next, until: new Date(until).toISOString(), previousKey: base64urlEncode(previous) });
   }
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
@@ -336,6 +364,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const errorCode = codeForClose(code) ?? local ?? undefined;
+    if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && ++this.refusedKeys < this.serverKeys.length) {
+      // Refused under this pinned key: try the next one at once (an identity rotation).
+      this.keyIndex = (this.keyIndex + 1) % this.serverKeys.length;
+      this.open();
+      return;
+    }
     const permanent = !isTransientClose(code) || local === 'ERR_HANDSHAKE' || local === 'ERR_VERSION';
     if (this.firstConnect) {
       const first = this.firstConnect;

@@ -17,6 +17,12 @@ export interface ConnectOptions {
   readonly appId: string;
   /** The server's public key, base64url of its 32 raw bytes (`sealpush keys show`). */
   readonly serverKey: string;
+  /**
+   * More pinned server keys, tried in order when the server refuses the handshake made to
+   * the one before (ERR_HANDSHAKE): e.g. the key announced by an identity rotation next to
+   * the one shipped with the app (docs/keys.md). Each is base64url of 32 bytes.
+   */
+  readonly serverKeys?: readonly string[];
   /** A session saved from `c.session()`, to resume the same client id. */
   readonly session?: SavedSession | undefined;
   /** Reconnection with backoff after a transient close; `false` turns it off. */
@@ -38,13 +44,10 @@ export interface ConnectOptions {
 export async function connectWith(crypto: ClientCrypto, options: ConnectOptions): Promise<SealPushClient> {
   const { url, appId } = options;
   if (typeof appId !== 'string' || appId.length === 0) throw new SealPushError('ERR_BAD_REQUEST', 'appId is required');
-  let serverKey: Uint8Array;
-  try {
-    serverKey = base64urlDecode(options.serverKey);
-  } catch {
-    throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  if (options.serverKeys !== undefined && !Array.isArray(options.serverKeys)) {
+    throw new SealPushError('ERR_BAD_REQUEST', 'serverKeys must be a list of keys');
   }
-  if (serverKey.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  const serverKeys = [options.serverKey, ...(options.serverKeys ?? [])].map((text, i) => pinnedKey(text, i === 0 ? 'serverKey' : 'serverKeys'));
   const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
   const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
@@ -55,7 +58,7 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   const client = new SealPushClient({
     wsUrl: webSocketUrl(url),
     appId,
-    serverKey,
+    serverKeys,
     staticKey,
     clientId: session?.clientId ?? '',
     lastSeq: session?.lastSeq ?? 0,
@@ -68,6 +71,17 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   });
   await client.start();
   return client;
+}
+
+function pinnedKey(text: unknown, name: string): Uint8Array {
+  let key: Uint8Array | undefined;
+  try {
+    key = typeof text === 'string' ? base64urlDecode(text) : undefined;
+  } catch {
+    key = undefined;
+  }
+  if (key?.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', `${name} must be base64url of 32 bytes`);
+  return key;
 }
 
 /** setTimeout fires at once for a delay above this (a signed 32-bit count of ms). */
