@@ -45,6 +45,8 @@ export interface ClientSetup {
   readonly staticKey: KeyPair;
   readonly clientId: string;
   readonly lastSeq: number;
+  /** A server key announced earlier (kept in the saved session), or null. */
+  readonly announcedKey: string | null;
   readonly openSocket: (url: string) => SocketLike;
   readonly reconnect: ReconnectOptions | false;
   readonly handshakeTimeoutMs: number;
@@ -99,6 +101,9 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private keyIndex = 0;
   /** Handshakes refused in a row since the last success: every pinned key is tried once. */
   private refusedKeys = 0;
+  /** The key the server last announced (kept in the session); `pendingAnnouncement` waits for a listener. */
+  private announcedKey: string | null;
+  private pendingAnnouncement: ClientEvents['serverkey'] | null = null;
   private firstConnect: { resolve(): void; reject(err: SealPushError): void } | null = null;
 
   constructor(private readonly setup: ClientSetup) {
@@ -107,6 +112,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.lastSeq = setup.lastSeq;
     this.receivedUpTo = setup.lastSeq;
     this.serverKeys = [...setup.serverKeys];
+    this.announcedKey = setup.announcedKey;
     this.backoff = setup.reconnect === false ? null : new Backoff(setup.reconnect);
   }
 
@@ -125,6 +131,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
       clientId: this.clientId,
       staticKey: base64urlEncode(this.setup.staticKey.privateKey),
       lastSeq: this.lastSeq,
+      ...(this.announcedKey === null ? {} : { serverKey: this.announcedKey }),
     };
   }
 
@@ -145,6 +152,13 @@ export class SealPushClient extends Emitter<ClientEvents> {
   }
 
   protected override listenerAdded(event: keyof ClientEvents): void {
+    if (event === 'serverkey' && this.pendingAnnouncement) {
+      // Announced during connect(), before the caller could listen: tell the first listener.
+      const announcement = this.pendingAnnouncement;
+      this.pendingAnnouncement = null;
+      queueMicrotask(() => this.emit('serverkey', announcement));
+      return;
+    }
     if (event !== 'message' || this.held.length === 0) return;
     // Hand the held messages over after the caller's `on` returns, in order.
     queueMicrotask(() => this.handOver([]));
@@ -226,7 +240,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const previous = this.serverKeys[this.keyIndex]!;
     this.serverKeys = [key, ...this.serverKeys.filter((k) => base64urlEncode(k) !== next)];
     this.keyIndex = 0;
-    this.emit('serverkey', { serverKey: next, until: new Date(until).toISOString(), previousKey: base64urlEncode(previous) });
+    this.announcedKey = next;
+    const announcement = { serverKey: next, until: new Date(until).toISOString(), previousKey: base64urlEncode(previous) };
+    if (this.listenerCount('serverkey') === 0) this.pendingAnnouncement = announcement;
+    else this.emit('serverkey', announcement);
   }
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {

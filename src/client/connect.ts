@@ -4,7 +4,7 @@
  * behaviour is this file's.
  */
 import { SealPushError } from '../domain/errors.js';
-import { base64urlDecode } from '../crypto/encoding.js';
+import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import type { ReconnectOptions } from './backoff.js';
 import { SealPushClient } from './client.js';
 import type { ClientCrypto } from './platform.js';
@@ -47,10 +47,13 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   if (options.serverKeys !== undefined && !Array.isArray(options.serverKeys)) {
     throw new SealPushError('ERR_BAD_REQUEST', 'serverKeys must be a list of keys');
   }
-  const serverKeys = [options.serverKey, ...(options.serverKeys ?? [])].map((text, i) => pinnedKey(text, i === 0 ? 'serverKey' : 'serverKeys'));
+  const pinned = [options.serverKey, ...(options.serverKeys ?? [])].map((text, i) => pinnedKey(text, i === 0 ? 'serverKey' : 'serverKeys'));
   const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
   const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
+  // A key the server announced (and the session kept) goes first; the pinned ones stay as fallbacks.
+  const announced = session?.serverKey === undefined ? [] : [pinnedKey(session.serverKey, 'session.serverKey')];
+  const serverKeys = [...announced, ...pinned.filter((key) => session?.serverKey !== base64urlEncode(key))];
   const staticKey = session
     ? await crypto.noise.keyPairFromPrivate(base64urlDecode(session.staticKey))
     : await crypto.noise.generateKeyPair();
@@ -61,6 +64,7 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
     serverKeys,
     staticKey,
     clientId: session?.clientId ?? '',
+    announcedKey: session?.serverKey ?? null,
     lastSeq: session?.lastSeq ?? 0,
     openSocket: (wsUrl) => new Socket(wsUrl),
     reconnect: options.reconnect ?? {},

@@ -13,6 +13,11 @@ export interface SavedSession {
   /** base64url of the 32-byte X25519 private key. */
   readonly staticKey: string;
   readonly lastSeq: number;
+  /**
+   * Present once the server announced a new identity key (docs/keys.md): base64url of it.
+   * `connect({ session })` tries it before the `serverKey` option.
+   */
+  readonly serverKey?: string;
 }
 
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -26,7 +31,9 @@ export function parseSession(input: unknown, appId: string): SavedSession {
   if (typeof s.clientId !== 'string' || s.clientId.length === 0) throw invalid('clientId missing');
   if (typeof s.staticKey !== 'string' || !BASE64URL_32.test(s.staticKey)) throw invalid('staticKey malformed');
   if (typeof s.lastSeq !== 'number' || !Number.isSafeInteger(s.lastSeq) || s.lastSeq < 0) throw invalid('lastSeq malformed');
-  return { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
+  if (s.serverKey !== undefined && (typeof s.serverKey !== 'string' || !BASE64URL_32.test(s.serverKey))) throw invalid('serverKey malformed');
+  const session = { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq } as const;
+  return s.serverKey === undefined ? session : { ...session, serverKey: s.serverKey };
 }
 
 function invalid(why: string): SealPushError {

@@ -59,6 +59,10 @@ export class Connection implements DeliverySink {
    * reconnects with the new key it was told in the handshake.
    */
   identityNotAfter: number | null = null;
+  /** The identity version the handshake used. */
+  identityVersion = 0;
+  /** When the gateway will close this connection to move it to the current identity (null: not decided). */
+  identityMoveAt: number | null = null;
   /** The session's cohort secret (docs/protocol.md section 7); set once open. */
   sessionSecret: Uint8Array | null = null;
   /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
@@ -222,6 +226,7 @@ export class Connection implements DeliverySink {
       this.deliveryKey = JSON.stringify(delivery);
       this.sessionSecret = done.sessionSecret;
       this.identityNotAfter = oldKey?.notAfter ?? null;
+      this.identityVersion = (oldKey ?? ring.current).version;
       this.sealer = new FrameSealer(done.sendKey);
       this.opener = new FrameOpener(done.receiveKey);
       this.socket.send(done.reply);
