@@ -171,7 +171,7 @@ export async function lockKeyFile(file: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
       throw new Error(`another key rotation (pid ${holder}) is running on ${file}; wait for it, or remove ${lock} if that process is gone`);
     }
     await unlink(lock).catch(() => undefined);
