@@ -11,7 +11,7 @@ import { exited, runCli, spawnServer, type ServerProcess } from '../helpers/proc
 import { createApp, tempDir } from '../helpers/server.js';
 
 /** The master key version every wrapped blob in the database names, by column. */
-function blobVersions(dataDir: string): Record<string, number[]> {
+function blobVersions(dataDir: string): { apps: number[]; serverKeys: number[]; jwt: number[] } {
   const db = new Database(join(dataDir, 'sealpush.db'), { readonly: true });
   try {
     const versions = (sql: string) => (db.prepare(sql).pluck().all() as Buffer[]).map((blob) => blob.readUInt32BE(1));
@@ -30,7 +30,7 @@ function keyFile(dataDir: string): { keys: string[]; retiring?: number[] } {
   return { keys: Object.keys(doc.keys), ...(doc.retiring ? { retiring: doc.retiring } : {}) };
 }
 
-const allOf = (versions: Record<string, number[]>) => Object.values(versions).flat();
+const allOf = (versions: { apps: number[]; serverKeys: number[]; jwt: number[] }) => Object.values(versions).flat();
 
 async function cliApp(dataDir: string, name: string): Promise<{ appId: string; secret: string }> {
   const created = await runCli(['apps', 'create', name, '--json', '--data', dataDir]);
