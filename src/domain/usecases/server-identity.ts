@@ -51,13 +51,20 @@ export class ServerIdentities<K> {
     private readonly load: (secret: Uint8Array) => K,
   ) {}
 
+  /** The versions accepted now. If the store cannot be read, the last versions read are used. */
   ring(): Promise<IdentityRing<K>> {
     const now = this.deps.clock.now();
-    if (this.cached && now - this.cached.at < IDENTITY_CACHE_MS) return this.cached.ring.then((ring) => live(ring, now));
-    const ring = this.read();
-    this.cached = { ring, at: now };
-    ring.catch(() => (this.cached = null));
-    return ring.then((r) => live(r, now));
+    if (!this.cached || now - this.cached.at >= IDENTITY_CACHE_MS) {
+      const lastGood = this.cached?.ring;
+      const entry = { at: now } as { ring: Promise<IdentityRing<K>>; at: number };
+      entry.ring = this.read().catch((err: unknown) => {
+        if (lastGood) return lastGood;
+        if (this.cached === entry) this.cached = null;
+        throw err;
+      });
+      this.cached = entry;
+    }
+    return this.cached.ring.then((ring) => live(ring, now));
   }
 
   private async read(): Promise<IdentityRing<K>> {
