@@ -4,30 +4,25 @@ import pino from 'pino';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { listServerIdentities, openCore, rotateIdentity } from '../../src/compose.js';
+import { listServerIdentities, openCore, rotateIdentity, type Core } from '../../src/compose.js';
 import { collect, once } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Long enough for a client moved off the old key to reconnect with it once before it ends. */
 const OVERLAP_MS = 10_000;
 
-async function rotate(dataDir: string, overlapMs: number) {
+/** Runs `fn` on the data dir's store and KMS, as an admin command does. */
+async function withCore<T>(dataDir: string, fn: (core: Core) => Promise<T>): Promise<T> {
   const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
   try {
-    return await rotateIdentity(core, overlapMs);
+    return await fn(core);
   } finally {
     await core.close();
   }
 }
 
-async function identities(dataDir: string) {
-  const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
-  try {
-    return await listServerIdentities(core);
-  } finally {
-    await core.close();
-  }
-}
+const rotate = (dataDir: string, overlapMs: number) => withCore(dataDir, (core) => rotateIdentity(core, overlapMs));
+const identities = (dataDir: string) => withCore(dataDir, (core) => listServerIdentities(core));
 
 describe('server identity rotation: pinned clients move to the new key during the overlap', () => {
   let server: TestServer;

@@ -14,6 +14,15 @@ import { tempDir } from '../helpers/server.js';
 
 const HOUR = 3_600_000;
 
+async function withWorld(fn: (w: Awaited<ReturnType<typeof world>>) => Promise<void>): Promise<void> {
+  const w = await world();
+  try {
+    await fn(w);
+  } finally {
+    await w.cleanup();
+  }
+}
+
 async function world() {
   const dir = tempDir('sealpush-identity-');
   const store = openSqliteStore({ path: join(dir, 'store.db') });
@@ -29,51 +38,36 @@ async function world() {
   return { store, kms, clock, generate, identities, cleanup };
 }
 
-test('after a rotation the old version is accepted until its overlap ends, then never again', async () => {
-  const w = await world();
-  try {
-    const rotated = await rotateServerIdentity(w, 2 * HOUR);
-    assert.deepEqual([rotated.version, rotated.previous], [2, { version: 1, notAfter: w.clock.now() + 2 * HOUR }]);
-    let ring = await w.identities.ring();
-    assert.deepEqual([ring.current.version, ring.current.key, ring.previous.map((v) => [v.version, v.key, v.notAfter])], [2, 102, [[1, 101, w.clock.now() + 2 * HOUR]]]);
-    w.clock.advance(2 * HOUR - 1);
-    assert.deepEqual((await w.identities.ring()).previous.map((v) => v.version), [1]);
-    w.clock.advance(1);
-    ring = await w.identities.ring();
-    assert.deepEqual([ring.current.version, ring.previous], [2, []], 'refused from its notAfter on, even from the cache');
-  } finally {
-    await w.cleanup();
-  }
-});
+test('after a rotation the old version is accepted until its overlap ends, then never again', () => withWorld(async (w) => {
+  const rotated = await rotateServerIdentity(w, 2 * HOUR);
+  assert.deepEqual([rotated.version, rotated.previous], [2, { version: 1, notAfter: w.clock.now() + 2 * HOUR }]);
+  let ring = await w.identities.ring();
+  assert.deepEqual([ring.current.version, ring.current.key, ring.previous.map((v) => [v.version, v.key, v.notAfter])], [2, 102, [[1, 101, w.clock.now() + 2 * HOUR]]]);
+  w.clock.advance(2 * HOUR - 1);
+  assert.deepEqual((await w.identities.ring()).previous.map((v) => v.version), [1]);
+  w.clock.advance(1);
+  ring = await w.identities.ring();
+  assert.deepEqual([ring.current.version, ring.previous], [2, []], 'refused from its notAfter on, even from the cache');
+}));
 
-test('a rotation by another process is seen once the cache is older than IDENTITY_CACHE_MS; a refused overlap changes nothing', async () => {
-  const w = await world();
-  try {
-    await rotateServerIdentity(w, HOUR);
-    assert.equal((await w.identities.ring()).current.version, 2);
-    await rotateServerIdentity(w, HOUR);
-    assert.equal((await w.identities.ring()).current.version, 2, 'cached');
-    w.clock.advance(IDENTITY_CACHE_MS);
-    const ring = await w.identities.ring();
-    assert.deepEqual([ring.current.version, ring.previous.map((v) => v.version)], [3, [2, 1]]);
-    for (const bad of [-1, 1.5, 366 * 24 * HOUR]) {
-      await assert.rejects(rotateServerIdentity(w, bad), (err: unknown) => err instanceof SealPushError && err.code === 'ERR_BAD_REQUEST');
-    }
-    assert.equal((await w.store.listServerKeys('noise-static')).length, 3);
-  } finally {
-    await w.cleanup();
+test('a rotation by another process is seen once the cache is older than IDENTITY_CACHE_MS; a refused overlap changes nothing', () => withWorld(async (w) => {
+  await rotateServerIdentity(w, HOUR);
+  assert.equal((await w.identities.ring()).current.version, 2);
+  await rotateServerIdentity(w, HOUR);
+  assert.equal((await w.identities.ring()).current.version, 2, 'cached');
+  w.clock.advance(IDENTITY_CACHE_MS);
+  const ring = await w.identities.ring();
+  assert.deepEqual([ring.current.version, ring.previous.map((v) => v.version)], [3, [2, 1]]);
+  for (const bad of [-1, 1.5, 366 * 24 * HOUR]) {
+    await assert.rejects(rotateServerIdentity(w, bad), (err: unknown) => err instanceof SealPushError && err.code === 'ERR_BAD_REQUEST');
   }
-});
+  assert.equal((await w.store.listServerKeys('noise-static')).length, 3);
+}));
 
-test('when the store cannot be read, the last identity versions read stay in use', async () => {
-  const w = await world();
-  try {
-    await rotateServerIdentity(w, HOUR);
-    assert.equal((await w.identities.ring()).current.version, 2);
-    await w.store.close();
-    w.clock.advance(IDENTITY_CACHE_MS);
-    assert.equal((await w.identities.ring()).current.version, 2);
-  } finally {
-    await w.cleanup();
-  }
-});
+test('when the store cannot be read, the last identity versions read stay in use', () => withWorld(async (w) => {
+  await rotateServerIdentity(w, HOUR);
+  assert.equal((await w.identities.ring()).current.version, 2);
+  await w.store.close();
+  w.clock.advance(IDENTITY_CACHE_MS);
+  assert.equal((await w.identities.ring()).current.version, 2);
+}));

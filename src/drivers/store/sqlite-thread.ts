@@ -17,18 +17,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type {
-  App,
-  Client,
-  DeliverySettings,
-  MessageRecord,
-  SealedPending,
-  StoredApp,
-  StoredJwtKey,
-  StoredServerKey,
-  WrappedBlob,
-  WrappedColumn,
-} from '../../domain/types.js';
+import type { App, Client, DeliverySettings, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredServerKey, WrappedBlob, WrappedColumn } from '../../domain/types.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
