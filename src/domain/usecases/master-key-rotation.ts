@@ -86,18 +86,17 @@ async function scan(deps: RotationDeps, run: { current: number; done: number; to
       after = page[page.length - 1]!.key;
       const changes = [];
       for (const { key, blob } of page) {
-        let version: number;
         try {
-          version = deps.ring.versionOf(blob);
+          if (deps.ring.versionOf(blob) === run.current) continue;
+          stale++;
+          if (!rewrap) continue;
+          const plaintext = await deps.kms.unwrap(blob, context(key));
+          changes.push({ key, expected: blob, replacement: await deps.kms.wrap(plaintext, context(key)) });
+          plaintext.fill(0);
         } catch (err) {
+          // Names the row, so an operator can find the one blob that stops the rotation.
           throw new Error(`${column} of ${JSON.stringify(key)}: ${err instanceof Error ? err.message : String(err)}`);
         }
-        if (version === run.current) continue;
-        stale++;
-        if (!rewrap) continue;
-        const plaintext = await deps.kms.unwrap(blob, context(key));
-        changes.push({ key, expected: blob, replacement: await deps.kms.wrap(plaintext, context(key)) });
-        plaintext.fill(0);
       }
       if (changes.length === 0) continue;
       run.done += await deps.store.replaceWrappedBlobs(column, changes);
