@@ -4,6 +4,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import pino from 'pino';
+import { parseConfig } from '../../src/config.js';
+import { openCore } from '../../src/compose.js';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { collect } from '../helpers/messages.js';
@@ -32,12 +35,6 @@ function keyFile(dataDir: string): { keys: string[]; retiring?: number[] } {
 
 const allOf = (versions: { apps: number[]; serverKeys: number[]; jwt: number[] }) => Object.values(versions).flat();
 
-async function cliApp(dataDir: string, name: string): Promise<{ appId: string; secret: string }> {
-  const created = await runCli(['apps', 'create', name, '--json', '--data', dataDir]);
-  assert.equal(created.code, 0, created.stderr);
-  return JSON.parse(created.stdout) as { appId: string; secret: string };
-}
-
 describe('sealpush keys rotate: a new master key version, every wrapped blob moved onto it, online', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -45,9 +42,14 @@ describe('sealpush keys rotate: a new master key version, every wrapped blob mov
   test('while a server runs and publishes continue: old secrets verify during and after, everything ends on the new version', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
-    const apps = [await cliApp(dataDir, 'one'), await cliApp(dataDir, 'two'), await cliApp(dataDir, 'three')];
-    const jwt = await runCli(['apps', 'jwt-key', apps[0]!.appId, '--issuer', 'iss', '--kid', 'k1', '--alg', 'HS256', '--data', dataDir]);
-    assert.equal(jwt.code, 0, jwt.stderr);
+    // Admin work in-process, as `sealpush apps ...` does it (fewer processes to start).
+    const apps = [await createApp(dataDir, 'one'), await createApp(dataDir, 'two'), await createApp(dataDir, 'three')];
+    const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
+    try {
+      await core.apps.addJwtKey(apps[0]!.appId, { issuer: 'iss', kid: 'k1', alg: 'HS256' });
+    } finally {
+      await core.close();
+    }
 
     let server: ServerProcess = await spawnServer(dataDir);
     const clients: SealPushClient[] = [];
@@ -68,7 +70,7 @@ describe('sealpush keys rotate: a new master key version, every wrapped blob mov
       })();
       const [rotated] = await Promise.all([
         runCli(['keys', 'rotate', '--batch-size', '1', '--data', dataDir]),
-        cliApp(dataDir, 'created-meanwhile'),
+        createApp(dataDir, 'created-meanwhile'),
       ]);
       publishing = false;
       await loop;
@@ -84,7 +86,7 @@ describe('sealpush keys rotate: a new master key version, every wrapped blob mov
       assert.ok(!existsSync(join(dataDir, 'master.key.lock')));
 
       // The running server opens a blob naming version 2, which it did not hold when it started.
-      const added = await cliApp(dataDir, 'after-rotation');
+      const added = await createApp(dataDir, 'after-rotation');
       const addedClient = await connect({ url: server.url, appId: added.appId, serverKey: server.serverKey });
       clients.push(addedClient);
       const got = collect(addedClient, 1);
