@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from './config.js';
-import type { Kms } from './domain/ports/kms.js';
+import type { Kms, MasterKeyRing } from './domain/ports/kms.js';
 import type { MessageStore } from './domain/ports/message-store.js';
 import type { Clock, Defer } from './domain/ports/runtime.js';
 import { Apps } from './domain/usecases/apps.js';
@@ -21,6 +21,7 @@ import { Router } from './domain/usecases/router.js';
 import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
 import { Sessions } from './domain/usecases/sessions.js';
 import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
+import { IDENTITY_PURPOSE, ServerIdentities, rotateServerIdentity, type RotatedIdentity } from './domain/usecases/server-identity.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
 import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
@@ -45,6 +46,8 @@ export interface Core {
   readonly config: Config;
   readonly store: MessageStore;
   readonly kms: Kms;
+  /** The master-key versions behind `kms`, for `keys rotate`. */
+  readonly masterKeys: MasterKeyRing;
   readonly apps: Apps;
   readonly clock: Clock;
   close(): Promise<void>;
@@ -65,7 +68,7 @@ export async function openCore(config: Config, logger: PinoLogger, threaded = fa
   };
   const store = threaded ? await ThreadedSqliteStore.open(options) : openSqliteStore(options);
   const apps = new Apps(store, kms, systemClock);
-  return { config, store, kms, apps, clock: systemClock, close: () => store.close() };
+  return { config, store, kms, masterKeys: kms, apps, clock: systemClock, close: () => store.close() };
 }
 
 /** The server's Ed25519 audit key (purpose 'audit-signing'), created on first use and stored wrapped. */
@@ -98,18 +101,34 @@ export interface ServerIdentity {
   readonly fingerprint: string;
 }
 
-/** The server's Noise static key, created on first use and stored wrapped by the KMS. */
+function generateIdentity(): KeyMaterial {
+  const pair = generateStaticKeyPair();
+  return { publicKey: pair.publicKey, secret: pair.privateKey };
+}
+
+function identityOf(publicKey: Uint8Array): ServerIdentity {
+  return { publicKey: base64urlEncode(publicKey), fingerprint: fingerprint(publicKey) };
+}
+
+/** The server's Noise static key (its current version), created on first use and stored wrapped by the KMS. */
 export async function loadServerIdentity(core: Core): Promise<KeyMaterial & { identity: ServerIdentity }> {
-  const key = await loadOrCreateServerKey('noise-static', {
-    store: core.store,
-    kms: core.kms,
-    clock: core.clock,
-    generate: () => {
-      const pair = generateStaticKeyPair();
-      return { publicKey: pair.publicKey, secret: pair.privateKey };
-    },
-  });
-  return { ...key, identity: { publicKey: base64urlEncode(key.publicKey), fingerprint: fingerprint(key.publicKey) } };
+  const key = await loadOrCreateServerKey(IDENTITY_PURPOSE, { store: core.store, kms: core.kms, clock: core.clock, generate: generateIdentity });
+  return { ...key, identity: identityOf(key.publicKey) };
+}
+
+/** Every stored identity version, newest first: `notAfter` on the ones a rotation replaced. */
+export async function listServerIdentities(core: Core): Promise<(ServerIdentity & { version: number; notAfter?: number })[]> {
+  (await loadServerIdentity(core)).secret.fill(0);
+  const now = core.clock.now();
+  return (await core.store.listServerKeys(IDENTITY_PURPOSE))
+    .filter((key) => key.notAfter === undefined || key.notAfter > now)
+    .map((key) => ({ version: key.version, ...identityOf(key.publicKey), ...(key.notAfter === undefined ? {} : { notAfter: key.notAfter }) }));
+}
+
+/** `sealpush keys rotate-identity`: a new identity; the old one is accepted for `overlapMs` more. */
+export async function rotateIdentity(core: Core, overlapMs: number): Promise<RotatedIdentity & { identity: ServerIdentity }> {
+  const rotated = await rotateServerIdentity({ store: core.store, kms: core.kms, clock: core.clock, generate: generateIdentity }, overlapMs);
+  return { ...rotated, identity: identityOf(rotated.publicKey) };
 }
 
 export interface Node {
@@ -128,6 +147,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   await applyConfiguredDelivery(core);
   const limits = config.limits;
   const server = await loadServerIdentity(core);
+  server.secret.fill(0); // the gateway loads its keys through ServerIdentities
   const payloadKey = await loadOrCreateServerKey('payload', {
     store,
     kms,
@@ -158,7 +178,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     ciphers,
     forgetting,
     noise: nodeNoiseCrypto,
-    serverStatic: staticKeyPairFromPrivate(server.secret),
+    identities: new ServerIdentities({ store, kms, clock }, staticKeyPairFromPrivate),
     limits,
     logger,
     bus,

@@ -45,13 +45,21 @@ export interface ClientEvents {
   disconnected: { code: number; reason: string; willReconnect: boolean };
   /** The saved session changed (new lastSeq or new client id): store it again if you persist it. */
   session: SavedSession;
+  /**
+   * The server rotated its identity: it announced `serverKey` (base64url) inside a handshake
+   * authenticated by the key this client had pinned. The client uses it from its next
+   * connection on; persist it and pass it as `serverKey` next time. The key used so far is
+   * accepted until `until` (ISO 8601).
+   */
+  serverkey: { serverKey: string; until: string; previousKey: string };
   error: SealPushError;
 }
 
 export interface ClientSetup {
   readonly wsUrl: string;
   readonly appId: string;
-  readonly serverKey: Uint8Array;
+  /** Pinned server keys (32 bytes each), tried in this order until one handshake succeeds. */
+  readonly serverKeys: readonly Uint8Array[];
   readonly staticKey: KeyPair;
   /** Signs this client's ACKs when the server registered its public half (docs/receipts.md). */
   readonly ackKey: AckKeyPair;
@@ -60,6 +68,8 @@ export interface ClientSetup {
   readonly inbound: InboundKeys;
   readonly clientId: string;
   readonly lastSeq: number;
+  /** A server key announced earlier (kept in the saved session), or null. */
+  readonly announcedKey: string | null;
   readonly openSocket: (url: string) => SocketLike;
   readonly reconnect: ReconnectOptions | false;
   readonly handshakeTimeoutMs: number;
@@ -115,6 +125,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly backoff: Backoff | null;
   private closedByUser = false;
+  /** The pinned server keys, the one to use first at [keyIndex]; an announced new key goes first. */
+  private serverKeys: Uint8Array[];
+  private keyIndex = 0;
+  /** Handshakes refused in a row since the last success: every pinned key is tried once. */
+  private refusedKeys = 0;
+  /** The key the server last announced (kept in the session); `pendingAnnouncement` waits for a listener. */
+  private announcedKey: string | null;
+  private pendingAnnouncement: ClientEvents['serverkey'] | null = null;
   private firstConnect: { resolve(): void; reject(err: SealPushError): void } | null = null;
 
   constructor(private readonly setup: ClientSetup) {
@@ -122,6 +140,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.clientId = setup.clientId;
     this.lastSeq = setup.lastSeq;
     this.receivedUpTo = setup.lastSeq;
+    this.serverKeys = [...setup.serverKeys];
+    this.announcedKey = setup.announcedKey;
     this.backoff = setup.reconnect === false ? null : new Backoff(setup.reconnect);
   }
 
@@ -150,6 +170,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
       lastSeq: this.lastSeq,
       ackKey: base64urlEncode(this.setup.ackKey.seed),
       hpkeKey: base64urlEncode(this.setup.inbound.hpke.privateKey),
+      ...(this.announcedKey === null ? {} : { serverKey: this.announcedKey }),
     };
   }
 
@@ -184,6 +205,13 @@ export class SealPushClient extends Emitter<ClientEvents> {
   }
 
   protected override listenerAdded(event: keyof ClientEvents): void {
+    if (event === 'serverkey' && this.pendingAnnouncement) {
+      // Announced during connect(), before the caller could listen: tell the first listener.
+      const announcement = this.pendingAnnouncement;
+      this.pendingAnnouncement = null;
+      queueMicrotask(() => this.emit('serverkey', announcement));
+      return;
+    }
     if (event !== 'message' || this.held.length === 0) return;
     // Hand the held messages over after the caller's `on` returns, in order.
     queueMicrotask(() => this.handOver([]));
@@ -204,7 +232,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     socket.addEventListener('open', () => {
       handshake = startHello({
         appId: this.setup.appId,
-        serverKey: this.setup.serverKey,
+        serverKey: this.serverKeys[this.keyIndex]!,
         staticKey: this.setup.staticKey,
         payload: { lastSeq: this.lastSeq, ackKey: this.setup.ackKey.publicKey, hpkeKey: this.setup.inbound.hpke.publicKey },
         crypto: this.setup.crypto.noise,
@@ -249,12 +277,29 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     this.clientId = clientId;
     this.heartbeatMs = heartbeatMs;
+    this.refusedKeys = 0;
+    if (done.payload.nextServerKey !== undefined) this.followServerKey(done.payload.nextServerKey, done.payload.nextServerKeyUntil!);
     this.backoff?.reset();
     this.armWatchdog(socket);
     this.emit('session', this.session());
     this.emit('connected', { clientId, resumed });
     this.firstConnect?.resolve();
     this.firstConnect = null;
+  }
+
+  /**
+   * The server told us, under the key we pinned, that its identity moved on: pin the new key
+   * first, keep the others (the old one still works until `until`), and tell the application.
+   */
+  private followServerKey(next: string, until: number): void {
+    const key = base64urlDecode(next);
+    const previous = this.serverKeys[this.keyIndex]!;
+    this.serverKeys = [key, ...this.serverKeys.filter((k) => base64urlEncode(k) !== next)];
+    this.keyIndex = 0;
+    this.announcedKey = next;
+    const announcement = { serverKey: next, until: new Date(until).toISOString(), previousKey: base64urlEncode(previous) };
+    if (this.listenerCount('serverkey') === 0) this.pendingAnnouncement = announcement;
+    else this.emit('serverkey', announcement);
   }
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
@@ -432,6 +477,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const errorCode = codeForClose(code) ?? local ?? undefined;
+    if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && ++this.refusedKeys < this.serverKeys.length) {
+      // Refused under this pinned key: try the next one at once (an identity rotation).
+      this.keyIndex = (this.keyIndex + 1) % this.serverKeys.length;
+      this.open();
+      return;
+    }
     const permanent = !isTransientClose(code) || local === 'ERR_HANDSHAKE' || local === 'ERR_VERSION';
     if (this.firstConnect) {
       const first = this.firstConnect;

@@ -4,7 +4,7 @@
  * behaviour is this file's.
  */
 import { SealPushError } from '../domain/errors.js';
-import { base64urlDecode } from '../crypto/encoding.js';
+import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import { ackKeyFingerprint } from '../crypto/ack-receipt.js';
 import type { ReconnectOptions } from './backoff.js';
 import { SealPushClient } from './client.js';
@@ -18,6 +18,12 @@ export interface ConnectOptions {
   readonly appId: string;
   /** The server's public key, base64url of its 32 raw bytes (`sealpush keys show`). */
   readonly serverKey: string;
+  /**
+   * More pinned server keys, tried in order when the server refuses the handshake made to
+   * the one before (ERR_HANDSHAKE): e.g. the key announced by an identity rotation next to
+   * the one shipped with the app (docs/keys.md). Each is base64url of 32 bytes.
+   */
+  readonly serverKeys?: readonly string[];
   /** A session saved from `c.session()`, to resume the same client id. */
   readonly session?: SavedSession | undefined;
   /** Reconnection with backoff after a transient close; `false` turns it off. */
@@ -48,16 +54,16 @@ export interface ConnectOptions {
 export async function connectWith(crypto: ClientCrypto, options: ConnectOptions): Promise<SealPushClient> {
   const { url, appId } = options;
   if (typeof appId !== 'string' || appId.length === 0) throw new SealPushError('ERR_BAD_REQUEST', 'appId is required');
-  let serverKey: Uint8Array;
-  try {
-    serverKey = base64urlDecode(options.serverKey);
-  } catch {
-    throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  if (options.serverKeys !== undefined && !Array.isArray(options.serverKeys)) {
+    throw new SealPushError('ERR_BAD_REQUEST', 'serverKeys must be a list of keys');
   }
-  if (serverKey.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', 'serverKey must be base64url of 32 bytes');
+  const pinned = [options.serverKey, ...(options.serverKeys ?? [])].map((text, i) => pinnedKey(text, i === 0 ? 'serverKey' : 'serverKeys'));
   const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
   const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
+  // A key the server announced (and the session kept) goes first; the pinned ones stay as fallbacks.
+  const announced = session?.serverKey === undefined ? [] : [pinnedKey(session.serverKey, 'session.serverKey')];
+  const serverKeys = [...announced, ...pinned.filter((key) => session?.serverKey !== base64urlEncode(key))];
   const staticKey = session
     ? await crypto.noise.keyPairFromPrivate(base64urlDecode(session.staticKey))
     : await crypto.noise.generateKeyPair();
@@ -72,12 +78,13 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   const client = new SealPushClient({
     wsUrl: webSocketUrl(url),
     appId,
-    serverKey,
+    serverKeys,
     staticKey,
     ackKey,
     ackFingerprint,
     inbound: { hpke, verifyPublisher },
     clientId: session?.clientId ?? '',
+    announcedKey: session?.serverKey ?? null,
     lastSeq: session?.lastSeq ?? 0,
     openSocket: (wsUrl) => new Socket(wsUrl),
     reconnect: options.reconnect ?? {},
@@ -107,6 +114,17 @@ async function publisherVerifier(crypto: ClientCrypto, key: string | JsonWebKey)
   } catch {
     throw bad();
   }
+}
+
+function pinnedKey(text: unknown, name: string): Uint8Array {
+  let key: Uint8Array | undefined;
+  try {
+    key = typeof text === 'string' ? base64urlDecode(text) : undefined;
+  } catch {
+    key = undefined;
+  }
+  if (key?.length !== 32) throw new SealPushError('ERR_BAD_REQUEST', `${name} must be base64url of 32 bytes`);
+  return key;
 }
 
 /** setTimeout fires at once for a delay above this (a signed 32-bit count of ms). */

@@ -23,6 +23,11 @@ export interface SavedSession {
    * static key). Absent in sessions saved before relay-blind mode: a new one is made.
    */
   readonly hpkeKey?: string;
+  /**
+   * Present once the server announced a new identity key (docs/keys.md): base64url of it.
+   * `connect({ session })` tries it before the `serverKey` option.
+   */
+  readonly serverKey?: string;
 }
 
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -36,7 +41,9 @@ export function parseSession(input: unknown, appId: string): SavedSession {
   if (typeof s.clientId !== 'string' || s.clientId.length === 0) throw invalid('clientId missing');
   if (typeof s.staticKey !== 'string' || !BASE64URL_32.test(s.staticKey)) throw invalid('staticKey malformed');
   if (typeof s.lastSeq !== 'number' || !Number.isSafeInteger(s.lastSeq) || s.lastSeq < 0) throw invalid('lastSeq malformed');
+  if (s.serverKey !== undefined && (typeof s.serverKey !== 'string' || !BASE64URL_32.test(s.serverKey))) throw invalid('serverKey malformed');
   let session: SavedSession = { v: 1, appId, clientId: s.clientId, staticKey: s.staticKey, lastSeq: s.lastSeq };
+  if (s.serverKey !== undefined) session = { ...session, serverKey: s.serverKey };
   if (s.ackKey !== undefined) {
     if (typeof s.ackKey !== 'string' || !BASE64URL_32.test(s.ackKey)) throw invalid('ackKey malformed');
     session = { ...session, ackKey: s.ackKey };

@@ -50,6 +50,14 @@ export interface ServerHelloPayload {
    * connection must then be a SIGNED_ACK. Absent: plain ACKs (an older server ignores ackKey).
    */
   readonly signedAcks?: boolean;
+  /**
+   * Present only when the client reached the server with an identity key that a rotation
+   * replaced (docs/keys.md): the new server public key (base64url of 32 bytes), which the
+   * client pins from now on. Authenticated by the old key: only its holder can write message 2.
+   */
+  readonly nextServerKey?: string;
+  /** With nextServerKey: when the key the client used stops being accepted (ms since the epoch). */
+  readonly nextServerKeyUntil?: number;
 }
 
 type Fail = (detail: string) => SealPushError;
@@ -96,7 +104,7 @@ export const HPKE_PUBLIC_KEY_BYTES = 32;
 
 function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('not a JSON object');
-  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs, signedAcks } = value as Record<string, unknown>;
+  const { clientId, resumed, heartbeatMs, maxFrameBytes, cohortTickMs, signedAcks, nextServerKey, nextServerKeyUntil } = value as Record<string, unknown>;
   if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH) {
     throw fail('clientId must be a string of 1..128 characters');
   }
@@ -105,6 +113,7 @@ function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
   if (!isInteger(maxFrameBytes, MIN_MAX_FRAME_BYTES)) throw fail(`maxFrameBytes must be an integer >= ${MIN_MAX_FRAME_BYTES}`);
   if (cohortTickMs !== undefined && !isInteger(cohortTickMs, 1)) throw fail('cohortTickMs must be an integer >= 1');
   if (signedAcks !== undefined && signedAcks !== true) throw fail('signedAcks must be true when present');
+  const next = checkNextServerKey(nextServerKey, nextServerKeyUntil, fail);
   return {
     clientId,
     resumed,
@@ -112,7 +121,18 @@ function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
     maxFrameBytes,
     ...(cohortTickMs === undefined ? {} : { cohortTickMs }),
     ...(signedAcks === undefined ? {} : { signedAcks }),
+    ...next,
   };
+}
+
+/** nextServerKey and nextServerKeyUntil come together or not at all. */
+function checkNextServerKey(key: unknown, until: unknown, fail: Fail): { nextServerKey?: string; nextServerKeyUntil?: number } {
+  if (key === undefined && until === undefined) return {};
+  if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(key) || base64urlDecode(key).length !== 32) {
+    throw fail('nextServerKey must be base64url of 32 bytes');
+  }
+  if (!isInteger(until, 0)) throw fail('nextServerKeyUntil must be an integer >= 0, given with nextServerKey');
+  return { nextServerKey: key, nextServerKeyUntil: until };
 }
 
 function encodeJson(value: object, fail: Fail): Uint8Array {

@@ -57,12 +57,19 @@ export interface AcceptedHello {
   /** The client's identity: its authenticated Noise static public key (32 bytes). */
   readonly clientStaticKey: Uint8Array;
   readonly payload: ClientHelloPayload;
+  /** Which server key the client used: 0 for `staticKey`, i for `previousKeys[i - 1]`. */
+  readonly keyIndex: number;
   /** Writes the reply (Noise message 2); call at most once. */
   accept(serverPayload: ServerHelloPayload): Promise<SessionKeys & { readonly reply: Uint8Array }>;
 }
 
 export interface AcceptHelloOptions {
   readonly staticKey: KeyPair;
+  /**
+   * Older server keys still accepted (an identity rotation's overlap), tried in order after
+   * `staticKey`: a hello made to none of them fails as before, at one DH per key tried.
+   */
+  readonly previousKeys?: readonly KeyPair[];
   readonly crypto: NoiseCrypto;
   /** Tests and vectors only: a fixed server ephemeral key. */
   readonly ephemeral?: KeyPair;
@@ -123,17 +130,27 @@ export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions
   const appId = String.fromCharCode(...header.subarray(2));
   if (!APP_ID.test(appId)) throw handshakeError('appId must be 1..64 of A-Z a-z 0-9 _ -');
 
-  const state = await noiseStep(() =>
-    HandshakeState.initialize({
-      crypto: options.crypto,
-      pattern: PATTERNS.IK,
-      initiator: false,
-      prologue: prologueFor(header),
-      s: options.staticKey,
-      e: options.ephemeral,
-    }),
-  );
-  const payloadBytes = await noiseStep(() => state.readMessage(bytes.subarray(headerLength)));
+  const keys = [options.staticKey, ...(options.previousKeys ?? [])];
+  let opened: { state: HandshakeState; payloadBytes: Uint8Array; keyIndex: number } | null = null;
+  for (const [keyIndex, staticKey] of keys.entries()) {
+    const state = await noiseStep(() =>
+      HandshakeState.initialize({
+        crypto: options.crypto,
+        pattern: PATTERNS.IK,
+        initiator: false,
+        prologue: prologueFor(header),
+        s: staticKey,
+        e: options.ephemeral,
+      }),
+    );
+    try {
+      opened = { state, payloadBytes: await noiseStep(() => state.readMessage(bytes.subarray(headerLength))), keyIndex };
+      break;
+    } catch (err) {
+      if (keyIndex === keys.length - 1) throw err;
+    }
+  }
+  const { state, payloadBytes, keyIndex } = opened!;
   const payload = decodeClientHelloPayload(payloadBytes);
   const clientStaticKey = state.remoteStaticKey;
   if (clientStaticKey === undefined) throw handshakeError('no client static key');
@@ -144,6 +161,7 @@ export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions
     appId,
     clientStaticKey,
     payload,
+    keyIndex,
     accept: async (serverPayload) => {
       if (accepted) throw new SealPushError('ERR_INTERNAL', 'accept() called twice');
       accepted = true;

@@ -103,6 +103,24 @@ export interface StoredServerKey {
   readonly publicKey: Uint8Array;
   readonly wrappedSecret: Uint8Array;
   readonly createdAt: number;
+  /**
+   * When this version stops being used (ms since the epoch), set when a newer version
+   * replaced it with an overlap (`keys rotate-identity`); absent while it is the current one.
+   */
+  readonly notAfter?: number;
+}
+
+/**
+ * A column holding KMS-wrapped blobs, which a master-key rotation re-wraps. Adding a wrapped
+ * column means one more name here, one entry in the rotation's context table
+ * (domain/usecases/master-key-rotation.ts) and one in each store driver's column table.
+ */
+export type WrappedColumn = 'apps.wrapped_secret' | 'server_keys.wrapped_secret' | 'app_jwt_keys.key_material';
+
+/** One wrapped blob and the row that holds it: `key` is the row's primary key, in column order. */
+export interface WrappedBlob {
+  readonly key: readonly (string | number)[];
+  readonly blob: Uint8Array;
 }
 
 /** The JWS algorithms a publisher may sign its bearer tokens with. */

@@ -32,6 +32,8 @@ import type {
   StoredJwtKey,
   StoredReceipt,
   StoredServerKey,
+  WrappedBlob,
+  WrappedColumn,
 } from '../../src/domain/types.js';
 import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
@@ -265,6 +267,18 @@ export class InstrumentedStore implements MessageStore {
   }
   latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
     return this.real.latestAuditCheckpoint();
+  }
+  listServerKeys(purpose: string): Promise<StoredServerKey[]> {
+    return this.real.listServerKeys(purpose);
+  }
+  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
+    return this.real.addServerKeyVersion(key, previousNotAfter);
+  }
+  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
+    return this.real.wrappedBlobs(column, after, limit);
+  }
+  replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<MessageStore['replaceWrappedBlobs']>[1]): Promise<number> {
+    return this.real.replaceWrappedBlobs(column, changes);
   }
   ping(): Promise<void> {
     return this.real.ping();

@@ -10,6 +10,8 @@ test('a valid session is returned as saved, without extra fields', () => {
   assert.deepEqual(parseSession({ ...VALID, extra: 'dropped' }, APP), VALID);
   assert.equal(parseSession({ ...VALID, lastSeq: 0 }, APP).lastSeq, 0);
   assert.deepEqual(parseSession(JSON.parse(JSON.stringify(VALID)), APP), VALID, 'round-trips through JSON');
+  const announced = { ...VALID, serverKey: 'B'.repeat(42) + 'A' };
+  assert.deepEqual(parseSession(announced, APP), announced, 'an announced server key is kept');
 });
 
 test('a session that is not an object is refused', () => {
@@ -24,6 +26,7 @@ test('each malformed field is refused with ERR_BAD_REQUEST', () => {
     clientId: [undefined, '', 42, null],
     staticKey: [undefined, 42, '', 'A'.repeat(42), 'A'.repeat(44), 'A'.repeat(42) + '=', 'A'.repeat(42) + '+', 'A'.repeat(42) + '/'],
     lastSeq: [undefined, -1, 1.5, '7', Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 1, null],
+    serverKey: [42, null, '', 'A'.repeat(42), 'A'.repeat(42) + '='],
   };
   for (const [field, values] of Object.entries(cases)) {
     for (const value of values) {

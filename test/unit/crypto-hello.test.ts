@@ -98,6 +98,21 @@ for (const [name, crypto] of [['node:crypto', nodeNoiseCrypto], ['WebCrypto', we
       await assert.rejects(second.started.finish(new Uint8Array(10)), code('ERR_HANDSHAKE'));
     });
 
+    it('accepts a hello made to a previous key (an identity overlap) and says which; refuses one made to no listed key', async () => {
+      const current = await crypto.generateKeyPair();
+      const { server: old, started } = await setup(crypto);
+      const other = await crypto.generateKeyPair();
+      const hello = await acceptHello(started.hello, { staticKey: current, previousKeys: [other, old], crypto });
+      assert.equal(hello.keyIndex, 2);
+      const next = { ...serverPayload, nextServerKey: Buffer.from(current.publicKey).toString('base64url'), nextServerKeyUntil: 1_700_000_000_000 };
+      const done = await started.finish((await hello.accept(next)).reply);
+      assert.deepEqual(done.payload, next, 'the announcement arrives authenticated by the old key');
+      const current2 = await setup(crypto);
+      assert.equal((await acceptHello(current2.started.hello, { staticKey: current2.server, previousKeys: [old], crypto })).keyIndex, 0);
+      const stranger = await setup(crypto);
+      await assert.rejects(acceptHello(stranger.started.hello, { staticKey: current, previousKeys: [old], crypto }), code('ERR_HANDSHAKE'));
+    });
+
     it('refuses to start with an invalid appId or server key', async () => {
       const client = await crypto.generateKeyPair();
       const base = { serverKey: client.publicKey, staticKey: client, payload: { lastSeq: 0 }, crypto };
@@ -114,6 +129,12 @@ describe('handshake payloads', () => {
     assert.deepEqual(decodeClientHelloPayload(encodeClientHelloPayload({ lastSeq: 12 })), { lastSeq: 12 });
     assert.deepEqual(decodeClientHelloPayload(utf8Encode('{"lastSeq":0,"future":[1]}')), { lastSeq: 0 });
     assert.deepEqual(decodeServerHelloPayload(encodeServerHelloPayload(serverPayload)), serverPayload);
+    const announcing = { ...serverPayload, cohortTickMs: 50, nextServerKey: 'A'.repeat(42) + 'Q', nextServerKeyUntil: 9 };
+    assert.equal(
+      new TextDecoder().decode(encodeServerHelloPayload(announcing)),
+      JSON.stringify({ clientId: 'c_1', resumed: false, heartbeatMs: 25_000, maxFrameBytes: 1_048_576, cohortTickMs: 50, nextServerKey: 'A'.repeat(42) + 'Q', nextServerKeyUntil: 9 }),
+      'fields in the documented order',
+    );
     assert.deepEqual(
       decodeServerHelloPayload(utf8Encode(JSON.stringify({ ...serverPayload, cohort: 'x' }))),
       serverPayload,
@@ -151,6 +172,11 @@ describe('handshake payloads', () => {
       { ...serverPayload, heartbeatMs: 1.5 },
       { ...serverPayload, maxFrameBytes: 255 },
       { clientId: 'c', resumed: true, heartbeatMs: 1 },
+      { ...serverPayload, nextServerKey: 'A'.repeat(43) },
+      { ...serverPayload, nextServerKeyUntil: 5 },
+      { ...serverPayload, nextServerKey: 'A'.repeat(42), nextServerKeyUntil: 5 },
+      { ...serverPayload, nextServerKey: 'A'.repeat(43), nextServerKeyUntil: -1 },
+      { ...serverPayload, nextServerKey: 7, nextServerKeyUntil: 5 },
     ];
     for (const value of bad) {
       assert.throws(() => decodeServerHelloPayload(utf8Encode(JSON.stringify(value))), code('ERR_HANDSHAKE'), JSON.stringify(value));

@@ -10,6 +10,8 @@ import type {
   StoredApp,
   StoredJwtKey,
   StoredServerKey,
+  WrappedBlob,
+  WrappedColumn,
 } from '../types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../audit.js';
 
@@ -198,6 +200,30 @@ export interface MessageStore {
   getServerKey(purpose: string): Promise<StoredServerKey | undefined>;
   /** Inserts the key unless one with that purpose exists; returns the one that is stored. */
   putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey>;
+  /** Every stored version of `purpose`, newest first. */
+  listServerKeys(purpose: string): Promise<StoredServerKey[]>;
+  /**
+   * Atomically makes `key` the newest version of its purpose, if `key.version` is exactly one
+   * above the newest stored (else false, nothing written: a concurrent rotation won). The
+   * version it replaces gets `notAfter = previousNotAfter` (an earlier end already set stays),
+   * and every version whose notAfter <= key.createdAt is deleted with its wrapped secret.
+   */
+  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean>;
+
+  /**
+   * Up to `limit` non-null blobs of a wrapped column, in primary-key order, from the row after
+   * `after` (null: from the first). For key rotation: rows may change between pages.
+   */
+  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]>;
+  /**
+   * Compare-and-set, in one transaction: each row's blob becomes `replacement` only if it is
+   * still `expected`, so a concurrent writer's change is never overwritten. Returns how many
+   * rows were replaced.
+   */
+  replaceWrappedBlobs(
+    column: WrappedColumn,
+    changes: readonly { readonly key: readonly (string | number)[]; readonly expected: Uint8Array; readonly replacement: Uint8Array }[],
+  ): Promise<number>;
 
   /** Appends each event as one record (in one transaction), all at time `at`. */
   appendAudit(events: readonly AuditEvent[], at: number): Promise<void>;

@@ -23,7 +23,8 @@ export const DELIVERY_CACHE_MS = 1000;
 const JWT_KID = /^[A-Za-z0-9._:-]{1,128}$/;
 const utf8 = new TextEncoder();
 
-function jwtSecretContext(issuer: string, kid: string): string {
+/** The KMS context of an HS256 bearer-token secret. */
+export function jwtSecretContext(issuer: string, kid: string): string {
   return `jwt-secret:${issuer}:${kid}`;
 }
 
@@ -48,7 +49,8 @@ function checkPublicJwk(alg: 'EdDSA' | 'ES256', jwk: unknown): Record<string, st
 
 const APP_NAME = /^[\p{L}\p{N} ._-]{1,64}$/u;
 
-function secretContext(appId: string): string {
+/** The KMS context of an app's secret. */
+export function appSecretContext(appId: string): string {
   return `app-secret:${appId}`;
 }
 
@@ -75,7 +77,7 @@ export class Apps implements AppSecrets {
     }
     const appId = newAppId();
     const secret = newAppSecret();
-    const wrappedSecret = await this.kms.wrap(secret.bytes, secretContext(appId));
+    const wrappedSecret = await this.kms.wrap(secret.bytes, appSecretContext(appId));
     await this.store.createApp({ id: appId, name, wrappedSecret, createdAt: this.clock.now(), delivery: DIRECT_DELIVERY });
     await recordAdminAction(this.audit, 'apps.create', { app: appId, name });
     return { appId, name, secret: secret.text };
@@ -203,7 +205,7 @@ export class Apps implements AppSecrets {
     if (cached) return cached;
     const app = await this.store.getApp(appId);
     if (!app) return undefined;
-    const secret = await this.kms.unwrap(app.wrappedSecret, secretContext(appId));
+    const secret = await this.kms.unwrap(app.wrappedSecret, appSecretContext(appId));
     this.secrets.set(appId, secret);
     return secret;
   }

@@ -7,6 +7,11 @@ export interface KeyMaterial {
   readonly secret: Uint8Array;
 }
 
+/** The KMS context of a server key's secret half. */
+export function serverKeyContext(purpose: string): string {
+  return `server-key:${purpose}`;
+}
+
 /**
  * Loads the server's long-lived key for `purpose`, creating it on first use. The secret
  * half is stored wrapped by the KMS; when two processes start at once, both end up with
@@ -16,7 +21,7 @@ export async function loadOrCreateServerKey(
   purpose: string,
   deps: { store: MessageStore; kms: Kms; clock: Clock; generate: () => KeyMaterial },
 ): Promise<KeyMaterial> {
-  const context = `server-key:${purpose}`;
+  const context = serverKeyContext(purpose);
   let stored = await deps.store.getServerKey(purpose);
   if (!stored) {
     const fresh = deps.generate();

@@ -1,6 +1,6 @@
 /**
  * Kms with a local 256-bit master key: from SEALPUSH_MASTER_KEY (passed in as `masterKey`),
- * else from `<dataDir>/master.key`, created on first use.
+ * else from `<dataDir>/master.key` (key-file.ts), created on first use.
  *
  * Blob format, version 1 (all integers big-endian):
  *
@@ -11,14 +11,29 @@
  * the context it was wrapped for. Random 96-bit nonces are safe for far more wraps than a
  * KMS makes (app secrets and server keys, not messages).
  *
- * Key file: JSON `{ "version": 1, "keys": { "1": "<base64url of 32 bytes>" } }`, mode
- * 0600 in a 0700 directory. Rotation adds a version; the highest one wraps, every listed
- * one unwraps. An environment key is version 1.
+ * Rotation (docs/keys.md): the highest version in the file wraps, every listed one unwraps.
+ * Another process (`sealpush keys rotate`) may change the file while this one runs, so a
+ * file-backed LocalKms looks at the file again before each wrap (a stat; wraps are rare) and
+ * when a blob names a version it does not hold. Versions it once held stay in memory: a
+ * blob read just before its re-wrap still opens. An environment key is version 1, alone.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { link, mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Kms } from '../../domain/ports/kms.js';
+import type { Kms, MasterKeyRing, RotationState } from '../../domain/ports/kms.js';
+import {
+  KEY_BYTES,
+  MASTER_KEY_FILE,
+  createKeyFile,
+  keyFileStamp,
+  lockKeyFile,
+  parseMasterKey,
+  readKeyFile,
+  replaceKeyFile,
+  type KeyFile,
+} from './key-file.js';
+
+export { MASTER_KEY_FILE, parseMasterKey } from './key-file.js';
 
 export interface LocalKmsOptions {
   /** Where master.key lives (created 0700 if absent). Needed unless `masterKey` is given. */
@@ -27,42 +42,43 @@ export interface LocalKmsOptions {
   readonly masterKey?: string;
 }
 
-export const MASTER_KEY_FILE = 'master.key';
 const FORMAT = 1;
 const HEADER_BYTES = 1 + 4 + 12;
 const TAG_BYTES = 16;
-const KEY_BYTES = 32;
 
-/** Decodes a 32-byte key written as 64 hex digits or as (unpadded) base64url. */
-export function parseMasterKey(text: string): Buffer {
-  const trimmed = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
-  const unpadded = trimmed.replace(/=+$/, '');
-  if (/^[A-Za-z0-9_-]+$/.test(unpadded)) {
-    const key = Buffer.from(unpadded, 'base64url');
-    if (key.length === KEY_BYTES && key.toString('base64url') === unpadded) return key;
-  }
-  throw new Error('the master key must be 32 bytes, as 64 hex digits or 43 base64url characters');
-}
+/** Why an environment key cannot be rotated here, and what to do instead. */
+export const ENV_KEY_ROTATION_REFUSED =
+  'SEALPUSH_MASTER_KEY holds one key (version 1) and cannot be rotated by writing a file. To rotate: stop the server, ' +
+  'write that key to <data dir>/master.key as {"version":1,"keys":{"1":"<the key>"}} with mode 0600, unset ' +
+  'SEALPUSH_MASTER_KEY, start the server, then run `sealpush keys rotate` (docs/keys.md).';
 
 function aad(context: string, keyVersion: number): Buffer {
   return Buffer.from(`sealpush-kms-v1\n${context}\n${keyVersion}`, 'utf8');
 }
 
-export class LocalKms implements Kms {
-  readonly #keys: ReadonlyMap<number, Buffer>;
-  readonly #current: number;
-
-  /** `keys`: key version -> 32-byte master key. Use openLocalKms. */
-  constructor(keys: ReadonlyMap<number, Buffer>) {
-    if (keys.size === 0) throw new Error('LocalKms: no master key');
-    for (const [version, key] of keys) {
-      if (!Number.isInteger(version) || version < 1 || version > 0xffffffff || key.length !== KEY_BYTES) {
-        throw new Error(`LocalKms: master key version ${version} is invalid`);
-      }
+function checkKeys(keys: ReadonlyMap<number, Buffer>): void {
+  if (keys.size === 0) throw new Error('LocalKms: no master key');
+  for (const [version, key] of keys) {
+    if (!Number.isInteger(version) || version < 1 || version > 0xffffffff || key.length !== KEY_BYTES) {
+      throw new Error(`LocalKms: master key version ${version} is invalid`);
     }
-    this.#keys = keys;
+  }
+}
+
+export class LocalKms implements Kms, MasterKeyRing {
+  readonly #keys: Map<number, Buffer>;
+  #current: number;
+  readonly #file: string | undefined;
+  #stamp: string | undefined;
+  #unlock: (() => Promise<void>) | null = null;
+
+  /** `keys`: key version -> 32-byte master key; `file`: the key file they came from. Use openLocalKms. */
+  constructor(keys: ReadonlyMap<number, Buffer>, file?: { path: string; stamp: string }) {
+    checkKeys(keys);
+    this.#keys = new Map(keys);
     this.#current = Math.max(...keys.keys());
+    this.#file = file?.path;
+    this.#stamp = file?.stamp;
   }
 
   /** The version that wraps new blobs. */
@@ -70,27 +86,34 @@ export class LocalKms implements Kms {
     return this.#current;
   }
 
+  versionOf(blob: Uint8Array): number {
+    if (blob.length < HEADER_BYTES + TAG_BYTES || blob[0] !== FORMAT) {
+      throw new Error('LocalKms: not a wrapped blob (bad length or format byte)');
+    }
+    return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).readUInt32BE(1);
+  }
+
   async wrap(plaintext: Uint8Array, context: string): Promise<Uint8Array> {
-    const key = this.#keys.get(this.#current) as Buffer;
+    await this.#refresh();
+    const version = this.#current;
+    const key = this.#keys.get(version) as Buffer;
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt8(FORMAT, 0);
-    header.writeUInt32BE(this.#current, 1);
+    header.writeUInt32BE(version, 1);
     const nonce = randomBytes(12);
     nonce.copy(header, 5);
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    cipher.setAAD(aad(context, this.#current));
+    cipher.setAAD(aad(context, version));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([header, body, cipher.getAuthTag()]);
   }
 
   async unwrap(blob: Uint8Array, context: string): Promise<Uint8Array> {
-    const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-    if (bytes.length < HEADER_BYTES + TAG_BYTES || bytes.readUInt8(0) !== FORMAT) {
-      throw new Error('LocalKms: not a wrapped blob (bad length or format byte)');
-    }
-    const version = bytes.readUInt32BE(1);
+    const version = this.versionOf(blob);
+    if (!this.#keys.has(version)) await this.#refresh();
     const key = this.#keys.get(version);
     if (key === undefined) throw new Error(`LocalKms: the blob names key version ${version}, which is not loaded`);
+    const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(5, HEADER_BYTES));
     decipher.setAAD(aad(context, version));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
@@ -100,78 +123,66 @@ export class LocalKms implements Kms {
       throw new Error('LocalKms: cannot unwrap: the blob was altered, or wrapped for another context');
     }
   }
-}
 
-function parseKeyFile(file: string, text: string): Map<number, Buffer> {
-  const malformed = (why: string) =>
-    new Error(`LocalKms: ${file} is malformed (${why}); expected {"version":1,"keys":{"1":"<base64url 32 bytes>"}}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw malformed('not JSON');
-  }
-  if (typeof doc !== 'object' || doc === null) throw malformed('not an object');
-  const { version, keys } = doc as { version?: unknown; keys?: unknown };
-  if (version !== 1) throw malformed(`unknown version ${String(version)}`);
-  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) throw malformed('no "keys" object');
-  const out = new Map<number, Buffer>();
-  for (const [id, value] of Object.entries(keys)) {
-    if (!/^[1-9][0-9]{0,9}$/.test(id) || Number(id) > 0xffffffff) throw malformed(`bad key version "${id}"`);
-    if (typeof value !== 'string') throw malformed(`key ${id} is not a string`);
+  async beginRotation(): Promise<RotationState> {
+    if (this.#file === undefined) throw new Error(ENV_KEY_ROTATION_REFUSED);
+    const unlock = await lockKeyFile(this.#file);
     try {
-      out.set(Number(id), parseMasterKey(value));
-    } catch {
-      throw malformed(`key ${id} is not 32 bytes of base64url`);
+      const file = await this.#load();
+      if (file.retiring.length > 0) {
+        this.#unlock = unlock;
+        return { current: this.#current, retiring: file.retiring, resumed: true };
+      }
+      const next = Math.max(...file.keys.keys()) + 1;
+      if (next > 0xffffffff) throw new Error('LocalKms: no master key version left');
+      const keys = new Map(file.keys).set(next, randomBytes(KEY_BYTES));
+      const retiring = [...file.keys.keys()].sort((a, b) => a - b);
+      await this.#write({ keys, retiring });
+      this.#unlock = unlock;
+      return { current: next, retiring, resumed: false };
+    } catch (err) {
+      await unlock();
+      throw err;
     }
   }
-  if (out.size === 0) throw malformed('no keys');
-  return out;
-}
 
-/** Reads the key file, refusing one that others could read. Rejects with ENOENT if absent. */
-async function readKeyFile(file: string): Promise<Map<number, Buffer>> {
-  const handle = await open(file, 'r');
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new Error(`LocalKms: ${file} is not a regular file`);
-    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-      throw new Error(`LocalKms: ${file} has mode ${mode}, readable by group or others; run chmod 600 on it`);
-    }
-    return parseKeyFile(file, await handle.readFile('utf8'));
-  } finally {
-    await handle.close();
+  async retire(): Promise<readonly number[]> {
+    if (this.#file === undefined || this.#unlock === null) throw new Error('LocalKms: retire() without beginRotation()');
+    const file = await this.#load();
+    const keys = new Map([...file.keys].filter(([version]) => !file.retiring.includes(version)));
+    await this.#write({ keys, retiring: [] });
+    return file.retiring;
   }
-}
 
-/**
- * Creates the key file unless it exists. The key is written and fsynced under a private
- * temporary name (O_EXCL, 0600), then hard-linked into place: link fails if the file
- * exists, so of two racing processes exactly one key lands, complete, and both read it.
- */
-async function createKeyFile(dir: string, file: string): Promise<void> {
-  const temp = join(dir, `.${MASTER_KEY_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const content = `${JSON.stringify({ version: 1, keys: { 1: randomBytes(KEY_BYTES).toString('base64url') } })}\n`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
+  async release(): Promise<void> {
+    const unlock = this.#unlock;
+    this.#unlock = null;
+    await unlock?.();
   }
-  try {
-    await link(temp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(temp);
+
+  /** Writes the file and takes its keys (the old ones stay in memory). */
+  async #write(content: KeyFile): Promise<void> {
+    await replaceKeyFile(this.#file as string, content);
+    this.#take(content.keys, await keyFileStamp(this.#file as string));
   }
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
+
+  async #load(): Promise<KeyFile> {
+    const file = await readKeyFile(this.#file as string);
+    this.#take(file.keys, file.stamp);
+    return file;
+  }
+
+  #take(keys: ReadonlyMap<number, Buffer>, stamp: string): void {
+    checkKeys(keys);
+    for (const [version, key] of keys) this.#keys.set(version, key);
+    this.#current = Math.max(...keys.keys());
+    this.#stamp = stamp;
+  }
+
+  /** Reads the key file again if it changed since this instance last read it. */
+  async #refresh(): Promise<void> {
+    if (this.#file === undefined) return;
+    if ((await keyFileStamp(this.#file)) !== this.#stamp) await this.#load();
   }
 }
 
@@ -186,13 +197,15 @@ export async function openLocalKms(options: LocalKmsOptions): Promise<LocalKms> 
     return new LocalKms(new Map([[1, key]]));
   }
   if (options.dataDir === undefined) throw new Error('LocalKms: give a masterKey or a dataDir');
-  const file = join(options.dataDir, MASTER_KEY_FILE);
+  const path = join(options.dataDir, MASTER_KEY_FILE);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   try {
-    return new LocalKms(await readKeyFile(file));
+    const file = await readKeyFile(path);
+    return new LocalKms(file.keys, { path, stamp: file.stamp });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await createKeyFile(options.dataDir, file);
-  return new LocalKms(await readKeyFile(file));
+  await createKeyFile(path);
+  const file = await readKeyFile(path);
+  return new LocalKms(file.keys, { path, stamp: file.stamp });
 }

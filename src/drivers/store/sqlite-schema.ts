@@ -162,6 +162,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'end of use of a server key version',
+    sql: `
+      -- ms since the epoch: when a version replaced with an overlap (keys rotate-identity)
+      -- stops being accepted; NULL for the current version.
+      ALTER TABLE server_keys ADD COLUMN not_after INTEGER;
+    `,
+  },
+  {
     version: 7,
     name: 'relay-blind HPKE keys of clients, publisher signing keys of apps',
     sql: `

@@ -18,7 +18,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredReceipt, StoredServerKey } from '../../domain/types.js';
+import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredReceipt, StoredServerKey, WrappedBlob, WrappedColumn } from '../../domain/types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
@@ -197,6 +197,21 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
     return this.#call('latestAuditCheckpoint', []);
+  }
+  listServerKeys(purpose: string): Promise<StoredServerKey[]> {
+    return this.#call('listServerKeys', [purpose]);
+  }
+  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
+    return this.#call('addServerKeyVersion', [key, previousNotAfter]);
+  }
+  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
+    return this.#call('wrappedBlobs', [column, after, limit]);
+  }
+  replaceWrappedBlobs(
+    column: WrappedColumn,
+    changes: readonly { readonly key: readonly (string | number)[]; readonly expected: Uint8Array; readonly replacement: Uint8Array }[],
+  ): Promise<number> {
+    return this.#call('replaceWrappedBlobs', [column, changes]);
   }
   ping(): Promise<void> {
     return this.#call('ping', []);

@@ -35,6 +35,8 @@ import type {
   StoredJwtKey,
   StoredReceipt,
   StoredServerKey,
+  WrappedBlob,
+  WrappedColumn,
 } from '../../domain/types.js';
 import { decodeCoveredList, encodeCoveredList } from '../../crypto/ack-receipt.js';
 import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
@@ -89,6 +91,32 @@ interface MessageRow {
 interface AuditRow { seq: number; at: number; kind: string; fields: string; prev_hash: Buffer; hash: Buffer }
 interface CheckpointRow { seq: number; head_hash: Buffer; at: number; key_version: number; signature: Buffer }
 interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number }
+interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number; not_after: number | null }
+
+/**
+ * Where each wrapped column lives: its table, primary key columns (in key order), blob column,
+ * and which rows hold a wrapped blob at all. A new wrapped column is one more entry.
+ */
+const WRAPPED_COLUMNS: Readonly<Record<WrappedColumn, { table: string; key: readonly string[]; blob: string; where: string }>> = {
+  'apps.wrapped_secret': { table: 'apps', key: ['id'], blob: 'wrapped_secret', where: '1 = 1' },
+  'server_keys.wrapped_secret': { table: 'server_keys', key: ['purpose', 'version'], blob: 'wrapped_secret', where: '1 = 1' },
+  // EdDSA and ES256 rows hold a public JWK, not a wrapped blob.
+  'app_jwt_keys.key_material': { table: 'app_jwt_keys', key: ['issuer', 'kid'], blob: 'key_material', where: "alg = 'HS256'" },
+};
+
+/** The page read and the compare-and-set of one wrapped column, in plain SQL. */
+function wrappedStatements(db: Database.Database, column: WrappedColumn) {
+  const { table, key, blob, where } = WRAPPED_COLUMNS[column];
+  const keyList = key.join(', ');
+  const marks = key.map(() => '?').join(', ');
+  const select = `SELECT ${keyList}, ${blob} AS blob FROM ${table} WHERE ${where} AND ${blob} IS NOT NULL`;
+  return {
+    first: db.prepare(`${select} ORDER BY ${keyList} LIMIT ?`),
+    after: db.prepare(`${select} AND (${keyList}) > (${marks}) ORDER BY ${keyList} LIMIT ?`),
+    replace: db.prepare(`UPDATE ${table} SET ${blob} = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND ${blob} = ?`),
+    key,
+  };
+}
 
 /**
  * A client's sequence state during one commit: read once, written back once. `pending` is
@@ -184,11 +212,12 @@ function prepareStatements(db: Database.Database) {
     ),
 
     latestServerKey: db.prepare(
-      `SELECT purpose, version, public_key, wrapped_secret, created_at FROM server_keys
+      `SELECT purpose, version, public_key, wrapped_secret, created_at, not_after FROM server_keys
        WHERE purpose = ? ORDER BY version DESC LIMIT 1`,
     ),
-    insertServerKey: db.prepare(
-      'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at) VALUES (?, ?, ?, ?, ?)',
+    allServerKeys: db.prepare(
+      `SELECT purpose, version, public_key, wrapped_secret, created_at, not_after FROM server_keys
+       WHERE purpose = ? ORDER BY version DESC`,
     ),
     clientToForget: db.prepare('SELECT no, app_id FROM clients WHERE id = ?'),
     deleteClientMessages: db.prepare('DELETE FROM messages WHERE client_no = ?'),
@@ -198,6 +227,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT seq, client_id, app_id, forgotten_at FROM forgotten_clients WHERE seq > ? ORDER BY seq LIMIT ?',
     ),
     lastTombstone: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM forgotten_clients').pluck(),
+    insertServerKey: db.prepare(
+      'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at, not_after) VALUES (?, ?, ?, ?, ?, NULL)',
+    ),
+    endServerKey: db.prepare(
+      'UPDATE server_keys SET not_after = ? WHERE purpose = ? AND version = ? AND (not_after IS NULL OR not_after > ?)',
+    ),
+    pruneServerKeys: db.prepare('DELETE FROM server_keys WHERE purpose = ? AND not_after IS NOT NULL AND not_after <= ?'),
     ping: db.prepare('SELECT 1').pluck(),
 
     // On a server database: SELECT ... FOR UPDATE (SQLite's write transaction already serializes).
@@ -278,6 +314,7 @@ function toServerKey(row: ServerKeyRow): StoredServerKey {
     publicKey: row.public_key,
     wrappedSecret: row.wrapped_secret,
     createdAt: row.created_at,
+    ...(row.not_after === null ? {} : { notAfter: row.not_after }),
   };
 }
 
@@ -319,6 +356,8 @@ export class SqliteStore implements MessageStore {
   readonly #appendAudit: Database.Transaction<(events: readonly AuditEvent[], at: number) => void>;
   readonly #expire: Database.Transaction<(now: number, limit: number) => number>;
   readonly #forget: Database.Transaction<(clientId: string, appId: string | undefined, at: number) => Omit<ForgetResult, 'journalScrubbed'> | undefined>;
+  readonly #addServerKeyVersion: Database.Transaction<(key: StoredServerKey, previousNotAfter: number) => boolean>;
+  readonly #wrapped = new Map<WrappedColumn, ReturnType<typeof wrappedStatements>>();
   readonly #maxPending: number;
 
   /** Use openSqliteStore. */
@@ -351,6 +390,24 @@ export class SqliteStore implements MessageStore {
       const seq = Number(s.insertTombstone.run(clientId, client.app_id, at).lastInsertRowid);
       return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages };
     });
+    this.#addServerKeyVersion = db.transaction((key: StoredServerKey, previousNotAfter: number) => {
+      const s = this.#stmts;
+      const latest = s.latestServerKey.get(key.purpose) as ServerKeyRow | undefined;
+      if ((latest?.version ?? 0) !== key.version - 1) return false;
+      s.insertServerKey.run(key.purpose, key.version, key.publicKey, key.wrappedSecret, key.createdAt);
+      if (latest) s.endServerKey.run(previousNotAfter, key.purpose, latest.version, previousNotAfter);
+      s.pruneServerKeys.run(key.purpose, key.createdAt);
+      return true;
+    });
+  }
+
+  #wrappedColumn(column: WrappedColumn): ReturnType<typeof wrappedStatements> {
+    let statements = this.#wrapped.get(column);
+    if (!statements) {
+      if (!Object.hasOwn(WRAPPED_COLUMNS, column)) throw new Error(`sqlite store: no wrapped column ${String(column)}`);
+      this.#wrapped.set(column, (statements = wrappedStatements(this.#db, column)));
+    }
+    return statements;
   }
 
   /**
@@ -641,6 +698,33 @@ export class SqliteStore implements MessageStore {
   async latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
     const row = this.#stmts.latestCheckpoint.get() as CheckpointRow | undefined;
     return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  async listServerKeys(purpose: string): Promise<StoredServerKey[]> {
+    return (this.#stmts.allServerKeys.all(purpose) as ServerKeyRow[]).map(toServerKey);
+  }
+
+  async addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
+    return this.#addServerKeyVersion.immediate(key, previousNotAfter);
+  }
+
+  async wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
+    const w = this.#wrappedColumn(column);
+    const rows = (after === null ? w.first.all(limit) : w.after.all(...after, limit)) as Record<string, string | number | Buffer>[];
+    return rows.map((row) => ({ key: w.key.map((k) => row[k] as string | number), blob: row.blob as Buffer }));
+  }
+
+  async replaceWrappedBlobs(
+    column: WrappedColumn,
+    changes: readonly { readonly key: readonly (string | number)[]; readonly expected: Uint8Array; readonly replacement: Uint8Array }[],
+  ): Promise<number> {
+    const w = this.#wrappedColumn(column);
+    const apply = this.#db.transaction(() => {
+      let replaced = 0;
+      for (const change of changes) replaced += w.replace.run(change.replacement, ...change.key, change.expected).changes;
+      return replaced;
+    });
+    return apply.immediate();
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,8 @@ import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../..
 import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../domain/usecases/delivery-stream.js';
 import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
+import type { IdentityRing } from '../../domain/usecases/server-identity.js';
+import { base64urlEncode } from '../../crypto/encoding.js';
 import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
 import { slotCapacity } from '../../crypto/cohort.js';
 import { acceptHello } from '../../crypto/hello.js';
@@ -23,7 +25,8 @@ export interface ConnectionDeps {
   readonly delivery: Omit<DeliveryDeps, 'payloads'>;
   readonly ciphers: ClientCiphers;
   readonly noise: NoiseCrypto;
-  readonly serverStatic: KeyPair;
+  /** The server's identity keys: the current one, and older ones in their overlap. */
+  readonly identities: { ring(): Promise<IdentityRing<KeyPair>> };
   readonly limits: WsLimits;
   readonly logger: Logger;
   /** Called once the handshake succeeds; returns false if the connection must not go on. */
@@ -55,6 +58,16 @@ export class Connection implements DeliverySink {
   delivery: DeliverySettings = { mode: 'direct' };
   /** `delivery` as JSON, computed once: what the gateway compares and groups cohorts by. */
   deliveryKey = '{"mode":"direct"}';
+  /**
+   * Set when the client reached us with an identity key a rotation replaced: when that key
+   * stops being accepted. The gateway then closes the connection (1001) and the client
+   * reconnects with the new key it was told in the handshake.
+   */
+  identityNotAfter: number | null = null;
+  /** The identity version the handshake used. */
+  identityVersion = 0;
+  /** When the gateway will close this connection to move it to the current identity (null: not decided). */
+  identityMoveAt: number | null = null;
   /** The session's cohort secret (docs/protocol.md section 7); set once open. */
   sessionSecret: Uint8Array | null = null;
   /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
@@ -210,9 +223,11 @@ export class Connection implements DeliverySink {
   }
 
   private async handshake(hello: Buffer): Promise<void> {
-    const { sessions, appExists, deliveryOf, noise, serverStatic, limits } = this.deps;
+    const { sessions, appExists, deliveryOf, noise, identities, limits } = this.deps;
     try {
-      const pending = await acceptHello(hello, { staticKey: serverStatic, crypto: noise });
+      const ring = await identities.ring();
+      const pending = await acceptHello(hello, { staticKey: ring.current.key, previousKeys: ring.previous.map((v) => v.key), crypto: noise });
+      const oldKey = pending.keyIndex === 0 ? undefined : ring.previous[pending.keyIndex - 1];
       if (!(await appExists(pending.appId))) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
       const delivery = await deliveryOf(pending.appId);
       const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, {
@@ -229,6 +244,7 @@ export class Connection implements DeliverySink {
         maxFrameBytes: limits.maxFrameBytes,
         ...(delivery.mode === 'cohort' ? { cohortTickMs: delivery.tickMs } : {}),
         ...(session.ackKey ? { signedAcks: true } : {}),
+        ...(oldKey ? { nextServerKey: base64urlEncode(ring.current.publicKey), nextServerKeyUntil: oldKey.notAfter! } : {}),
       });
       if (this.state !== 'opening') return;
       this.clientId = session.client.id;
@@ -237,6 +253,8 @@ export class Connection implements DeliverySink {
       this.deliveryKey = JSON.stringify(delivery);
       this.sessionSecret = done.sessionSecret;
       this.ackVerifier = session.ackKey ? new AckVerifier(session.ackKey) : null;
+      this.identityNotAfter = oldKey?.notAfter ?? null;
+      this.identityVersion = (oldKey ?? ring.current).version;
       this.sealer = new FrameSealer(done.sendKey);
       this.opener = new FrameOpener(done.receiveKey);
       this.socket.send(done.reply);

@@ -12,6 +12,8 @@ import { Connection, type ConnectionDeps } from './connection.js';
 export const WS_PATH = '/v1/ws';
 /** How often a node looks for changed delivery settings of the apps it serves, and for forgotten clients. */
 const SETTINGS_CHECK_MS = 1000;
+/** Longest a connection made with a replaced identity key waits before it is moved (10 min). */
+const MOVE_SPREAD_MS = 600_000;
 
 export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
   readonly bus: Bus;
@@ -59,6 +61,7 @@ export class Gateway {
     this.settingsTimer = setInterval(() => {
       void this.applyDeliveryChanges();
       void this.applyForgotten();
+      void this.moveToCurrentIdentity();
     }, SETTINGS_CHECK_MS);
     this.settingsTimer.unref();
     deps.bus.subscribe(deps.nodeId, (envelope) => this.offer(envelope.clientId, envelope.messages));
@@ -194,6 +197,33 @@ export class Gateway {
       for (const connection of this.byClient.values()) {
         if (connection.appId === appId && connection.isOpen && connection.deliveryKey !== current) connection.goAway();
       }
+    }
+  }
+
+  /**
+   * After an identity rotation, every connection made with an older key is closed with 1001
+   * so that its client reconnects and learns the new key: one the handshake already told,
+   * when its key's overlap ends; one made while the old key was current (never told), at a
+   * random moment in the first half of the overlap (at most MOVE_SPREAD_MS), so that the
+   * clients of a node do not all reconnect at once.
+   */
+  private async moveToCurrentIdentity(): Promise<void> {
+    let ring;
+    try {
+      ring = await this.deps.identities.ring();
+    } catch {
+      return; // the store is unreachable: keep serving
+    }
+    const now = this.deps.delivery.clock.now();
+    for (const connection of this.byClient.values()) {
+      if (!connection.isOpen || connection.identityVersion === ring.current.version) continue;
+      if (connection.identityMoveAt === null) {
+        const own = ring.previous.find((v) => v.version === connection.identityVersion);
+        if (!own) connection.identityMoveAt = now;
+        else if (connection.identityNotAfter !== null) connection.identityMoveAt = connection.identityNotAfter;
+        else connection.identityMoveAt = now + Math.floor(Math.random() * Math.min((own.notAfter! - now) / 2, MOVE_SPREAD_MS));
+      }
+      if (connection.identityMoveAt <= now) connection.goAway();
     }
   }
 }
