@@ -10,9 +10,13 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Runs `sealpush serve` as a real process on a free port and waits for its banner. */
+/**
+ * Runs `sealpush serve` as a real process on a free port and waits for its banner. It logs at
+ * warn unless `extraEnv` sets SEALPUSH_LOG_LEVEL.
+ */
 export function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SEALPUSH_BIN, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn'], {
+  const logLevel = extraEnv.SEALPUSH_LOG_LEVEL === undefined ? ['--log-level', 'warn'] : [];
+  const child = spawn(process.execPath, [SEALPUSH_BIN, 'serve', '--port', '0', '--data', dataDir, ...logLevel], {
     env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

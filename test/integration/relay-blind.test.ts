@@ -9,7 +9,7 @@ import { connect as nodeConnect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
-import { createPayloadCipher } from '../../src/crypto/node/at-rest.js';
+import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { loadOrCreateServerKey } from '../../src/domain/usecases/server-keys.js';
 import { payloadAad } from '../../src/domain/usecases/payload-aad.js';
@@ -23,7 +23,9 @@ async function pendingRows(server: TestServer, clientId: string): Promise<{ stor
   const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
   try {
     const key = await loadOrCreateServerKey('payload', { ...core, generate: () => assert.fail('the payload key exists') });
-    const cipher = createPayloadCipher(key.secret);
+    const client = await core.store.getClient(server.app.appId, clientId);
+    assert.ok(client, 'the client exists');
+    const cipher = createPayloadKeyring(key.secret).forClient(client);
     const rows = await core.store.pendingMessages(clientId, 0, 100, Date.now());
     return {
       stored: rows.map((row) => Buffer.from(row.payload)),
