@@ -43,9 +43,12 @@ export function toBase64Url(bytes: Uint8Array): string {
   return out;
 }
 
-/** A client id: 144 random bits (24 characters). */
+/**
+ * A client id: `c_` and 144 random bits (26 characters). The prefix keeps ids from starting
+ * with `-`, which a command line would read as an option (`sealpush clients forget ID`).
+ */
 export function newClientId(): string {
-  return toBase64Url(randomBytes(18));
+  return `c_${toBase64Url(randomBytes(18))}`;
 }
 
 /** The base64url characters in ASCII order, so that a fixed-width number written with them sorts as text. */
