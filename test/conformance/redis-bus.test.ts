@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Bus } from '../../src/domain/ports/bus.js';
-import { RedisBus } from '../../src/drivers/bus/redis.js';
+import { RedisBus } from '../../src/drivers/redis/bus.js';
 import { duplicateRedisConnection } from '../../src/drivers/redis/connection.js';
 import { createBusEnvelopeCipher } from '../../src/crypto/node/at-rest.js';
 import { TEST_REDIS_URL, redisMissing } from '../helpers/requirements.js';

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisNonceCache } from '../../src/drivers/nonces/redis.js';
+import { RedisNonceCache } from '../../src/drivers/redis/nonces.js';
 import { TEST_REDIS_URL, redisMissing } from '../helpers/requirements.js';
 import { RedisTestConnections } from '../helpers/redis.js';
 import { runNonceCacheConformance } from './nonce-cache.suite.js';

@@ -112,12 +112,16 @@ function watchConnection(redis: Redis, where: string, logger: Logger | undefined
   });
 }
 
-/** Runs one Redis call; any failure (down, timeout, error reply) becomes ERR_UNAVAILABLE. */
+/**
+ * Runs one Redis call; any failure (down, timeout, error reply) becomes ERR_UNAVAILABLE. Its
+ * message reaches API callers, so it names the step, not the cause (which may name hosts):
+ * the connection's own log line says what went wrong.
+ */
 export async function redisCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
-  } catch (err) {
-    throw new SealPushError('ERR_UNAVAILABLE', `Redis ${what} failed: ${messageOf(err)}`);
+  } catch {
+    throw new SealPushError('ERR_UNAVAILABLE', `Redis did not answer (${what}); retry later`);
   }
 }
 

@@ -17,14 +17,14 @@
  * Envelopes are sealed (createBusEnvelopeCipher: AES-256-GCM under a key every node derives
  * from the payload key, aad = the channel), so Redis never holds message data in the clear
  * and nothing written to Redis by someone else is delivered. One that fails to open or decode
- * is logged and dropped. Commands fail fast with ERR_UNAVAILABLE (redis/connection.ts).
+ * is logged and dropped. Commands fail fast with ERR_UNAVAILABLE (connection.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Bus, BusEnvelope } from '../../domain/ports/bus.js';
 import type { PayloadCipher } from '../../domain/ports/payload-cipher.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
-import { redisCall } from '../redis/connection.js';
+import { redisCall } from './connection.js';
 
 export type BusHandler = (envelope: BusEnvelope) => void;
 
@@ -93,6 +93,8 @@ export class RedisBus implements Bus {
     this.#commands.defineCommand('sealpushClearPresence', { numberOfKeys: 1, lua: CLEAR_IF_HOLDER });
     this.#commands.defineCommand('sealpushRefreshPresence', { numberOfKeys: 1, lua: REFRESH_IF_HOLDER });
     this.#subscriber.on('messageBuffer', this.#onMessage);
+    // After a reconnect at once: a Redis that restarted empty has lost every presence.
+    this.#commands.on('ready', this.#onReconnect);
     this.#timer = setInterval(() => void this.refreshPresence(), refreshMs);
     this.#timer.unref();
   }
@@ -178,9 +180,12 @@ export class RedisBus implements Bus {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#subscriber.off('messageBuffer', this.#onMessage);
+    this.#commands.off('ready', this.#onReconnect);
     this.#handlers.clear();
     this.#held.clear();
   }
+
+  readonly #onReconnect = (): void => void this.refreshPresence();
 
   readonly #onMessage = (channelBytes: Buffer, message: Buffer): void => {
     const channel = channelBytes.toString('utf8');

@@ -9,7 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
-import { redisCall } from '../redis/connection.js';
+import { redisCall } from './connection.js';
 
 export interface RedisNonceCacheOptions {
   /** Prepended to every key. Default `sealpush:nonce:`. */
