@@ -65,10 +65,11 @@ export async function freePort(): Promise<number> {
 export class OwnRedisServer {
   #child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(readonly port: number, private readonly extraArgs: readonly string[]) {}
 
-  static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freePort());
+  /** `extraArgs`: more redis-server options, e.g. `['--requirepass', 'pw']`. */
+  static async start(extraArgs: readonly string[] = []): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort(), extraArgs);
     await server.start();
     return server;
   }
@@ -79,7 +80,7 @@ export class OwnRedisServer {
 
   /** Starts it and resolves once it accepts connections (its own log line says so). */
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'], {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp', ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
