@@ -165,7 +165,10 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   const forgetting = new Forgetting(store, clock, ciphers);
   await forgetting.start();
   const nodeId = `node-${randomBytes(6).toString('hex')}`;
-  const { bus, nonces, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger);
+  const { bus, nonces, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger).catch(async (err: unknown) => {
+    await core.close();
+    throw err;
+  });
 
   let router: Router | null = null;
   const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {

@@ -12,7 +12,7 @@ import { RequestSigner } from '../../src/app/signing.js';
 import type { CreatedApp } from '../../src/domain/usecases/apps.js';
 import { collect } from '../helpers/messages.js';
 import { exited, spawnServer, type ServerProcess } from '../helpers/process.js';
-import { OwnRedisServer } from '../helpers/redis.js';
+import { OwnRedisServer, freePort } from '../helpers/redis.js';
 import { requirement } from '../helpers/requirements.js';
 import { createApp, eventually, tempDir } from '../helpers/server.js';
 
@@ -83,5 +83,14 @@ describe('Redis outage', { skip }, () => {
     } finally {
       probe.disconnect();
     }
+  });
+
+  test('a node does not start on a Redis it cannot reach, and says why without the password', async () => {
+    const url = `redis://:not-this-pw-31d7@127.0.0.1:${await freePort()}`;
+    await assert.rejects(spawnServer(dataDir, { SEALPUSH_REDIS: url }), (err: Error) => {
+      assert.match(err.message, /ERR_UNAVAILABLE: Cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+      assert.ok(!err.message.includes('not-this-pw-31d7'), err.message);
+      return true;
+    });
   });
 });

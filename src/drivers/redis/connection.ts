@@ -64,8 +64,19 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
     retryStrategy: (times) => reconnectDelay(times, maxBackoffMs),
     ...(options.name === undefined ? {} : { connectionName: options.name }),
   });
+  return connectOrFail(redis, where, options.logger);
+}
+
+/** A second connection with the same options (for subscriber mode), ready when this resolves. */
+export async function duplicateRedisConnection(redis: Redis, logger?: Logger): Promise<Redis> {
+  const copy = redis.duplicate({ lazyConnect: true });
+  return connectOrFail(copy, labels.get(redis) ?? 'redis', logger);
+}
+
+/** Connects a lazy connection, logging under `where`; ERR_UNAVAILABLE (and no reconnecting) if the first attempt fails. */
+async function connectOrFail(redis: Redis, where: string, logger: Logger | undefined): Promise<Redis> {
   labels.set(redis, where);
-  watchConnection(redis, where, options.logger);
+  watchConnection(redis, where, logger);
   try {
     await redis.connect();
   } catch (err) {
@@ -73,21 +84,6 @@ export async function openRedisConnection(options: RedisConnectionOptions): Prom
     throw new SealPushError('ERR_UNAVAILABLE', `Cannot connect to Redis at ${where}: ${messageOf(err)}`);
   }
   return redis;
-}
-
-/** A second connection with the same options (for subscriber mode), ready when this resolves. */
-export async function duplicateRedisConnection(redis: Redis, logger?: Logger): Promise<Redis> {
-  const copy = redis.duplicate({ lazyConnect: true });
-  const where = labels.get(redis) ?? 'redis';
-  labels.set(copy, where);
-  watchConnection(copy, where, logger);
-  try {
-    await copy.connect();
-  } catch (err) {
-    copy.disconnect();
-    throw new SealPushError('ERR_UNAVAILABLE', `Cannot connect to Redis at ${where}: ${messageOf(err)}`);
-  }
-  return copy;
 }
 
 /**
