@@ -12,6 +12,8 @@
  * it destroys K_c, and with it every format-2 payload of that client (crypto-shredding,
  * docs/forget.md). Random nonces bound one key to about 2^32 seals (NIST SP 800-38D); a
  * client key only seals that client's messages.
+ *
+ * Format 3 is not at rest: envelopes between nodes on the Redis bus (createBusEnvelopeCipher).
  */
 
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
