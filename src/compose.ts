@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from './config.js';
 import type { Kms, MasterKeyRing } from './domain/ports/kms.js';
 import type { MessageStore } from './domain/ports/message-store.js';
+import type { Bus } from './domain/ports/bus.js';
+import type { NonceCache } from './domain/ports/nonce-cache.js';
 import type { Clock, Defer } from './domain/ports/runtime.js';
 import { Apps } from './domain/usecases/apps.js';
 import { ClientCiphers } from './domain/usecases/client-ciphers.js';
@@ -29,12 +31,15 @@ import { auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
-import { createPayloadKeyring } from './crypto/node/at-rest.js';
+import { createBusEnvelopeCipher, createPayloadKeyring } from './crypto/node/at-rest.js';
 import { openSqliteStore } from './drivers/store/sqlite.js';
 import { ThreadedSqliteStore } from './drivers/store/sqlite-thread.js';
 import { openLocalKms } from './drivers/kms/local.js';
 import { MemoryNonceCache } from './drivers/nonces/memory.js';
 import { LocalBus } from './drivers/bus/local.js';
+import { RedisNonceCache } from './drivers/redis/nonces.js';
+import { RedisBus } from './drivers/redis/bus.js';
+import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from './drivers/redis/connection.js';
 import { buildHttpApp } from './transport/http/app.js';
 import { Gateway } from './transport/ws/gateway.js';
 
@@ -160,8 +165,10 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   const forgetting = new Forgetting(store, clock, ciphers);
   await forgetting.start();
   const nodeId = `node-${randomBytes(6).toString('hex')}`;
-  const bus = new LocalBus();
-  const nonces = new MemoryNonceCache();
+  const { bus, nonces, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger).catch(async (err: unknown) => {
+    await core.close();
+    throw err;
+  });
 
   let router: Router | null = null;
   const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {
@@ -185,6 +192,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     nodeId,
   });
   forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
+  await coordination.subscribed();
   router = new Router(gateway, bus, nodeId, logger);
   const publisher = new Publisher({
     store,
@@ -200,11 +208,12 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
 
   let draining = false;
   const storeHealth = cachedProbe(() => store.ping(), 1000, clock);
+  const coordinationHealth = cachedProbe(() => coordination.ping(), 1000, clock);
   const http = buildHttpApp({
     api: publisher,
     secrets: apps,
     nonces,
-    readiness: { ready: async () => !draining && (await storeHealth()) },
+    readiness: { ready: async () => !draining && (await storeHealth()) && (await coordinationHealth()) },
     clock,
     logger,
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
@@ -234,7 +243,46 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       await checkpointer.tick(true).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
       await nonces.close();
       await bus.close();
+      await coordination.close();
       await core.close();
+    },
+  };
+}
+
+/** Nonces, presence and routing: in this process, or shared by every node through Redis (config `redis`). */
+interface Coordination {
+  readonly nonces: NonceCache;
+  readonly bus: Bus;
+  /** Resolves once the bus receives for the subscriptions made so far. */
+  subscribed(): Promise<void>;
+  /** For readiness: rejects while Redis cannot be reached. */
+  ping(): Promise<void>;
+  /** Closes the connections (after nonces and bus are closed). */
+  close(): Promise<void>;
+}
+
+async function openCoordination(config: Config, nodeId: string, payloadKey: Uint8Array, logger: PinoLogger): Promise<Coordination> {
+  if (config.redis === undefined) {
+    const idle = async (): Promise<void> => {};
+    return { nonces: new MemoryNonceCache(), bus: new LocalBus({ logger }), subscribed: idle, ping: idle, close: idle };
+  }
+  const commands = await openRedisConnection({ url: config.redis, name: `sealpush:${nodeId}`, logger });
+  const subscriber = await duplicateRedisConnection(commands, logger).catch(async (err: unknown) => {
+    await closeRedisConnection(commands);
+    throw err;
+  });
+  const nonces = new RedisNonceCache(commands);
+  const bus = new RedisBus({ commands, subscriber, cipher: createBusEnvelopeCipher(payloadKey), logger });
+  logger.info({ redis: redactRedisUrl(config.redis), nodeId }, 'nonces, presence and routing on Redis');
+  return {
+    nonces,
+    bus,
+    subscribed: () => bus.subscriptionsReady(),
+    ping: async () => {
+      await Promise.all([nonces.ping(), bus.ping()]);
+    },
+    close: async () => {
+      await Promise.all([closeRedisConnection(subscriber), closeRedisConnection(commands)]);
     },
   };
 }

@@ -97,6 +97,12 @@ const configSchema = z
      * messages end to end; REST requests and their signatures then cross that hop in the clear).
      */
     allowInsecure: z.boolean().default(false),
+    /**
+     * `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): nonces, presence and
+     * cross-node routing go through this Redis, shared by every node (docs/deploy.md). Absent:
+     * in this process only, for a single node. The message never echoes the URL (it may hold a password).
+     */
+    redis: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' }).optional(),
     limits: limitsSchema,
     audit: auditSchema,
     /** App id -> its delivery settings (see appDeliverySchema). */
@@ -118,6 +124,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_MASTER_KEY', 'masterKey', String],
   ['SEALPUSH_TLS_CERT', 'tlsCert', String],
   ['SEALPUSH_TLS_KEY', 'tlsKey', String],
+  ['SEALPUSH_REDIS', 'redis', String],
   ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', (text) => (text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : text)],
 ];
 
@@ -158,6 +165,15 @@ export function parseConfig(input: unknown): Config {
     throw new ConfigError('Invalid configuration:\n  tlsCert, tlsKey: give both (a certificate and its key) or neither');
   }
   return { ...result.data, dataDir: resolve(result.data.dataDir) };
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function readConfigFile(path: string): unknown {

@@ -4,11 +4,19 @@
  * one). Delivery is awaited as an event, never slept for.
  */
 import { describe, test } from 'node:test';
+import { eventually } from '../helpers/server.js';
 import assert from 'node:assert/strict';
 import type { Bus, BusEnvelope } from '../../src/domain/ports/bus.js';
 
 export interface BusFixture {
   open(): Promise<Bus>;
+  /** Resolves once the subscriptions made so far on `bus` receive (a shared driver subscribes asynchronously). */
+  settle?(bus: Bus): Promise<void>;
+  /**
+   * Stops `bus` as a crashed node would: it no longer refreshes anything and clears nothing.
+   * Omitted by a one-process driver (its nodes cannot die apart); the expiry test is skipped.
+   */
+  crash?(bus: Bus): Promise<void>;
   /** Closes every bus the fixture opened. */
   cleanup(): Promise<void>;
 }
@@ -55,6 +63,7 @@ export function runBusConformance(driverName: string, factory: BusFactory): void
       const publisher = await fx.open();
       const box = inbox();
       nodeA.subscribe('node-a', box.handler);
+      await fx.settle?.(nodeA);
       const sent = envelope('c1', 1);
       await publisher.publish('node-a', sent);
       await box.until(1);
@@ -70,6 +79,7 @@ export function runBusConformance(driverName: string, factory: BusFactory): void
       const b = inbox();
       bus.subscribe('node-a', a.handler);
       bus.subscribe('node-b', b.handler);
+      await fx.settle?.(bus);
       for (let seq = 1; seq <= 20; seq++) await bus.publish('node-a', envelope('c1', seq));
       await bus.publish('node-b', envelope('c2', 1));
       await a.until(20);
@@ -83,6 +93,7 @@ export function runBusConformance(driverName: string, factory: BusFactory): void
       await bus.publish('node-z', envelope('c1', 1));
       const box = inbox();
       bus.subscribe('node-z', box.handler);
+      await fx.settle?.(bus);
       await bus.publish('node-z', envelope('c1', 2));
       await box.until(1);
       assert.equal(box.received[0]?.messages[0]?.seq, 2);
@@ -95,6 +106,7 @@ export function runBusConformance(driverName: string, factory: BusFactory): void
       unsubscribe();
       const fresh = inbox();
       bus.subscribe('node-a', fresh.handler);
+      await fx.settle?.(bus);
       await bus.publish('node-a', envelope('c1', 1));
       await fresh.until(1);
       assert.equal(old.received.length, 0);
@@ -115,5 +127,36 @@ export function runBusConformance(driverName: string, factory: BusFactory): void
       assert.equal(await one.locate('c1'), undefined);
       assert.equal(await two.locate('c2'), 'node-a');
     }));
+
+    test('a former holder clearing while a new holder sets never removes the new presence', () => withBus(async (fx) => {
+      const one = await fx.open();
+      const two = await fx.open();
+      for (let round = 0; round < 30; round++) {
+        const clientId = `race-${round}`;
+        await one.setPresence(clientId, 'node-a');
+        await Promise.all([two.setPresence(clientId, 'node-b'), one.clearPresence(clientId, 'node-a')]);
+        assert.equal(await one.locate(clientId), 'node-b', `round ${round}`);
+      }
+    }));
+
+    test("a dead node's presence vanishes by itself; a live node's stays", async (t) => {
+      const probe = await factory();
+      const canCrash = probe.crash !== undefined;
+      await probe.cleanup();
+      if (!canCrash) {
+        t.skip('the driver has no separate nodes to crash');
+        return;
+      }
+      await withBus(async (fx) => {
+        const live = await fx.open();
+        const dead = await fx.open();
+        await live.setPresence('c-live', 'node-live');
+        await dead.setPresence('c-dead', 'node-dead');
+        await fx.crash!(dead);
+        // Set before c-dead: had it not been refreshed, it would be gone by the time c-dead is.
+        await eventually(async () => ((await live.locate('c-dead')) === undefined ? true : undefined), 'the dead node\'s presence to expire');
+        assert.equal(await live.locate('c-live'), 'node-live');
+      });
+    });
   });
 }

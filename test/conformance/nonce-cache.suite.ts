@@ -11,6 +11,8 @@ export interface NonceCacheFixture {
   readonly cache: NonceCache;
   /** Moves the cache's clock forward by `ms`. */
   readonly advance?: (ms: number) => Promise<void>;
+  /** The same cache as another node sees it (its own connection); a one-process driver omits it. */
+  readonly peer?: NonceCache;
   cleanup(): Promise<void>;
 }
 
@@ -61,6 +63,15 @@ export function runNonceCacheConformance(driverName: string, factory: NonceCache
     test('of many concurrent claims of one key, exactly one wins', () => withCache(async ({ cache }) => {
       const results = await Promise.all(Array.from({ length: 50 }, () => cache.claim('race', 60)));
       assert.equal(results.filter(Boolean).length, 1);
+    }));
+
+    test('two nodes racing claims of the same keys: exactly one claim of each key wins', () => withCache(async ({ cache, peer }) => {
+      const other = peer ?? cache;
+      const keys = Array.from({ length: 20 }, (_, i) => `both:${i}`);
+      const claims = keys.flatMap((key) => [cache.claim(key, 60), other.claim(key, 60), other.claim(key, 60), cache.claim(key, 60)]);
+      const results = await Promise.all(claims);
+      keys.forEach((key, i) => assert.equal(results.slice(i * 4, i * 4 + 4).filter(Boolean).length, 1, key));
+      assert.equal(await other.claim('both:0', 60), false, 'what one node claimed the other cannot');
     }));
 
     test('a key is refused until its ttl has passed, then claimable again', async (t) => {

@@ -18,3 +18,10 @@ export const CHROMIUM_PATH = process.env.SEALPUSH_CHROMIUM ?? '/usr/bin/chromium
 export function chromiumMissing(): string | undefined {
   return requirement('Chromium', existsSync(CHROMIUM_PATH), 'apt-get install -y chromium (or set SEALPUSH_CHROMIUM)');
 }
+
+/** The Redis the Redis driver tests run against (`redis://127.0.0.1:6379` in CI). */
+export const TEST_REDIS_URL = process.env.SEALPUSH_TEST_REDIS;
+
+export function redisMissing(): string | undefined {
+  return requirement('Redis', TEST_REDIS_URL !== undefined && TEST_REDIS_URL !== '', 'set SEALPUSH_TEST_REDIS=redis://127.0.0.1:6379 (apt-get install -y redis-server)');
+}

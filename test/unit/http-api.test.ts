@@ -77,7 +77,7 @@ interface Fixture {
   logs: string[];
 }
 
-async function fixture(t: { after(fn: () => Promise<void>): void }, bodyLimitBytes?: number): Promise<Fixture> {
+async function fixture(t: { after(fn: () => Promise<void>): void }, bodyLimitBytes?: number, nonces: NonceCache = new TestNonces()): Promise<Fixture> {
   const api = new TestPushApi();
   const state = { ready: true };
   const logs: string[] = [];
@@ -86,7 +86,7 @@ async function fixture(t: { after(fn: () => Promise<void>): void }, bodyLimitByt
   const app = buildHttpApp({
     api,
     secrets,
-    nonces: new TestNonces(),
+    nonces,
     readiness: { ready: async () => state.ready },
     clock: { now: () => NOW_MS },
     logger: pino({ level: 'info' }, sink),
@@ -224,6 +224,20 @@ test('a replayed nonce is ERR_AUTH_REPLAY; a refused request burns no nonce', as
   assertError(await send(app, 'POST', '/v1/messages', body, { nonce, ts: NOW_MS / 1000 - 999 }), 'ERR_AUTH_EXPIRED');
   assert.equal((await send(app, 'POST', '/v1/messages', body, { nonce })).statusCode, 202);
   assertError(await send(app, 'POST', '/v1/messages', body, { nonce }), 'ERR_AUTH_REPLAY');
+});
+
+test('a nonce claim that rejects is 503 ERR_UNAVAILABLE with Retry-After, never a pass or a 500, and publishes nothing', async (t) => {
+  // As a shared cache fails when unreachable: a plain error, not one of the catalogue.
+  const unreachable: NonceCache = { claim: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')), close: async () => {} };
+  const { app, api } = await fixture(t, undefined, unreachable);
+  for (const url of ['/v1/messages', '/v1/messages/batch']) {
+    const body = url.endsWith('batch') ? { messages: [{ to: 'c1', data: 1 }] } : { to: 'c1', data: 1 };
+    const res = await send(app, 'POST', url, body);
+    assertError(res, 'ERR_UNAVAILABLE');
+    assert.equal(res.headers['retry-after'], '1');
+  }
+  assertError(await send(app, 'GET', '/v1/clients/c1'), 'ERR_UNAVAILABLE');
+  assert.equal(api.messages.size, 0, 'nothing was accepted');
 });
 
 test('malformed JSON after valid auth is ERR_BAD_REQUEST', async (t) => {

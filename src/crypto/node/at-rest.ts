@@ -12,6 +12,8 @@
  * it destroys K_c, and with it every format-2 payload of that client (crypto-shredding,
  * docs/forget.md). Random nonces bound one key to about 2^32 seals (NIST SP 800-38D); a
  * client key only seals that client's messages.
+ *
+ * Format 3 is not at rest: envelopes between nodes on the Redis bus (createBusEnvelopeCipher).
  */
 
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
@@ -22,6 +24,8 @@ import { KEYLEN, TAGLEN } from '../noise/primitives.js';
 
 export const AT_REST_FORMAT = 1;
 export const AT_REST_CLIENT_FORMAT = 2;
+/** Not at rest: envelopes between nodes on the Redis bus (createBusEnvelopeCipher). */
+export const BUS_ENVELOPE_FORMAT = 3;
 export const KEY_SALT_BYTES = 32;
 const NONCE_BYTES = 12;
 const HEADER_BYTES = 1 + NONCE_BYTES;
@@ -104,5 +108,22 @@ export function createPayloadKeyring(payloadKey32: Uint8Array): PayloadKeyring {
         open: opener(new Map([[AT_REST_CLIENT_FORMAT, key], [AT_REST_FORMAT, legacy]])),
       };
     },
+  };
+}
+
+/**
+ * The cipher of envelopes between nodes (the Redis bus), so that Redis and its network carry
+ * no message data in the clear and cannot inject any: format 3, `[u8 3][12 nonce][ct][16 tag]`
+ * under K_bus = HKDF-SHA-256(ikm = payload key, salt = none, info = "sealpush-bus-envelope-v1",
+ * 32 bytes). Every node of a cluster shares the payload key (it is in the store), so every
+ * node derives the same K_bus; the aad is the target node's channel name.
+ */
+export function createBusEnvelopeCipher(payloadKey32: Uint8Array): PayloadCipher {
+  const derived = new Uint8Array(hkdfSync('sha256', payloadKey32, new Uint8Array(0), Buffer.from('sealpush-bus-envelope-v1', 'utf8'), KEYLEN));
+  const key = secretKey(derived, 'a bus envelope key');
+  derived.fill(0);
+  return {
+    seal: (plaintext, aad) => seal(key, BUS_ENVELOPE_FORMAT, plaintext, aad),
+    open: opener(new Map([[BUS_ENVELOPE_FORMAT, key]])),
   };
 }
