@@ -116,6 +116,27 @@ test('ack keys: registered with the first hello that has one, never replaced; a 
   assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
 });
 
+test('receipts off for the app: the ack key is still registered and checked, but ACKs stay plain and the hello acks as before', async (t) => {
+  const { world, clientId, statuses } = await knownClient(t, 3);
+  const ackKey = new Uint8Array(32).fill(1);
+
+  const off = await world.run(world.sessions.open(APP, KEY, 2, { ackKey }, false));
+  await world.commits.flush();
+  assert.equal(off.ackKey, null, 'plain ACKs');
+  assert.equal(off.cursor, 2);
+  assert.deepEqual(await statuses(), ['acked', 'acked', 'queued'], "the hello's lastSeq acked");
+  assert.deepEqual([...((await world.store.getClient(APP, clientId))?.ackKey ?? [])], [...ackKey], 'registered all the same');
+  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, false)), { code: 'ERR_ACK_KEY_MISMATCH' });
+
+  const on = await world.run(world.sessions.open(APP, KEY, 3, { ackKey }, true));
+  assert.deepEqual([...(on.ackKey ?? [])], [...ackKey], 'switched on: the key registered while off signs, no new client');
+  assert.equal(on.client.id, clientId);
+
+  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey }, false));
+  assert.equal(fresh.ackKey, null);
+  assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
+});
+
 test("the hello's HPKE key is stored with a new client; a later hello's replaces it, and none clears it", async (t) => {
   const world = DomainWorld.open(t);
   await world.createApp(APP);
