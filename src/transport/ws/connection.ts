@@ -301,13 +301,13 @@ export class Connection implements DeliverySink {
     if (seq === fromSeq) return;
     let count = 0;
     while (count < this.unsignedFor.length && this.unsignedFor[count]!.seq <= seq) count++;
-    const messages = this.unsignedFor.slice(0, count);
+    // Taken off at once: a signature that does not verify closes the connection, list and all.
+    const messages = this.unsignedFor.splice(0, count);
     const statement = { appId: this.appId, clientId: this.clientId, fromSeq, uptoSeq: seq };
     if (!verifier.verify(ackSignedBytes(statement, sha256(encodeCoveredList(messages))), signature)) {
       throw new SealPushError('ERR_PROTOCOL', 'The ACK signature does not verify');
     }
     this.stream!.acked(seq, { fromSeq, uptoSeq: seq, messages, signature });
-    this.unsignedFor.splice(0, count);
     this.lastAckSeq = seq;
   }
 
