@@ -78,16 +78,10 @@ describe('receipts per app: off by default, switched with apps update', () => {
     return ids;
   }
 
-  async function sdkClient(sockets: RecordedSocket[], session?: ReturnType<SealPushClient['session']>): Promise<SealPushClient> {
-    const c = await connect({
-      url: server.url,
-      appId: server.app.appId,
-      serverKey: server.identity.publicKey,
-      ackDelayMs: 0,
-      reconnect: { minDelayMs: 20, maxDelayMs: 100 },
-      WebSocket: recordingSocket(sockets),
-      ...(session ? { session } : {}),
-    });
+  /** An SDK client that acks at once and reconnects fast, each of its sockets recorded in `sockets`. */
+  async function sdkClient(sockets: RecordedSocket[]): Promise<SealPushClient> {
+    const fast = { ackDelayMs: 0, reconnect: { minDelayMs: 20, maxDelayMs: 100 } };
+    const c = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, ...fast, WebSocket: recordingSocket(sockets) });
     open.push(c);
     return c;
   }
