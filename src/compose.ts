@@ -180,6 +180,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     sessions,
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
+    receiptsOf: (appId) => apps.receiptsOf(appId),
     handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, burstOf(limits.handshakesPerSecondPerIp, limits.handshakeBurstPerIp), clock),
     delivery: { store, commits, clock, defer: deferToIo, logger, limits },
     ciphers,
@@ -204,6 +205,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     limits,
     rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, burstOf(limits.publishesPerSecondPerApp, limits.publishBurstPerApp), clock),
     signatures: { signingKeyOf: (appId) => apps.signingKeyOf(appId), verifier: nodeSignatureVerifier },
+    receiptsOf: (appId) => apps.receiptsOf(appId),
   });
 
   let draining = false;
@@ -292,11 +294,11 @@ function burstOf(ratePerSecond: number, burst: number | undefined): number {
   return burst ?? Math.max(1, Math.floor(ratePerSecond));
 }
 
-/** The config file's per-app delivery settings, written as `apps update` would write them. */
+/** The config file's per-app settings (delivery, receipts), written as `apps update` would write them. */
 async function applyConfiguredDelivery(core: Core): Promise<void> {
-  for (const [appId, { delivery, ...options }] of Object.entries(core.config.apps)) {
+  for (const [appId, { delivery, receipts, ...cohort }] of Object.entries(core.config.apps)) {
     try {
-      await core.apps.updateDelivery(appId, delivery, options);
+      await core.apps.update(appId, { delivery, cohort, receipts });
     } catch (err) {
       await core.close();
       throw new ConfigError(`config apps.${appId}: ${err instanceof Error ? err.message : String(err)}`);

@@ -57,18 +57,20 @@ const auditSchema = z
   .default({});
 
 /**
- * Per-app delivery settings, as `sealpush apps update` sets them, applied to the store when a
- * node starts (so the file and the CLI never disagree for long: the last one applied wins,
- * and running nodes pick either up within a second). Values are checked by the domain
- * (delivery-settings.ts); a bad one stops the start, naming the app.
+ * Per-app settings, as `sealpush apps update` sets them, applied to the store when a node
+ * starts (so the file and the CLI never disagree for long: the last one applied wins, and
+ * running nodes pick either up within a second): the delivery, and `receipts` (signed ACKs,
+ * docs/receipts.md), each optional. Values are checked by the domain (Apps.update); a bad one
+ * stops the start, naming the app.
  */
 const appDeliverySchema = z
   .object({
-    delivery: z.enum(['direct', 'cohort']),
+    delivery: z.enum(['direct', 'cohort']).optional(),
     tickMs: z.number().optional(),
     cohortSize: z.number().optional(),
     slotBytes: z.array(z.number()).optional(),
     slotCounts: z.array(z.number()).optional(),
+    receipts: z.boolean().optional(),
   })
   .strict();
 
@@ -105,7 +107,7 @@ const configSchema = z
     redis: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' }).optional(),
     limits: limitsSchema,
     audit: auditSchema,
-    /** App id -> its delivery settings (see appDeliverySchema). */
+    /** App id -> its delivery and receipts settings (see appDeliverySchema). */
     apps: z.record(appDeliverySchema).default({}),
   })
   .strict();

@@ -2,6 +2,7 @@ import { createPublicKey, type JsonWebKeyInput } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_COHORT } from '../domain/delivery-settings.js';
+import type { DeliverySettings } from '../domain/types.js';
 import { SealPushError } from '../domain/errors.js';
 import { printJson, withCore } from './context.js';
 
@@ -39,10 +40,18 @@ export function registerAppsCommands(program: Command): void {
     .option('--json', 'print a JSON array')
     .action(async (options: { json?: boolean }, command: Command) => {
       const list = await withCore(command, (core) => core.apps.list());
-      const rows = list.map((app) => ({ appId: app.id, name: app.name, createdAt: new Date(app.createdAt).toISOString(), delivery: app.delivery }));
+      const rows = list.map((app) => ({
+        appId: app.id,
+        name: app.name,
+        createdAt: new Date(app.createdAt).toISOString(),
+        delivery: app.delivery,
+        receipts: app.receipts === true,
+      }));
       if (options.json) return printJson(rows);
       if (rows.length === 0) return void process.stdout.write('No apps yet: sealpush apps create NAME\n');
-      for (const row of rows) process.stdout.write(`${row.appId}  ${row.createdAt}  ${row.delivery.mode.padEnd(6)}  ${row.name}\n`);
+      for (const row of rows) {
+        process.stdout.write(`${row.appId}  ${row.createdAt}  ${row.delivery.mode.padEnd(6)}  receipts ${row.receipts ? 'on ' : 'off'}  ${row.name}\n`);
+      }
     });
 
   apps
@@ -88,24 +97,44 @@ export function registerAppsCommands(program: Command): void {
 
   apps
     .command('update <appId>')
-    .description('change how an app delivers: direct, or cohort (one sealed envelope per group of clients on a fixed tick; docs/cohort.md)')
-    .requiredOption('--delivery <mode>', 'direct | cohort')
+    .description('change how an app delivers (direct, or cohort: one sealed envelope per group of clients on a fixed tick; docs/cohort.md) and whether its clients sign their ACKs (receipts; docs/receipts.md)')
+    .option('--delivery <mode>', 'direct | cohort')
     .option('--tick-ms <ms>', `cohort: time between envelopes (default ${DEFAULT_COHORT.tickMs})`, integerArgument)
     .option('--cohort-size <k>', `cohort: most clients sharing one envelope (default ${DEFAULT_COHORT.cohortSize})`, integerArgument)
     .option('--slot-bytes <list>', `cohort: slot size buckets, increasing (default ${DEFAULT_COHORT.slotBytes.join(',')})`, integerListArgument)
     .option('--slot-counts <list>', `cohort: slot count buckets, increasing (default ${DEFAULT_COHORT.slotCounts.join(',')})`, integerListArgument)
+    .option('--receipts <on|off>', 'signed ACKs, proof of delivery (default off; they cost server CPU per ACK)')
     .option('--json', 'print the new settings as JSON')
     .action(async (appId: string, options: UpdateOptions, command: Command) => {
-      const { delivery, json, ...cohort } = options;
-      const settings = await withCore(command, (core) => core.apps.updateDelivery(appId, delivery, cohort));
-      if (json) return printJson({ appId, delivery: settings });
-      if (settings.mode === 'direct') return void process.stdout.write(`App ${appId} now delivers direct.\n`);
-      process.stdout.write(
-        `App ${appId} now delivers in cohorts: a tick every ${settings.tickMs} ms, up to ${settings.cohortSize} clients per envelope,\n` +
-          `  slot sizes ${settings.slotBytes.join(', ')} bytes, slot counts ${settings.slotCounts.join(', ')}.\n` +
-          'Running servers switch within about a second: connected clients reconnect once and resume.\n',
-      );
+      const { delivery, receipts, json, ...cohort } = options;
+      const changes = { delivery, cohort, ...(receipts === undefined ? {} : { receipts: onOff(receipts) }) };
+      const settings = await withCore(command, (core) => core.apps.update(appId, changes));
+      if (json) return printJson({ appId, ...settings });
+      if (delivery !== undefined) process.stdout.write(deliveryReport(appId, settings.delivery));
+      if (receipts !== undefined) {
+        process.stdout.write(
+          settings.receipts
+            ? `App ${appId} now has receipts on: its clients sign their ACKs (GET /v1/messages/:id/receipt).\n`
+            : `App ${appId} now has receipts off: its clients send plain ACKs, and new messages get no receipt.\n`,
+        );
+      }
+      process.stdout.write('Running servers switch within about a second: connected clients reconnect once and resume.\n');
     });
+}
+
+function deliveryReport(appId: string, settings: DeliverySettings): string {
+  if (settings.mode === 'direct') return `App ${appId} now delivers direct.\n`;
+  return (
+    `App ${appId} now delivers in cohorts: a tick every ${settings.tickMs} ms, up to ${settings.cohortSize} clients per envelope,\n` +
+    `  slot sizes ${settings.slotBytes.join(', ')} bytes, slot counts ${settings.slotCounts.join(', ')}.\n`
+  );
+}
+
+/** `--receipts on|off`; anything else is ERR_BAD_REQUEST before anything is written. */
+function onOff(value: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new SealPushError('ERR_BAD_REQUEST', '--receipts must be on or off');
 }
 
 interface JwtKeyOptions {
@@ -150,7 +179,8 @@ function ed25519PublicKeyFrom(value: string): Uint8Array {
 }
 
 interface UpdateOptions {
-  delivery: string;
+  delivery?: string;
+  receipts?: string;
   tickMs?: number;
   cohortSize?: number;
   slotBytes?: number[];

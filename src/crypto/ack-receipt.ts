@@ -37,19 +37,27 @@ export interface AckStatement {
   readonly uptoSeq: number;
 }
 
-/** `u64 seq || u8 idLen || id` per message, in the order given (seq order). */
+/**
+ * `u64 seq || u8 idLen || id` per message, in the order given (seq order). Written into one
+ * buffer: the server builds this for every signed ACK it checks.
+ */
 export function encodeCoveredList(messages: readonly CoveredMessage[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const { seq, id } of messages) {
-    const idBytes = utf8Encode(id);
+  const ids = messages.map(({ id }) => utf8Encode(id));
+  let length = 0;
+  for (const idBytes of ids) {
     if (idBytes.length < 1 || idBytes.length > 0xff) throw new RangeError('a message id is 1..255 UTF-8 bytes');
-    const entry = new Uint8Array(9 + idBytes.length);
-    writeU64(entry, 0, seq);
-    entry[8] = idBytes.length;
-    entry.set(idBytes, 9);
-    parts.push(entry);
+    length += 9 + idBytes.length;
   }
-  return concatBytes(...parts);
+  const out = new Uint8Array(length);
+  let offset = 0;
+  messages.forEach(({ seq }, i) => {
+    const idBytes = ids[i]!;
+    writeU64(out, offset, seq);
+    out[offset + 8] = idBytes.length;
+    out.set(idBytes, offset + 9);
+    offset += 9 + idBytes.length;
+  });
+  return out;
 }
 
 /** Inverse of encodeCoveredList; throws RangeError on bytes it did not write. */

@@ -22,6 +22,11 @@ export interface App {
   readonly name: string;
   readonly createdAt: number;
   readonly delivery: DeliverySettings;
+  /**
+   * Whether the app's clients sign their ACKs (proof of delivery, docs/receipts.md). Off by
+   * default: absent reads as off.
+   */
+  readonly receipts?: boolean;
 }
 
 /** An app as stored: its secret is wrapped by the KMS, never kept in the clear. */

@@ -53,6 +53,7 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
 
   before(async () => {
     server = await startTestServer();
+    await server.updateApp(server.app.appId, { receipts: true }); // the page's signed ACKs are checked below
     pages = await serveStatic(DIST, { '/': PAGE }, { '/hpke/': HPKE_MODULES });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,

@@ -119,6 +119,20 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.deepEqual((await store.getApp('A'))?.delivery, DIRECT_DELIVERY);
     }));
 
+    test('apps: receipts start off, turn on and off, and read back the same from getApp, listApps and a reopened store', () => withStore(async (fx, store) => {
+      await store.createApp(app('A'));
+      await store.createApp(app('B'));
+      const receipts = async (s: MessageStore) => [(await s.getApp('A'))?.receipts === true, (await s.listApps()).map((a) => [a.id, a.receipts === true])];
+      assert.deepEqual(await receipts(store), [false, [['A', false], ['B', false]]], 'off by default');
+      assert.equal(await store.setAppReceipts('A', true), true);
+      assert.deepEqual(await receipts(store), [true, [['A', true], ['B', false]]], 'per app');
+      assert.deepEqual(await receipts(await fx.reopen()), [true, [['A', true], ['B', false]]], 'durable');
+      assert.equal(await store.setAppReceipts('nope', true), false, 'an unknown app is not created');
+      assert.equal(await store.getApp('nope'), undefined);
+      assert.equal(await store.setAppReceipts('A', false), true);
+      assert.deepEqual(await receipts(store), [false, [['A', false], ['B', false]]]);
+    }));
+
     test('apps: a publisher signing key is set, read back, replaced and cleared; unknown apps get none', () => withStore(async (_fx, store) => {
       await store.createApp(app('A'));
       await store.createApp(app('B'));
@@ -444,6 +458,23 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 4, receipts: [{ fromSeq: 0, uptoSeq: 4, messages: [{ seq: 1, id: 'r1' }, { seq: 4, id: 'r4' }], signature: sig(3) }] }] }));
       assert.equal(hex((await store.getReceipt('A', 'r1'))?.signature), hex(sig(1)));
       assert.equal(hex((await store.getReceipt('A', 'r4'))?.signature), hex(sig(3)));
+    }));
+
+    test('receipts: one receipt over many messages links every one it names, and no message acked unsigned before it', () => withStore(async (_fx, store) => {
+      await seed(store);
+      const ids = Array.from({ length: 6 }, (_, i) => `m${i + 1}`);
+      await publish(store, ids.map((id) => msg('A', 'a1', id)));
+      // m1, m2 acked without a signature (receipts off, or an older SDK), then a new connection's
+      // first ACK (fromSeq 0) signs for what it delivered: m3..m6.
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 2 }] }));
+      const covered = ids.slice(2).map((id, i) => ({ seq: i + 3, id }));
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 6, receipts: [{ fromSeq: 0, uptoSeq: 6, messages: covered, signature: new Uint8Array(64).fill(9) }] }] }));
+      for (const id of ['m1', 'm2']) assert.equal(await store.getReceipt('A', id), undefined, `${id} was acked unsigned`);
+      for (const id of ids.slice(2)) assert.deepEqual((await store.getReceipt('A', id))?.messages, covered, id);
+      // A connection that resent m1 (its plain ACK was still on its way) and signed for it: that proves it.
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 6, receipts: [{ fromSeq: 0, uptoSeq: 1, messages: [{ seq: 1, id: 'm1' }], signature: new Uint8Array(64).fill(10) }] }] }));
+      assert.equal(hex((await store.getReceipt('A', 'm1'))?.signature), hex(new Uint8Array(64).fill(10)));
+      assert.equal(await store.getReceipt('A', 'm2'), undefined);
     }));
 
     test('receipts: a receipt never links a message its ack did not move to acked (expired before the ack)', () => withStore(async (_fx, store) => {

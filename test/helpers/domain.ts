@@ -194,6 +194,9 @@ export class InstrumentedStore implements MessageStore {
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.real.updateAppDelivery(appId, delivery);
   }
+  setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
+    return this.real.setAppReceipts(appId, receipts);
+  }
   setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
     return this.real.setAppSigningKey(appId, key);
   }

@@ -6,13 +6,15 @@ import pino, { type Logger } from 'pino';
 import { parseConfig, type ConfigInput } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import type { CreatedApp } from '../../src/domain/usecases/apps.js';
+import type { AppChanges, AppSettings, CreatedApp } from '../../src/domain/usecases/apps.js';
 
 export interface TestServer extends RunningServer {
   readonly dataDir: string;
   readonly app: CreatedApp;
   /** Creates another app through the admin path, as `sealpush apps create` does. */
   createApp(name: string): Promise<CreatedApp>;
+  /** Changes an app's settings through the admin path, as `sealpush apps update` does (live within a second). */
+  updateApp(appId: string, changes: AppChanges): Promise<AppSettings>;
   /** Stops the server and removes its data directory. */
   close(): Promise<void>;
 }
@@ -25,6 +27,15 @@ export async function createApp(dataDir: string, name: string): Promise<CreatedA
   const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
   try {
     return await core.apps.create(name);
+  } finally {
+    await core.close();
+  }
+}
+
+export async function updateApp(dataDir: string, appId: string, changes: AppChanges): Promise<AppSettings> {
+  const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
+  try {
+    return await core.apps.update(appId, changes);
   } finally {
     await core.close();
   }
@@ -44,6 +55,7 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}, logg
     dataDir,
     app,
     createApp: (name) => createApp(dataDir, name),
+    updateApp: (appId, changes) => updateApp(dataDir, appId, changes),
     close: async () => {
       await server.stop();
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });

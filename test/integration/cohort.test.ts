@@ -45,7 +45,9 @@ describe('cohort delivery, end to end', () => {
   async function setDelivery(mode: 'direct' | 'cohort'): Promise<void> {
     const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
     try {
-      await core.apps.updateDelivery(server.app.appId, mode, mode === 'cohort' ? { tickMs: TICK_MS, cohortSize: 4, slotCounts: [4] } : {});
+      // Receipts on: the SDK signs every ACK, so a member's ACK frames have one size (docs/receipts.md).
+      const cohort = mode === 'cohort' ? { tickMs: TICK_MS, cohortSize: 4, slotCounts: [4] } : {};
+      await core.apps.update(server.app.appId, { delivery: mode, cohort, receipts: true });
     } finally {
       await core.close();
     }

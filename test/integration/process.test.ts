@@ -59,7 +59,7 @@ describe('the sealpush command, as a real process', () => {
     const update = await runCli(['apps', 'update', appId, '--delivery', 'cohort', '--tick-ms', '250', '--cohort-size', '16', '--slot-counts', '4,16', '--json', '--data', dataDir]);
     assert.equal(update.code, 0, update.stderr);
     const cohort = { mode: 'cohort', tickMs: 250, cohortSize: 16, slotBytes: [256, 1024, 4096, 16384, 66048], slotCounts: [4, 16] };
-    assert.deepEqual(JSON.parse(update.stdout), { appId, delivery: cohort });
+    assert.deepEqual(JSON.parse(update.stdout), { appId, delivery: cohort, receipts: false });
     assert.deepEqual(await deliveryOf(), cohort);
 
     for (const [args, message] of [

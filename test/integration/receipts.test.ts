@@ -67,6 +67,7 @@ describe('signed ACKs and GET /v1/messages/:id/receipt', () => {
 
   before(async () => {
     server = await startTestServer({ markFlushMs: 20 });
+    await server.updateApp(server.app.appId, { receipts: true });
     app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
   });
   after(async () => {
@@ -274,7 +275,7 @@ describe('signed ACKs and GET /v1/messages/:id/receipt', () => {
     let cohortApp;
     try {
       cohortApp = await core.apps.create('cohort-receipts');
-      await core.apps.updateDelivery(cohortApp.appId, 'cohort', { tickMs: 50, cohortSize: 4, slotCounts: [4] });
+      await core.apps.update(cohortApp.appId, { delivery: 'cohort', cohort: { tickMs: 50, cohortSize: 4, slotCounts: [4] }, receipts: true });
     } finally {
       await core.close();
     }

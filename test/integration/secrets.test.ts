@@ -46,6 +46,7 @@ describe('no secret, key or payload in the clear: database files and logs, searc
     let hs256: string;
     try {
       hs256 = (await setup.apps.addJwtKey(app.appId, { issuer: 'secrets-test', kid: 'k1', alg: 'HS256' })).secret!;
+      await setup.apps.update(app.appId, { receipts: true }); // the test fetches a receipt
     } finally {
       await setup.close();
     }

@@ -96,13 +96,13 @@ test('ack keys: registered with the first hello that has one, never replaced; a 
   const { world, clientId, statuses } = await knownClient(t, 3);
   const ackKey = new Uint8Array(32).fill(1);
 
-  const upgraded = await world.run(world.sessions.open(APP, KEY, 2, { ackKey: ackKey }));
+  const upgraded = await world.run(world.sessions.open(APP, KEY, 2, { ackKey: ackKey }, true));
   await world.commits.flush();
   assert.deepEqual([...(upgraded.ackKey ?? [])], [...ackKey], 'an older client registers its first key');
   assert.equal(upgraded.cursor, 0, 'what it holds unsigned is resent, to be signed for');
   assert.deepEqual(await statuses(), ['queued', 'queued', 'queued'], 'the hello acked nothing');
 
-  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) })), { code: 'ERR_ACK_KEY_MISMATCH' });
+  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, true)), { code: 'ERR_ACK_KEY_MISMATCH' });
   assert.deepEqual([...((await world.store.getClient(APP, clientId))?.ackKey ?? [])], [...ackKey], 'the first key stays');
 
   const plain = await world.run(world.sessions.open(APP, KEY, 2));
@@ -111,8 +111,29 @@ test('ack keys: registered with the first hello that has one, never replaced; a 
   assert.equal(plain.cursor, 2);
   assert.deepEqual(await statuses(), ['acked', 'acked', 'queued'], 'and its lastSeq acks as before');
 
-  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey: ackKey }));
+  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey: ackKey }, true));
   assert.deepEqual([...(fresh.ackKey ?? [])], [...ackKey]);
+  assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
+});
+
+test('receipts off for the app: the ack key is still registered and checked, but ACKs stay plain and the hello acks as before', async (t) => {
+  const { world, clientId, statuses } = await knownClient(t, 3);
+  const ackKey = new Uint8Array(32).fill(1);
+
+  const off = await world.run(world.sessions.open(APP, KEY, 2, { ackKey }, false));
+  await world.commits.flush();
+  assert.equal(off.ackKey, null, 'plain ACKs');
+  assert.equal(off.cursor, 2);
+  assert.deepEqual(await statuses(), ['acked', 'acked', 'queued'], "the hello's lastSeq acked");
+  assert.deepEqual([...((await world.store.getClient(APP, clientId))?.ackKey ?? [])], [...ackKey], 'registered all the same');
+  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, false)), { code: 'ERR_ACK_KEY_MISMATCH' });
+
+  const on = await world.run(world.sessions.open(APP, KEY, 3, { ackKey }, true));
+  assert.deepEqual([...(on.ackKey ?? [])], [...ackKey], 'switched on: the key registered while off signs, no new client');
+  assert.equal(on.client.id, clientId);
+
+  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey }, false));
+  assert.equal(fresh.ackKey, null);
   assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
 });
 

@@ -59,7 +59,8 @@ export interface SeqMark {
   /**
    * Acked marks only: the signed ACKs this mark merges (every one of them, in arrival order;
    * their highest uptoSeq is at most `uptoSeq`). The store keeps each, in the same
-   * transaction as the ack, and links each covered message that the ack moved to acked.
+   * transaction as the ack, and links to it the acked messages (not yet linked) in the seq
+   * range its list spans; getReceipt answers only for a message the list names.
    */
   readonly receipts?: readonly AckReceipt[];
 }
@@ -140,6 +141,11 @@ export interface MessageStore {
   listApps(): Promise<App[]>;
   /** Replaces an app's delivery settings; false when there is no such app. */
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean>;
+  /**
+   * Turns an app's signed ACKs (receipts, docs/receipts.md) on or off; false (and nothing
+   * written) when there is no such app. getApp and listApps read it back as `receipts`.
+   */
+  setAppReceipts(appId: string, receipts: boolean): Promise<boolean>;
   /** Registers a bearer-token key; false (and nothing written) when its issuer and kid are taken. */
   addJwtKey(key: StoredJwtKey): Promise<boolean>;
   findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined>;
@@ -164,8 +170,10 @@ export interface MessageStore {
    */
   registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined>;
   /**
-   * The signed ACK that acknowledged this message, if it was acked by one and the message is
-   * still stored; undefined otherwise (unknown, another app's, not acked, or acked unsigned).
+   * The signed ACK that acknowledged this message, if it was acked by one that names it
+   * (its seq and id) and the message is still stored; undefined otherwise (unknown, another
+   * app's, not acked, or acked unsigned). The first receipt linked to a message stays its
+   * proof.
    */
   getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined>;
 

@@ -17,6 +17,22 @@ export interface CreatedApp {
   readonly secret: string;
 }
 
+/** What `apps update` may change; absent fields stay as they are. */
+export interface AppChanges {
+  /** "direct" or "cohort". */
+  readonly delivery?: string | undefined;
+  /** Cohort options (with `delivery: "cohort"` only). */
+  readonly cohort?: Partial<Record<keyof CohortSettings, unknown>>;
+  /** Signed ACKs on (true) or off (false). */
+  readonly receipts?: unknown;
+}
+
+/** An app's settings after an update. */
+export interface AppSettings {
+  readonly delivery: DeliverySettings;
+  readonly receipts: boolean;
+}
+
 /** How long a running server may use an app's delivery settings before reading them again. */
 export const DELIVERY_CACHE_MS = 1000;
 
@@ -94,22 +110,47 @@ export class Apps implements AppSecrets {
    * changes nothing.
    */
   async updateDelivery(appId: string, mode: string, options: Partial<Record<keyof CohortSettings, unknown>> = {}): Promise<DeliverySettings> {
+    return (await this.update(appId, { delivery: mode, cohort: options })).delivery;
+  }
+
+  /**
+   * `sealpush apps update`: the app's delivery (as updateDelivery) and/or its receipts (signed
+   * ACKs, docs/receipts.md: a boolean), given together or alone. Everything is checked before
+   * anything is written, so a refused update (ERR_BAD_REQUEST naming the option, ERR_NOT_FOUND
+   * for an unknown app) changes nothing. One admin audit record names what changed. Running
+   * servers apply it within DELIVERY_CACHE_MS.
+   */
+  async update(appId: string, changes: AppChanges): Promise<AppSettings> {
     const app = await this.store.getApp(appId);
     if (!app) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
-    let delivery: DeliverySettings;
-    if (mode === 'direct') {
-      const given = Object.entries(options).filter(([, value]) => value !== undefined).map(([name]) => name);
-      if (given.length > 0) throw new SealPushError('ERR_BAD_REQUEST', `${given.join(', ')}: options of cohort delivery, not of direct`);
-      delivery = DIRECT_DELIVERY;
-    } else if (mode === 'cohort') {
-      delivery = cohortDelivery(options, app.delivery.mode === 'cohort' ? app.delivery : DEFAULT_COHORT);
-    } else {
-      throw new SealPushError('ERR_BAD_REQUEST', 'delivery must be "direct" or "cohort"');
+    const cohortOptions = Object.entries(changes.cohort ?? {}).filter(([, value]) => value !== undefined).map(([name]) => name);
+    if (changes.delivery === undefined && changes.receipts === undefined) {
+      throw new SealPushError('ERR_BAD_REQUEST', 'give the delivery, the receipts setting, or both');
     }
-    if (!(await this.store.updateAppDelivery(appId, delivery))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    let delivery: DeliverySettings | undefined;
+    if (changes.delivery === 'direct') {
+      if (cohortOptions.length > 0) throw new SealPushError('ERR_BAD_REQUEST', `${cohortOptions.join(', ')}: options of cohort delivery, not of direct`);
+      delivery = DIRECT_DELIVERY;
+    } else if (changes.delivery === 'cohort') {
+      delivery = cohortDelivery(changes.cohort ?? {}, app.delivery.mode === 'cohort' ? app.delivery : DEFAULT_COHORT);
+    } else if (changes.delivery !== undefined) {
+      throw new SealPushError('ERR_BAD_REQUEST', 'delivery must be "direct" or "cohort"');
+    } else if (cohortOptions.length > 0) {
+      throw new SealPushError('ERR_BAD_REQUEST', `${cohortOptions.join(', ')}: options of cohort delivery: give the delivery "cohort" with them`);
+    }
+    if (changes.receipts !== undefined && typeof changes.receipts !== 'boolean') {
+      throw new SealPushError('ERR_BAD_REQUEST', 'receipts must be on or off (true or false)');
+    }
+    const receipts = changes.receipts;
+    if (delivery !== undefined && !(await this.store.updateAppDelivery(appId, delivery))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
+    if (receipts !== undefined && !(await this.store.setAppReceipts(appId, receipts))) throw new SealPushError('ERR_NOT_FOUND', `No app "${appId}"`);
     this.recent.delete(appId);
-    await recordAdminAction(this.audit, 'apps.update', { app: appId, delivery: JSON.stringify(delivery) });
-    return delivery;
+    await recordAdminAction(this.audit, 'apps.update', {
+      app: appId,
+      ...(delivery === undefined ? {} : { delivery: JSON.stringify(delivery) }),
+      ...(receipts === undefined ? {} : { receipts }),
+    });
+    return { delivery: delivery ?? app.delivery, receipts: receipts ?? app.receipts === true };
   }
 
   /** Apps are never deleted, so a positive answer is remembered; every handshake asks. */
@@ -127,6 +168,11 @@ export class Apps implements AppSecrets {
    */
   async deliveryOf(appId: string): Promise<DeliverySettings> {
     return (await this.recentApp(appId))?.delivery ?? DIRECT_DELIVERY;
+  }
+
+  /** Whether the app's clients sign their ACKs (docs/receipts.md), as handshakes and receipt lookups use it: read at most once per DELIVERY_CACHE_MS. */
+  async receiptsOf(appId: string): Promise<boolean> {
+    return (await this.recentApp(appId))?.receipts === true;
   }
 
   /** The app as stored, read at most once per DELIVERY_CACHE_MS. */

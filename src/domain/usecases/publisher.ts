@@ -37,6 +37,8 @@ export interface PublisherDeps {
    * Absent: the server checks nothing (clients with `publisherKey` still do).
    */
   readonly signatures?: PublisherSignatures;
+  /** Whether the app has receipts on (Apps.receiptsOf): only explains a missing receipt. Absent: on. */
+  readonly receiptsOf?: (appId: string) => Promise<boolean>;
 }
 
 export interface PublisherSignatures {
@@ -167,6 +169,10 @@ export class Publisher implements PushApi {
     if (!message) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
     const [receipt, client] = await Promise.all([store.getReceipt(appId, messageId), store.getClient(appId, message.clientId)]);
     if (!receipt || !client?.ackKey) {
+      // A receipt kept while they were on stays the proof after they are turned off.
+      if (this.deps.receiptsOf && !(await this.deps.receiptsOf(appId))) {
+        throw new SealPushError('ERR_NO_RECEIPT', `Message "${messageId}" has no signed receipt: receipts are off for this app (sealpush apps update APPID --receipts on)`);
+      }
       const why = message.status === 'acked' ? 'was acked without a signature (its client has no ack key, or acked it by resuming)' : `is ${message.status}, not acked`;
       throw new SealPushError('ERR_NO_RECEIPT', `Message "${messageId}" has no signed receipt: it ${why}`);
     }

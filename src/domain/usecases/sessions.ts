@@ -47,8 +47,12 @@ export class Sessions {
    * replaced. `keys.hpkeKey` is its HPKE public key (null: none): the latest hello's replaces
    * whatever was stored, so a client that changed its key gets messages sealed to the new
    * one, and one that sent none gets no message sealed to a key it may no longer hold.
+   *
+   * `receipts` is the app's setting (Apps.receiptsOf). Off, the ack key is still registered and
+   * checked (so switching receipts on later needs no new client), but the session gets plain
+   * ACKs (`ackKey` null) and its hello's `lastSeq` acks as for a client without a key.
    */
-  async open(appId: string, staticKey: Uint8Array, lastSeq: number, keys: HelloKeys = {}): Promise<OpenedSession> {
+  async open(appId: string, staticKey: Uint8Array, lastSeq: number, keys: HelloKeys = {}, receipts = false): Promise<OpenedSession> {
     const { ackKey } = keys;
     const hpkeKey = keys.hpkeKey ?? null;
     const found = await this.store.findClientByKey(appId, staticKey);
@@ -63,15 +67,16 @@ export class Sessions {
         ...(ackKey ? { ackKey } : {}),
       });
       // A concurrent first connect with the same static key may have won, with another ack key or none.
-      const signing = ackKey ? sameAckKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
+      const registered = ackKey ? sameAckKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
       this.commits.markSeen(client.id);
-      return { client, resumed: false, cursor: client.ackedSeq, ackKey: signing };
+      return { client, resumed: false, cursor: client.ackedSeq, ackKey: receipts ? registered : null };
     }
     let known = found;
     let signing: Uint8Array | null = null;
     if (ackKey) {
       // First hello with a key registers it (an SDK that gained receipts); after that it never changes.
-      signing = sameAckKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey);
+      const registered = sameAckKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey);
+      if (receipts) signing = registered;
     }
     if (!sameHpkeKey(found.hpkeKey ?? null, hpkeKey)) {
       // Rare (a changed key): written at once rather than in the group commit's batch.

@@ -226,6 +226,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN receipt_no INTEGER;
     `,
   },
+  {
+    version: 10,
+    name: 'receipts per app',
+    sql: `
+      -- 1: the app's clients sign their ACKs (docs/receipts.md); 0, the default: plain ACKs.
+      ALTER TABLE apps ADD COLUMN receipts INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**

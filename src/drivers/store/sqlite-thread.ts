@@ -123,6 +123,9 @@ export class ThreadedSqliteStore implements MessageStore {
   updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.#call('updateAppDelivery', [appId, delivery]);
   }
+  setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
+    return this.#call('setAppReceipts', [appId, receipts]);
+  }
   setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
     return this.#call('setAppSigningKey', [appId, key]);
   }

@@ -78,7 +78,7 @@ export interface SqliteStoreOptions {
   readonly logger?: Logger;
 }
 
-interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; signing_key: Buffer | null }
+interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; signing_key: Buffer | null; receipts: number }
 interface ClientRow {
   id: string; app_id: string; static_key: Buffer; key_salt: Buffer | null; last_seq: number; acked_seq: number;
   created_at: number; last_seen_at: number | null; ack_key: Buffer | null; hpke_key: Buffer | null;
@@ -139,10 +139,11 @@ const { queued: QUEUED, delivered: DELIVERED, acked: ACKED, expired: EXPIRED } =
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at, delivery) VALUES (?, ?, ?, ?, ?)'),
-    appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery, signing_key FROM apps WHERE id = ?'),
-    allApps: db.prepare('SELECT id, name, created_at, delivery FROM apps ORDER BY created_at, id'),
+    insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at, delivery, receipts) VALUES (?, ?, ?, ?, ?, ?)'),
+    appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery, signing_key, receipts FROM apps WHERE id = ?'),
+    allApps: db.prepare('SELECT id, name, created_at, delivery, receipts FROM apps ORDER BY created_at, id'),
     setAppDelivery: db.prepare('UPDATE apps SET delivery = ? WHERE id = ?'),
+    setAppReceipts: db.prepare('UPDATE apps SET receipts = ? WHERE id = ?'),
     setAppSigningKey: db.prepare('UPDATE apps SET signing_key = ? WHERE id = ?'),
     insertJwtKey: db.prepare(
       `INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -159,12 +160,13 @@ function prepareStatements(db: Database.Database) {
     insertReceipt: db.prepare(
       `INSERT INTO ack_receipts (client_no, from_seq, upto_seq, covered, signature, acked_at) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
-    // Only a message this very ack moved to acked, and only once: a receipt names what it proves.
-    linkReceipt: db.prepare(
-      `UPDATE messages SET receipt_no = ? WHERE client_no = ? AND seq = ? AND id = ? AND status = ${ACKED} AND receipt_no IS NULL`,
+    // One statement per receipt, over the seqs its list spans: only acked messages, and only
+    // once (the first receipt stays the proof). See #keepReceipts for why a range is enough.
+    linkReceipts: db.prepare(
+      `UPDATE messages SET receipt_no = ? WHERE client_no = ? AND seq >= ? AND seq <= ? AND status = ${ACKED} AND receipt_no IS NULL`,
     ),
     receiptOf: db.prepare(
-      `SELECT c.id AS client_id, r.from_seq, r.upto_seq, r.covered, r.signature, r.acked_at
+      `SELECT c.id AS client_id, m.seq, r.from_seq, r.upto_seq, r.covered, r.signature, r.acked_at
        FROM messages m JOIN ack_receipts r ON r.no = m.receipt_no JOIN clients c ON c.no = r.client_no
        WHERE m.app_id = ? AND m.id = ?`,
     ),
@@ -523,7 +525,18 @@ export class SqliteStore implements MessageStore {
     return { messages, clients };
   }
 
-  /** Inside the commit, after the ack mark: each receipt's row, linked from the messages it acked. */
+  /**
+   * Inside the commit, after the ack mark: each receipt's row, and one range UPDATE that links
+   * it from the acked messages its list spans (first to last seq), instead of one UPDATE per
+   * message. That is sound because the server verified, before the mark reached the store,
+   * that the client signed exactly the (seq, id) list this connection delivered, in seq order:
+   * the seqs in between that the list skips were not pending when the connection read them
+   * (expired, or acked already), so the ack did not move them. The range is the list's, not
+   * (fromSeq, uptoSeq]: fromSeq is per connection (0 for its first ACK), and that range would
+   * claim messages acked unsigned before (while the app had receipts off). getReceipt answers
+   * only for a message the list names, so a stray link can never show a receipt that does not
+   * cover its message.
+   */
   #keepReceipts(clientId: string, receipts: NonNullable<WriteBatch['acked'][number]['receipts']>, at: number): void {
     const s = this.#stmts;
     const clientNo = s.clientNo.get(clientId) as number | undefined;
@@ -531,12 +544,14 @@ export class SqliteStore implements MessageStore {
     for (const receipt of receipts) {
       const covered = encodeCoveredList(receipt.messages);
       const { lastInsertRowid } = s.insertReceipt.run(clientNo, receipt.fromSeq, receipt.uptoSeq, covered, receipt.signature, at);
-      for (const message of receipt.messages) s.linkReceipt.run(lastInsertRowid, clientNo, message.seq, message.id);
+      const first = receipt.messages[0];
+      const last = receipt.messages[receipt.messages.length - 1];
+      if (first !== undefined && last !== undefined) s.linkReceipts.run(lastInsertRowid, clientNo, first.seq, last.seq);
     }
   }
 
   async createApp(app: StoredApp): Promise<void> {
-    this.#stmts.insertApp.run(app.id, app.name, app.wrappedSecret, app.createdAt, storedDelivery(app.delivery));
+    this.#stmts.insertApp.run(app.id, app.name, app.wrappedSecret, app.createdAt, storedDelivery(app.delivery), app.receipts === true ? 1 : 0);
   }
 
   async getApp(appId: string): Promise<StoredApp | undefined> {
@@ -548,17 +563,22 @@ export class SqliteStore implements MessageStore {
       wrappedSecret: row.wrapped_secret,
       createdAt: row.created_at,
       delivery: deliveryOf(row),
+      receipts: row.receipts === 1,
       signingKey: row.signing_key,
     };
   }
 
   async listApps(): Promise<App[]> {
     const rows = this.#stmts.allApps.all() as Omit<AppRow, 'wrapped_secret'>[];
-    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, delivery: deliveryOf(row) }));
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, delivery: deliveryOf(row), receipts: row.receipts === 1 }));
   }
 
   async updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     return this.#stmts.setAppDelivery.run(storedDelivery(delivery), appId).changes === 1;
+  }
+
+  async setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
+    return this.#stmts.setAppReceipts.run(receipts ? 1 : 0, appId).changes === 1;
   }
 
   async setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
@@ -597,13 +617,16 @@ export class SqliteStore implements MessageStore {
 
   async getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
     const row = this.#stmts.receiptOf.get(appId, messageId) as
-      { client_id: string; from_seq: number; upto_seq: number; covered: Buffer; signature: Buffer; acked_at: number } | undefined;
+      { client_id: string; seq: number; from_seq: number; upto_seq: number; covered: Buffer; signature: Buffer; acked_at: number } | undefined;
     if (row === undefined) return undefined;
+    const messages = decodeCoveredList(row.covered);
+    // The link is by seq range (#keepReceipts): it is the proof of this message only if it names it.
+    if (!messages.some((m) => m.seq === row.seq && m.id === messageId)) return undefined;
     return {
       clientId: row.client_id,
       fromSeq: row.from_seq,
       uptoSeq: row.upto_seq,
-      messages: decodeCoveredList(row.covered),
+      messages,
       signature: new Uint8Array(row.signature),
       ackedAt: row.acked_at,
     };

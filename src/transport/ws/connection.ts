@@ -21,6 +21,8 @@ export interface ConnectionDeps {
   readonly appExists: (appId: string) => Promise<boolean>;
   /** The app's delivery settings, read at each handshake (cached by the caller). */
   readonly deliveryOf: (appId: string) => Promise<DeliverySettings>;
+  /** Whether the app's clients sign their ACKs (docs/receipts.md), read at each handshake (cached by the caller). */
+  readonly receiptsOf: (appId: string) => Promise<boolean>;
   /** Everything a DeliveryStream needs but the client's cipher, which comes from `ciphers`. */
   readonly delivery: Omit<DeliveryDeps, 'payloads'>;
   readonly ciphers: ClientCiphers;
@@ -58,6 +60,8 @@ export class Connection implements DeliverySink {
   delivery: DeliverySettings = { mode: 'direct' };
   /** `delivery` as JSON, computed once: what the gateway compares and groups cohorts by. */
   deliveryKey = '{"mode":"direct"}';
+  /** The app's receipts setting this connection was opened with; a change closes it (the gateway decides). */
+  receipts = false;
   /**
    * Set when the client reached us with an identity key a rotation replaced: when that key
    * stops being accepted. The gateway then closes the connection (1001) and the client
@@ -223,17 +227,15 @@ export class Connection implements DeliverySink {
   }
 
   private async handshake(hello: Buffer): Promise<void> {
-    const { sessions, appExists, deliveryOf, noise, identities, limits } = this.deps;
+    const { sessions, appExists, deliveryOf, receiptsOf, noise, identities, limits } = this.deps;
     try {
       const ring = await identities.ring();
       const pending = await acceptHello(hello, { staticKey: ring.current.key, previousKeys: ring.previous.map((v) => v.key), crypto: noise });
       const oldKey = pending.keyIndex === 0 ? undefined : ring.previous[pending.keyIndex - 1];
       if (!(await appExists(pending.appId))) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
-      const delivery = await deliveryOf(pending.appId);
-      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, {
-        ackKey: pending.payload.ackKey,
-        hpkeKey: pending.payload.hpkeKey ?? null,
-      });
+      const [delivery, receipts] = await Promise.all([deliveryOf(pending.appId), receiptsOf(pending.appId)]);
+      const keys = { ackKey: pending.payload.ackKey, hpkeKey: pending.payload.hpkeKey ?? null };
+      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, keys, receipts);
       if (this.state !== 'opening') return; // closed while we waited
       const payloads = this.deps.ciphers.forClient(session.client);
       const done = await pending.accept({
@@ -251,6 +253,7 @@ export class Connection implements DeliverySink {
       this.appId = pending.appId;
       this.delivery = delivery;
       this.deliveryKey = JSON.stringify(delivery);
+      this.receipts = receipts;
       this.sessionSecret = done.sessionSecret;
       this.ackVerifier = session.ackKey ? new AckVerifier(session.ackKey) : null;
       this.identityNotAfter = oldKey?.notAfter ?? null;
@@ -298,13 +301,13 @@ export class Connection implements DeliverySink {
     if (seq === fromSeq) return;
     let count = 0;
     while (count < this.unsignedFor.length && this.unsignedFor[count]!.seq <= seq) count++;
-    const messages = this.unsignedFor.slice(0, count);
+    // Taken off at once: a signature that does not verify closes the connection, list and all.
+    const messages = this.unsignedFor.splice(0, count);
     const statement = { appId: this.appId, clientId: this.clientId, fromSeq, uptoSeq: seq };
     if (!verifier.verify(ackSignedBytes(statement, sha256(encodeCoveredList(messages))), signature)) {
       throw new SealPushError('ERR_PROTOCOL', 'The ACK signature does not verify');
     }
     this.stream!.acked(seq, { fromSeq, uptoSeq: seq, messages, signature });
-    this.unsignedFor.splice(0, count);
     this.lastAckSeq = seq;
   }
 

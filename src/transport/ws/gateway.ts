@@ -181,21 +181,24 @@ export class Gateway {
   }
 
   /**
-   * An app switched between direct and cohort delivery (or changed its cohort settings):
-   * its connections here close with 1001 and resume at once in the new mode. Settings are
+   * An app switched between direct and cohort delivery (or changed its cohort settings), or
+   * turned receipts on or off: its connections here close with 1001 and resume at once in the
+   * new mode (a new handshake is what tells the client whether to sign its ACKs). Settings are
    * read through the app cache, so another process's `apps update` lands within seconds.
    */
   private async applyDeliveryChanges(): Promise<void> {
     const appIds = new Set([...this.byClient.values()].map((c) => c.appId));
     for (const appId of appIds) {
       let current;
+      let receipts;
       try {
-        current = JSON.stringify(await this.deps.deliveryOf(appId));
+        [current, receipts] = await Promise.all([this.deps.deliveryOf(appId).then((d) => JSON.stringify(d)), this.deps.receiptsOf(appId)]);
       } catch {
         continue; // the store is unreachable: keep serving as configured
       }
       for (const connection of this.byClient.values()) {
-        if (connection.appId === appId && connection.isOpen && connection.deliveryKey !== current) connection.goAway();
+        if (connection.appId !== appId || !connection.isOpen) continue;
+        if (connection.deliveryKey !== current || connection.receipts !== receipts) connection.goAway();
       }
     }
   }
