@@ -18,3 +18,11 @@ export const CHROMIUM_PATH = process.env.SEALPUSH_CHROMIUM ?? '/usr/bin/chromium
 export function chromiumMissing(): string | undefined {
   return requirement('Chromium', existsSync(CHROMIUM_PATH), 'apt-get install -y chromium (or set SEALPUSH_CHROMIUM)');
 }
+
+/** The MySQL server the MySQL driver is tested on: a URL whose user may create and drop databases. */
+export const MYSQL_URL = process.env.SEALPUSH_TEST_MYSQL;
+
+export function mysqlMissing(): string | undefined {
+  return requirement('MySQL (SEALPUSH_TEST_MYSQL)', MYSQL_URL !== undefined && MYSQL_URL !== '',
+    'set SEALPUSH_TEST_MYSQL=mysql://root@127.0.0.1:3306/test (MySQL 8 or MariaDB 10.11+; .ci/run does)');
+}
