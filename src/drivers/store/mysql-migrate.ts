@@ -52,7 +52,9 @@ export async function migrateMysql(url: string, now: number, onApply?: (migratio
     ddl = await createConnection({ uri: url });
     await ddl.query(MIGRATIONS_TABLE);
     await ddl.query(LOCK_TABLE);
-    await ddl.query('INSERT IGNORE INTO schema_lock (id) VALUES (1)');
+    // A plain read first: INSERT IGNORE of an existing row would wait on the lock it holds.
+    const [lockRows] = await ddl.query('SELECT id FROM schema_lock WHERE id = 1');
+    if ((lockRows as unknown[]).length === 0) await ddl.query('INSERT IGNORE INTO schema_lock (id) VALUES (1)');
     await lock.query('START TRANSACTION');
     for (;;) {
       try {
