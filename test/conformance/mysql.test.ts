@@ -1,4 +1,8 @@
 import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
+import { adminEvent } from '../../src/domain/audit.js';
+import { auditRecordHash } from '../../src/crypto/node/audit.js';
 import type { MessageStore } from '../../src/domain/ports/message-store.js';
 import { openMysqlStore } from '../../src/drivers/store/mysql.js';
 import { migrateMysql } from '../../src/drivers/store/mysql-migrate.js';
@@ -35,8 +39,68 @@ const missing = mysqlMissing();
 if (missing === undefined) {
   runMessageStoreConformance('mysql', mysqlFixture);
   runMessageStoreAuditConformance('mysql', mysqlFixture);
+  acrossNodes();
 } else {
   describe('MessageStore conformance: mysql', () => {
     test('needs MySQL', { skip: missing }, () => undefined);
+  });
+}
+
+/**
+ * What the row locks guarantee when several nodes (pools) write at once: the suites above
+ * run mostly one writer at a time. Each test fails if its lock (clients FOR UPDATE, the
+ * audit head FOR UPDATE, the tombstone head FOR UPDATE) is removed.
+ */
+function acrossNodes(): void {
+  const T0 = 1_700_000_000_000;
+  const bytes = (n: number) => new Uint8Array(32).fill(n);
+  describe('MySQL store: several nodes at once', () => {
+    test('concurrent commits to one client from four nodes get contiguous seqs, each once', async () => {
+      const fx = await mysqlFixture();
+      try {
+        const nodes = [fx.store, await fx.reopen(), await fx.reopen(), await fx.reopen()];
+        await fx.store.createApp({ id: 'A', name: 'A', wrappedSecret: bytes(1), createdAt: T0, delivery: DIRECT_DELIVERY });
+        await fx.store.commit({ clients: [{ id: 'c1', appId: 'A', staticKey: bytes(2), keySalt: bytes(3), createdAt: T0 }], messages: [], delivered: [], acked: [], seen: [], at: T0 });
+        const results = await Promise.all(Array.from({ length: 40 }, (_, i) => nodes[i % nodes.length]!.commit({
+          clients: [], delivered: [], acked: [], seen: [], at: T0,
+          messages: [0, 1, 2].map((k) => ({ appId: 'A', id: `m${i}-${k}`, clientId: 'c1', payload: bytes(k), createdAt: T0, expiresAt: T0 + 3_600_000 })),
+        })));
+        const seqs = results.flatMap((r) => r.messages.map((m) => (m.kind === 'inserted' ? m.seq : -1)));
+        assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 120 }, (_, i) => i + 1));
+        for (const r of results) {
+          const batchSeqs = r.messages.map((m) => (m.kind === 'inserted' ? m.seq : -1));
+          assert.deepEqual(batchSeqs, [batchSeqs[0]!, batchSeqs[0]! + 1, batchSeqs[0]! + 2], 'a batch\'s seqs are contiguous');
+        }
+        assert.equal((await fx.store.getClient('A', 'c1'))?.lastSeq, 120);
+      } finally {
+        await fx.cleanup();
+      }
+    });
+
+    test('concurrent audit appends and forgets from four nodes keep one unbroken chain and ordered tombstones', async () => {
+      const fx = await mysqlFixture();
+      try {
+        const nodes = [fx.store, await fx.reopen(), await fx.reopen(), await fx.reopen()];
+        await fx.store.createApp({ id: 'A', name: 'A', wrappedSecret: bytes(1), createdAt: T0, delivery: DIRECT_DELIVERY });
+        const clients = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, appId: 'A', staticKey: bytes(10 + i), keySalt: bytes(3), createdAt: T0 }));
+        await fx.store.commit({ clients, messages: [], delivered: [], acked: [], seen: [], at: T0 });
+        await Promise.all([
+          ...Array.from({ length: 30 }, (_, i) => nodes[i % nodes.length]!.appendAudit([adminEvent('apps.update', { app: 'A', n: i }), adminEvent('apps.update', { app: 'A', n: -i })], T0 + i)),
+          ...clients.map((c, i) => nodes[i % nodes.length]!.forgetClient(c.id, 'A', T0 + i)),
+        ]);
+        const records = await fx.store.auditRecords(0, 1000);
+        assert.deepEqual(records.map((r) => r.seq), Array.from({ length: 60 }, (_, i) => i + 1));
+        let prev = new Uint8Array(32);
+        for (const r of records) {
+          assert.deepEqual(new Uint8Array(r.prevHash), prev, `record ${r.seq} links to its predecessor`);
+          assert.deepEqual(new Uint8Array(r.hash), new Uint8Array(auditRecordHash({ seq: r.seq, at: r.at, kind: r.kind, fields: r.fields, prevHash: r.prevHash })));
+          prev = new Uint8Array(r.hash);
+        }
+        assert.deepEqual((await fx.store.forgottenAfter(0, 100)).map((t) => t.seq), Array.from({ length: 12 }, (_, i) => i + 1));
+        assert.equal(await fx.store.lastForgottenSeq(), 12);
+      } finally {
+        await fx.cleanup();
+      }
+    });
   });
 }
