@@ -54,7 +54,7 @@ if (missing === undefined) {
 function acrossNodes(): void {
   const T0 = 1_700_000_000_000;
   const bytes = (n: number) => new Uint8Array(32).fill(n);
-  describe('MySQL store: several nodes at once', () => {
+  describe('MySQL store: several nodes at once, big batches', () => {
     test('concurrent commits to one client from four nodes get contiguous seqs, each once', async () => {
       const fx = await mysqlFixture();
       try {
@@ -72,6 +72,24 @@ function acrossNodes(): void {
           assert.deepEqual(batchSeqs, [batchSeqs[0]!, batchSeqs[0]! + 1, batchSeqs[0]! + 2], 'a batch\'s seqs are contiguous');
         }
         assert.equal((await fx.store.getClient('A', 'c1'))?.lastSeq, 120);
+      } finally {
+        await fx.cleanup();
+      }
+    });
+
+    test('one group commit of 300 messages of 64 KiB (past max_allowed_packet in one statement) commits and reads back', async () => {
+      const fx = await mysqlFixture();
+      try {
+        await fx.store.createApp({ id: 'A', name: 'A', wrappedSecret: bytes(1), createdAt: T0, delivery: DIRECT_DELIVERY });
+        await fx.store.commit({ clients: [{ id: 'c1', appId: 'A', staticKey: bytes(2), keySalt: bytes(3), createdAt: T0 }], messages: [], delivered: [], acked: [], seen: [], at: T0 });
+        const payload = new Uint8Array(65_600).fill(7);
+        const { messages } = await fx.store.commit({
+          clients: [], delivered: [], acked: [], seen: [], at: T0,
+          messages: Array.from({ length: 300 }, (_, i) => ({ appId: 'A', id: `big${i}`, clientId: 'c1', payload, createdAt: T0, expiresAt: T0 + 3_600_000 })),
+        });
+        assert.deepEqual(messages.map((m) => (m.kind === 'inserted' ? m.seq : -1)), Array.from({ length: 300 }, (_, i) => i + 1));
+        const pending = await fx.store.pendingMessages('c1', 290, 100, T0);
+        assert.deepEqual(pending.map((p) => [p.seq, p.payload.length]), Array.from({ length: 10 }, (_, i) => [291 + i, 65_600]));
       } finally {
         await fx.cleanup();
       }

@@ -15,7 +15,7 @@
  * Statements. Fixed-shape ones are prepared (`execute`, cached per connection). Lists of
  * variable length would prepare one statement per length, so they are cut into chunks of
  * power-of-two sizes: an IN list is padded by repeating its last value, a multi-row INSERT
- * is split (300 rows: 256 + 32 + 8 + 4), which bounds the cache to a few shapes per statement.
+ * is split (300 rows: 256 + 32 + 8 + 4; and at 4 MiB of values), which bounds the cache to a few shapes per statement.
  * LIMIT takes a validated integer in the text (MySQL 8 refuses a DOUBLE parameter there).
  */
 import { createPool, type Pool, type PoolConnection, type PoolOptions, type TypeCastField } from 'mysql2/promise';
@@ -160,9 +160,31 @@ async function run(conn: Conn, sql: string, params: readonly Param[] = []): Prom
   return result as { affectedRows: number; insertId: number };
 }
 
+/**
+ * Bytes of bound values per INSERT statement, well under max_allowed_packet (16 MiB by default
+ * on MySQL 8 and MariaDB; 256 rows of 64 KiB payloads would pass it).
+ */
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+const sizeOf = (row: readonly Param[]): number =>
+  row.reduce<number>((n, v) => n + (Buffer.isBuffer(v) ? v.length : typeof v === 'string' ? Buffer.byteLength(v) : 8), 0);
+
 /** Multi-row INSERT of `rows` (each `width` values) into `head` ("INSERT INTO t (a, b) VALUES"). */
 async function insertMany(conn: Conn, head: string, width: number, rows: readonly Param[][]): Promise<void> {
-  for (const run_ of insertRuns(rows)) await run(conn, `${head} ${marks(run_.length, width)}`, run_.flat());
+  let group: Param[][] = [];
+  let bytes_ = 0;
+  const flush = async (): Promise<void> => {
+    for (const run_ of insertRuns(group)) await run(conn, `${head} ${marks(run_.length, width)}`, run_.flat());
+    group = [];
+    bytes_ = 0;
+  };
+  for (const row of rows) {
+    const size = sizeOf(row);
+    if (group.length > 0 && bytes_ + size > MAX_STATEMENT_BYTES) await flush();
+    group.push(row);
+    bytes_ += size;
+  }
+  await flush();
 }
 
 interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
