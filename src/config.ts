@@ -167,15 +167,17 @@ export function parseConfig(input: unknown): Config {
   return { ...result.data, dataDir: resolve(result.data.dataDir) };
 }
 
-/** The store URL with its password replaced by ***: the form that may be logged or shown. */
+/**
+ * The store URL with its password replaced by ***: the form that may be logged or shown. Text
+ * only (no URL parsing, which a malformed URL would fail): everything from the user's colon
+ * to the last '@' is masked, so a password with an unescaped '@' or '/' never shows either.
+ */
 export function maskedStoreUrl(store: string): string {
-  try {
-    const url = new URL(store);
-    if (url.password !== '') url.password = '***';
-    return url.href;
-  } catch {
-    return store.replace(/:[^:@/]*@/, ':***@');
-  }
+  const at = store.lastIndexOf('@');
+  const scheme = store.indexOf('://');
+  const colon = store.indexOf(':', scheme < 0 ? 0 : scheme + 3);
+  if (at < 0 || colon < 0 || colon > at) return store;
+  return `${store.slice(0, colon + 1)}***${store.slice(at)}`;
 }
 
 /** 'sqlite', or a mysql:// URL naming a host and one database; the error never shows the password. */

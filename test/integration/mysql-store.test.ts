@@ -125,3 +125,26 @@ describe('sealpush on MySQL (SEALPUSH_STORE), as real processes', { skip: missin
     }
   });
 });
+
+describe('sealpush migrate on SQLite (no MySQL needed)', () => {
+  test('applies the SQLite migrations and says so; again, nothing; --help answers', async () => {
+    const dir = tempDir();
+    try {
+      const first = await runCli(['migrate', '--json', '--data', dir]);
+      assert.equal(first.code, 0, first.stderr);
+      const report = JSON.parse(first.stdout) as { driver: string; from: number; to: number; applied: { version: number }[] };
+      assert.equal(report.driver, 'sqlite');
+      assert.equal(report.from, 0);
+      assert.ok(report.to >= 9);
+      assert.deepEqual(report.applied.map((m) => m.version), Array.from({ length: report.applied.length }, (_, i) => report.applied[0]!.version + i));
+      const again = await runCli(['migrate', '--data', dir]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /sqlite store .*schema already at version \d+, nothing to apply \(SQLite applies its migrations itself/);
+      const help = await runCli(['migrate', '--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /Usage: sealpush migrate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
