@@ -217,16 +217,20 @@ export class MysqlStore implements MessageStore {
   async #tx<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const conn = await this.#pool.getConnection();
+      let broken = false;
       try {
         await conn.query('START TRANSACTION');
         const result = await fn(conn);
         await conn.query('COMMIT');
         return result;
       } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
+        // A lost connection is dropped, not pooled: the next transaction gets a new one.
+        broken = (err as { fatal?: boolean }).fatal === true;
+        if (!broken) await conn.query('ROLLBACK').catch(() => undefined);
         if (!RETRYABLE.has(errno(err) ?? 0) || attempt >= MAX_ATTEMPTS) throw err;
       } finally {
-        conn.release();
+        if (broken) conn.destroy();
+        else conn.release();
       }
     }
   }
