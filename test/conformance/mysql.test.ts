@@ -77,6 +77,30 @@ function acrossNodes(): void {
       }
     });
 
+    test('the same message ids published at once to two clients from two nodes: one is inserted, the other its duplicate, nothing fails', async () => {
+      const fx = await mysqlFixture();
+      try {
+        const other = await fx.reopen();
+        await fx.store.createApp({ id: 'A', name: 'A', wrappedSecret: bytes(1), createdAt: T0, delivery: DIRECT_DELIVERY });
+        await fx.store.commit({
+          clients: [1, 2].map((n) => ({ id: `c${n}`, appId: 'A', staticKey: bytes(n), keySalt: bytes(3), createdAt: T0 })),
+          messages: [], delivered: [], acked: [], seen: [], at: T0,
+        });
+        const publish = (node: typeof other, clientId: string, id: string) => node.commit({
+          clients: [], delivered: [], acked: [], seen: [], at: T0,
+          messages: [{ appId: 'A', id, clientId, payload: bytes(9), createdAt: T0, expiresAt: T0 + 3_600_000 }],
+        });
+        const ids = Array.from({ length: 30 }, (_, i) => `same-${i}`);
+        const results = await Promise.all(ids.flatMap((id) => [publish(fx.store, 'c1', id), publish(other, 'c2', id)]));
+        for (let i = 0; i < ids.length; i++) {
+          const kinds = [results[2 * i]!.messages[0]!.kind, results[2 * i + 1]!.messages[0]!.kind].sort();
+          assert.deepEqual(kinds, ['duplicate', 'inserted'], ids[i]);
+        }
+      } finally {
+        await fx.cleanup();
+      }
+    });
+
     test('one group commit of 300 messages of 64 KiB (past max_allowed_packet in one statement) commits and reads back', async () => {
       const fx = await mysqlFixture();
       try {

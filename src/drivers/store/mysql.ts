@@ -10,7 +10,8 @@
  * committed rows. The rows a transaction depends on are locked, always in this order:
  * clients (FOR UPDATE, by id: a client's last_seq, so seqs are assigned once across nodes),
  * then messages, then the audit head (FOR UPDATE: appends serialize across nodes, and their
- * seqs become visible in order). A deadlock or lock-wait timeout retries the transaction.
+ * seqs become visible in order). A deadlock, a lock-wait timeout, or a message id that another
+ * node inserted meanwhile retries the transaction.
  *
  * Statements. Fixed-shape ones are prepared (`execute`, cached per connection). Lists of
  * variable length would prepare one statement per length, so they are cut into chunks of
@@ -227,7 +228,8 @@ export class MysqlStore implements MessageStore {
         // A lost connection is dropped, not pooled: the next transaction gets a new one.
         broken = (err as { fatal?: boolean }).fatal === true;
         if (!broken) await conn.query('ROLLBACK').catch(() => undefined);
-        if (!RETRYABLE.has(errno(err) ?? 0) || attempt >= MAX_ATTEMPTS) throw err;
+        const retry = RETRYABLE.has(errno(err) ?? 0) || (err as { retryCommit?: boolean }).retryCommit === true;
+        if (!retry || attempt >= MAX_ATTEMPTS) throw err;
       } finally {
         if (broken) conn.destroy();
         else conn.release();
@@ -364,7 +366,14 @@ export class MysqlStore implements MessageStore {
         appId: m.appId, id: m.id, clientId: m.clientId, seq, status: 'queued', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: null, ackedAt: null,
       });
     }
-    await insertMany(conn, 'INSERT INTO messages (client_no, seq, app_id, id, status, payload, created_at, expires_at) VALUES', 8, rows);
+    try {
+      await insertMany(conn, 'INSERT INTO messages (client_no, seq, app_id, id, status, payload, created_at, expires_at) VALUES', 8, rows);
+    } catch (err) {
+      // Another node committed one of these (app, id) pairs after it was looked up (to another
+      // client, whose row this transaction does not lock): run again, and it reads as a duplicate.
+      if (errno(err) === ER_DUP_ENTRY) throw Object.assign(err as Error, { retryCommit: true });
+      throw err;
+    }
     return outcomes;
   }
 
