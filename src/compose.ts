@@ -7,7 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, maskedStoreUrl, type Config } from './config.js';
 import type { Kms, MasterKeyRing } from './domain/ports/kms.js';
 import type { MessageStore } from './domain/ports/message-store.js';
 import type { Bus } from './domain/ports/bus.js';
@@ -34,6 +34,9 @@ import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
 import { createBusEnvelopeCipher, createPayloadKeyring } from './crypto/node/at-rest.js';
 import { openSqliteStore } from './drivers/store/sqlite.js';
 import { ThreadedSqliteStore } from './drivers/store/sqlite-thread.js';
+import { sqliteSchemaVersion } from './drivers/store/sqlite-schema.js';
+import { openMysqlStore } from './drivers/store/mysql.js';
+import { migrateMysql } from './drivers/store/mysql-migrate.js';
 import { openLocalKms } from './drivers/kms/local.js';
 import { MemoryNonceCache } from './drivers/nonces/memory.js';
 import { LocalBus } from './drivers/bus/local.js';
@@ -65,15 +68,51 @@ export interface Core {
 export async function openCore(config: Config, logger: PinoLogger, threaded = false): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kms = await openLocalKms({ dataDir: config.dataDir, masterKey: config.masterKey });
-  const options = {
-    path: join(config.dataDir, 'sealpush.db'),
-    durability: config.durability,
-    maxPendingPerClient: config.limits.maxPendingPerClient,
-    logger,
-  };
-  const store = threaded ? await ThreadedSqliteStore.open(options) : openSqliteStore(options);
+  const store = await openStore(config, logger, threaded);
   const apps = new Apps(store, kms, systemClock);
   return { config, store, kms, masterKeys: kms, apps, clock: systemClock, close: () => store.close() };
+}
+
+function sqlitePath(config: Config): string {
+  return join(config.dataDir, 'sealpush.db');
+}
+
+/** The store `config.store` names. MySQL: refused (MysqlSchemaError) unless its schema is this build's. */
+async function openStore(config: Config, logger: PinoLogger, threaded: boolean): Promise<MessageStore> {
+  const maxPendingPerClient = config.limits.maxPendingPerClient;
+  if (config.store !== 'sqlite') {
+    logger.info({ store: maskedStoreUrl(config.store) }, 'opening mysql store');
+    return openMysqlStore({ url: config.store, maxPendingPerClient, logger });
+  }
+  const options = { path: sqlitePath(config), durability: config.durability, maxPendingPerClient, logger };
+  return threaded ? ThreadedSqliteStore.open(options) : openSqliteStore(options);
+}
+
+export interface StoreMigration {
+  readonly driver: 'sqlite' | 'mysql';
+  /** Where the store is, password masked. */
+  readonly location: string;
+  readonly from: number;
+  readonly to: number;
+  readonly applied: readonly { readonly version: number; readonly name: string }[];
+}
+
+/**
+ * `sealpush migrate`: brings the store's schema up to this build's. SQLite applies its
+ * migrations itself whenever it opens, so this just opens it once.
+ */
+export async function migrateStore(config: Config, onApply: (migration: { version: number; name: string }) => void): Promise<StoreMigration> {
+  if (config.store !== 'sqlite') {
+    const report = await migrateMysql(config.store, Date.now(), onApply);
+    return { driver: 'mysql', location: maskedStoreUrl(config.store), ...report };
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const path = sqlitePath(config);
+  const before = sqliteSchemaVersion(path);
+  const store = openSqliteStore({ path, durability: config.durability });
+  await store.close();
+  const after = sqliteSchemaVersion(path);
+  return { driver: 'sqlite', location: path, from: before.version, to: after.version, applied: after.names.filter((m) => m.version > before.version) };
 }
 
 /** The server's Ed25519 audit key (purpose 'audit-signing'), created on first use and stored wrapped. */

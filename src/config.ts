@@ -80,6 +80,11 @@ const configSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Where state lives: 'sqlite' (the embedded default, a file in dataDir) or a MySQL URL,
+     * mysql://user:password@host:3306/database (MySQL 8, MariaDB 10.11+; docs/deploy.md).
+     */
+    store: z.string().min(1).default('sqlite'),
     /** SQLite: 'full' fsyncs every commit (survives power loss); 'normal' survives a process crash only. */
     durability: z.enum(['full', 'normal']).default('full'),
     /** 32-byte master key as base64url or hex, instead of the key file in the data dir. */
@@ -123,6 +128,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_PORT', 'port', Number],
   ['SEALPUSH_LOG_LEVEL', 'logLevel', String],
   ['SEALPUSH_DURABILITY', 'durability', String],
+  ['SEALPUSH_STORE', 'store', String],
   ['SEALPUSH_MASTER_KEY', 'masterKey', String],
   ['SEALPUSH_TLS_CERT', 'tlsCert', String],
   ['SEALPUSH_TLS_KEY', 'tlsKey', String],
@@ -166,6 +172,7 @@ export function parseConfig(input: unknown): Config {
   if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) {
     throw new ConfigError('Invalid configuration:\n  tlsCert, tlsKey: give both (a certificate and its key) or neither');
   }
+  checkStore(result.data.store);
   return { ...result.data, dataDir: resolve(result.data.dataDir) };
 }
 
@@ -176,6 +183,36 @@ function isRedisUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The store URL with its password replaced by ***: the form that may be logged or shown. Text
+ * only (no URL parsing, which a malformed URL would fail): everything from the user's colon
+ * to the last '@' is masked, so a password with an unescaped '@' or '/' never shows either.
+ */
+export function maskedStoreUrl(store: string): string {
+  const at = store.lastIndexOf('@');
+  const scheme = store.indexOf('://');
+  const colon = store.indexOf(':', scheme < 0 ? 0 : scheme + 3);
+  if (at < 0 || colon < 0 || colon > at) return store;
+  return `${store.slice(0, colon + 1)}***${store.slice(at)}`;
+}
+
+/** 'sqlite', or a mysql:// URL naming a host and one database; the error never shows the password. */
+function checkStore(store: string): void {
+  if (store === 'sqlite') return;
+  const bad = (why: string): never => {
+    throw new ConfigError(`Invalid configuration:\n  store: ${why} (got ${maskedStoreUrl(store)}); expected sqlite or mysql://user:password@host:3306/database`);
+  };
+  let url: URL;
+  try {
+    url = new URL(store);
+  } catch {
+    return bad('not a URL');
+  }
+  if (url.protocol !== 'mysql:') bad(`unknown store ${url.protocol.replace(/:$/, '')}`);
+  if (url.hostname === '') bad('no host');
+  if (!/^\/[^/]+$/.test(url.pathname)) bad('no database name (the path, e.g. /sealpush)');
 }
 
 function readConfigFile(path: string): unknown {

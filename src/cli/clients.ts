@@ -13,7 +13,11 @@ export function registerClientsCommands(program: Command): void {
     )
     .option('--json', 'print {"clientId", "appId", "messagesDeleted", "forgottenAt", "journalScrubbed"} as JSON')
     .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
-      const report = await withCore(command, (core) => new Forgetting(core.store, core.clock).forget(clientId));
+      let onMysql = false;
+      const report = await withCore(command, (core) => {
+        onMysql = core.config.store !== 'sqlite';
+        return new Forgetting(core.store, core.clock).forget(clientId);
+      });
       const forgottenAt = new Date(report.forgottenAt).toISOString();
       if (options.json) return printJson({ ...report, forgottenAt });
       process.stdout.write(
@@ -21,7 +25,9 @@ export function registerClientsCommands(program: Command): void {
           `message(s) deleted (${forgottenAt}).\n` +
           (report.journalScrubbed
             ? ''
-            : 'The write-ahead log was busy and could not be truncated now: old page images stay in it until later checkpoints.\n') +
+            : onMysql
+              ? 'MySQL cannot scrub at once: old row images stay in InnoDB free space, undo and redo logs and the binlog until overwritten.\n'
+              : 'The write-ahead log was busy and could not be truncated now: old page images stay in it until later checkpoints.\n') +
           'Running servers close its connection within about a second. Backups taken before now still hold its key: see docs/forget.md.\n',
       );
     });

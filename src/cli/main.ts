@@ -6,6 +6,7 @@ import { registerAuditCommands } from './audit.js';
 import { CommandExit } from './context.js';
 import { registerClientsCommands } from './clients.js';
 import { registerKeysCommands } from './keys.js';
+import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommand } from './serve.js';
 
 /** Runs the `sealpush` command line; resolves to the process exit code. */
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerClientsCommands(program);
   registerKeysCommands(program);
   registerAuditCommands(program);
+  registerMigrateCommand(program);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { startServer, createLogger } from '../server.js';
+import { maskedStoreUrl } from '../config.js';
 import { configFor } from './context.js';
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the server (SQLite store and local key file in the data directory by default)')
+    .description('run the server (SQLite store and local key file in the data directory by default; SEALPUSH_STORE=mysql://... for MySQL)')
     .option('--port <port>', 'port to listen on, 0 for any free one (env SEALPUSH_PORT, default 8080)')
     .option('--host <host>', 'address to bind (env SEALPUSH_HOST, default 127.0.0.1)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SEALPUSH_LOG_LEVEL)')
@@ -28,7 +29,8 @@ export function registerServeCommand(program: Command): void {
           `  REST ${server.url}/v1   WebSocket ${server.url.replace(/^http/, 'ws')}/v1/ws\n` +
           `  server key fingerprint: ${server.identity.fingerprint}\n` +
           `  server public key (serverKey): ${server.identity.publicKey}\n` +
-          `  data: ${config.dataDir}\n`,
+          `  data: ${config.dataDir}\n` +
+          `  store: ${config.store === 'sqlite' ? 'sqlite (in the data directory)' : maskedStoreUrl(config.store)}\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

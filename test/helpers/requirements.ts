@@ -25,3 +25,11 @@ export const TEST_REDIS_URL = process.env.SEALPUSH_TEST_REDIS;
 export function redisMissing(): string | undefined {
   return requirement('Redis', TEST_REDIS_URL !== undefined && TEST_REDIS_URL !== '', 'set SEALPUSH_TEST_REDIS=redis://127.0.0.1:6379 (apt-get install -y redis-server)');
 }
+
+/** The MySQL server the MySQL driver is tested on: a URL whose user may create and drop databases. */
+export const MYSQL_URL = process.env.SEALPUSH_TEST_MYSQL;
+
+export function mysqlMissing(): string | undefined {
+  return requirement('MySQL (SEALPUSH_TEST_MYSQL)', MYSQL_URL !== undefined && MYSQL_URL !== '',
+    'set SEALPUSH_TEST_MYSQL=mysql://root@127.0.0.1:3306/test (MySQL 8 or MariaDB 10.11+; .ci/run does)');
+}

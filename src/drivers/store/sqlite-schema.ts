@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import type { MessageStatus } from '../../domain/types.js';
 
 /**
@@ -262,4 +263,18 @@ export function migrate(db: Database.Database, now: number): number {
     return latest;
   });
   return apply.immediate();
+}
+
+/** The schema version of the file at `path` and the migrations it records (0 and none: no file or schema yet). */
+export function sqliteSchemaVersion(path: string): { version: number; names: { version: number; name: string }[] } {
+  if (!existsSync(path)) return { version: 0, names: [] };
+  const db = new Database(path, { readonly: true });
+  try {
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (table === undefined) return { version: 0, names: [] };
+    const names = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[];
+    return { version: names[names.length - 1]?.version ?? 0, names };
+  } finally {
+    db.close();
+  }
 }

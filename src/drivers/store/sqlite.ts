@@ -38,14 +38,31 @@ import type {
   WrappedBlob,
   WrappedColumn,
 } from '../../domain/types.js';
-import { decodeCoveredList, encodeCoveredList } from '../../crypto/ack-receipt.js';
-import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
-import { STATUS_BY_CODE, STATUS_CODE, migrate } from './sqlite-schema.js';
+import { encodeCoveredList } from '../../crypto/ack-receipt.js';
+import { STATUS_CODE, migrate } from './sqlite-schema.js';
 import {
-  ackEvent,
-  deliverEvent,
+  CLIENT_COLUMNS,
+  commitAuditEvents,
+  deliveryOf,
+  isEmpty,
+  storedDelivery,
+  toAuditRecord,
+  toCheckpoint,
+  toClient,
+  toMessageRecord,
+  toReceipt,
+  toServerKey,
+  toTombstone,
+  type AuditRow,
+  type CheckpointRow,
+  type ClientRow,
+  type MessageRow,
+  type ReceiptRow,
+  type ServerKeyRow,
+  type TombstoneRow,
+} from './store-rows.js';
+import {
   expireEvent,
-  publishEvent,
   type AuditCheckpoint,
   type AuditEvent,
   type AuditHead,
@@ -79,19 +96,6 @@ export interface SqliteStoreOptions {
 }
 
 interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; signing_key: Buffer | null; receipts: number }
-interface ClientRow {
-  id: string; app_id: string; static_key: Buffer; key_salt: Buffer | null; last_seq: number; acked_seq: number;
-  created_at: number; last_seen_at: number | null; ack_key: Buffer | null; hpke_key: Buffer | null;
-}
-interface TombstoneRow { seq: number; client_id: string; app_id: string; forgotten_at: number }
-interface MessageRow {
-  app_id: string; id: string; client_id: string; seq: number; status: number;
-  created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null;
-}
-interface AuditRow { seq: number; at: number; kind: string; fields: string; prev_hash: Buffer; hash: Buffer }
-interface CheckpointRow { seq: number; head_hash: Buffer; at: number; key_version: number; signature: Buffer }
-interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number }
-interface ServerKeyRow { purpose: string; version: number; public_key: Buffer; wrapped_secret: Buffer; created_at: number; not_after: number | null }
 
 /**
  * Where each wrapped column lives: its table, primary key columns (in key order), blob column,
@@ -125,7 +129,6 @@ function wrappedStatements(db: Database.Database, column: WrappedColumn) {
  */
 interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
 
-const CLIENT_COLUMNS = 'id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key, hpke_key';
 /** A message with its client's public id (messages hold the client's internal number). */
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
   m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
@@ -263,93 +266,6 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-/** NULL is direct delivery, so rows written before schema v3 read as what they were. */
-function storedDelivery(delivery: DeliverySettings): string | null {
-  return delivery.mode === 'direct' ? null : JSON.stringify(delivery);
-}
-
-function deliveryOf(row: { id: string; delivery: string | null }): DeliverySettings {
-  if (row.delivery === null) return DIRECT_DELIVERY;
-  try {
-    return parseDeliverySettings(JSON.parse(row.delivery));
-  } catch (err) {
-    throw new Error(`sqlite store: app ${row.id} has unreadable delivery settings (${err instanceof Error ? err.message : String(err)})`);
-  }
-}
-
-function toClient(row: ClientRow): Client {
-  if (row.key_salt === null) throw new Error(`sqlite store: client ${row.id} has no key salt`);
-  const client: Client = {
-    id: row.id,
-    appId: row.app_id,
-    staticKey: row.static_key,
-    keySalt: row.key_salt,
-    lastSeq: row.last_seq,
-    ackedSeq: row.acked_seq,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    hpkeKey: row.hpke_key,
-  };
-  return row.ack_key === null ? client : { ...client, ackKey: row.ack_key };
-}
-
-function toMessageRecord(row: MessageRow): MessageRecord {
-  const status = STATUS_BY_CODE[row.status];
-  if (status === undefined) throw new Error(`sqlite store: message ${row.id} has unknown status ${row.status}`);
-  return {
-    appId: row.app_id,
-    id: row.id,
-    clientId: row.client_id,
-    seq: row.seq,
-    status,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    deliveredAt: row.delivered_at,
-    ackedAt: row.acked_at,
-  };
-}
-
-function toServerKey(row: ServerKeyRow): StoredServerKey {
-  return {
-    purpose: row.purpose,
-    version: row.version,
-    publicKey: row.public_key,
-    wrappedSecret: row.wrapped_secret,
-    createdAt: row.created_at,
-    ...(row.not_after === null ? {} : { notAfter: row.not_after }),
-  };
-}
-
-function toAuditRecord(row: AuditRow): AuditRecord {
-  return { seq: row.seq, at: row.at, kind: row.kind, fields: row.fields, prevHash: row.prev_hash, hash: row.hash };
-}
-
-function toCheckpoint(row: CheckpointRow): AuditCheckpoint {
-  return { seq: row.seq, headHash: row.head_hash, at: row.at, keyVersion: row.key_version, signature: row.signature };
-}
-
-function toTombstone(row: TombstoneRow): ForgottenClient {
-  return { seq: row.seq, clientId: row.client_id, appId: row.app_id, forgottenAt: row.forgotten_at };
-}
-
-function isEmpty(batch: WriteBatch): boolean {
-  return batch.clients.length === 0 && batch.messages.length === 0 && batch.delivered.length === 0
-    && batch.acked.length === 0 && batch.seen.length === 0 && (batch.audit?.length ?? 0) === 0;
-}
-
-/** One publish record per app: the messages of the batch that were inserted, in batch order. */
-function publishEvents(batch: WriteBatch, outcomes: readonly MessageOutcome[]): AuditEvent[] {
-  const perApp = new Map<string, [string, string, number][]>();
-  batch.messages.forEach((m, i) => {
-    const outcome = outcomes[i]!;
-    if (outcome.kind !== 'inserted') return;
-    let list = perApp.get(m.appId);
-    if (!list) perApp.set(m.appId, (list = []));
-    list.push([m.id, m.clientId, outcome.seq]);
-  });
-  return [...perApp].map(([appId, messages]) => publishEvent(appId, messages));
-}
-
 export class SqliteStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #stmts: Statements;
@@ -434,14 +350,10 @@ export class SqliteStore implements MessageStore {
 
   /** The audit records of one commit (see the port): derived from the batch and its outcomes. */
   #auditCommit(batch: WriteBatch, outcomes: readonly MessageOutcome[]): void {
-    const events = publishEvents(batch, outcomes);
-    if (batch.delivered.length > 0) events.push(deliverEvent(batch.delivered));
-    const ackIndex = events.length;
-    if (batch.acked.length > 0) events.push(ackEvent(batch.acked));
-    if (batch.audit) events.push(...batch.audit);
+    const { events, ackIndex } = commitAuditEvents(batch, outcomes);
     if (events.length === 0) return;
     const first = this.#chain(events, batch.at);
-    if (batch.acked.length > 0) {
+    if (ackIndex >= 0) {
       const ackSeq = first + ackIndex;
       for (const mark of batch.acked) this.#stmts.insertAuditAck.run(mark.clientId, mark.uptoSeq, ackSeq);
     }
@@ -616,20 +528,11 @@ export class SqliteStore implements MessageStore {
   }
 
   async getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
-    const row = this.#stmts.receiptOf.get(appId, messageId) as
-      { client_id: string; seq: number; from_seq: number; upto_seq: number; covered: Buffer; signature: Buffer; acked_at: number } | undefined;
+    const row = this.#stmts.receiptOf.get(appId, messageId) as (ReceiptRow & { seq: number }) | undefined;
     if (row === undefined) return undefined;
-    const messages = decodeCoveredList(row.covered);
+    const receipt = toReceipt(row);
     // The link is by seq range (#keepReceipts): it is the proof of this message only if it names it.
-    if (!messages.some((m) => m.seq === row.seq && m.id === messageId)) return undefined;
-    return {
-      clientId: row.client_id,
-      fromSeq: row.from_seq,
-      uptoSeq: row.upto_seq,
-      messages,
-      signature: new Uint8Array(row.signature),
-      ackedAt: row.acked_at,
-    };
+    return receipt.messages.some((m) => m.seq === row.seq && m.id === messageId) ? receipt : undefined;
   }
 
   async getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {

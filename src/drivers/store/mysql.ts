@@ -1,0 +1,746 @@
+/**
+ * MessageStore on MySQL (mysql2, promise API): MySQL 8, MariaDB 10.11+, and any engine of
+ * the MySQL protocol that takes plain SQL (TiDB, Vitess). Several nodes share one database.
+ *
+ * Durability: a resolved `commit` has been committed by InnoDB; with the server's default
+ * innodb_flush_log_at_trx_commit=1 (and sync_binlog=1) it survives a crash of the database
+ * host too. The driver does not change those settings (docs/deploy.md).
+ *
+ * Concurrency. Every transaction runs at READ COMMITTED, so each statement reads the latest
+ * committed rows. The rows a transaction depends on are locked, always in this order:
+ * clients (FOR UPDATE, by id: a client's last_seq, so seqs are assigned once across nodes),
+ * then messages, then the audit head (FOR UPDATE: appends serialize across nodes, and their
+ * seqs become visible in order). A deadlock, a lock-wait timeout, or a message id that another
+ * node inserted meanwhile retries the transaction.
+ *
+ * Statements. Fixed-shape ones are prepared (`execute`, cached per connection). Lists of
+ * variable length would prepare one statement per length, so they are cut into chunks of
+ * power-of-two sizes: an IN list is padded by repeating its last value, a multi-row INSERT
+ * is split (300 rows: 256 + 32 + 8 + 4; and at 4 MiB of values), which bounds the cache to a few shapes per statement.
+ * LIMIT takes a validated integer in the text (MySQL 8 refuses a DOUBLE parameter there).
+ */
+import { createPool, type Pool, type PoolConnection, type PoolOptions, type TypeCastField } from 'mysql2/promise';
+import type {
+  CommitResult,
+  ForgetResult,
+  MessageOutcome,
+  MessageStore,
+  NewMessage,
+  WriteBatch,
+} from '../../domain/ports/message-store.js';
+import type { Logger } from '../../domain/ports/runtime.js';
+import type {
+  App,
+  Client,
+  DeliverySettings,
+  ForgottenClient,
+  MessageRecord,
+  SealedPending,
+  StoredApp,
+  StoredJwtKey,
+  StoredReceipt,
+  StoredServerKey,
+  WrappedBlob,
+  WrappedColumn,
+} from '../../domain/types.js';
+import { encodeCoveredList } from '../../crypto/ack-receipt.js';
+import { expireEvent, type AuditCheckpoint, type AuditEvent, type AuditHead, type AuditRecord } from '../../domain/audit.js';
+import { auditRecordHash } from '../../crypto/node/audit.js';
+import { STATUS_CODE } from './sqlite-schema.js';
+import { MYSQL_SCHEMA_VERSION } from './mysql-schema.js';
+import { readMysqlSchemaVersion } from './mysql-migrate.js';
+import {
+  CLIENT_COLUMNS,
+  commitAuditEvents,
+  deliveryOf,
+  isEmpty,
+  storedDelivery,
+  toAuditRecord,
+  toCheckpoint,
+  toClient,
+  toMessageRecord,
+  toReceipt,
+  toServerKey,
+  toTombstone,
+  type AuditRow,
+  type CheckpointRow,
+  type ClientRow,
+  type MessageRow,
+  type ReceiptRow,
+  type ServerKeyRow,
+  type TombstoneRow,
+} from './store-rows.js';
+
+export interface MysqlStoreOptions {
+  /** mysql://user:password@host:port/database */
+  readonly url: string;
+  /** Connections of this node's pool. Default 10. */
+  readonly connectionLimit?: number;
+  /** See SqliteStoreOptions.maxPendingPerClient. Default 10000. */
+  readonly maxPendingPerClient?: number;
+  readonly logger?: Logger;
+}
+
+/** The schema is not the one this build was made for: `serve` refuses to start. */
+export class MysqlSchemaError extends Error {
+  override name = 'MysqlSchemaError';
+}
+
+const { queued: QUEUED, delivered: DELIVERED, acked: ACKED, expired: EXPIRED } = STATUS_CODE;
+const ER_DUP_ENTRY = 1062;
+const RETRYABLE = new Set([1213 /* ER_LOCK_DEADLOCK */, 1205 /* ER_LOCK_WAIT_TIMEOUT */]);
+const MAX_ATTEMPTS = 5;
+const MAX_CHUNK = 256;
+
+/** VARBINARY columns that hold text (see mysql-schema.ts): decoded as UTF-8 strings. */
+const TEXT_COLUMNS = new Set(['id', 'app_id', 'client_id', 'purpose', 'issuer', 'kid', 'alg', 'kind']);
+
+function typeCast(field: TypeCastField, next: () => unknown): unknown {
+  if (field.type === 'VAR_STRING' && TEXT_COLUMNS.has(field.name)) return field.string('utf8');
+  return next();
+}
+
+/** mysql2 sends a Buffer as bytes; a plain Uint8Array it would not. */
+function bytes(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function bytesOrNull(value: Uint8Array | null | undefined): Buffer | null {
+  return value == null ? null : bytes(value);
+}
+
+function int(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`mysql store: ${n} is not a whole number`);
+  return n;
+}
+
+function errno(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'errno' in err ? (err as { errno: number }).errno : undefined;
+}
+
+/** `values` in chunks of power-of-two sizes, each padded by repeating its last value (for IN lists). */
+function inLists<T>(values: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < values.length; i += MAX_CHUNK) {
+    const chunk = values.slice(i, i + MAX_CHUNK);
+    let size = 1;
+    while (size < chunk.length) size *= 2;
+    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+/** `rows` split into runs of power-of-two lengths (for multi-row INSERTs, which cannot repeat rows). */
+function insertRuns<T>(rows: readonly T[]): T[][] {
+  const runs: T[][] = [];
+  let i = 0;
+  while (i < rows.length) {
+    let size = MAX_CHUNK;
+    while (size > rows.length - i) size /= 2;
+    runs.push(rows.slice(i, i + size));
+    i += size;
+  }
+  return runs;
+}
+
+const marks = (n: number, width: number): string =>
+  Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
+const list = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+type Param = string | number | Buffer | null;
+type Conn = Pool | PoolConnection;
+
+async function select<T>(conn: Conn, sql: string, params: readonly Param[] = []): Promise<T[]> {
+  const [rows] = await conn.execute(sql, params as Param[]);
+  return rows as T[];
+}
+
+async function run(conn: Conn, sql: string, params: readonly Param[] = []): Promise<{ affectedRows: number; insertId: number }> {
+  const [result] = await conn.execute(sql, params as Param[]);
+  return result as { affectedRows: number; insertId: number };
+}
+
+/**
+ * Bytes of bound values per INSERT statement, well under max_allowed_packet (16 MiB by default
+ * on MySQL 8 and MariaDB; 256 rows of 64 KiB payloads would pass it).
+ */
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+const sizeOf = (row: readonly Param[]): number =>
+  row.reduce<number>((n, v) => n + (Buffer.isBuffer(v) ? v.length : typeof v === 'string' ? Buffer.byteLength(v) : 8), 0);
+
+/** Multi-row INSERT of `rows` (each `width` values) into `head` ("INSERT INTO t (a, b) VALUES"). */
+async function insertMany(conn: Conn, head: string, width: number, rows: readonly Param[][]): Promise<void> {
+  let group: Param[][] = [];
+  let bytes_ = 0;
+  const flush = async (): Promise<void> => {
+    for (const run_ of insertRuns(group)) await run(conn, `${head} ${marks(run_.length, width)}`, run_.flat());
+    group = [];
+    bytes_ = 0;
+  };
+  for (const row of rows) {
+    const size = sizeOf(row);
+    if (group.length > 0 && bytes_ + size > MAX_STATEMENT_BYTES) await flush();
+    group.push(row);
+    bytes_ += size;
+  }
+  await flush();
+}
+
+interface SeqState { readonly no: number; readonly appId: string; readonly ackedSeq: number; lastSeq: number; dirty: boolean; pending: number | null }
+
+/** Where each wrapped column lives (see the SQLite driver's table of the same name). */
+const WRAPPED_COLUMNS: Readonly<Record<WrappedColumn, { table: string; key: readonly string[]; blob: string; where: string }>> = {
+  'apps.wrapped_secret': { table: 'apps', key: ['id'], blob: 'wrapped_secret', where: '1 = 1' },
+  'server_keys.wrapped_secret': { table: 'server_keys', key: ['purpose', 'version'], blob: 'wrapped_secret', where: '1 = 1' },
+  'app_jwt_keys.key_material': { table: 'app_jwt_keys', key: ['issuer', 'kid'], blob: 'key_material', where: "alg = 'HS256'" },
+};
+
+const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
+  m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
+const SERVER_KEY = 'SELECT purpose, version, public_key, wrapped_secret, created_at, not_after FROM server_keys WHERE purpose = ?';
+const AUDIT_RECORD = 'SELECT seq, at, kind, fields, prev_hash, hash FROM audit_log';
+const CHECKPOINT = 'SELECT seq, head_hash, at, key_version, signature FROM audit_checkpoints';
+
+export class MysqlStore implements MessageStore {
+  readonly #pool: Pool;
+  readonly #maxPending: number;
+  #closed = false;
+
+  /** Use openMysqlStore. */
+  constructor(pool: Pool, maxPendingPerClient = 10_000) {
+    this.#pool = pool;
+    this.#maxPending = maxPendingPerClient;
+  }
+
+  /** Runs `fn` in one transaction; retried from the start on a deadlock or lock-wait timeout. */
+  async #tx<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const conn = await this.#pool.getConnection();
+      let broken = false;
+      try {
+        await conn.query('START TRANSACTION');
+        const result = await fn(conn);
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        // A lost connection is dropped, not pooled: the next transaction gets a new one.
+        broken = (err as { fatal?: boolean }).fatal === true;
+        if (!broken) await conn.query('ROLLBACK').catch(() => undefined);
+        const retry = RETRYABLE.has(errno(err) ?? 0) || (err as { retryCommit?: boolean }).retryCommit === true;
+        if (!retry || attempt >= MAX_ATTEMPTS) throw err;
+      } finally {
+        if (broken) conn.destroy();
+        else conn.release();
+      }
+    }
+  }
+
+  async commit(batch: WriteBatch): Promise<CommitResult> {
+    if (isEmpty(batch)) return { messages: [], clients: [] };
+    return this.#tx((conn) => this.#apply(conn, batch));
+  }
+
+  async #apply(conn: PoolConnection, batch: WriteBatch): Promise<CommitResult> {
+    const clients: Client[] = [];
+    for (const c of batch.clients) clients.push(await this.#insertClient(conn, c));
+
+    // The clients this batch touches, locked in id order (the index order of the IN list).
+    const ids = [...new Set([...batch.messages.map((m) => m.clientId), ...batch.delivered.map((m) => m.clientId), ...batch.acked.map((m) => m.clientId)])].sort();
+    const states = new Map<string, SeqState>();
+    for (const chunk of inLists(ids)) {
+      const rows = await select<{ no: number; id: string; app_id: string; last_seq: number; acked_seq: number }>(conn,
+        `SELECT no, id, app_id, last_seq, acked_seq FROM clients WHERE id IN (${list(chunk.length)}) ORDER BY id FOR UPDATE`, chunk);
+      for (const r of rows) states.set(r.id, { no: r.no, appId: r.app_id, lastSeq: r.last_seq, ackedSeq: r.acked_seq, dirty: false, pending: null });
+    }
+
+    const messages = await this.#insertMessages(conn, batch, states);
+    for (const state of states.values()) {
+      if (state.dirty) await run(conn, 'UPDATE clients SET last_seq = ? WHERE no = ?', [state.lastSeq, state.no]);
+    }
+
+    const at = batch.at;
+    for (const mark of batch.delivered) {
+      const state = states.get(mark.clientId);
+      if (state === undefined) continue;
+      await run(conn,
+        `UPDATE messages SET status = ${DELIVERED}, delivered_at = ?
+         WHERE client_no = ? AND seq > ? AND seq <= ? AND status = ${QUEUED} AND expires_at > ?`,
+        [at, state.no, state.ackedSeq, mark.uptoSeq, at]);
+    }
+    for (const mark of batch.acked) {
+      const state = states.get(mark.clientId);
+      if (state === undefined) continue;
+      await run(conn,
+        `UPDATE messages SET status = ${ACKED}, acked_at = ?, delivered_at = COALESCE(delivered_at, ?), payload = NULL
+         WHERE client_no = ? AND seq > ? AND seq <= ? AND (status = ${DELIVERED} OR (status = ${QUEUED} AND expires_at > ?))`,
+        [at, at, state.no, state.ackedSeq, mark.uptoSeq, at]);
+      await run(conn, 'UPDATE clients SET acked_seq = GREATEST(acked_seq, LEAST(?, last_seq)) WHERE no = ?', [mark.uptoSeq, state.no]);
+      for (const receipt of mark.receipts ?? []) {
+        const covered = bytes(encodeCoveredList(receipt.messages));
+        const { insertId } = await run(conn,
+          'INSERT INTO ack_receipts (client_no, from_seq, upto_seq, covered, signature, acked_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [state.no, receipt.fromSeq, receipt.uptoSeq, covered, bytes(receipt.signature), at]);
+        // Only a message this very ack moved to acked, and only once: a receipt names what it proves.
+        for (const chunk of inLists(receipt.messages)) {
+          await run(conn,
+            `UPDATE messages SET receipt_no = ? WHERE client_no = ? AND status = ${ACKED} AND receipt_no IS NULL
+             AND (seq, id) IN (${marks(chunk.length, 2)})`,
+            [insertId, state.no, ...chunk.flatMap((m) => [m.seq, m.id])]);
+        }
+      }
+    }
+    for (const chunk of inLists(batch.seen)) {
+      await run(conn, `UPDATE clients SET last_seen_at = ? WHERE id IN (${list(chunk.length)})`, [at, ...chunk]);
+    }
+
+    const { events, ackIndex } = commitAuditEvents(batch, messages);
+    if (events.length > 0) {
+      const first = await this.#chain(conn, events, at);
+      if (ackIndex >= 0) {
+        await insertMany(conn, 'INSERT INTO audit_acks (client_id, upto_seq, record_seq) VALUES', 3,
+          batch.acked.map((mark) => [mark.clientId, mark.uptoSeq, first + ackIndex]));
+      }
+    }
+    return { messages, clients };
+  }
+
+  /** The client inserted, or the one that already holds its (app, static key): a concurrent first connect won. */
+  async #insertClient(conn: PoolConnection, c: WriteBatch['clients'][number]): Promise<Client> {
+    const hpkeKey = c.hpkeKey ?? null;
+    try {
+      await run(conn,
+        `INSERT INTO clients (id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key, hpke_key)
+         VALUES (?, ?, ?, ?, 0, 0, ?, NULL, ?, ?)`,
+        [c.id, c.appId, bytes(c.staticKey), bytes(c.keySalt), c.createdAt, bytesOrNull(c.ackKey), bytesOrNull(hpkeKey)]);
+    } catch (err) {
+      if (errno(err) !== ER_DUP_ENTRY) throw err;
+      // Only a taken (app, static key) is a race to lose; a taken id fails the batch.
+      const [holder] = await select<ClientRow>(conn, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ? FOR UPDATE`,
+        [c.appId, bytes(c.staticKey)]);
+      if (holder === undefined) throw err;
+      return toClient(holder);
+    }
+    const client: Client = { id: c.id, appId: c.appId, staticKey: c.staticKey, keySalt: c.keySalt, lastSeq: 0, ackedSeq: 0, createdAt: c.createdAt, lastSeenAt: null, hpkeKey };
+    return c.ackKey === undefined ? client : { ...client, ackKey: c.ackKey };
+  }
+
+  /** Outcomes in batch order; the inserted rows go in multi-row INSERTs. */
+  async #insertMessages(conn: PoolConnection, batch: WriteBatch, states: Map<string, SeqState>): Promise<MessageOutcome[]> {
+    const existing = await this.#existingMessages(conn, batch.messages);
+    const outcomes: MessageOutcome[] = [];
+    const rows: Param[][] = [];
+    const duplicateOf = (m: NewMessage): MessageOutcome | undefined => {
+      const record = existing.get(`${m.appId}\n${m.id}`);
+      return record === undefined ? undefined : { kind: 'duplicate', existing: record };
+    };
+    for (const m of batch.messages) {
+      const state = states.get(m.clientId);
+      if (state === undefined || state.appId !== m.appId) {
+        outcomes.push(duplicateOf(m) ?? { kind: 'unknown-client' });
+        continue;
+      }
+      const duplicate = duplicateOf(m);
+      if (duplicate) {
+        outcomes.push(duplicate);
+        continue;
+      }
+      if (state.lastSeq - state.ackedSeq >= this.#maxPending) {
+        state.pending ??= Number((await select<{ n: number }>(conn,
+          `SELECT COUNT(*) AS n FROM messages WHERE client_no = ? AND seq > ? AND status < ${ACKED} AND expires_at > ?`,
+          [state.no, state.ackedSeq, batch.at]))[0]?.n ?? 0);
+        if (state.pending >= this.#maxPending) {
+          outcomes.push({ kind: 'client-full' });
+          continue;
+        }
+      }
+      const seq = state.lastSeq + 1;
+      rows.push([state.no, seq, m.appId, m.id, QUEUED, bytes(m.payload), m.createdAt, m.expiresAt]);
+      state.lastSeq = seq;
+      state.dirty = true;
+      if (state.pending !== null) state.pending++;
+      outcomes.push({ kind: 'inserted', seq });
+      // A later message of the batch with this id is a duplicate of this one.
+      existing.set(`${m.appId}\n${m.id}`, {
+        appId: m.appId, id: m.id, clientId: m.clientId, seq, status: 'queued', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: null, ackedAt: null,
+      });
+    }
+    try {
+      await insertMany(conn, 'INSERT INTO messages (client_no, seq, app_id, id, status, payload, created_at, expires_at) VALUES', 8, rows);
+    } catch (err) {
+      // Another node committed one of these (app, id) pairs after it was looked up (to another
+      // client, whose row this transaction does not lock): run again, and it reads as a duplicate.
+      if (errno(err) === ER_DUP_ENTRY) throw Object.assign(err as Error, { retryCommit: true });
+      throw err;
+    }
+    return outcomes;
+  }
+
+  /** The stored messages with the batch's (app, id) pairs, by "app\nid". */
+  async #existingMessages(conn: PoolConnection, messages: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
+    const byApp = new Map<string, string[]>();
+    for (const m of messages) {
+      let ids = byApp.get(m.appId);
+      if (!ids) byApp.set(m.appId, (ids = []));
+      ids.push(m.id);
+    }
+    const found = new Map<string, MessageRecord>();
+    for (const [appId, ids] of byApp) {
+      for (const chunk of inLists([...new Set(ids)])) {
+        const rows = await select<MessageRow>(conn, `${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id IN (${list(chunk.length)})`, [appId, ...chunk]);
+        for (const row of rows) found.set(`${row.app_id}\n${row.id}`, toMessageRecord(row));
+      }
+    }
+    return found;
+  }
+
+  /** Appends `events` to the chain inside the caller's transaction; returns the seq of the first. */
+  async #chain(conn: PoolConnection, events: readonly AuditEvent[], at: number): Promise<number> {
+    const [head] = await select<{ seq: number; hash: Buffer }>(conn, 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+    if (head === undefined) throw new Error('mysql store: the audit head row is missing (run sealpush migrate)');
+    let seq = head.seq;
+    let prevHash: Uint8Array = head.hash;
+    const rows: Param[][] = [];
+    for (const event of events) {
+      seq++;
+      const hash = auditRecordHash({ seq, at, kind: event.kind, fields: event.fields, prevHash });
+      rows.push([seq, at, event.kind, event.fields, bytes(prevHash), bytes(hash)]);
+      prevHash = hash;
+    }
+    if (rows.length > 0) {
+      await insertMany(conn, 'INSERT INTO audit_log (seq, at, kind, fields, prev_hash, hash) VALUES', 6, rows);
+      await run(conn, 'UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, bytes(prevHash)]);
+    }
+    return head.seq + 1;
+  }
+
+  async createApp(app: StoredApp): Promise<void> {
+    await run(this.#pool, 'INSERT INTO apps (id, name, wrapped_secret, created_at, delivery) VALUES (?, ?, ?, ?, ?)',
+      [app.id, app.name, bytes(app.wrappedSecret), app.createdAt, storedDelivery(app.delivery)]);
+  }
+
+  async getApp(appId: string): Promise<StoredApp | undefined> {
+    const [row] = await select<{ id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; receipts: number; signing_key: Buffer | null }>(
+      this.#pool, 'SELECT id, name, wrapped_secret, created_at, delivery, receipts, signing_key FROM apps WHERE id = ?', [appId]);
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      wrappedSecret: row.wrapped_secret,
+      createdAt: row.created_at,
+      delivery: deliveryOf(row),
+      receipts: row.receipts === 1,
+      signingKey: row.signing_key,
+    };
+  }
+
+  async listApps(): Promise<App[]> {
+    const rows = await select<{ id: string; name: string; created_at: number; delivery: string | null; receipts: number }>(
+      this.#pool, 'SELECT id, name, created_at, delivery, receipts FROM apps ORDER BY created_at, id');
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, delivery: deliveryOf(row), receipts: row.receipts === 1 }));
+  }
+
+  async setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
+    return (await run(this.#pool, 'UPDATE apps SET receipts = ? WHERE id = ?', [receipts ? 1 : 0, appId])).affectedRows === 1;
+  }
+
+  async updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
+    // affectedRows counts rows matched only with CLIENT_FOUND_ROWS (set in openMysqlStore).
+    return (await run(this.#pool, 'UPDATE apps SET delivery = ? WHERE id = ?', [storedDelivery(delivery), appId])).affectedRows === 1;
+  }
+
+  async setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
+    return (await run(this.#pool, 'UPDATE apps SET signing_key = ? WHERE id = ?', [bytesOrNull(key), appId])).affectedRows === 1;
+  }
+
+  async addJwtKey(key: StoredJwtKey): Promise<boolean> {
+    try {
+      await run(this.#pool, 'INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [key.issuer, key.kid, key.appId, key.alg, bytes(key.keyMaterial), key.createdAt]);
+      return true;
+    } catch (err) {
+      if (errno(err) === ER_DUP_ENTRY) return false;
+      throw err;
+    }
+  }
+
+  async findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
+    const [row] = await select<{ issuer: string; kid: string; app_id: string; alg: StoredJwtKey['alg']; key_material: Buffer; created_at: number }>(
+      this.#pool, 'SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?', [issuer, kid]);
+    if (row === undefined) return undefined;
+    return { issuer: row.issuer, kid: row.kid, appId: row.app_id, alg: row.alg, keyMaterial: row.key_material, createdAt: row.created_at };
+  }
+
+  async getClient(appId: string, clientId: string): Promise<Client | undefined> {
+    const [row] = await select<ClientRow>(this.#pool, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`, [appId, clientId]);
+    return row === undefined ? undefined : toClient(row);
+  }
+
+  async setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
+    return (await run(this.#pool, 'UPDATE clients SET hpke_key = ? WHERE app_id = ? AND id = ?', [bytesOrNull(key), appId, clientId])).affectedRows === 1;
+  }
+
+  async findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
+    const [row] = await select<ClientRow>(this.#pool, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`, [appId, bytes(staticKey)]);
+    return row === undefined ? undefined : toClient(row);
+  }
+
+  async registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
+    await run(this.#pool, 'UPDATE clients SET ack_key = ? WHERE app_id = ? AND id = ? AND ack_key IS NULL', [bytes(ackKey), appId, clientId]);
+    return (await this.getClient(appId, clientId))?.ackKey;
+  }
+
+  async getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
+    const [row] = await select<ReceiptRow>(this.#pool,
+      `SELECT c.id AS client_id, r.from_seq, r.upto_seq, r.covered, r.signature, r.acked_at
+       FROM messages m JOIN ack_receipts r ON r.no = m.receipt_no JOIN clients c ON c.no = r.client_no
+       WHERE m.app_id = ? AND m.id = ?`, [appId, messageId]);
+    return row === undefined ? undefined : toReceipt(row);
+  }
+
+  async getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
+    const [row] = await select<MessageRow>(this.#pool, `${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id = ?`, [appId, messageId]);
+    return row === undefined ? undefined : toMessageRecord(row);
+  }
+
+  async pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]> {
+    // Every seq <= acked_seq is acked or expired: the primary-key range starts above it.
+    const rows = await select<{ seq: number; id: string; app_id: string; created_at: number; payload: Buffer }>(this.#pool,
+      `SELECT m.seq, m.id, m.app_id, m.created_at, m.payload FROM clients c JOIN messages m ON m.client_no = c.no AND m.seq > c.acked_seq
+       WHERE c.id = ? AND m.seq > ? AND m.status < ${ACKED} AND m.expires_at > ? ORDER BY m.seq LIMIT ${int(limit)}`,
+      [clientId, afterSeq, now]);
+    return rows.map((row) => ({ seq: row.seq, id: row.id, appId: row.app_id, createdAt: row.created_at, payload: row.payload }));
+  }
+
+  async countPending(clientId: string, now: number): Promise<number> {
+    const [row] = await select<{ n: number }>(this.#pool,
+      `SELECT COUNT(*) AS n FROM clients c JOIN messages m ON m.client_no = c.no AND m.seq > c.acked_seq
+       WHERE c.id = ? AND m.status < ${ACKED} AND m.expires_at > ?`, [clientId, now]);
+    return Number(row?.n ?? 0);
+  }
+
+  async expireMessages(now: number, limit: number): Promise<number> {
+    return this.#tx(async (conn) => {
+      // messages_pending: two index ranges (status 0 and 1), each read up to `now`; no sort.
+      const due = await select<{ client_no: number; seq: number; app_id: string; id: string }>(conn,
+        `SELECT client_no, seq, app_id, id FROM messages WHERE status IN (${QUEUED}, ${DELIVERED}) AND expires_at <= ?
+         LIMIT ${int(limit)} FOR UPDATE`, [now]);
+      if (due.length === 0) return 0;
+      const clientIds = new Map<number, string>();
+      for (const chunk of inLists([...new Set(due.map((d) => d.client_no))])) {
+        const rows = await select<{ no: number; id: string }>(conn, `SELECT no, id FROM clients WHERE no IN (${list(chunk.length)})`, chunk);
+        for (const row of rows) clientIds.set(row.no, row.id);
+      }
+      for (const chunk of inLists(due)) {
+        await run(conn, `UPDATE messages SET status = ${EXPIRED}, payload = NULL WHERE (client_no, seq) IN (${marks(chunk.length, 2)})`,
+          chunk.flatMap((d) => [d.client_no, d.seq]));
+      }
+      await this.#chain(conn, [expireEvent(due.map((d) => [d.app_id, d.id, clientIds.get(d.client_no) ?? '', d.seq]))], now);
+      return due.length;
+    });
+  }
+
+  async purgeMessages(createdBefore: number, limit: number): Promise<number> {
+    // messages_finished: the ranges status 2 and 3 only; pending rows are never read.
+    return (await run(this.#pool, `DELETE FROM messages WHERE status IN (${ACKED}, ${EXPIRED}) AND created_at < ? LIMIT ${int(limit)}`,
+      [createdBefore])).affectedRows;
+  }
+
+  /**
+   * InnoDB offers no secure delete: the deleted rows' bytes stay in free page space, the undo
+   * and redo logs, the binlog and backups until they are overwritten (docs/forget.md), so the
+   * journal is never reported scrubbed. What makes the messages unreadable is the key salt's
+   * deletion (crypto-shredding), which holds all the same.
+   */
+  async forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+    return this.#tx(async (conn) => {
+      const [client] = await select<{ no: number; app_id: string }>(conn, 'SELECT no, app_id FROM clients WHERE id = ? FOR UPDATE', [clientId]);
+      if (client === undefined || (appId !== undefined && client.app_id !== appId)) return undefined;
+      const { affectedRows: messages } = await run(conn, 'DELETE FROM messages WHERE client_no = ?', [client.no]);
+      await run(conn, 'DELETE FROM clients WHERE no = ?', [client.no]);
+      // The tombstone head, locked: seqs become visible in order, so pollers miss none.
+      const [head] = await select<{ seq: number }>(conn, 'SELECT seq FROM forgotten_head WHERE id = 1 FOR UPDATE');
+      const seq = (head?.seq ?? 0) + 1;
+      await run(conn, 'UPDATE forgotten_head SET seq = ? WHERE id = 1', [seq]);
+      await run(conn, 'INSERT INTO forgotten_clients (seq, client_id, app_id, forgotten_at) VALUES (?, ?, ?, ?)', [seq, clientId, client.app_id, at]);
+      return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages, journalScrubbed: false };
+    });
+  }
+
+  async forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
+    return (await select<TombstoneRow>(this.#pool,
+      `SELECT seq, client_id, app_id, forgotten_at FROM forgotten_clients WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toTombstone);
+  }
+
+  async lastForgottenSeq(): Promise<number> {
+    const [row] = await select<{ seq: number }>(this.#pool, 'SELECT seq FROM forgotten_head WHERE id = 1');
+    return row?.seq ?? 0;
+  }
+
+  async getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
+    const [row] = await select<ServerKeyRow>(this.#pool, `${SERVER_KEY} ORDER BY version DESC LIMIT 1`, [purpose]);
+    return row === undefined ? undefined : toServerKey(row);
+  }
+
+  async putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
+    const existing = await this.getServerKey(key.purpose);
+    if (existing !== undefined) return existing;
+    try {
+      await run(this.#pool, 'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at, not_after) VALUES (?, ?, ?, ?, ?, NULL)',
+        [key.purpose, key.version, bytes(key.publicKey), bytes(key.wrappedSecret), key.createdAt]);
+      return key;
+    } catch (err) {
+      // Another node stored its key first: that one is the key.
+      const winner = errno(err) === ER_DUP_ENTRY ? await this.getServerKey(key.purpose) : undefined;
+      if (winner === undefined) throw err;
+      return winner;
+    }
+  }
+
+  async listServerKeys(purpose: string): Promise<StoredServerKey[]> {
+    return (await select<ServerKeyRow>(this.#pool, `${SERVER_KEY} ORDER BY version DESC`, [purpose])).map(toServerKey);
+  }
+
+  async addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
+    return this.#tx(async (conn) => {
+      const [latest] = await select<ServerKeyRow>(conn, `${SERVER_KEY} ORDER BY version DESC LIMIT 1 FOR UPDATE`, [key.purpose]);
+      if ((latest?.version ?? 0) !== key.version - 1) return false;
+      try {
+        await run(conn, 'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at, not_after) VALUES (?, ?, ?, ?, ?, NULL)',
+          [key.purpose, key.version, bytes(key.publicKey), bytes(key.wrappedSecret), key.createdAt]);
+      } catch (err) {
+        if (errno(err) === ER_DUP_ENTRY) return false; // a concurrent rotation won
+        throw err;
+      }
+      if (latest) {
+        await run(conn, 'UPDATE server_keys SET not_after = ? WHERE purpose = ? AND version = ? AND (not_after IS NULL OR not_after > ?)',
+          [previousNotAfter, key.purpose, latest.version, previousNotAfter]);
+      }
+      await run(conn, 'DELETE FROM server_keys WHERE purpose = ? AND not_after IS NOT NULL AND not_after <= ?', [key.purpose, key.createdAt]);
+      return true;
+    });
+  }
+
+  async wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
+    const { table, key, blob, where } = wrappedColumn(column);
+    const keyList = key.join(', ');
+    const from = after === null ? '' : ` AND (${keyList}) > (${list(key.length)})`;
+    const rows = await select<Record<string, string | number | Buffer>>(this.#pool,
+      `SELECT ${keyList}, ${blob} AS blob_value FROM ${table} WHERE ${where} AND ${blob} IS NOT NULL${from} ORDER BY ${keyList} LIMIT ${int(limit)}`,
+      after ?? []);
+    return rows.map((row) => ({ key: key.map((k) => row[k] as string | number), blob: row.blob_value as Buffer }));
+  }
+
+  async replaceWrappedBlobs(
+    column: WrappedColumn,
+    changes: readonly { readonly key: readonly (string | number)[]; readonly expected: Uint8Array; readonly replacement: Uint8Array }[],
+  ): Promise<number> {
+    const { table, key, blob } = wrappedColumn(column);
+    const sql = `UPDATE ${table} SET ${blob} = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND ${blob} = ?`;
+    return this.#tx(async (conn) => {
+      let replaced = 0;
+      for (const change of changes) replaced += (await run(conn, sql, [bytes(change.replacement), ...change.key, bytes(change.expected)])).affectedRows;
+      return replaced;
+    });
+  }
+
+  async appendAudit(events: readonly AuditEvent[], at: number): Promise<void> {
+    if (events.length > 0) await this.#tx((conn) => this.#chain(conn, events, at));
+  }
+
+  async auditHead(): Promise<AuditHead> {
+    const [row] = await select<{ seq: number; hash: Buffer }>(this.#pool, 'SELECT seq, hash FROM audit_head WHERE id = 1');
+    if (row === undefined) throw new Error('mysql store: the audit head row is missing (run sealpush migrate)');
+    return { seq: row.seq, hash: row.hash };
+  }
+
+  async auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return (await select<AuditRow>(this.#pool, `${AUDIT_RECORD} WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toAuditRecord);
+  }
+
+  async findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
+    const [row] = await select<AuditRow>(this.#pool,
+      `${AUDIT_RECORD} WHERE seq = (SELECT record_seq FROM audit_acks WHERE client_id = ? AND upto_seq >= ? ORDER BY upto_seq, record_seq LIMIT 1)`,
+      [clientId, seq]);
+    return row === undefined ? undefined : toAuditRecord(row);
+  }
+
+  async addAuditCheckpoint(c: AuditCheckpoint): Promise<boolean> {
+    try {
+      await run(this.#pool, 'INSERT INTO audit_checkpoints (seq, head_hash, at, key_version, signature) VALUES (?, ?, ?, ?, ?)',
+        [c.seq, bytes(c.headHash), c.at, c.keyVersion, bytes(c.signature)]);
+      return true;
+    } catch (err) {
+      if (errno(err) === ER_DUP_ENTRY) return false;
+      throw err;
+    }
+  }
+
+  async auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
+    return (await select<CheckpointRow>(this.#pool, `${CHECKPOINT} WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toCheckpoint);
+  }
+
+  async latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    const [row] = await select<CheckpointRow>(this.#pool, `${CHECKPOINT} ORDER BY seq DESC LIMIT 1`);
+    return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  async ping(): Promise<void> {
+    if (this.#closed) throw new Error('mysql store: closed');
+    await this.#pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+function wrappedColumn(column: WrappedColumn): (typeof WRAPPED_COLUMNS)[WrappedColumn] {
+  if (!Object.hasOwn(WRAPPED_COLUMNS, column)) throw new Error(`mysql store: no wrapped column ${String(column)}`);
+  return WRAPPED_COLUMNS[column];
+}
+
+/** The pool options every connection of the driver shares (the migration runner too). */
+export function mysqlPoolOptions(url: string, connectionLimit = 10): PoolOptions {
+  return {
+    uri: url,
+    connectionLimit,
+    typeCast,
+    // mysql2 connects with CLIENT_FOUND_ROWS by default: an UPDATE's affectedRows counts the
+    // rows matched, as SQLite's changes do (a no-op update still finds its row).
+    maxPreparedStatements: 512,
+  };
+}
+
+/**
+ * Opens a pool on `url` and checks the schema: a database behind this build (run
+ * `sealpush migrate`) or ahead of it (an older build) is refused with MysqlSchemaError.
+ */
+export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlStore> {
+  const pool = createPool(mysqlPoolOptions(options.url, options.connectionLimit));
+  // READ COMMITTED on every connection, before its first use (see the header).
+  pool.on('connection', (conn) => {
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  });
+  try {
+    const version = await readMysqlSchemaVersion(pool);
+    if (version < MYSQL_SCHEMA_VERSION) {
+      throw new MysqlSchemaError(
+        `mysql store: the database schema is at version ${version}, this build needs ${MYSQL_SCHEMA_VERSION}: run \`sealpush migrate\` first`,
+      );
+    }
+    if (version > MYSQL_SCHEMA_VERSION) {
+      throw new MysqlSchemaError(
+        `mysql store: the database schema is at version ${version}, newer than this build knows (${MYSQL_SCHEMA_VERSION}): this sealpush build is older than the schema; upgrade it`,
+      );
+    }
+    options.logger?.info({ schemaVersion: version }, 'mysql store open');
+    return new MysqlStore(pool, options.maxPendingPerClient);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+}
