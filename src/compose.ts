@@ -345,9 +345,13 @@ async function applyConfiguredDelivery(core: Core): Promise<void> {
   }
 }
 
+/** Longest a readiness probe may take: a store or Redis that does not answer in time is not ready. */
+const PROBE_TIMEOUT_MS = 2000;
+
 /**
  * Readiness is asked on every publish: probe the store at most once per `maxAgeMs` and share
- * the answer, so a busy node does not pay a round trip per request.
+ * the answer, so a busy node does not pay a round trip per request. A probe that has not
+ * answered within PROBE_TIMEOUT_MS counts as a failure (a hung server must not hang requests).
  */
 function cachedProbe(probe: () => Promise<void>, maxAgeMs: number, clock: Clock): () => Promise<boolean> {
   let checkedAt = -Infinity;
@@ -356,10 +360,14 @@ function cachedProbe(probe: () => Promise<void>, maxAgeMs: number, clock: Clock)
     const now = clock.now();
     if (now - checkedAt >= maxAgeMs) {
       checkedAt = now;
-      healthy = probe().then(
-        () => true,
-        () => false,
-      );
+      healthy = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+        timer.unref();
+        probe().then(
+          () => resolve(true),
+          () => resolve(false),
+        ).finally(() => clearTimeout(timer));
+      });
     }
     return healthy;
   };
