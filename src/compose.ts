@@ -230,6 +230,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     logger,
     bus,
     nodeId,
+    trustProxy: config.trustProxy,
   });
   forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
   await coordination.subscribed();
@@ -260,6 +261,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
     ...(tls ? { tls } : {}),
     onAuthFailure: (failure) => commits.recordAudit(authFailureEvent(failure)),
+    trustProxy: config.trustProxy,
   });
   gateway.attach(http.server);
 
