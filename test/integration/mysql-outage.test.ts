@@ -106,7 +106,7 @@ describe('MySQL outage (a TCP proxy cut or hung between the node and MySQL)', { 
     await eventually(async () => ((await readyStatus()) === 503 ? true : undefined), '/readyz to turn 503');
     for (const id of ['cut-4', 'cut-5']) await refused(id);
     // A WebSocket handshake now fails with a catalogue close code, not a hang or a crash.
-    await assert.rejects(connect({ url: node.url, appId: app.appId, serverKey: node.serverKey, reconnect: false }));
+    await assert.rejects(connect({ url: node.url, appId: app.appId, serverKey: node.serverKey, reconnect: false }), { code: 'ERR_UNAVAILABLE' });
 
     await recovered('cut');
     await storedOnce();
