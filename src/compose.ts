@@ -230,6 +230,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     logger,
     bus,
     nodeId,
+    trustProxy: config.trustProxy,
   });
   forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
   await coordination.subscribed();
@@ -260,6 +261,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
     ...(tls ? { tls } : {}),
     onAuthFailure: (failure) => commits.recordAudit(authFailureEvent(failure)),
+    trustProxy: config.trustProxy,
   });
   gateway.attach(http.server);
 
@@ -345,9 +347,13 @@ async function applyConfiguredDelivery(core: Core): Promise<void> {
   }
 }
 
+/** Longest a readiness probe may take: a store or Redis that does not answer in time is not ready. */
+const PROBE_TIMEOUT_MS = 2000;
+
 /**
  * Readiness is asked on every publish: probe the store at most once per `maxAgeMs` and share
- * the answer, so a busy node does not pay a round trip per request.
+ * the answer, so a busy node does not pay a round trip per request. A probe that has not
+ * answered within PROBE_TIMEOUT_MS counts as a failure (a hung server must not hang requests).
  */
 function cachedProbe(probe: () => Promise<void>, maxAgeMs: number, clock: Clock): () => Promise<boolean> {
   let checkedAt = -Infinity;
@@ -356,10 +362,14 @@ function cachedProbe(probe: () => Promise<void>, maxAgeMs: number, clock: Clock)
     const now = clock.now();
     if (now - checkedAt >= maxAgeMs) {
       checkedAt = now;
-      healthy = probe().then(
-        () => true,
-        () => false,
-      );
+      healthy = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+        timer.unref();
+        probe().then(
+          () => resolve(true),
+          () => resolve(false),
+        ).finally(() => clearTimeout(timer));
+      });
     }
     return healthy;
   };

@@ -105,6 +105,13 @@ const configSchema = z
      */
     allowInsecure: z.boolean().default(false),
     /**
+     * Every connection comes through one reverse proxy (nginx) that appends the peer's address
+     * to X-Forwarded-For: the client address (handshakes per IP, the audit's remote address) is
+     * then that last entry instead of the proxy's. Leave off when clients can reach the node
+     * directly: they could name any address they like.
+     */
+    trustProxy: z.boolean().default(false),
+    /**
      * `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): nonces, presence and
      * cross-node routing go through this Redis, shared by every node (docs/deploy.md). Absent:
      * in this process only, for a single node. The message never echoes the URL (it may hold a password).
@@ -133,8 +140,13 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_TLS_CERT', 'tlsCert', String],
   ['SEALPUSH_TLS_KEY', 'tlsKey', String],
   ['SEALPUSH_REDIS', 'redis', String],
-  ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', (text) => (text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : text)],
+  ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', envBoolean],
+  ['SEALPUSH_TRUST_PROXY', 'trustProxy', envBoolean],
 ];
+
+function envBoolean(text: string): unknown {
+  return text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : text;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

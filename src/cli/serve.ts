@@ -13,6 +13,7 @@ export function registerServeCommand(program: Command): void {
     .option('--tls-cert <file>', 'PEM certificate chain: serve https and wss (env SEALPUSH_TLS_CERT; needs --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert (env SEALPUSH_TLS_KEY)')
     .option('--allow-insecure', 'plain HTTP on a non-loopback --host, behind a TLS-terminating proxy (env SEALPUSH_ALLOW_INSECURE=1)')
+    .option('--trust-proxy', 'every connection comes through one reverse proxy: take the client address from the last X-Forwarded-For entry (env SEALPUSH_TRUST_PROXY=1)')
     .action(async (options: ServeOptions, command: Command) => {
       const config = configFor(command, {
         port: options.port === undefined ? undefined : Number(options.port),
@@ -21,6 +22,7 @@ export function registerServeCommand(program: Command): void {
         tlsCert: options.tlsCert,
         tlsKey: options.tlsKey,
         allowInsecure: options.allowInsecure,
+        trustProxy: options.trustProxy,
       });
       const logger = createLogger(config.logLevel);
       const server = await startServer(config, logger);
@@ -65,4 +67,5 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   allowInsecure?: boolean;
+  trustProxy?: boolean;
 }

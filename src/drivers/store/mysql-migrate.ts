@@ -12,6 +12,7 @@
  * which every MySQL-protocol engine has, are used.
  */
 import { createConnection, type Connection, type Pool } from 'mysql2/promise';
+import { linkSettings } from './mysql-link.js';
 import { MYSQL_MIGRATIONS, MYSQL_SCHEMA_VERSION, type MysqlMigration } from './mysql-schema.js';
 
 const ER_NO_SUCH_TABLE = 1146;
@@ -46,10 +47,12 @@ export async function readMysqlSchemaVersion(conn: Pool | Connection): Promise<n
  * migration runs (progress). Refuses a schema newer than the build.
  */
 export async function migrateMysql(url: string, now: number, onApply?: (migration: MysqlMigration) => void): Promise<MysqlMigrationReport> {
-  const lock = await createConnection({ uri: url });
+  // The URL's connectTimeout applies; its queryTimeout does not (a migration may take long).
+  const { uri, connectTimeout } = linkSettings(url);
+  const lock = await createConnection({ uri, connectTimeout });
   let ddl: Connection | undefined;
   try {
-    ddl = await createConnection({ uri: url });
+    ddl = await createConnection({ uri, connectTimeout });
     await ddl.query(MIGRATIONS_TABLE);
     await ddl.query(LOCK_TABLE);
     // A plain read first: INSERT IGNORE of an existing row would wait on the lock it holds.

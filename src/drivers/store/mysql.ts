@@ -19,7 +19,7 @@
  * is split (300 rows: 256 + 32 + 8 + 4; and at 4 MiB of values), which bounds the cache to a few shapes per statement.
  * LIMIT takes a validated integer in the text (MySQL 8 refuses a DOUBLE parameter there).
  */
-import { createPool, type Pool, type PoolConnection, type PoolOptions, type TypeCastField } from 'mysql2/promise';
+import type { PoolConnection, PoolOptions, TypeCastField } from 'mysql2/promise';
 import type {
   CommitResult,
   ForgetResult,
@@ -49,6 +49,7 @@ import { auditRecordHash } from '../../crypto/node/audit.js';
 import { STATUS_CODE } from './sqlite-schema.js';
 import { MYSQL_SCHEMA_VERSION } from './mysql-schema.js';
 import { readMysqlSchemaVersion } from './mysql-migrate.js';
+import { MysqlLink, isLinkError, linkSettings, type Param } from './mysql-link.js';
 import {
   CLIENT_COLUMNS,
   commitAuditEvents,
@@ -148,17 +149,24 @@ const marks = (n: number, width: number): string =>
   Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
 const list = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
-type Param = string | number | Buffer | null;
-type Conn = Pool | PoolConnection;
+/** A connection inside a transaction (`#tx`), with the link whose timeouts it runs under. */
+interface Tx {
+  readonly link: MysqlLink;
+  readonly conn: PoolConnection;
+}
+
+/** The link (each statement on a pooled connection of its own) or a transaction's connection. */
+type Conn = MysqlLink | Tx;
+
+const statement = (conn: Conn, sql: string, params: readonly Param[]): Promise<unknown> =>
+  conn instanceof MysqlLink ? conn.executeAlone(sql, params) : conn.link.execute(conn.conn, sql, params);
 
 async function select<T>(conn: Conn, sql: string, params: readonly Param[] = []): Promise<T[]> {
-  const [rows] = await conn.execute(sql, params as Param[]);
-  return rows as T[];
+  return (await statement(conn, sql, params)) as T[];
 }
 
 async function run(conn: Conn, sql: string, params: readonly Param[] = []): Promise<{ affectedRows: number; insertId: number }> {
-  const [result] = await conn.execute(sql, params as Param[]);
-  return result as { affectedRows: number; insertId: number };
+  return (await statement(conn, sql, params)) as { affectedRows: number; insertId: number };
 }
 
 /**
@@ -204,35 +212,42 @@ const AUDIT_RECORD = 'SELECT seq, at, kind, fields, prev_hash, hash FROM audit_l
 const CHECKPOINT = 'SELECT seq, head_hash, at, key_version, signature FROM audit_checkpoints';
 
 export class MysqlStore implements MessageStore {
-  readonly #pool: Pool;
+  readonly #link: MysqlLink;
   readonly #maxPending: number;
   #closed = false;
 
   /** Use openMysqlStore. */
-  constructor(pool: Pool, maxPendingPerClient = 10_000) {
-    this.#pool = pool;
+  constructor(link: MysqlLink, maxPendingPerClient = 10_000) {
+    this.#link = link;
     this.#maxPending = maxPendingPerClient;
   }
 
-  /** Runs `fn` in one transaction; retried from the start on a deadlock or lock-wait timeout. */
-  async #tx<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in one transaction; retried from the start on a deadlock or lock-wait timeout.
+   * A lost or hung connection is not retried: it rejects with ERR_UNAVAILABLE (mysql-link.ts),
+   * so the CommitQueue refuses the publishes of the batch. If the COMMIT itself was lost on
+   * the way back, the transaction may have committed: the publisher's retry with the same
+   * message ids then reads as a duplicate, never as a second copy.
+   */
+  async #tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const link = this.#link;
     for (let attempt = 1; ; attempt++) {
-      const conn = await this.#pool.getConnection();
-      let broken = false;
+      const conn = await link.connection();
+      let failure: unknown;
       try {
-        await conn.query('START TRANSACTION');
-        const result = await fn(conn);
-        await conn.query('COMMIT');
+        await link.command(conn, 'START TRANSACTION');
+        const result = await fn({ link, conn });
+        await link.command(conn, 'COMMIT');
+        link.succeeded();
         return result;
       } catch (err) {
-        // A lost connection is dropped, not pooled: the next transaction gets a new one.
-        broken = (err as { fatal?: boolean }).fatal === true;
-        if (!broken) await conn.query('ROLLBACK').catch(() => undefined);
+        failure = err;
+        // A broken connection is dropped, not pooled (release below): the server rolls back.
+        if (!isLinkError(err)) await link.command(conn, 'ROLLBACK').catch(() => undefined);
         const retry = RETRYABLE.has(errno(err) ?? 0) || (err as { retryCommit?: boolean }).retryCommit === true;
-        if (!retry || attempt >= MAX_ATTEMPTS) throw err;
+        if (!retry || attempt >= MAX_ATTEMPTS) throw link.failed(err);
       } finally {
-        if (broken) conn.destroy();
-        else conn.release();
+        link.release(conn, failure);
       }
     }
   }
@@ -242,7 +257,7 @@ export class MysqlStore implements MessageStore {
     return this.#tx((conn) => this.#apply(conn, batch));
   }
 
-  async #apply(conn: PoolConnection, batch: WriteBatch): Promise<CommitResult> {
+  async #apply(conn: Tx, batch: WriteBatch): Promise<CommitResult> {
     const clients: Client[] = [];
     for (const c of batch.clients) clients.push(await this.#insertClient(conn, c));
 
@@ -307,7 +322,7 @@ export class MysqlStore implements MessageStore {
   }
 
   /** The client inserted, or the one that already holds its (app, static key): a concurrent first connect won. */
-  async #insertClient(conn: PoolConnection, c: WriteBatch['clients'][number]): Promise<Client> {
+  async #insertClient(conn: Tx, c: WriteBatch['clients'][number]): Promise<Client> {
     const hpkeKey = c.hpkeKey ?? null;
     try {
       await run(conn,
@@ -327,7 +342,7 @@ export class MysqlStore implements MessageStore {
   }
 
   /** Outcomes in batch order; the inserted rows go in multi-row INSERTs. */
-  async #insertMessages(conn: PoolConnection, batch: WriteBatch, states: Map<string, SeqState>): Promise<MessageOutcome[]> {
+  async #insertMessages(conn: Tx, batch: WriteBatch, states: Map<string, SeqState>): Promise<MessageOutcome[]> {
     const existing = await this.#existingMessages(conn, batch.messages);
     const outcomes: MessageOutcome[] = [];
     const rows: Param[][] = [];
@@ -378,7 +393,7 @@ export class MysqlStore implements MessageStore {
   }
 
   /** The stored messages with the batch's (app, id) pairs, by "app\nid". */
-  async #existingMessages(conn: PoolConnection, messages: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
+  async #existingMessages(conn: Tx, messages: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
     const byApp = new Map<string, string[]>();
     for (const m of messages) {
       let ids = byApp.get(m.appId);
@@ -396,7 +411,7 @@ export class MysqlStore implements MessageStore {
   }
 
   /** Appends `events` to the chain inside the caller's transaction; returns the seq of the first. */
-  async #chain(conn: PoolConnection, events: readonly AuditEvent[], at: number): Promise<number> {
+  async #chain(conn: Tx, events: readonly AuditEvent[], at: number): Promise<number> {
     const [head] = await select<{ seq: number; hash: Buffer }>(conn, 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
     if (head === undefined) throw new Error('mysql store: the audit head row is missing (run sealpush migrate)');
     let seq = head.seq;
@@ -416,13 +431,13 @@ export class MysqlStore implements MessageStore {
   }
 
   async createApp(app: StoredApp): Promise<void> {
-    await run(this.#pool, 'INSERT INTO apps (id, name, wrapped_secret, created_at, delivery) VALUES (?, ?, ?, ?, ?)',
+    await run(this.#link, 'INSERT INTO apps (id, name, wrapped_secret, created_at, delivery) VALUES (?, ?, ?, ?, ?)',
       [app.id, app.name, bytes(app.wrappedSecret), app.createdAt, storedDelivery(app.delivery)]);
   }
 
   async getApp(appId: string): Promise<StoredApp | undefined> {
     const [row] = await select<{ id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; receipts: number; signing_key: Buffer | null }>(
-      this.#pool, 'SELECT id, name, wrapped_secret, created_at, delivery, receipts, signing_key FROM apps WHERE id = ?', [appId]);
+      this.#link, 'SELECT id, name, wrapped_secret, created_at, delivery, receipts, signing_key FROM apps WHERE id = ?', [appId]);
     if (row === undefined) return undefined;
     return {
       id: row.id,
@@ -437,26 +452,26 @@ export class MysqlStore implements MessageStore {
 
   async listApps(): Promise<App[]> {
     const rows = await select<{ id: string; name: string; created_at: number; delivery: string | null; receipts: number }>(
-      this.#pool, 'SELECT id, name, created_at, delivery, receipts FROM apps ORDER BY created_at, id');
+      this.#link, 'SELECT id, name, created_at, delivery, receipts FROM apps ORDER BY created_at, id');
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, delivery: deliveryOf(row), receipts: row.receipts === 1 }));
   }
 
   async setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
-    return (await run(this.#pool, 'UPDATE apps SET receipts = ? WHERE id = ?', [receipts ? 1 : 0, appId])).affectedRows === 1;
+    return (await run(this.#link, 'UPDATE apps SET receipts = ? WHERE id = ?', [receipts ? 1 : 0, appId])).affectedRows === 1;
   }
 
   async updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
     // affectedRows counts rows matched only with CLIENT_FOUND_ROWS (set in openMysqlStore).
-    return (await run(this.#pool, 'UPDATE apps SET delivery = ? WHERE id = ?', [storedDelivery(delivery), appId])).affectedRows === 1;
+    return (await run(this.#link, 'UPDATE apps SET delivery = ? WHERE id = ?', [storedDelivery(delivery), appId])).affectedRows === 1;
   }
 
   async setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
-    return (await run(this.#pool, 'UPDATE apps SET signing_key = ? WHERE id = ?', [bytesOrNull(key), appId])).affectedRows === 1;
+    return (await run(this.#link, 'UPDATE apps SET signing_key = ? WHERE id = ?', [bytesOrNull(key), appId])).affectedRows === 1;
   }
 
   async addJwtKey(key: StoredJwtKey): Promise<boolean> {
     try {
-      await run(this.#pool, 'INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      await run(this.#link, 'INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)',
         [key.issuer, key.kid, key.appId, key.alg, bytes(key.keyMaterial), key.createdAt]);
       return true;
     } catch (err) {
@@ -467,32 +482,32 @@ export class MysqlStore implements MessageStore {
 
   async findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
     const [row] = await select<{ issuer: string; kid: string; app_id: string; alg: StoredJwtKey['alg']; key_material: Buffer; created_at: number }>(
-      this.#pool, 'SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?', [issuer, kid]);
+      this.#link, 'SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?', [issuer, kid]);
     if (row === undefined) return undefined;
     return { issuer: row.issuer, kid: row.kid, appId: row.app_id, alg: row.alg, keyMaterial: row.key_material, createdAt: row.created_at };
   }
 
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
-    const [row] = await select<ClientRow>(this.#pool, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`, [appId, clientId]);
+    const [row] = await select<ClientRow>(this.#link, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`, [appId, clientId]);
     return row === undefined ? undefined : toClient(row);
   }
 
   async setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
-    return (await run(this.#pool, 'UPDATE clients SET hpke_key = ? WHERE app_id = ? AND id = ?', [bytesOrNull(key), appId, clientId])).affectedRows === 1;
+    return (await run(this.#link, 'UPDATE clients SET hpke_key = ? WHERE app_id = ? AND id = ?', [bytesOrNull(key), appId, clientId])).affectedRows === 1;
   }
 
   async findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
-    const [row] = await select<ClientRow>(this.#pool, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`, [appId, bytes(staticKey)]);
+    const [row] = await select<ClientRow>(this.#link, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND static_key = ?`, [appId, bytes(staticKey)]);
     return row === undefined ? undefined : toClient(row);
   }
 
   async registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
-    await run(this.#pool, 'UPDATE clients SET ack_key = ? WHERE app_id = ? AND id = ? AND ack_key IS NULL', [bytes(ackKey), appId, clientId]);
+    await run(this.#link, 'UPDATE clients SET ack_key = ? WHERE app_id = ? AND id = ? AND ack_key IS NULL', [bytes(ackKey), appId, clientId]);
     return (await this.getClient(appId, clientId))?.ackKey;
   }
 
   async getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
-    const [row] = await select<ReceiptRow>(this.#pool,
+    const [row] = await select<ReceiptRow>(this.#link,
       `SELECT c.id AS client_id, r.from_seq, r.upto_seq, r.covered, r.signature, r.acked_at
        FROM messages m JOIN ack_receipts r ON r.no = m.receipt_no JOIN clients c ON c.no = r.client_no
        WHERE m.app_id = ? AND m.id = ?`, [appId, messageId]);
@@ -500,13 +515,13 @@ export class MysqlStore implements MessageStore {
   }
 
   async getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
-    const [row] = await select<MessageRow>(this.#pool, `${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id = ?`, [appId, messageId]);
+    const [row] = await select<MessageRow>(this.#link, `${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id = ?`, [appId, messageId]);
     return row === undefined ? undefined : toMessageRecord(row);
   }
 
   async pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]> {
     // Every seq <= acked_seq is acked or expired: the primary-key range starts above it.
-    const rows = await select<{ seq: number; id: string; app_id: string; created_at: number; payload: Buffer }>(this.#pool,
+    const rows = await select<{ seq: number; id: string; app_id: string; created_at: number; payload: Buffer }>(this.#link,
       `SELECT m.seq, m.id, m.app_id, m.created_at, m.payload FROM clients c JOIN messages m ON m.client_no = c.no AND m.seq > c.acked_seq
        WHERE c.id = ? AND m.seq > ? AND m.status < ${ACKED} AND m.expires_at > ? ORDER BY m.seq LIMIT ${int(limit)}`,
       [clientId, afterSeq, now]);
@@ -514,7 +529,7 @@ export class MysqlStore implements MessageStore {
   }
 
   async countPending(clientId: string, now: number): Promise<number> {
-    const [row] = await select<{ n: number }>(this.#pool,
+    const [row] = await select<{ n: number }>(this.#link,
       `SELECT COUNT(*) AS n FROM clients c JOIN messages m ON m.client_no = c.no AND m.seq > c.acked_seq
        WHERE c.id = ? AND m.status < ${ACKED} AND m.expires_at > ?`, [clientId, now]);
     return Number(row?.n ?? 0);
@@ -543,7 +558,7 @@ export class MysqlStore implements MessageStore {
 
   async purgeMessages(createdBefore: number, limit: number): Promise<number> {
     // messages_finished: the ranges status 2 and 3 only; pending rows are never read.
-    return (await run(this.#pool, `DELETE FROM messages WHERE status IN (${ACKED}, ${EXPIRED}) AND created_at < ? LIMIT ${int(limit)}`,
+    return (await run(this.#link, `DELETE FROM messages WHERE status IN (${ACKED}, ${EXPIRED}) AND created_at < ? LIMIT ${int(limit)}`,
       [createdBefore])).affectedRows;
   }
 
@@ -569,17 +584,17 @@ export class MysqlStore implements MessageStore {
   }
 
   async forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
-    return (await select<TombstoneRow>(this.#pool,
+    return (await select<TombstoneRow>(this.#link,
       `SELECT seq, client_id, app_id, forgotten_at FROM forgotten_clients WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toTombstone);
   }
 
   async lastForgottenSeq(): Promise<number> {
-    const [row] = await select<{ seq: number }>(this.#pool, 'SELECT seq FROM forgotten_head WHERE id = 1');
+    const [row] = await select<{ seq: number }>(this.#link, 'SELECT seq FROM forgotten_head WHERE id = 1');
     return row?.seq ?? 0;
   }
 
   async getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
-    const [row] = await select<ServerKeyRow>(this.#pool, `${SERVER_KEY} ORDER BY version DESC LIMIT 1`, [purpose]);
+    const [row] = await select<ServerKeyRow>(this.#link, `${SERVER_KEY} ORDER BY version DESC LIMIT 1`, [purpose]);
     return row === undefined ? undefined : toServerKey(row);
   }
 
@@ -587,7 +602,7 @@ export class MysqlStore implements MessageStore {
     const existing = await this.getServerKey(key.purpose);
     if (existing !== undefined) return existing;
     try {
-      await run(this.#pool, 'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at, not_after) VALUES (?, ?, ?, ?, ?, NULL)',
+      await run(this.#link, 'INSERT INTO server_keys (purpose, version, public_key, wrapped_secret, created_at, not_after) VALUES (?, ?, ?, ?, ?, NULL)',
         [key.purpose, key.version, bytes(key.publicKey), bytes(key.wrappedSecret), key.createdAt]);
       return key;
     } catch (err) {
@@ -599,7 +614,7 @@ export class MysqlStore implements MessageStore {
   }
 
   async listServerKeys(purpose: string): Promise<StoredServerKey[]> {
-    return (await select<ServerKeyRow>(this.#pool, `${SERVER_KEY} ORDER BY version DESC`, [purpose])).map(toServerKey);
+    return (await select<ServerKeyRow>(this.#link, `${SERVER_KEY} ORDER BY version DESC`, [purpose])).map(toServerKey);
   }
 
   async addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
@@ -626,7 +641,7 @@ export class MysqlStore implements MessageStore {
     const { table, key, blob, where } = wrappedColumn(column);
     const keyList = key.join(', ');
     const from = after === null ? '' : ` AND (${keyList}) > (${list(key.length)})`;
-    const rows = await select<Record<string, string | number | Buffer>>(this.#pool,
+    const rows = await select<Record<string, string | number | Buffer>>(this.#link,
       `SELECT ${keyList}, ${blob} AS blob_value FROM ${table} WHERE ${where} AND ${blob} IS NOT NULL${from} ORDER BY ${keyList} LIMIT ${int(limit)}`,
       after ?? []);
     return rows.map((row) => ({ key: key.map((k) => row[k] as string | number), blob: row.blob_value as Buffer }));
@@ -650,17 +665,17 @@ export class MysqlStore implements MessageStore {
   }
 
   async auditHead(): Promise<AuditHead> {
-    const [row] = await select<{ seq: number; hash: Buffer }>(this.#pool, 'SELECT seq, hash FROM audit_head WHERE id = 1');
+    const [row] = await select<{ seq: number; hash: Buffer }>(this.#link, 'SELECT seq, hash FROM audit_head WHERE id = 1');
     if (row === undefined) throw new Error('mysql store: the audit head row is missing (run sealpush migrate)');
     return { seq: row.seq, hash: row.hash };
   }
 
   async auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return (await select<AuditRow>(this.#pool, `${AUDIT_RECORD} WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toAuditRecord);
+    return (await select<AuditRow>(this.#link, `${AUDIT_RECORD} WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toAuditRecord);
   }
 
   async findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
-    const [row] = await select<AuditRow>(this.#pool,
+    const [row] = await select<AuditRow>(this.#link,
       `${AUDIT_RECORD} WHERE seq = (SELECT record_seq FROM audit_acks WHERE client_id = ? AND upto_seq >= ? ORDER BY upto_seq, record_seq LIMIT 1)`,
       [clientId, seq]);
     return row === undefined ? undefined : toAuditRecord(row);
@@ -668,7 +683,7 @@ export class MysqlStore implements MessageStore {
 
   async addAuditCheckpoint(c: AuditCheckpoint): Promise<boolean> {
     try {
-      await run(this.#pool, 'INSERT INTO audit_checkpoints (seq, head_hash, at, key_version, signature) VALUES (?, ?, ?, ?, ?)',
+      await run(this.#link, 'INSERT INTO audit_checkpoints (seq, head_hash, at, key_version, signature) VALUES (?, ?, ?, ?, ?)',
         [c.seq, bytes(c.headHash), c.at, c.keyVersion, bytes(c.signature)]);
       return true;
     } catch (err) {
@@ -678,23 +693,23 @@ export class MysqlStore implements MessageStore {
   }
 
   async auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
-    return (await select<CheckpointRow>(this.#pool, `${CHECKPOINT} WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toCheckpoint);
+    return (await select<CheckpointRow>(this.#link, `${CHECKPOINT} WHERE seq > ? ORDER BY seq LIMIT ${int(limit)}`, [afterSeq])).map(toCheckpoint);
   }
 
   async latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
-    const [row] = await select<CheckpointRow>(this.#pool, `${CHECKPOINT} ORDER BY seq DESC LIMIT 1`);
+    const [row] = await select<CheckpointRow>(this.#link, `${CHECKPOINT} ORDER BY seq DESC LIMIT 1`);
     return row === undefined ? undefined : toCheckpoint(row);
   }
 
   async ping(): Promise<void> {
     if (this.#closed) throw new Error('mysql store: closed');
-    await this.#pool.query('SELECT 1');
+    await this.#link.executeAlone('SELECT 1', []);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.end();
+    await this.#link.end();
   }
 }
 
@@ -705,9 +720,11 @@ function wrappedColumn(column: WrappedColumn): (typeof WRAPPED_COLUMNS)[WrappedC
 
 /** The pool options every connection of the driver shares (the migration runner too). */
 export function mysqlPoolOptions(url: string, connectionLimit = 10): PoolOptions {
+  const { uri, connectTimeout } = linkSettings(url);
   return {
-    uri: url,
+    uri,
     connectionLimit,
+    connectTimeout,
     typeCast,
     // mysql2 connects with CLIENT_FOUND_ROWS by default: an UPDATE's affectedRows counts the
     // rows matched, as SQLite's changes do (a no-op update still finds its row).
@@ -720,7 +737,8 @@ export function mysqlPoolOptions(url: string, connectionLimit = 10): PoolOptions
  * `sealpush migrate`) or ahead of it (an older build) is refused with MysqlSchemaError.
  */
 export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlStore> {
-  const pool = createPool(mysqlPoolOptions(options.url, options.connectionLimit));
+  const link = new MysqlLink(mysqlPoolOptions(options.url, options.connectionLimit), linkSettings(options.url).queryTimeout);
+  const pool = link.pool;
   // READ COMMITTED on every connection, before its first use (see the header).
   pool.on('connection', (conn) => {
     conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
@@ -738,7 +756,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       );
     }
     options.logger?.info({ schemaVersion: version }, 'mysql store open');
-    return new MysqlStore(pool, options.maxPendingPerClient);
+    return new MysqlStore(link, options.maxPendingPerClient);
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;

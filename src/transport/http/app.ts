@@ -13,6 +13,7 @@ import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets, PushApi, Readiness } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
 import type { AuthFailure } from '../../domain/audit.js';
+import { fastifyTrustProxy } from '../client-address.js';
 import { RequestAuthenticator } from './auth.js';
 import { rawHttpError, sendError, toCatalogueError } from './errors.js';
 import { registerClientRoutes } from './routes/clients.js';
@@ -40,6 +41,8 @@ export interface HttpAppDeps {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** Told of every request refused with an ERR_AUTH_* code (the audit log records them). */
   readonly onAuthFailure?: (failure: AuthFailure) => void;
+  /** `request.ip` from X-Forwarded-For (config `trustProxy`; ../client-address.ts). Default false. */
+  readonly trustProxy?: boolean;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -68,6 +71,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: logger,
     bodyLimit,
+    trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
     // Fastify's own 503-on-close body has another shape; draining is signalled through
     // Readiness instead (publish routes and /readyz answer ERR_UNAVAILABLE).
     return503OnClosing: false,

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../../domain/rate-limit.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
 import type { Forgetting } from '../../domain/usecases/forget.js';
+import { clientAddress } from '../client-address.js';
 import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 
@@ -20,6 +21,8 @@ export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregist
   /** WebSocket upgrades per client address; past it the upgrade gets 429 and Retry-After. */
   readonly handshakeLimiter?: RateLimiter;
   readonly nodeId: string;
+  /** Take the client address from X-Forwarded-For (config `trustProxy`; client-address.ts). Default false. */
+  readonly trustProxy?: boolean;
   readonly logger: Logger;
   /**
    * Tombstones of forgotten clients, polled on the settings tick; whoever wires it makes its
@@ -108,7 +111,7 @@ export class Gateway {
       socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    const waitMs = this.deps.handshakeLimiter?.take(request.socket.remoteAddress ?? 'unknown') ?? 0;
+    const waitMs = this.deps.handshakeLimiter?.take(clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false)) ?? 0;
     if (waitMs > 0) {
       // Refused before any handshake work; the SDK retries with backoff.
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

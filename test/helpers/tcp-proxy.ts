@@ -1,0 +1,107 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { freePort } from './redis.js';
+
+/**
+ * A TCP proxy in front of a real server (MySQL in the outage tests), to make outages without
+ * touching the server itself: `cut()` closes every connection and refuses new ones, `hang()`
+ * keeps connections open but forwards nothing (a server that stopped answering), `restore()`
+ * forwards again. It listens on one port (127.0.0.1) throughout.
+ */
+export class TcpProxy {
+  #server: Server | null = null;
+  #mode: 'open' | 'hung' | 'cut' = 'open';
+  readonly #pairs = new Set<Pair>();
+
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
+    const proxy = new TcpProxy(await freePort(), target);
+    await proxy.#listen();
+    return proxy;
+  }
+
+  /** Connections through the proxy now open. */
+  get connections(): number {
+    return this.#pairs.size;
+  }
+
+  /** Closes every connection and stops listening: connecting is refused until restore(). */
+  async cut(): Promise<void> {
+    this.#mode = 'cut';
+    for (const pair of this.#pairs) pair.destroy();
+    const server = this.#server;
+    this.#server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts and keeps connections, but forwards nothing either way (held until restore()). */
+  hang(): void {
+    this.#mode = 'hung';
+  }
+
+  /** Forwards again (what a hang held is let through); listens again after a cut. */
+  async restore(): Promise<void> {
+    this.#mode = 'open';
+    for (const pair of this.#pairs) pair.flush();
+    if (this.#server === null) await this.#listen();
+  }
+
+  async close(): Promise<void> {
+    await this.cut();
+  }
+
+  #listen(): Promise<void> {
+    const server = createServer((socket) => this.#accept(socket));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  #accept(client: Socket): void {
+    if (this.#mode === 'cut') return void client.destroy();
+    const pair = new Pair(client, connect(this.target.port, this.target.host), () => this.#mode === 'open');
+    this.#pairs.add(pair);
+    pair.onClose(() => this.#pairs.delete(pair));
+  }
+}
+
+/** One proxied connection: bytes go across while `open()`, and are held otherwise. */
+class Pair {
+  readonly #held: { to: Socket; chunk: Buffer }[] = [];
+
+  constructor(
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    private readonly open: () => boolean,
+  ) {
+    client.on('data', (chunk: Buffer) => this.#forward(upstream, chunk));
+    upstream.on('data', (chunk: Buffer) => this.#forward(client, chunk));
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => this.destroy());
+      socket.on('close', () => this.destroy());
+    }
+  }
+
+  onClose(fn: () => void): void {
+    this.client.once('close', fn);
+  }
+
+  flush(): void {
+    for (const { to, chunk } of this.#held.splice(0)) to.write(chunk);
+  }
+
+  destroy(): void {
+    this.client.destroy();
+    this.upstream.destroy();
+  }
+
+  #forward(to: Socket, chunk: Buffer): void {
+    if (this.open()) to.write(chunk);
+    else this.#held.push({ to, chunk });
+  }
+}
