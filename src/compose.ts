@@ -230,6 +230,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     logger,
     bus,
     nodeId,
+    // LocalBus hands every offer over in process: nothing to catch up, so no cost.
+    ...(config.redis === undefined ? {} : { catchUpIntervalMs: config.catchUpIntervalMs }),
   });
   forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
   await coordination.subscribed();

@@ -137,6 +137,21 @@ export class DeliveryStream {
     }
   }
 
+  /**
+   * The periodic catch-up (catch-up.ts) read that the store has assigned this client seqs up
+   * to `lastSeq`. A live stream that neither sent nor holds that seq missed its offer (a bus
+   * envelope lost on the way to this node, with no later one to reveal the gap): it reads the
+   * store. One waiting in catch-up after a failed read tries again. A message whose envelope
+   * is merely still in flight costs one store read; the envelope is then dropped as old.
+   */
+  recheck(lastSeq: number): void {
+    if (this.stopped || this.reading) return;
+    const held = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq : this.sentUpTo;
+    if (lastSeq <= held) return;
+    if (this.mode === 'live') this.fallBackToStore();
+    else this.schedule();
+  }
+
   private fallBackToStore(): void {
     this.mode = 'catchup';
     this.queue = [];
