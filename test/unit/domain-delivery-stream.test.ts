@@ -343,6 +343,25 @@ test('periodic catch-up reads no messages for a client that is not behind, and a
   assert.deepEqual(b.sink.seqs(), [1, 2]);
 });
 
+test('periodic catch-up reads once for a last seq that is not pending any more (expired before it was sent)', async (t) => {
+  const b = await started(await bench(t, {}, ['m1']));
+  b.muted = true;
+  await b.world.run(b.world.publisher.publish(APP, [{ to: b.clientId, data: 'short', ttl: 1 }]));
+  b.world.clock.advance(1000); // expired, never sent
+  const reads = b.world.store.reads;
+
+  await b.world.run(catchUpPass(b.world.store, [targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+  await b.world.run(catchUpPass(b.world.store, [targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+
+  assert.equal(b.world.store.reads, reads + 1, 'one read showed seq 2 is not pending; the next pass does not ask again');
+  assert.deepEqual(b.sink.seqs(), [1]);
+  b.muted = false;
+  await b.publish('m3');
+  assert.deepEqual(b.sink.seqs(), [1, 3]);
+});
+
 test('periodic catch-up retries a catch-up read that failed', async (t) => {
   const b = await bench(t, {}, ['m1', 'm2']);
   const pending = b.world.store.pendingMessages.bind(b.world.store);
