@@ -74,6 +74,7 @@ export class Gateway {
     }, SETTINGS_CHECK_MS);
     this.settingsTimer.unref();
     if (deps.catchUpIntervalMs !== undefined) {
+      deps.logger.info({ catchUpIntervalMs: deps.catchUpIntervalMs }, 'periodic catch-up of live clients on');
       this.catchUpTimer = setInterval(() => void this.catchUp(), deps.catchUpIntervalMs);
       this.catchUpTimer.unref();
     }
