@@ -14,7 +14,7 @@ export interface CatchUpTarget {
  * reach Redis routes nothing). A lost envelope is found by the next one for the same client
  * (a seq gap); only the last messages of a burst would otherwise wait for a resume.
  *
- * Cost: one `lastSeqs` query per LAST_SEQS_MAX live clients of the node (a primary-key
+ * Cost: one `lastSeqs` query per LAST_SEQS_MAX live clients of the node (a unique-index
  * lookup each: 20 queries a pass at 10,000 connections), and a store read of messages only
  * for a client that is behind. Cheaper schemes were weighed: a node cannot know which
  * clients had messages committed elsewhere without asking someone, and asking Redis
