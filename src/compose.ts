@@ -231,6 +231,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     bus,
     nodeId,
     trustProxy: config.trustProxy,
+    // LocalBus hands every offer over in process: nothing to catch up, so no cost.
+    ...(config.redis === undefined ? {} : { catchUpIntervalMs: config.catchUpIntervalMs }),
   });
   forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
   await coordination.subscribed();

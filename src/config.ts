@@ -92,6 +92,11 @@ const configSchema = z
     sweepIntervalMs: positiveInt.default(5000),
     /** Delivered, acked and last-seen marks are written at most this long after they happen. */
     markFlushMs: positiveInt.default(200),
+    /**
+     * With Redis (several nodes): how often a node checks its live clients against the store
+     * for messages a dropped bus envelope left behind. Unused without Redis (nothing is dropped).
+     */
+    catchUpIntervalMs: positiveInt.default(5000),
     /** Finished (acked or expired) messages are deleted this long after their creation. */
     retentionSeconds: positiveInt.default(7 * 86_400),
     drainTimeoutMs: positiveInt.default(10_000),

@@ -6,6 +6,7 @@
 import { DIRECT_DELIVERY, cohortDelivery } from '../../src/domain/delivery-settings.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { LAST_SEQS_MAX } from '../../src/domain/ports/message-store.js';
 import type {
   CommitResult,
   MessageOutcome,
@@ -355,6 +356,19 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(await store.countPending('a1', now + 1), 3);
       assert.equal(await store.countPending('a2', now), 1);
       assert.equal(await store.countPending('ghost', now), 0);
+    }));
+
+    test('lastSeqs: the last seq assigned to each known client, whatever its status; unknown ids left out', () => withStore(async (_fx, store) => {
+      await seed(store);
+      await publish(store, [msg('A', 'a1', 'l1'), msg('A', 'a1', 'l2'), msg('B', 'b1', 'l3'), msg('A', 'a1', 'l4', T0)]);
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 2 }], at: T0 + 1 }));
+      const bySeq = (rows: { clientId: string; lastSeq: number }[]): [string, number][] =>
+        rows.map((r): [string, number] => [r.clientId, r.lastSeq]).sort(([a], [b]) => a.localeCompare(b));
+      assert.deepEqual(bySeq(await store.lastSeqs(['a1', 'a2', 'b1', 'ghost'])), [['a1', 3], ['a2', 0], ['b1', 1]],
+        'acked and expired messages still count: the seq was assigned');
+      assert.deepEqual(await store.lastSeqs([]), []);
+      const many = Array.from({ length: LAST_SEQS_MAX - 1 }, (_, i) => `nobody-${i}`);
+      assert.deepEqual(bySeq(await store.lastSeqs([...many, 'b1'])), [['b1', 1]], 'a full page of ids is one call');
     }));
 
     test('expiry marks only due pending messages, up to limit, never acked ones', () => withStore(async (fx, store) => {

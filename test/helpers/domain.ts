@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
-import type { CommitResult, ForgetResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { ClientLastSeq, CommitResult, ForgetResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../src/domain/audit.js';
 import type { PayloadCipher, PayloadKeyring } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
@@ -142,6 +142,8 @@ export class InstrumentedStore implements MessageStore {
   readonly batches: WriteBatch[] = [];
   /** Calls to `pendingMessages`. */
   reads = 0;
+  /** Calls to `lastSeqs`. */
+  lastSeqReads = 0;
   /** Calls to `getClient`. */
   clientReads = 0;
   private failures: unknown[] = [];
@@ -227,6 +229,10 @@ export class InstrumentedStore implements MessageStore {
   }
   countPending(clientId: string, now: number): Promise<number> {
     return this.real.countPending(clientId, now);
+  }
+  lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
+    this.lastSeqReads++;
+    return this.real.lastSeqs(clientIds);
   }
   expireMessages(now: number, limit: number): Promise<number> {
     return this.real.expireMessages(now, limit);

@@ -6,6 +6,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DELIVERY_LIMITS, DeliveryStream, type DeliveryLimits } from '../../src/domain/usecases/delivery-stream.js';
+import { catchUpPass, type CatchUpTarget } from '../../src/domain/usecases/catch-up.js';
+import { LAST_SEQS_MAX } from '../../src/domain/ports/message-store.js';
 import { DomainWorld, RecordingSink, jsonBytes } from '../helpers/domain.js';
 
 const APP = 'app_delivery';
@@ -304,4 +306,76 @@ test('an altered payload at the end of a full page does not make the stream read
   assert.equal(b.world.store.reads, 2, 'the bad page once, then an empty page');
   await b.publish('m3');
   assert.deepEqual(b.sink.seqs(), [3]);
+});
+
+const targetOf = (b: Bench): CatchUpTarget => ({ clientId: b.clientId, recheck: (lastSeq) => b.stream.recheck(lastSeq) });
+
+test('periodic catch-up: the last messages of a burst whose envelope was lost are read from the store', async (t) => {
+  const b = await started(await bench(t, {}, ['m1']));
+  b.muted = true;
+  await b.publish('m2', 'm3'); // the envelope is lost and no later message reveals the gap
+  await b.world.deferred.settle();
+  assert.deepEqual(b.sink.seqs(), [1]);
+  const reads = b.world.store.reads;
+
+  await b.world.run(catchUpPass(b.world.store, [targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+
+  assert.deepEqual(b.sink.texts(), ['"m1"', '"m2"', '"m3"']);
+  assert.equal(b.world.store.reads, reads + 1);
+  b.muted = false;
+  await b.publish('m4');
+  assert.deepEqual(b.sink.seqs(), [1, 2, 3, 4], 'and the stream is live again');
+});
+
+test('periodic catch-up reads no messages for a client that is not behind, and asks once per page of clients', async (t) => {
+  const b = await started(await bench(t, {}, ['m1']));
+  await b.publish('m2'); // offered live
+  const reads = b.world.store.reads;
+  const absent: CatchUpTarget[] = Array.from({ length: LAST_SEQS_MAX }, (_, i) => ({ clientId: `c_absent${i}`, recheck: () => assert.fail('unknown client rechecked') }));
+  b.world.store.lastSeqReads = 0;
+
+  await b.world.run(catchUpPass(b.world.store, [...absent, targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+
+  assert.equal(b.world.store.lastSeqReads, 2, `${LAST_SEQS_MAX + 1} live clients: two lastSeqs queries`);
+  assert.equal(b.world.store.reads, reads, 'no message read for a stream that sent everything');
+  assert.deepEqual(b.sink.seqs(), [1, 2]);
+});
+
+test('periodic catch-up reads once for a last seq that is not pending any more (expired before it was sent)', async (t) => {
+  const b = await started(await bench(t, {}, ['m1']));
+  b.muted = true;
+  await b.world.run(b.world.publisher.publish(APP, [{ to: b.clientId, data: 'short', ttl: 1 }]));
+  b.world.clock.advance(1000); // expired, never sent
+  const reads = b.world.store.reads;
+
+  await b.world.run(catchUpPass(b.world.store, [targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+  await b.world.run(catchUpPass(b.world.store, [targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+
+  assert.equal(b.world.store.reads, reads + 1, 'one read showed seq 2 is not pending; the next pass does not ask again');
+  assert.deepEqual(b.sink.seqs(), [1]);
+  b.muted = false;
+  await b.publish('m3');
+  assert.deepEqual(b.sink.seqs(), [1, 3]);
+});
+
+test('periodic catch-up retries a catch-up read that failed', async (t) => {
+  const b = await bench(t, {}, ['m1', 'm2']);
+  const pending = b.world.store.pendingMessages.bind(b.world.store);
+  let fail = true;
+  b.world.store.pendingMessages = async (...args) => {
+    if (fail) throw new Error('connection lost');
+    return pending(...args);
+  };
+  await started(b);
+  assert.deepEqual(b.sink.seqs(), [], 'the read failed');
+  fail = false;
+
+  await b.world.run(catchUpPass(b.world.store, [targetOf(b)], b.world.logger));
+  await b.world.deferred.settle();
+
+  assert.deepEqual(b.sink.seqs(), [1, 2]);
 });

@@ -52,6 +52,14 @@ export interface ForgetResult {
   readonly journalScrubbed: boolean;
 }
 
+/** Most ids one `lastSeqs` call takes (bound parameters stay well under every engine's limit). */
+export const LAST_SEQS_MAX = 500;
+
+export interface ClientLastSeq {
+  readonly clientId: string;
+  readonly lastSeq: number;
+}
+
 /** A cumulative marker: every message of `clientId` with seq <= `uptoSeq`. */
 export interface SeqMark {
   readonly clientId: string;
@@ -181,6 +189,12 @@ export interface MessageStore {
   /** Pending (queued or delivered, not expired at `now`) messages with seq > afterSeq, in seq order. */
   pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]>;
   countPending(clientId: string, now: number): Promise<number>;
+  /**
+   * The last seq assigned to each existing client of `clientIds` (at most LAST_SEQS_MAX ids),
+   * whatever its messages' status; unknown ids are left out, order is unspecified. One query
+   * for them all: the periodic catch-up asks it for a node's live clients, page by page.
+   */
+  lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]>;
 
   /** Marks up to `limit` messages expired whose expiresAt <= now; returns how many. */
   expireMessages(now: number, limit: number): Promise<number>;

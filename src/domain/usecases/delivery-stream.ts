@@ -58,6 +58,13 @@ export class DeliveryStream {
   private stopped = false;
   /** Highest seq acked on this connection (or held by the client when it connected). */
   private ackedUpTo: number;
+  /** Highest last seq `recheck` was told of. */
+  private lastSeqSeen = 0;
+  /**
+   * A last seq that a finished catch-up read covers: every message up to it was sent or is no
+   * longer pending (acked elsewhere, expired). `recheck` asks the store again only past it.
+   */
+  private storeCoveredUpTo = 0;
 
   /**
    * `cursor` is the highest seq the client already holds. A `fresh` client was created by
@@ -137,6 +144,24 @@ export class DeliveryStream {
     }
   }
 
+  /**
+   * The periodic catch-up (catch-up.ts) read that the store has assigned this client seqs up
+   * to `lastSeq`. A live stream that neither sent nor holds that seq missed its offer (a bus
+   * envelope lost on the way to this node, with no later one to reveal the gap): it reads the
+   * store. One waiting in catch-up after a failed read tries again. A message whose envelope
+   * is merely still in flight costs one store read; the envelope is then dropped as old. A
+   * last seq that an earlier read already covered (its message expired unsent, or was acked
+   * on the client's newer connection elsewhere) is not read for again.
+   */
+  recheck(lastSeq: number): void {
+    if (this.stopped || this.reading) return;
+    const held = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq : this.sentUpTo;
+    if (lastSeq <= Math.max(held, this.storeCoveredUpTo)) return;
+    this.lastSeqSeen = Math.max(this.lastSeqSeen, lastSeq);
+    if (this.mode === 'live') this.fallBackToStore();
+    else this.schedule();
+  }
+
   private fallBackToStore(): void {
     this.mode = 'catchup';
     this.queue = [];
@@ -189,6 +214,8 @@ export class DeliveryStream {
   private async catchUp(): Promise<void> {
     const { store, clock, limits, logger } = this.deps;
     this.reading = true;
+    // Seen before this read began, so committed before it: a read that reaches the end covers it.
+    const covers = this.lastSeqSeen;
     // Offers that arrive while the store is read are kept, and sent after the page if newer.
     this.queue = [];
     this.expectNext = null;
@@ -218,6 +245,7 @@ export class DeliveryStream {
       this.mode = 'live';
       this.queue = [];
       this.expectNext = this.sentUpTo + 1;
+      this.storeCoveredUpTo = Math.max(this.storeCoveredUpTo, covers);
       this.offer(offeredDuringRead);
       this.sendQueued();
     } else {

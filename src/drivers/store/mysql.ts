@@ -21,6 +21,7 @@
  */
 import type { PoolConnection, PoolOptions, TypeCastField } from 'mysql2/promise';
 import type {
+  ClientLastSeq,
   CommitResult,
   ForgetResult,
   MessageOutcome,
@@ -526,6 +527,12 @@ export class MysqlStore implements MessageStore {
        WHERE c.id = ? AND m.seq > ? AND m.status < ${ACKED} AND m.expires_at > ? ORDER BY m.seq LIMIT ${int(limit)}`,
       [clientId, afterSeq, now]);
     return rows.map((row) => ({ seq: row.seq, id: row.id, appId: row.app_id, createdAt: row.created_at, payload: row.payload }));
+  }
+
+  async lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
+    if (clientIds.length === 0) return [];
+    const rows = await select<{ id: string; last_seq: number }>(this.#link, `SELECT id, last_seq FROM clients WHERE id IN (${list(clientIds.length)})`, clientIds);
+    return rows.map((row) => ({ clientId: row.id, lastSeq: Number(row.last_seq) }));
   }
 
   async countPending(clientId: string, now: number): Promise<number> {

@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type {
+  ClientLastSeq,
   CommitResult,
   ForgetResult,
   MessageStore,
@@ -158,6 +159,9 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   countPending(clientId: string, now: number): Promise<number> {
     return this.#call('countPending', [clientId, now]);
+  }
+  lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
+    return this.#call('lastSeqs', [clientIds]);
   }
   expireMessages(now: number, limit: number): Promise<number> {
     return this.#call('expireMessages', [now, limit]);

@@ -17,6 +17,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
+  ClientLastSeq,
   CommitResult,
   ForgetResult,
   MessageOutcome,
@@ -206,6 +207,8 @@ function prepareStatements(db: Database.Database) {
          AND status < ${ACKED} AND expires_at > @now
        ORDER BY seq LIMIT @limit`,
     ),
+    // One statement for any number of ids: they arrive as one JSON array.
+    lastSeqs: db.prepare('SELECT id, last_seq FROM clients WHERE id IN (SELECT value FROM json_each(?))'),
     countPending: db.prepare(
       `SELECT COUNT(*) FROM messages
        WHERE ${CLIENT_RANGE} AND status < ${ACKED} AND expires_at > @now`,
@@ -548,6 +551,11 @@ export class SqliteStore implements MessageStore {
 
   async countPending(clientId: string, now: number): Promise<number> {
     return this.#stmts.countPending.get({ clientId, now }) as number;
+  }
+
+  async lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
+    const rows = this.#stmts.lastSeqs.all(JSON.stringify(clientIds)) as { id: string; last_seq: number }[];
+    return rows.map((row) => ({ clientId: row.id, lastSeq: row.last_seq }));
   }
 
   async expireMessages(now: number, limit: number): Promise<number> {

@@ -105,6 +105,11 @@ export class Connection implements DeliverySink {
     this.stream?.offer(messages);
   }
 
+  /** The store has assigned this client seqs up to `lastSeq` (the gateway's periodic catch-up). */
+  recheck(lastSeq: number): void {
+    this.stream?.recheck(lastSeq);
+  }
+
   send(messages: readonly DeliverableMessage[]): void {
     if (this.delivery.mode === 'direct') {
       this.recordSent(messages);

@@ -7,6 +7,7 @@ import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
 import type { Forgetting } from '../../domain/usecases/forget.js';
 import { clientAddress } from '../client-address.js';
+import { catchUpPass } from '../../domain/usecases/catch-up.js';
 import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 
@@ -29,6 +30,12 @@ export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregist
    * `onForgotten` call `dropForgotten`. Absent: forgetting is not watched.
    */
   readonly forgetting?: Pick<Forgetting, 'poll' | 'isForgotten'>;
+  /**
+   * How often every live client here is checked against the store for messages its bus
+   * envelope never brought (catch-up.ts). Absent: no such check, for a bus that never drops
+   * (LocalBus: one node, offers made in process).
+   */
+  readonly catchUpIntervalMs?: number;
 }
 
 /**
@@ -49,6 +56,8 @@ export class Gateway {
   private readonly cohorts = new Map<string, CohortGroup>();
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly settingsTimer: NodeJS.Timeout;
+  private readonly catchUpTimer: NodeJS.Timeout | undefined;
+  private catchingUp = false;
   private accepting = true;
   private pollingForgotten = false;
 
@@ -67,6 +76,11 @@ export class Gateway {
       void this.moveToCurrentIdentity();
     }, SETTINGS_CHECK_MS);
     this.settingsTimer.unref();
+    if (deps.catchUpIntervalMs !== undefined) {
+      deps.logger.info({ catchUpIntervalMs: deps.catchUpIntervalMs }, 'periodic catch-up of live clients on');
+      this.catchUpTimer = setInterval(() => void this.catchUp(), deps.catchUpIntervalMs);
+      this.catchUpTimer.unref();
+    }
     deps.bus.subscribe(deps.nodeId, (envelope) => this.offer(envelope.clientId, envelope.messages));
   }
 
@@ -100,6 +114,7 @@ export class Gateway {
     this.accepting = false;
     clearInterval(this.heartbeatTimer);
     clearInterval(this.settingsTimer);
+    clearInterval(this.catchUpTimer);
     for (const group of this.cohorts.values()) group.stop();
     this.cohorts.clear();
     for (const connection of [...this.sockets]) connection.goAway();
@@ -164,6 +179,17 @@ export class Gateway {
     this.deps.bus.clearPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
       this.deps.logger.warn({ err: String(err), clientId: connection.clientId }, 'presence update failed');
     });
+  }
+
+  /** One pass at a time: a slow store never stacks passes. */
+  private async catchUp(): Promise<void> {
+    if (this.catchingUp || this.byClient.size === 0) return;
+    this.catchingUp = true;
+    try {
+      await catchUpPass(this.deps.delivery.store, [...this.byClient.values()], this.deps.logger);
+    } finally {
+      this.catchingUp = false;
+    }
   }
 
   private heartbeat(): void {
