@@ -3,12 +3,15 @@ import pino, { type Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Config } from './config.js';
 import { composeNode, type ServerIdentity } from './compose.js';
+import { registeredRoutes, type RegisteredRoute } from './transport/http/app.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly identity: ServerIdentity;
   connectionCount(): number;
+  /** The HTTP routes as registered (method and URL), e.g. to check the OpenAPI document covers them. */
+  routes(): readonly RegisteredRoute[];
   /** Drains (see Node.drain) and stops the timers; resolves when the node is closed. */
   stop(): Promise<void>;
 }
@@ -79,6 +82,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     port: address.port,
     identity: node.identity,
     connectionCount: () => node.gateway.connectionCount,
+    routes: () => registeredRoutes(node.http),
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);

@@ -142,4 +142,30 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     assert.deepEqual(errors, []);
     await context.close();
   });
+
+  test('/docs renders the API reference on a 360 px screen, from sealpush alone', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const elsewhere: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url)) elsewhere.push(request.url());
+    });
+    const response = await page.goto(`${server.url}/docs`);
+    assert.equal(response?.status(), 200);
+    const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const listed = await page.locator('#route-list li code').allInnerTexts();
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    assert.deepEqual(listed.sort(), documented.sort());
+    assert.ok(await page.getByRole('heading', { name: 'Worked signing example' }).isVisible());
+    assert.match(await page.locator('#signed-header').innerText(), /^Authorization: SEALPUSH-HMAC-SHA256 app=app_demo,ts=1767225600,/);
+    // Readable at 360 px: the page itself does not scroll sideways (wide blocks scroll inside).
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(elsewhere, []);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/chromium-docs.png', fullPage: false });
+    await context.close();
+  });
 });

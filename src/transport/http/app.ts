@@ -1,5 +1,6 @@
 /**
- * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`.
+ * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`,
+ * and its description `/v1/openapi.json` and `/docs` (public; openapi.ts).
  * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
  * the gateway to `app.server` and calls `listen`.
  *
@@ -19,6 +20,7 @@ import { rawHttpError, sendError, toCatalogueError } from './errors.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMessageRoutes } from './routes/messages.js';
+import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 
 export interface HttpLimits {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
@@ -103,7 +105,19 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   app.setNotFoundHandler((_request, reply) => sendError(reply, new SealPushError('ERR_NOT_FOUND', 'No such route')));
 
-  registerHealthRoutes(app, deps.readiness);
+  // The route table as registered (HEAD mirrors of GET routes are fastify's own): registeredRoutes().
+  const routes: RegisteredRoute[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
+  // Before every route, so that its onRoute hook documents them all (openapi.ts).
+  registerOpenApi(app);
+  void app.register(async (root) => {
+    registerHealthRoutes(root, deps.readiness);
+    registerApiDocsRoutes(root);
+  });
 
   const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });
   void app.register(
@@ -118,6 +132,18 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   );
 
   return app;
+}
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, readonly RegisteredRoute[]>();
+
+/** Every route `buildHttpApp` registered on `app`, as fastify saw it (for the OpenAPI coverage test). */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? [];
 }
 
 /** node:http could not parse the request at all: answer in the same shape, then close. */

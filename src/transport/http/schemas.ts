@@ -28,7 +28,14 @@ export const errorResponse = {
   },
 } as const;
 
-const errorResponses = { '4xx': errorResponse, '5xx': errorResponse } as const;
+const errorResponses = {
+  '4xx': { ...errorResponse, description: 'Refused: { error: { code, message } }, the code from the catalogue (docs/errors.md)' },
+  '5xx': { ...errorResponse, description: 'Failed or unavailable (ERR_UNAVAILABLE, ERR_INTERNAL)' },
+} as const;
+
+/** Each /v1 route: the signed-request scheme or a bearer JWT (openapi.ts defines both). */
+const signed = { security: [{ sealpushHmac: [] }, { bearerJwt: [] }] } as const;
+const unsigned = { security: [] } as const;
 
 export const publishAccepted = {
   type: 'object',
@@ -153,46 +160,70 @@ export const forgottenClientView = {
 
 export const routeSchemas = {
   publish: {
+    ...signed,
+    tags: ['messages'],
     summary: 'Publish one message',
+    description: 'Queues one sealed message for a client of the app; an item error has the status of its code.',
     body: messageInput,
-    response: { 202: publishAccepted, ...errorResponses },
+    response: { 202: { ...publishAccepted, description: 'Accepted: the message is queued (or, for a known id, the first one)' }, ...errorResponses },
   },
   publishBatch: {
+    ...signed,
+    tags: ['messages'],
+    description: 'Each result is { id, status } or { error } for that item alone, in the order sent.',
     summary: `Publish 1 to ${MAX_BATCH_MESSAGES} messages; one result per message, in order`,
     body: publishBatchBody,
-    response: { 202: publishBatchResponse, ...errorResponses },
+    response: { 202: { ...publishBatchResponse, description: 'One result per message, in order' }, ...errorResponses },
   },
   messageStatus: {
+    ...signed,
+    tags: ['messages'],
     summary: 'A message and its delivery status',
     params: idParams,
-    response: { 200: messageView, ...errorResponses },
+    response: { 200: { ...messageView, description: 'The message and its status' }, ...errorResponses },
   },
   messageReceipt: {
+    ...signed,
+    tags: ['messages'],
     summary: "The client's signed ACK of a message (proof of delivery); 409 ERR_NO_RECEIPT when there is none",
     params: idParams,
-    response: { 200: receiptView, ...errorResponses },
+    response: { 200: { ...receiptView, description: 'The signed receipt covering the message' }, ...errorResponses },
   },
   clientInfo: {
+    ...signed,
+    tags: ['clients'],
     summary: 'A client and its pending messages',
     params: idParams,
-    response: { 200: clientView, ...errorResponses },
+    response: { 200: { ...clientView, description: 'The client' }, ...errorResponses },
   },
   forgetClient: {
+    ...signed,
+    tags: ['clients'],
     summary: "Forget a client: destroy its key and every message of it; its id is never valid again",
     params: idParams,
-    response: { 200: forgottenClientView, ...errorResponses },
+    response: { 200: { ...forgottenClientView, description: 'The client is forgotten' }, ...errorResponses },
   },
   health: {
+    ...unsigned,
+    tags: ['probes'],
     summary: 'Liveness: the process serves HTTP',
     response: {
-      200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+      200: { description: 'Alive', type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
     },
   },
   ready: {
+    ...unsigned,
+    tags: ['probes'],
     summary: 'Readiness: the node accepts work (503 while starting or draining)',
     response: {
-      200: { type: 'object', required: ['ready'], properties: { ready: { type: 'boolean', enum: [true] } } },
-      503: errorResponse,
+      200: { description: 'Ready', type: 'object', required: ['ready'], properties: { ready: { type: 'boolean', enum: [true] } } },
+      503: { ...errorResponse, description: 'ERR_UNAVAILABLE: starting, draining or cut off from the store' },
     },
+  },
+  openapi: {
+    ...unsigned,
+    tags: ['meta'],
+    summary: 'This API as an OpenAPI 3.1 document, generated from the route schemas (unsigned; a readable page is GET /docs)',
+    response: { 200: { description: 'The OpenAPI document', type: 'object', required: ['openapi', 'info', 'paths'], additionalProperties: true, properties: { openapi: { type: 'string' } } } },
   },
 } as const;
