@@ -1,5 +1,5 @@
 /**
- * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`.
+ * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`, `/metrics`.
  * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
  * the gateway to `app.server` and calls `listen`.
  *
@@ -19,6 +19,7 @@ import { rawHttpError, sendError, toCatalogueError } from './errors.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMessageRoutes } from './routes/messages.js';
+import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
 
 export interface HttpLimits {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
@@ -43,6 +44,8 @@ export interface HttpAppDeps {
   readonly onAuthFailure?: (failure: AuthFailure) => void;
   /** `request.ip` from X-Forwarded-For (config `trustProxy`; ../client-address.ts). Default false. */
   readonly trustProxy?: boolean;
+  /** Served at `GET /metrics` (unsigned, like /readyz). Absent: no such route. */
+  readonly metrics?: MetricsSource;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -104,6 +107,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   app.setNotFoundHandler((_request, reply) => sendError(reply, new SealPushError('ERR_NOT_FOUND', 'No such route')));
 
   registerHealthRoutes(app, deps.readiness);
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
 
   const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });
   void app.register(
