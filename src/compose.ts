@@ -40,6 +40,7 @@ import { migrateMysql } from './drivers/store/mysql-migrate.js';
 import { openLocalKms } from './drivers/kms/local.js';
 import { MemoryNonceCache } from './drivers/nonces/memory.js';
 import { LocalBus } from './drivers/bus/local.js';
+import { PrometheusMetrics } from './drivers/metrics/prometheus.js';
 import { RedisNonceCache } from './drivers/redis/nonces.js';
 import { RedisBus } from './drivers/redis/bus.js';
 import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from './drivers/redis/connection.js';
@@ -210,18 +211,22 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   });
 
   let router: Router | null = null;
+  let gateway: Gateway | null = null;
+  const metrics = new PrometheusMetrics({ connections: () => gateway?.connectionCount ?? 0, queueDepth: (): number => commits.queueDepth });
   const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {
     maxBatchMessages: limits.maxBatchMessages,
     delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
+    metrics,
   });
   const sessions = new Sessions(store, commits, clock);
-  const gateway = new Gateway({
+  gateway = new Gateway({
     sessions,
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
     receiptsOf: (appId) => apps.receiptsOf(appId),
     handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, burstOf(limits.handshakesPerSecondPerIp, limits.handshakeBurstPerIp), clock),
-    delivery: { store, commits, clock, defer: deferToIo, logger, limits },
+    delivery: { store, commits, clock, defer: deferToIo, logger, limits, metrics },
+    metrics,
     ciphers,
     forgetting,
     noise: nodeNoiseCrypto,
@@ -262,8 +267,12 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     logger,
     limits: { bodyLimitBytes: limits.bodyLimitBytes },
     ...(tls ? { tls } : {}),
-    onAuthFailure: (failure) => commits.recordAudit(authFailureEvent(failure)),
+    onAuthFailure: (failure) => {
+      metrics.authFailure(failure.code);
+      commits.recordAudit(authFailureEvent(failure));
+    },
     trustProxy: config.trustProxy,
+    ...(config.metrics ? { metrics } : {}),
   });
   gateway.attach(http.server);
 
@@ -277,7 +286,11 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     http,
     gateway,
     identity: server.identity,
-    sweep: () => sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000 }),
+    sweep: async () => {
+      const swept = await sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000 });
+      if (swept.expired > 0) metrics.expired(swept.expired);
+      return swept;
+    },
     drain: async () => {
       draining = true;
       gateway.drain();

@@ -117,6 +117,11 @@ const configSchema = z
      */
     trustProxy: z.boolean().default(false),
     /**
+     * Serve `GET /metrics` (Prometheus text, docs/metrics.md), unauthenticated like /readyz:
+     * keep it off the public network (a proxy that does not forward it, or a firewall).
+     */
+    metrics: z.boolean().default(true),
+    /**
      * `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): nonces, presence and
      * cross-node routing go through this Redis, shared by every node (docs/deploy.md). Absent:
      * in this process only, for a single node. The message never echoes the URL (it may hold a password).
@@ -147,6 +152,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_REDIS', 'redis', String],
   ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', envBoolean],
   ['SEALPUSH_TRUST_PROXY', 'trustProxy', envBoolean],
+  ['SEALPUSH_METRICS', 'metrics', envBoolean],
 ];
 
 function envBoolean(text: string): unknown {

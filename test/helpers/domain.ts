@@ -6,6 +6,7 @@
  * already resolved when it is returned. One `setImmediate` turn therefore runs every
  * microtask chain the domain started; nothing real is awaited and no timer is involved.
  */
+import type { Metrics } from '../../src/domain/ports/metrics.js';
 import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -330,6 +331,8 @@ export function staticKey(n: number): Uint8Array {
 export interface WorldOptions {
   readonly maxBatchMessages?: number;
   readonly limits?: PublishLimits;
+  /** Given to the commit queue (default: none). */
+  readonly metrics?: Metrics;
 }
 
 /** The domain on a real store in a temp directory; removed when the test ends. */
@@ -362,7 +365,10 @@ export class DomainWorld {
       this.deferred.defer,
       this.logger,
       (clientId, messages) => this.onPublished(clientId, messages),
-      options.maxBatchMessages === undefined ? {} : { maxBatchMessages: options.maxBatchMessages },
+      {
+        ...(options.maxBatchMessages === undefined ? {} : { maxBatchMessages: options.maxBatchMessages }),
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      },
     );
     this.sessions = new Sessions(this.store, this.commits, this.clock);
     this.ciphers = new ClientCiphers(this.store, this.keyring);

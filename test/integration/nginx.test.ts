@@ -89,6 +89,11 @@ describe('two nodes behind nginx (deploy/nginx.conf)', { skip }, () => {
   }
   const published: Map<SealPushClient, string[]>[] = [];
 
+  test('/metrics is served by each node but not through nginx', async () => {
+    assert.equal((await fetch(`${nodes[0]!.url}/metrics`)).status, 200);
+    assert.equal((await fetch(`${nginx.url}/metrics`)).status, 404);
+  });
+
   test('round robin puts clients on both nodes, and each gets what is published through nginx', async () => {
     const holders = new Set<string>();
     for (let i = 0; i < 8 && (holders.size < 2 || clients.length < 4); i++) holders.add(await holderOf(await connectThroughNginx()));

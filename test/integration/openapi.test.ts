@@ -69,7 +69,8 @@ test('every documented route exists: unsigned, a /v1 route answers 401, a public
       method: method.toUpperCase(),
       ...(method === 'post' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
     });
-    const body = (await res.json()) as { error?: { code: string } };
+    const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
+    const body = (json ? await res.json() : { text: await res.text() }) as { error?: { code: string } };
     assert.notEqual(res.status, 404, `${method} ${path} answered 404`);
     const isPublic = !path.startsWith('/v1') || path === '/v1/openapi.json';
     if (isPublic) assert.equal(res.status, 200, `${method} ${path}`);

@@ -1,6 +1,7 @@
 import { SealPushError } from '../errors.js';
 import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
+import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { AckReceipt, Client, DeliverableMessage } from '../types.js';
 import { overflowEvent, type AuditEvent } from '../audit.js';
 
@@ -28,6 +29,8 @@ export interface CommitQueueOptions {
    * commit records how many were left out (an 'audit-overflow' record). Default 1000.
    */
   readonly maxAuditEvents?: number;
+  /** Told once per commit how long it took and how many messages it inserted. Default: none. */
+  readonly metrics?: Metrics;
 }
 
 interface Waiter<T> {
@@ -84,6 +87,9 @@ export class CommitQueue {
   private readonly maxBatch: number;
   private readonly delayMarks: (fn: () => void) => void;
   private readonly maxAudit: number;
+  private readonly metrics: Metrics;
+  /** Messages in `calls` not yet taken into a commit (the backlog `queueDepth` reports). */
+  private waiting = 0;
 
   constructor(
     private readonly store: MessageStore,
@@ -96,12 +102,19 @@ export class CommitQueue {
     this.maxBatch = options.maxBatchMessages ?? 5000;
     this.delayMarks = options.delayMarks ?? defer;
     this.maxAudit = options.maxAuditEvents ?? 1000;
+    this.metrics = options.metrics ?? NO_METRICS;
+  }
+
+  /** Messages accepted and not yet taken into a commit. */
+  get queueDepth(): number {
+    return this.waiting;
   }
 
   publish(items: readonly PendingPublish[]): Promise<MessageOutcome[]> {
     if (items.length === 0) return Promise.resolve([]);
     return new Promise<MessageOutcome[]>((resolve, reject) => {
       this.calls.push({ items, outcomes: new Array<MessageOutcome>(items.length), next: 0, settled: 0, failed: false, resolve, reject });
+      this.waiting += items.length;
       this.schedule();
     });
   }
@@ -231,6 +244,7 @@ export class CommitQueue {
       ...(audit.length > 0 || auditOmitted > 0 ? { audit: auditOmitted > 0 ? [...audit, overflowEvent(auditOmitted)] : audit } : {}),
     };
     let result;
+    const startedAt = this.clock.now();
     try {
       result = await this.store.commit(batch);
     } catch (err) {
@@ -249,12 +263,14 @@ export class CommitQueue {
         if (call.failed) continue;
         // The whole call is refused: its items not yet taken are never committed either.
         call.failed = true;
+        if (this.calls.includes(call)) this.waiting -= call.items.length - call.next;
         this.calls = this.calls.filter((queued) => queued !== call);
         call.reject(refusal);
       }
       for (const waiter of clientWaiters) waiter.reject(refusal);
       return;
     }
+    this.metrics.commitLatency((this.clock.now() - startedAt) / 1000);
     this.announce(slices, result.messages);
     let k = 0;
     for (const { call, from, to } of slices) {
@@ -275,6 +291,7 @@ export class CommitQueue {
       const to = Math.min(call.items.length, from + this.maxBatch - messages.length);
       for (let i = from; i < to; i++) messages.push(call.items[i]!.message);
       slices.push({ call, from, to });
+      this.waiting -= to - from;
       call.next = to;
       if (to === call.items.length) this.calls.shift();
     }
@@ -285,16 +302,19 @@ export class CommitQueue {
   private announce(slices: readonly Slice[], outcomes: readonly MessageOutcome[]): void {
     const perClient = new Map<string, DeliverableMessage[]>();
     let k = 0;
+    let inserted = 0;
     for (const { call, from, to } of slices) {
       for (let i = from; i < to; i++) {
         const outcome = outcomes[k++]!;
         if (outcome.kind !== 'inserted') continue;
+        inserted++;
         const { message, data } = call.items[i]!;
         let list = perClient.get(message.clientId);
         if (!list) perClient.set(message.clientId, (list = []));
         list.push({ seq: outcome.seq, id: message.id, createdAt: message.createdAt, data });
       }
     }
+    if (inserted > 0) this.metrics.published(inserted);
     for (const [clientId, messages] of perClient) {
       try {
         this.onPublished(clientId, messages);

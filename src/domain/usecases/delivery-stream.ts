@@ -1,6 +1,7 @@
 import { SealPushError } from '../errors.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
+import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
 import type { AckReceipt, DeliverableMessage } from '../types.js';
 import type { CommitQueue } from './commit-queue.js';
@@ -34,6 +35,8 @@ export interface DeliveryDeps {
   readonly defer: Defer;
   readonly logger: Logger;
   readonly limits: DeliveryLimits;
+  /** Told of each frame sent and each ACK's new messages. Default: none. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -65,6 +68,10 @@ export class DeliveryStream {
    * longer pending (acked elsewhere, expired). `recheck` asks the store again only past it.
    */
   private storeCoveredUpTo = 0;
+  /** Seqs sent on this connection, not acked yet from `unackedFrom` on: how many messages an ACK covers. */
+  private sentSeqs: number[] = [];
+  private unackedFrom = 0;
+  private readonly metrics: Metrics;
 
   /**
    * `cursor` is the highest seq the client already holds. A `fresh` client was created by
@@ -80,6 +87,7 @@ export class DeliveryStream {
   ) {
     this.sentUpTo = cursor;
     this.ackedUpTo = cursor;
+    this.metrics = deps.metrics ?? NO_METRICS;
     if (fresh) {
       this.mode = 'live';
       this.expectNext = cursor + 1;
@@ -93,6 +101,8 @@ export class DeliveryStream {
   stop(): void {
     this.stopped = true;
     this.queue = [];
+    this.sentSeqs = [];
+    this.unackedFrom = 0;
   }
 
   /** Newly committed messages for this client, in seq order. */
@@ -141,7 +151,23 @@ export class DeliveryStream {
     if (seq > this.ackedUpTo) {
       this.ackedUpTo = seq;
       this.deps.commits.markAcked(this.clientId, seq, receipt);
+      this.countAcked(seq);
     }
+  }
+
+  private countAcked(seq: number): void {
+    const seqs = this.sentSeqs;
+    let from = this.unackedFrom;
+    while (from < seqs.length && seqs[from]! <= seq) from++;
+    if (from > this.unackedFrom) this.metrics.acked(from - this.unackedFrom);
+    if (from === seqs.length) {
+      seqs.length = 0;
+      from = 0;
+    } else if (from >= 1024) {
+      seqs.splice(0, from);
+      from = 0;
+    }
+    this.unackedFrom = from;
   }
 
   /**
@@ -209,6 +235,13 @@ export class DeliveryStream {
     this.sink.send(frame);
     this.sentUpTo = frame[frame.length - 1]!.seq;
     this.deps.commits.markDelivered(this.clientId, this.sentUpTo);
+    this.metrics.delivered(frame.length);
+    // Latency is live delivery's: a catch-up read's messages waited for their client to connect.
+    const now = this.mode === 'live' ? this.deps.clock.now() : 0;
+    for (const message of frame) {
+      this.sentSeqs.push(message.seq);
+      if (now > 0) this.metrics.deliveryLatency(Math.max(0, now - message.createdAt) / 1000);
+    }
   }
 
   private async catchUp(): Promise<void> {

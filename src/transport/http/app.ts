@@ -1,6 +1,6 @@
 /**
  * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`,
- * and its description `/v1/openapi.json` and `/docs` (public; openapi.ts).
+ * `/metrics`, and the API's description `/v1/openapi.json` and `/docs` (public; openapi.ts).
  * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
  * the gateway to `app.server` and calls `listen`.
  *
@@ -21,6 +21,7 @@ import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
+import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
 
 export interface HttpLimits {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
@@ -45,6 +46,8 @@ export interface HttpAppDeps {
   readonly onAuthFailure?: (failure: AuthFailure) => void;
   /** `request.ip` from X-Forwarded-For (config `trustProxy`; ../client-address.ts). Default false. */
   readonly trustProxy?: boolean;
+  /** Served at `GET /metrics` (unsigned, like /readyz). Absent: no such route. */
+  readonly metrics?: MetricsSource;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -117,6 +120,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   void app.register(async (root) => {
     registerHealthRoutes(root, deps.readiness);
     registerApiDocsRoutes(root);
+    if (deps.metrics) registerMetricsRoute(root, deps.metrics);
   });
 
   const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });

@@ -220,6 +220,12 @@ export const routeSchemas = {
       503: { ...errorResponse, description: 'ERR_UNAVAILABLE: starting, draining or cut off from the store' },
     },
   },
+  metrics: {
+    ...unsigned,
+    tags: ['probes'],
+    summary: 'Prometheus metrics of this node, as text (docs/metrics.md); keep it on the private network',
+    // No response schema: the body is Prometheus text, which a JSON serializer would quote.
+  },
   openapi: {
     ...unsigned,
     tags: ['meta'],

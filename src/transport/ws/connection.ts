@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { SealPushError, isSealPushError, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
+import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
 import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
 import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../domain/usecases/delivery-stream.js';
 import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
@@ -31,6 +32,8 @@ export interface ConnectionDeps {
   readonly identities: { ring(): Promise<IdentityRing<KeyPair>> };
   readonly limits: WsLimits;
   readonly logger: Logger;
+  /** Told how each handshake ends (docs/metrics.md). Default: none. */
+  readonly metrics?: Metrics;
   /** Called once the handshake succeeds; returns false if the connection must not go on. */
   readonly register: (connection: Connection) => void;
   readonly unregister: (connection: Connection) => void;
@@ -83,11 +86,13 @@ export class Connection implements DeliverySink {
   private unsignedFor: CoveredMessage[] = [];
   /** Signed ACKs: the previous ACK's seq on this connection (fromSeq of the next). */
   private lastAckSeq = 0;
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly deps: ConnectionDeps,
   ) {
+    this.metrics = deps.metrics ?? NO_METRICS;
     socket.binaryType = 'nodebuffer';
     this.handshakeTimer = setTimeout(() => this.fail('ERR_HANDSHAKE_TIMEOUT'), deps.limits.handshakeTimeoutMs);
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
@@ -180,6 +185,7 @@ export class Connection implements DeliverySink {
     if (this.state === 'closed') return;
     const closeCode = new SealPushError(code).closeCode;
     this.deps.logger.debug({ clientId: this.clientId || undefined, code }, 'closing connection');
+    if (this.state !== 'open') this.metrics.handshake(code);
     this.shutdown();
     this.socket.close(closeCode, code);
   }
@@ -187,6 +193,7 @@ export class Connection implements DeliverySink {
   /** Server shutdown: clients reconnect (elsewhere, or here after restart) and resume. */
   goAway(): void {
     if (this.state === 'closed') return;
+    if (this.state !== 'open') this.metrics.handshake('ERR_UNAVAILABLE');
     this.shutdown();
     this.socket.close(1001, 'ERR_UNAVAILABLE');
   }
@@ -269,6 +276,7 @@ export class Connection implements DeliverySink {
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.state = 'open';
+      this.metrics.handshake('ok');
       this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, { ...this.deps.delivery, payloads }, !session.resumed);
       this.deps.register(this);
       this.stream.start();

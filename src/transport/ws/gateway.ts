@@ -129,6 +129,7 @@ export class Gateway {
     const waitMs = this.deps.handshakeLimiter?.take(clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false)) ?? 0;
     if (waitMs > 0) {
       // Refused before any handshake work; the SDK retries with backoff.
+      this.deps.metrics?.handshake('ERR_RATE_LIMITED');
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
