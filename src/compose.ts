@@ -45,6 +45,7 @@ import { RedisNonceCache } from './drivers/redis/nonces.js';
 import { RedisBus } from './drivers/redis/bus.js';
 import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from './drivers/redis/connection.js';
 import { buildHttpApp } from './transport/http/app.js';
+import type { AdminSource } from './transport/http/routes/admin.js';
 import { Gateway } from './transport/ws/gateway.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -185,10 +186,33 @@ export interface Node {
   sweep(): Promise<{ expired: number; purged: number }>;
 }
 
+/** What `/v1/admin` shows (transport/http/routes/admin.ts): read from the store and this node's gateway. */
+function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, startedAt: number): AdminSource {
+  const { store, clock } = core;
+  return {
+    findAdminToken: (id) => store.findAdminToken(id),
+    overview: async () => {
+      const [apps, pending] = await Promise.all([store.listApps(), store.countPendingByApp(clock.now())]);
+      const pendingOf = new Map(pending.map((p) => [p.appId, p.pending]));
+      return {
+        serverKeyFingerprint: identity.fingerprint,
+        uptimeSeconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
+        connections: gateway.connectionCount,
+        apps: apps.map((app) => ({ appId: app.id, name: app.name, connections: gateway.appConnectionCount(app.id), pending: pendingOf.get(app.id) ?? 0 })),
+      };
+    },
+    audit: async () => {
+      const [head, checkpoint] = await Promise.all([store.auditHead(), store.latestAuditCheckpoint()]);
+      return { headSeq: head.seq, lastCheckpoint: checkpoint ? { seq: checkpoint.seq, at: new Date(checkpoint.at).toISOString() } : null };
+    },
+  };
+}
+
 /** `tls`: the certificate and key (PEM) to serve https and wss with; plain HTTP without. */
 export async function composeNode(config: Config, logger: PinoLogger, tls?: { cert: Buffer; key: Buffer }): Promise<Node> {
   const core = await openCore(config, logger, true);
   const { store, kms, apps, clock } = core;
+  const startedAt = clock.now();
   await applyConfiguredDelivery(core);
   const limits = config.limits;
   const server = await loadServerIdentity(core);
@@ -273,6 +297,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     },
     trustProxy: config.trustProxy,
     ...(config.metrics ? { metrics } : {}),
+    admin: adminSourceOf(core, gateway, server.identity, startedAt),
   });
   gateway.attach(http.server);
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { isSealPushError } from '../domain/errors.js';
+import { registerAdminCommands } from './admin.js';
 import { registerAppsCommands } from './apps.js';
 import { registerAuditCommands } from './audit.js';
 import { CommandExit } from './context.js';
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerKeysCommands(program);
   registerAuditCommands(program);
   registerMigrateCommand(program);
+  registerAdminCommands(program);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -158,7 +158,8 @@ export type AdminAction =
   | 'apps.signing-key'
   | 'keys.rotate'
   | 'keys.rotate-identity'
-  | 'clients.forget';
+  | 'clients.forget'
+  | 'admin.create';
 
 /**
  * A state-changing admin command. `details` name what it changed (ids, modes, algorithms):

@@ -146,6 +146,24 @@ export interface StoredJwtKey {
 }
 
 /**
+ * An operator credential for `/v1/admin` (`sealpush admin create`). The token shown once is
+ * `sp_admin_<id>_<secret>`; only SHA-256 of the secret part is stored, never the token.
+ */
+export interface StoredAdminToken {
+  readonly id: string;
+  readonly name: string;
+  /** SHA-256 of the secret part (32 bytes). */
+  readonly tokenHash: Uint8Array;
+  readonly createdAt: number;
+}
+
+/** Messages pending (queued or delivered, not expired) of one app. */
+export interface AppPendingCount {
+  readonly appId: string;
+  readonly pending: number;
+}
+
+/**
  * One signed ACK of a client (docs/receipts.md): it acknowledges every seq <= uptoSeq, and
  * `messages` are those its connection delivered with fromSeq < seq <= uptoSeq, in seq order.
  * `signature` is the client's Ed25519 signature over ackSignedBytes (crypto/ack-receipt.ts),

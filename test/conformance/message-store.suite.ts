@@ -106,6 +106,25 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.deepEqual(listed, [`A:app A:${T0}`, `B:app B:${T0}`]);
     }));
 
+    test('admin tokens: stored by id with their hash, a taken id writes nothing, durable', () => withStore(async (fx, store) => {
+      const token = { id: 'adm1', name: 'ops', tokenHash: key(60), createdAt: T0 };
+      assert.equal(await store.addAdminToken(token), true);
+      assert.equal(await store.addAdminToken({ ...token, name: 'other', tokenHash: key(61) }), false, 'a taken id is refused');
+      const got = await (await fx.reopen()).findAdminToken('adm1');
+      assert.deepEqual([got?.id, got?.name, hex(got?.tokenHash), got?.createdAt], ['adm1', 'ops', hex(key(60)), T0]);
+      assert.equal(await store.findAdminToken('nope'), undefined);
+    }));
+
+    test('countPendingByApp: queued and delivered per app; acked, expired and due messages are not pending', () => withStore(async (_fx, store) => {
+      await seed(store);
+      assert.deepEqual(await store.countPendingByApp(T0), []);
+      await publish(store, [msg('A', 'a1', 'p1'), msg('A', 'a1', 'p2'), msg('A', 'a2', 'p3'), msg('A', 'a2', 'due', T0 + 10), msg('B', 'b1', 'p4')]);
+      await store.commit(batch({ delivered: [{ clientId: 'a1', uptoSeq: 2 }], acked: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 1 }));
+      assert.deepEqual(await store.countPendingByApp(T0 + 100), [{ appId: 'A', pending: 2 }, { appId: 'B', pending: 1 }]);
+      assert.equal(await store.expireMessages(T0 + HOUR, 10), 5 - 1);
+      assert.deepEqual(await store.countPendingByApp(T0 + 100), [], 'expired messages are not pending');
+    }));
+
     test('apps: delivery settings start direct, update to cohort and back, and read back the same everywhere', () => withStore(async (_fx, store) => {
       await store.createApp(app('A'));
       await store.createApp(app('B'));

@@ -31,6 +31,8 @@ import type {
   SealedPending,
   StoredApp,
   StoredJwtKey,
+  StoredAdminToken,
+  AppPendingCount,
   StoredReceipt,
   StoredServerKey,
   WrappedBlob,
@@ -230,6 +232,15 @@ export class InstrumentedStore implements MessageStore {
   }
   countPending(clientId: string, now: number): Promise<number> {
     return this.real.countPending(clientId, now);
+  }
+  countPendingByApp(now: number): Promise<AppPendingCount[]> {
+    return this.real.countPendingByApp(now);
+  }
+  addAdminToken(token: StoredAdminToken): Promise<boolean> {
+    return this.real.addAdminToken(token);
+  }
+  findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
+    return this.real.findAdminToken(id);
   }
   lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
     this.lastSeqReads++;

@@ -49,10 +49,13 @@ test('every registered route under /v1 is in openapi.json with its method, signe
     assert.ok(op.summary, `${method} ${url} has a summary`);
     assert.ok(op.tags?.length, `${method} ${url} has a tag`);
     if (url === '/v1/openapi.json') continue;
-    assert.deepEqual(op.security, [{ sealpushHmac: [] }, { bearerJwt: [] }], `${method} ${url} is documented as signed`);
+    const expected = url.startsWith('/v1/admin/') ? [{ adminToken: [] }] : [{ sealpushHmac: [] }, { bearerJwt: [] }];
+    assert.deepEqual(op.security, expected, `${method} ${url} is documented with its scheme`);
     const error = op.responses['4XX']?.content?.['application/json']?.schema;
     assert.ok(error?.properties?.error?.properties?.code?.enum?.includes('ERR_AUTH_SIGNATURE'), `${method} ${url} documents the catalogue codes`);
   }
+  assert.ok(routes.some((r) => r.url === '/v1/admin/overview') && routes.some((r) => r.url === '/v1/admin/audit'), 'the admin routes are served');
+  assert.deepEqual({ type: doc.components.securitySchemes.adminToken?.type, scheme: doc.components.securitySchemes.adminToken?.scheme }, { type: 'http', scheme: 'bearer' });
   // The probes are documented too, as unsigned.
   assert.deepEqual(doc.paths['/healthz']?.get?.security, []);
   assert.deepEqual(doc.paths['/readyz']?.get?.security, []);

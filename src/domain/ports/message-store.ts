@@ -9,6 +9,8 @@ import type {
   StoredReceipt,
   StoredApp,
   StoredJwtKey,
+  StoredAdminToken,
+  AppPendingCount,
   StoredServerKey,
   WrappedBlob,
   WrappedColumn,
@@ -157,6 +159,9 @@ export interface MessageStore {
   /** Registers a bearer-token key; false (and nothing written) when its issuer and kid are taken. */
   addJwtKey(key: StoredJwtKey): Promise<boolean>;
   findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined>;
+  /** Stores an operator credential (its hash only); false (and nothing written) when its id is taken. */
+  addAdminToken(token: StoredAdminToken): Promise<boolean>;
+  findAdminToken(id: string): Promise<StoredAdminToken | undefined>;
 
   /**
    * Sets (a Uint8Array of 32 bytes) or clears (null) the app's Ed25519 publisher-signature
@@ -189,6 +194,8 @@ export interface MessageStore {
   /** Pending (queued or delivered, not expired at `now`) messages with seq > afterSeq, in seq order. */
   pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]>;
   countPending(clientId: string, now: number): Promise<number>;
+  /** Pending messages (as countPending) per app, in one query; apps with none are left out. */
+  countPendingByApp(now: number): Promise<AppPendingCount[]>;
   /**
    * The last seq assigned to each existing client of `clientIds` (at most LAST_SEQS_MAX ids),
    * whatever its messages' status; unknown ids are left out, order is unspecified. One query

@@ -151,6 +151,13 @@ export const MYSQL_MIGRATIONS: readonly MysqlMigration[] = [
         record_seq BIGINT        NOT NULL,
         PRIMARY KEY (client_id, upto_seq, record_seq)
       ) ${TABLE}`,
+      // Operator credentials for /v1/admin: SHA-256 of the token's secret part, never the token.
+      `CREATE TABLE IF NOT EXISTS admin_tokens (
+        id         VARBINARY(64)  NOT NULL PRIMARY KEY,
+        name       VARBINARY(400) NOT NULL,
+        token_hash VARBINARY(32)  NOT NULL,
+        created_at BIGINT         NOT NULL
+      ) ${TABLE}`,
     ],
   },
 ];

@@ -39,6 +39,8 @@ import type {
   SealedPending,
   StoredApp,
   StoredJwtKey,
+  StoredAdminToken,
+  AppPendingCount,
   StoredReceipt,
   StoredServerKey,
   WrappedBlob,
@@ -62,6 +64,8 @@ import {
   toClient,
   toMessageRecord,
   toReceipt,
+  toAdminToken,
+  type AdminTokenRow,
   toServerKey,
   toTombstone,
   type AuditRow,
@@ -488,6 +492,22 @@ export class MysqlStore implements MessageStore {
     return { issuer: row.issuer, kid: row.kid, appId: row.app_id, alg: row.alg, keyMaterial: row.key_material, createdAt: row.created_at };
   }
 
+  async addAdminToken(token: StoredAdminToken): Promise<boolean> {
+    try {
+      await run(this.#link, 'INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)',
+        [token.id, token.name, bytes(token.tokenHash), token.createdAt]);
+      return true;
+    } catch (err) {
+      if (errno(err) === ER_DUP_ENTRY) return false;
+      throw err;
+    }
+  }
+
+  async findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
+    const [row] = await select<AdminTokenRow>(this.#link, 'SELECT id, name, token_hash, created_at FROM admin_tokens WHERE id = ?', [id]);
+    return row === undefined ? undefined : toAdminToken(row);
+  }
+
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
     const [row] = await select<ClientRow>(this.#link, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`, [appId, clientId]);
     return row === undefined ? undefined : toClient(row);
@@ -540,6 +560,13 @@ export class MysqlStore implements MessageStore {
       `SELECT COUNT(*) AS n FROM clients c JOIN messages m ON m.client_no = c.no AND m.seq > c.acked_seq
        WHERE c.id = ? AND m.status < ${ACKED} AND m.expires_at > ?`, [clientId, now]);
     return Number(row?.n ?? 0);
+  }
+
+  async countPendingByApp(now: number): Promise<AppPendingCount[]> {
+    const rows = await select<{ app_id: string; pending: number }>(this.#link,
+      `SELECT m.app_id, COUNT(*) AS pending FROM clients c JOIN messages m ON m.client_no = c.no AND m.seq > c.acked_seq
+       WHERE m.status < ${ACKED} AND m.expires_at > ? GROUP BY m.app_id ORDER BY m.app_id`, [now]);
+    return rows.map((row) => ({ appId: String(row.app_id), pending: Number(row.pending) }));
   }
 
   async expireMessages(now: number, limit: number): Promise<number> {

@@ -235,6 +235,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN receipts INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 11,
+    name: 'admin tokens',
+    sql: `
+      -- Operator credentials for /v1/admin: SHA-256 of the token's secret part, never the token.
+      CREATE TABLE admin_tokens (
+        id         TEXT    NOT NULL PRIMARY KEY,
+        name       TEXT    NOT NULL,
+        token_hash BLOB    NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

@@ -19,7 +19,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredReceipt, StoredServerKey, WrappedBlob, WrappedColumn } from '../../domain/types.js';
+import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredAdminToken, AppPendingCount, StoredReceipt, StoredServerKey, WrappedBlob, WrappedColumn } from '../../domain/types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
@@ -159,6 +159,15 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   countPending(clientId: string, now: number): Promise<number> {
     return this.#call('countPending', [clientId, now]);
+  }
+  countPendingByApp(now: number): Promise<AppPendingCount[]> {
+    return this.#call('countPendingByApp', [now]);
+  }
+  addAdminToken(token: StoredAdminToken): Promise<boolean> {
+    return this.#call('addAdminToken', [token]);
+  }
+  findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
+    return this.#call('findAdminToken', [id]);
   }
   lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
     return this.#call('lastSeqs', [clientIds]);

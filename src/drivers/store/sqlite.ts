@@ -34,6 +34,8 @@ import type {
   SealedPending,
   StoredApp,
   StoredJwtKey,
+  StoredAdminToken,
+  AppPendingCount,
   StoredReceipt,
   StoredServerKey,
   WrappedBlob,
@@ -52,6 +54,8 @@ import {
   toClient,
   toMessageRecord,
   toReceipt,
+  toAdminToken,
+  type AdminTokenRow,
   toServerKey,
   toTombstone,
   type AuditRow,
@@ -153,6 +157,8 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO app_jwt_keys (issuer, kid, app_id, alg, key_material, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (issuer, kid) DO NOTHING`,
     ),
+    insertAdminToken: db.prepare('INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
+    adminToken: db.prepare('SELECT id, name, token_hash, created_at FROM admin_tokens WHERE id = ?'),
     jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
@@ -213,6 +219,11 @@ function prepareStatements(db: Database.Database) {
       `SELECT COUNT(*) FROM messages
        WHERE ${CLIENT_RANGE} AND status < ${ACKED} AND expires_at > @now`,
     ).pluck(),
+
+    countPendingByApp: db.prepare(
+      `SELECT app_id, COUNT(*) AS pending FROM messages
+       WHERE status < ${ACKED} AND expires_at > ? GROUP BY app_id ORDER BY app_id`,
+    ),
 
     purge: db.prepare(
       `DELETE FROM messages WHERE rowid IN (
@@ -511,6 +522,15 @@ export class SqliteStore implements MessageStore {
     return { issuer: row.issuer, kid: row.kid, appId: row.app_id, alg: row.alg, keyMaterial: row.key_material, createdAt: row.created_at };
   }
 
+  async addAdminToken(token: StoredAdminToken): Promise<boolean> {
+    return this.#stmts.insertAdminToken.run(token.id, token.name, token.tokenHash, token.createdAt).changes === 1;
+  }
+
+  async findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
+    const row = this.#stmts.adminToken.get(id) as AdminTokenRow | undefined;
+    return row === undefined ? undefined : toAdminToken(row);
+  }
+
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
     const row = this.#stmts.clientById.get(appId, clientId) as ClientRow | undefined;
     return row === undefined ? undefined : toClient(row);
@@ -551,6 +571,11 @@ export class SqliteStore implements MessageStore {
 
   async countPending(clientId: string, now: number): Promise<number> {
     return this.#stmts.countPending.get({ clientId, now }) as number;
+  }
+
+  async countPendingByApp(now: number): Promise<AppPendingCount[]> {
+    const rows = this.#stmts.countPendingByApp.all(now) as { app_id: string; pending: number }[];
+    return rows.map((row) => ({ appId: row.app_id, pending: row.pending }));
   }
 
   async lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {

@@ -8,6 +8,7 @@ import type {
   DeliverySettings,
   ForgottenClient,
   MessageRecord,
+  StoredAdminToken,
   StoredReceipt,
   StoredServerKey,
 } from '../../domain/types.js';
@@ -89,6 +90,12 @@ export function toServerKey(row: ServerKeyRow): StoredServerKey {
     createdAt: row.created_at,
     ...(row.not_after === null ? {} : { notAfter: row.not_after }),
   };
+}
+
+export interface AdminTokenRow { id: string; name: string; token_hash: Uint8Array; created_at: number }
+
+export function toAdminToken(row: AdminTokenRow): StoredAdminToken {
+  return { id: String(row.id), name: String(row.name), tokenHash: new Uint8Array(row.token_hash), createdAt: Number(row.created_at) };
 }
 
 export function toReceipt(row: ReceiptRow): StoredReceipt {

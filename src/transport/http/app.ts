@@ -22,6 +22,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
+import { adminAuthHook, registerAdminRoutes, type AdminSource } from './routes/admin.js';
 
 export interface HttpLimits {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
@@ -48,6 +49,8 @@ export interface HttpAppDeps {
   readonly trustProxy?: boolean;
   /** Served at `GET /metrics` (unsigned, like /readyz). Absent: no such route. */
   readonly metrics?: MetricsSource;
+  /** Served under `/v1/admin` behind an admin token (routes/admin.ts). Absent: no such routes. */
+  readonly admin?: AdminSource;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -134,6 +137,19 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     },
     { prefix: '/v1' },
   );
+
+  // A sibling of /v1, not inside it: the app schemes' hooks do not run here, only the admin token's.
+  const admin = deps.admin;
+  if (admin) {
+    void app.register(
+      async (scope) => {
+        const hook = adminAuthHook(admin);
+        scope.addHook('onRequest', deps.onAuthFailure ? RequestAuthenticator.audited(hook, deps.onAuthFailure) : hook);
+        registerAdminRoutes(scope, admin);
+      },
+      { prefix: '/v1/admin' },
+    );
+  }
 
   return app;
 }

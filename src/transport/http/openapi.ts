@@ -64,6 +64,12 @@ export const swaggerOptions: SwaggerOptions = {
       securitySchemes: {
         sealpushHmac: { type: 'apiKey', in: 'header', name: 'Authorization', description: HMAC_DESCRIPTION },
         bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: BEARER_DESCRIPTION },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'sp_admin_<id>_<secret>',
+          description: 'The /v1/admin routes only: an operator token printed once by `sealpush admin create` (the server keeps its hash). No other scheme is accepted there, and it is accepted nowhere else.',
+        },
       },
     },
   },

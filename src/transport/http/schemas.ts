@@ -36,6 +36,45 @@ const errorResponses = {
 /** Each /v1 route: the signed-request scheme or a bearer JWT (openapi.ts defines both). */
 const signed = { security: [{ sealpushHmac: [] }, { bearerJwt: [] }] } as const;
 const unsigned = { security: [] } as const;
+/** Each /v1/admin route: an operator's admin token (`sealpush admin create`; openapi.ts). */
+const admin = { security: [{ adminToken: [] }] } as const;
+
+const adminOverview = {
+  type: 'object',
+  required: ['serverKeyFingerprint', 'uptimeSeconds', 'connections', 'apps'],
+  properties: {
+    serverKeyFingerprint: { type: 'string', description: "The fingerprint of the server's current identity key (clients pin it)" },
+    uptimeSeconds: { type: 'integer', minimum: 0 },
+    connections: { type: 'integer', minimum: 0, description: 'Open WebSocket connections on this node' },
+    apps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['appId', 'name', 'connections', 'pending'],
+        properties: {
+          appId: { type: 'string' },
+          name: { type: 'string' },
+          connections: { type: 'integer', minimum: 0, description: "The app's connected clients on this node" },
+          pending: { type: 'integer', minimum: 0, description: 'Its messages queued or delivered, not acked or expired (all nodes)' },
+        },
+      },
+    },
+  },
+} as const;
+
+const adminAudit = {
+  type: 'object',
+  required: ['headSeq', 'lastCheckpoint'],
+  properties: {
+    headSeq: { type: 'integer', minimum: 0, description: "The audit chain's last record (0: empty)" },
+    lastCheckpoint: {
+      type: ['object', 'null'],
+      required: ['seq', 'at'],
+      properties: { seq: { type: 'integer' }, at: isoTime },
+      description: 'The last signed checkpoint, or null before the first',
+    },
+  },
+} as const;
 
 export const publishAccepted = {
   type: 'object',
@@ -225,6 +264,18 @@ export const routeSchemas = {
     tags: ['probes'],
     summary: 'Prometheus metrics of this node, as text (docs/metrics.md); keep it on the private network',
     // No response schema: the body is Prometheus text, which a JSON serializer would quote.
+  },
+  adminOverview: {
+    ...admin,
+    tags: ['admin'],
+    summary: 'Operator overview: server key fingerprint, uptime, connections, and per app its connections and pending messages',
+    response: { 200: { ...adminOverview, description: 'The overview' }, ...errorResponses },
+  },
+  adminAudit: {
+    ...admin,
+    tags: ['admin'],
+    summary: "The audit chain's head seq and its last signed checkpoint",
+    response: { 200: { ...adminAudit, description: 'The audit state' }, ...errorResponses },
   },
   openapi: {
     ...unsigned,

@@ -48,6 +48,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Connection>();
   private readonly byClient = new Map<string, Connection>();
+  /** How many of `byClient` belong to each app (kept with it, so reading it is cheap). */
+  private readonly liveByApp = new Map<string, number>();
   /**
    * Cohort delivery: the open cohort connections of each app on this node, by app and
    * settings: while an app's settings change, connections opened under the new ones never
@@ -86,6 +88,11 @@ export class Gateway {
 
   get connectionCount(): number {
     return this.sockets.size;
+  }
+
+  /** Authenticated connections on this node of one app. */
+  appConnectionCount(appId: string): number {
+    return this.liveByApp.get(appId) ?? 0;
   }
 
   attach(server: Server): void {
@@ -153,6 +160,7 @@ export class Gateway {
     if (this.deps.forgetting?.isForgotten(connection.clientId)) return connection.fail('ERR_CLIENT_FORGOTTEN');
     const previous = this.byClient.get(connection.clientId);
     this.byClient.set(connection.clientId, connection);
+    if (previous === undefined) this.liveByApp.set(connection.appId, this.appConnectionCount(connection.appId) + 1);
     if (previous && previous !== connection) previous.fail('ERR_SESSION_REPLACED');
     if (connection.delivery.mode === 'cohort') {
       const key = cohortKey(connection);
@@ -177,6 +185,9 @@ export class Gateway {
     }
     if (this.byClient.get(connection.clientId) !== connection) return;
     this.byClient.delete(connection.clientId);
+    const left = this.appConnectionCount(connection.appId) - 1;
+    if (left > 0) this.liveByApp.set(connection.appId, left);
+    else this.liveByApp.delete(connection.appId);
     this.deps.bus.clearPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
       this.deps.logger.warn({ err: String(err), clientId: connection.clientId }, 'presence update failed');
     });

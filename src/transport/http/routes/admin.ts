@@ -1,0 +1,51 @@
+/**
+ * `/v1/admin/*` (docs/api.md): JSON for operators, behind an admin token
+ * (`Authorization: Bearer sp_admin_<id>_<secret>`, made by `sealpush admin create`). Its own
+ * prefix plugin with its own hook (app.ts): the apps' HMAC and JWT schemes never apply here,
+ * and an admin token is no credential on the app routes.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { adminSecretMatches, parseAdminToken } from '../../../crypto/node/admin-token.js';
+import { SealPushError } from '../../../domain/errors.js';
+import type { StoredAdminToken } from '../../../domain/types.js';
+import { routeSchemas } from '../schemas.js';
+
+export interface AdminOverview {
+  readonly serverKeyFingerprint: string;
+  readonly uptimeSeconds: number;
+  /** Open WebSocket connections on this node (authenticated or not yet). */
+  readonly connections: number;
+  readonly apps: readonly { readonly appId: string; readonly name: string; readonly connections: number; readonly pending: number }[];
+}
+
+export interface AdminAuditView {
+  readonly headSeq: number;
+  readonly lastCheckpoint: { readonly seq: number; readonly at: string } | null;
+}
+
+export interface AdminSource {
+  findAdminToken(id: string): Promise<StoredAdminToken | undefined>;
+  overview(): Promise<AdminOverview>;
+  audit(): Promise<AdminAuditView>;
+}
+
+/** Compared against for an unknown id, so that it costs what a wrong secret does. */
+const DECOY_HASH = new Uint8Array(32);
+
+/** onRequest hook of `/v1/admin`: no admin token is ERR_AUTH_MISSING, a wrong one (or any other scheme) ERR_AUTH_SIGNATURE. */
+export function adminAuthHook(source: Pick<AdminSource, 'findAdminToken'>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const header = request.headers.authorization;
+    if (header === undefined || header.trim() === '') throw new SealPushError('ERR_AUTH_MISSING', 'The admin routes need Authorization: Bearer sp_admin_...');
+    const parsed = header.startsWith('Bearer ') ? parseAdminToken(header.slice(7).trim()) : undefined;
+    if (parsed === undefined) throw new SealPushError('ERR_AUTH_SIGNATURE', 'The admin routes accept an admin token only');
+    const stored = await source.findAdminToken(parsed.id);
+    const ok = adminSecretMatches(parsed.secret, stored?.tokenHash ?? DECOY_HASH);
+    if (stored === undefined || !ok) throw new SealPushError('ERR_AUTH_SIGNATURE');
+  };
+}
+
+export function registerAdminRoutes(app: FastifyInstance, source: AdminSource): void {
+  app.get('/overview', { schema: routeSchemas.adminOverview }, async (_request, reply) => reply.code(200).send(await source.overview()));
+  app.get('/audit', { schema: routeSchemas.adminAudit }, async (_request, reply) => reply.code(200).send(await source.audit()));
+}

@@ -1,0 +1,103 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from '../../src/client/index.js';
+import { SealPushApp } from '../../src/app/index.js';
+import { RequestSigner } from '../../src/app/signing.js';
+import { runCli } from '../helpers/process.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
+
+interface Overview {
+  serverKeyFingerprint: string;
+  uptimeSeconds: number;
+  connections: number;
+  apps: { appId: string; name: string; connections: number; pending: number }[];
+}
+
+describe('/v1/admin behind an admin token, on the real server', () => {
+  let server: TestServer;
+  let token: string;
+  let tokenId: string;
+
+  before(async () => {
+    server = await startTestServer();
+    const created = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'ops', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    ({ token, id: tokenId } = JSON.parse(created.stdout) as { token: string; id: string });
+  });
+  after(() => server.close());
+
+  async function get(path: string, authorization?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(server.url + path, authorization === undefined ? {} : { headers: { authorization } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+  const codeOf = (body: Record<string, unknown>): unknown => (body.error as { code?: string } | undefined)?.code;
+  const overview = async (): Promise<Overview> => {
+    const res = await get('/v1/admin/overview', `Bearer ${token}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body as unknown as Overview;
+  };
+  const mine = (o: Overview) => o.apps.find((a) => a.appId === server.app.appId)!;
+
+  test('admin create prints the token once; no data file holds the token or its secret', async () => {
+    assert.match(token, /^sp_admin_[A-Za-z0-9-]{16}_[A-Za-z0-9_-]{43}$/);
+    const secret = token.slice(token.lastIndexOf('_') + 1);
+    const human = await runCli(['--data', server.dataDir, 'admin', 'create']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout.match(/sp_admin_/g)?.length, 1, 'the token is printed exactly once');
+    for (const name of readdirSync(server.dataDir)) {
+      const bytes = readFileSync(join(server.dataDir, name));
+      assert.equal(bytes.includes(secret), false, `${name} holds the secret`);
+      assert.equal(bytes.includes(token), false, `${name} holds the token`);
+    }
+  });
+
+  test('without a token, with a wrong one, with an app HMAC signature or a JWT-shaped bearer: 401, and the refusals are audited', async () => {
+    const before = (await get('/v1/admin/audit', `Bearer ${token}`)).body.headSeq as number;
+    assert.deepEqual([(await get('/v1/admin/overview')).status, codeOf((await get('/v1/admin/overview')).body)], [401, 'ERR_AUTH_MISSING']);
+    const wrongSecret = `sp_admin_${tokenId}_${'A'.repeat(43)}`;
+    const unknownId = `sp_admin_${'B'.repeat(16)}_${token.slice(token.lastIndexOf('_') + 1)}`;
+    for (const bad of [`Bearer ${wrongSecret}`, `Bearer ${unknownId}`, 'Bearer a.b.c', token]) {
+      const res = await get('/v1/admin/overview', bad);
+      assert.deepEqual([res.status, codeOf(res.body)], [401, 'ERR_AUTH_SIGNATURE'], bad.slice(0, 20));
+    }
+    const signer = new RequestSigner(server.app.appId, server.app.secret);
+    const signed = await get('/v1/admin/audit', await signer.authorization({ method: 'GET', pathWithQuery: '/v1/admin/audit', body: new Uint8Array(0) }));
+    assert.deepEqual([signed.status, codeOf(signed.body)], [401, 'ERR_AUTH_SIGNATURE'], 'an app signature is no admin credential');
+    await eventually(async () => {
+      const head = (await get('/v1/admin/audit', `Bearer ${token}`)).body.headSeq as number;
+      return head >= before + 7 ? true : undefined;
+    }, 'the seven refusals appended to the audit chain');
+  });
+
+  test('an admin token is refused on the app routes', async () => {
+    const res = await get('/v1/clients/c_nobody', `Bearer ${token}`);
+    assert.deepEqual([res.status, codeOf(res.body)], [401, 'ERR_AUTH_MISSING']);
+  });
+
+  test('overview: fingerprint, the connection count rises with a client, pending rises with a message for an offline one', async () => {
+    const start = await overview();
+    assert.equal(start.serverKeyFingerprint, server.identity.fingerprint);
+    assert.equal(mine(start).name, 'test-app');
+    const client = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
+    const online = await overview();
+    assert.equal(online.connections, start.connections + 1);
+    assert.equal(mine(online).connections, mine(start).connections + 1);
+    const clientId = client.clientId;
+    await client.close();
+    await eventually(async () => (mine(await overview()).connections === mine(start).connections ? true : undefined), 'the connection gone');
+    const app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
+    await app.publish({ to: clientId, data: { hello: 'offline' } });
+    assert.equal(mine(await overview()).pending, mine(start).pending + 1);
+  });
+
+  test('audit: the head seq and the last checkpoint (null or seq and time)', async () => {
+    const res = await get('/v1/admin/audit', `Bearer ${token}`);
+    assert.equal(res.status, 200);
+    assert.equal(typeof res.body.headSeq, 'number');
+    assert.ok((res.body.headSeq as number) >= 1, 'admin.create and the refusals are in the chain');
+    const checkpoint = res.body.lastCheckpoint as { seq: number; at: string } | null;
+    if (checkpoint !== null) assert.ok(checkpoint.seq <= (res.body.headSeq as number) && !Number.isNaN(Date.parse(checkpoint.at)));
+  });
+});
