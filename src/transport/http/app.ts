@@ -1,5 +1,6 @@
 /**
- * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/healthz`, `/readyz`,
+ * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/v1/admin` (an admin
+ * token only; routes/admin.ts), `/healthz`, `/readyz`,
  * `/metrics`, and the API's description `/v1/openapi.json` and `/docs` (public; openapi.ts).
  * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
  * the gateway to `app.server` and calls `listen`.
