@@ -128,9 +128,8 @@ function checkServer(value: unknown, fail: Fail): ServerHelloPayload {
 /** nextServerKey and nextServerKeyUntil come together or not at all. */
 function checkNextServerKey(key: unknown, until: unknown, fail: Fail): { nextServerKey?: string; nextServerKeyUntil?: number } {
   if (key === undefined && until === undefined) return {};
-  if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(key) || base64urlDecode(key).length !== 32) {
-    throw fail('nextServerKey must be base64url of 32 bytes');
-  }
+  if (typeof key !== 'string') throw fail('nextServerKey must be base64url of 32 bytes');
+  key32Field(key, 'nextServerKey', fail);
   if (!isInteger(until, 0)) throw fail('nextServerKeyUntil must be an integer >= 0, given with nextServerKey');
   return { nextServerKey: key, nextServerKeyUntil: until };
 }
