@@ -26,8 +26,10 @@ import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
 import { IDENTITY_PURPOSE, ServerIdentities, rotateServerIdentity, type RotatedIdentity } from './domain/usecases/server-identity.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
 import { AuditCheckpointer } from './domain/usecases/audit.js';
+import { NodeActivity, withActivity } from './domain/usecases/activity.js';
+import { verifyAuditChain } from './domain/usecases/audit-verify.js';
 import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
-import { auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
+import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
@@ -45,7 +47,8 @@ import { RedisNonceCache } from './drivers/redis/nonces.js';
 import { RedisBus } from './drivers/redis/bus.js';
 import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from './drivers/redis/connection.js';
 import { buildHttpApp } from './transport/http/app.js';
-import type { AdminSource } from './transport/http/routes/admin.js';
+import type { AdminSource, AuditVerification } from './transport/http/routes/admin.js';
+import { packagePageFiles } from './transport/http/routes/pages.js';
 import { Gateway } from './transport/ws/gateway.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -187,9 +190,31 @@ export interface Node {
 }
 
 /** What `/v1/admin` shows (transport/http/routes/admin.ts): read from the store and this node's gateway. */
-function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, startedAt: number): AdminSource {
+function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, startedAt: number, activity: NodeActivity): AdminSource {
   const { store, clock } = core;
+  let verification: AuditVerification | null = null;
+  let verifying: Promise<AuditVerification> | null = null;
+  const verify = async (): Promise<AuditVerification> => {
+    const key = await auditPublicKeyOf(core);
+    const report = await verifyAuditChain({
+      store,
+      hash: auditRecordHash,
+      verifyCheckpoint: key === undefined ? () => false : auditCheckpointVerifier(key.publicKey),
+    });
+    verification = {
+      state: report.ok ? 'verified' : 'failed',
+      at: new Date(clock.now()).toISOString(),
+      headSeq: report.headSeq,
+      records: report.records,
+      checkpoints: report.checkpoints,
+      ...(report.problem ? { problem: report.problem } : {}),
+    };
+    return verification;
+  };
   return {
+    verifyAudit: () => (verifying ??= verify().finally(() => (verifying = null))),
+    throughput: (seconds) => activity.throughput(seconds),
+    authFailures: (limit) => activity.recentAuthFailures(limit),
     findAdminToken: (id) => store.findAdminToken(id),
     overview: async () => {
       const [apps, pending] = await Promise.all([store.listApps(), store.countPendingByApp(clock.now())]);
@@ -203,7 +228,7 @@ function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, s
     },
     audit: async () => {
       const [head, checkpoint] = await Promise.all([store.auditHead(), store.latestAuditCheckpoint()]);
-      return { headSeq: head.seq, lastCheckpoint: checkpoint ? { seq: checkpoint.seq, at: new Date(checkpoint.at).toISOString() } : null };
+      return { headSeq: head.seq, lastCheckpoint: checkpoint ? { seq: checkpoint.seq, at: new Date(checkpoint.at).toISOString() } : null, verification };
     },
   };
 }
@@ -236,7 +261,9 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
 
   let router: Router | null = null;
   let gateway: Gateway | null = null;
-  const metrics = new PrometheusMetrics({ connections: () => gateway?.connectionCount ?? 0, queueDepth: (): number => commits.queueDepth });
+  const prometheus = new PrometheusMetrics({ connections: () => gateway?.connectionCount ?? 0, queueDepth: (): number => commits.queueDepth });
+  const activity = new NodeActivity(clock);
+  const metrics = withActivity(prometheus, activity);
   const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {
     maxBatchMessages: limits.maxBatchMessages,
     delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
@@ -293,11 +320,13 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     ...(tls ? { tls } : {}),
     onAuthFailure: (failure) => {
       metrics.authFailure(failure.code);
+      activity.authFailure(failure);
       commits.recordAudit(authFailureEvent(failure));
     },
     trustProxy: config.trustProxy,
-    ...(config.metrics ? { metrics } : {}),
-    admin: adminSourceOf(core, gateway, server.identity, startedAt),
+    ...(config.metrics ? { metrics: prometheus } : {}),
+    admin: adminSourceOf(core, gateway, server.identity, startedAt, activity),
+    ...(config.pages ? { pages: packagePageFiles() } : {}),
   });
   gateway.attach(http.server);
 

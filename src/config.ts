@@ -121,6 +121,8 @@ const configSchema = z
      * keep it off the public network (a proxy that does not forward it, or a firewall).
      */
     metrics: z.boolean().default(true),
+    /** Serve the operator dashboard `/dashboard` and the demo page `/demo` (docs/pages.md); they hold no data. */
+    pages: z.boolean().default(true),
     /**
      * `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): nonces, presence and
      * cross-node routing go through this Redis, shared by every node (docs/deploy.md). Absent:
@@ -153,6 +155,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', envBoolean],
   ['SEALPUSH_TRUST_PROXY', 'trustProxy', envBoolean],
   ['SEALPUSH_METRICS', 'metrics', envBoolean],
+  ['SEALPUSH_PAGES', 'pages', envBoolean],
 ];
 
 function envBoolean(text: string): unknown {

@@ -53,6 +53,13 @@ export interface ClientEvents {
    */
   serverkey: { serverKey: string; until: string; previousKey: string };
   error: SealPushError;
+  /**
+   * A frame as it came off the wire, still sealed (the transport ciphertext, or the whole
+   * cohort envelope), once it was opened: for inspection, as the demo page shows them.
+   * `messageIds` are the messages it carried for this client (none for a heartbeat, or an
+   * envelope with nothing for it); it comes before their 'message' events.
+   */
+  frame: { bytes: Uint8Array; receivedAt: string; cohort: boolean; messageIds: string[] };
 }
 
 export interface ClientSetup {
@@ -188,6 +195,11 @@ export class SealPushClient extends Emitter<ClientEvents> {
     return this.setup.ackFingerprint;
   }
 
+  /** The server key (base64url) this client's next handshake pins: the one that last succeeded, or an announced successor. */
+  get serverKey(): string {
+    return base64urlEncode(this.serverKeys[this.keyIndex]!);
+  }
+
   /** Closes for good: no reconnection. Sends the pending ACK first, so nothing handed over stays un-acked. */
   async close(): Promise<void> {
     this.closedByUser = true;
@@ -312,8 +324,13 @@ export class SealPushClient extends Emitter<ClientEvents> {
       this.socketAckedSeq = seq;
       this.sendAck(fromSeq, seq);
     }
+    const receivedAt = new Date().toISOString();
     const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
+    if (this.listenerCount('frame') > 0) {
+      const messageIds = frame.type === 'deliver' ? frame.messages.map((m) => m.id) : [];
+      this.emit('frame', { bytes: data, receivedAt, cohort: this.cohortSecret !== null, messageIds });
+    }
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
     const fresh: Inbound[] = [];
     for (const m of frame.messages) {

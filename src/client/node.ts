@@ -17,6 +17,8 @@ export type { ErrorCode } from '../domain/errors.js';
 export type { SealPushClient, Message, ClientEvents } from './client.js';
 export type { SavedSession } from './session.js';
 export type { ReconnectOptions } from './backoff.js';
+/** The 16-character fingerprint of a server key (as `sealpush keys show` prints it): `serverKeyFingerprint(c.serverKey)`. */
+export { serverKeyFingerprint } from './fingerprint.js';
 export type { ConnectOptions } from './connect.js';
 
 const nodeClientCrypto: ClientCrypto = {

@@ -1,7 +1,8 @@
 /**
  * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/v1/admin` (an admin
  * token only; routes/admin.ts), `/healthz`, `/readyz`,
- * `/metrics`, and the API's description `/v1/openapi.json` and `/docs` (public; openapi.ts).
+ * `/metrics`, the API's description `/v1/openapi.json` and `/docs` (public; openapi.ts), and
+ * the pages `/dashboard` and `/demo` (public HTML that holds no data; routes/pages.ts).
  * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
  * the gateway to `app.server` and calls `listen`.
  *
@@ -24,6 +25,7 @@ import { registerMessageRoutes } from './routes/messages.js';
 import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
 import { adminAuthHook, registerAdminRoutes, type AdminSource } from './routes/admin.js';
+import { registerPages, type PageFiles } from './routes/pages.js';
 
 export interface HttpLimits {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
@@ -52,6 +54,8 @@ export interface HttpAppDeps {
   readonly metrics?: MetricsSource;
   /** Served under `/v1/admin` behind an admin token (routes/admin.ts). Absent: no such routes. */
   readonly admin?: AdminSource;
+  /** `/dashboard`, `/demo` and their files (routes/pages.ts). Absent: no such routes. */
+  readonly pages?: PageFiles;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -125,6 +129,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     registerHealthRoutes(root, deps.readiness);
     registerApiDocsRoutes(root);
     if (deps.metrics) registerMetricsRoute(root, deps.metrics);
+    if (deps.pages) registerPages(root, deps.pages);
   });
 
   const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });

@@ -62,16 +62,70 @@ const adminOverview = {
   },
 } as const;
 
+const auditVerification = {
+  type: ['object', 'null'],
+  required: ['state', 'at', 'headSeq', 'records', 'checkpoints'],
+  properties: {
+    state: { type: 'string', enum: ['verified', 'failed'], description: 'verified: the chain and every checkpoint signature are intact; failed: see problem' },
+    at: { ...isoTime, description: 'When this node finished the verification' },
+    headSeq: { type: 'integer', minimum: 0, description: 'The head it verified up to' },
+    records: { type: 'integer', minimum: 0 },
+    checkpoints: { type: 'integer', minimum: 0, description: 'Checkpoint signatures checked' },
+    problem: {
+      type: 'object',
+      required: ['seq', 'reason'],
+      properties: { seq: { type: 'integer' }, reason: { type: 'string' } },
+      description: 'The first record that is not what the server wrote',
+    },
+  },
+  description: "This node's last verification of the chain (POST /v1/admin/audit/verify), or null before the first",
+} as const;
+
 const adminAudit = {
   type: 'object',
-  required: ['headSeq', 'lastCheckpoint'],
+  required: ['headSeq', 'lastCheckpoint', 'verification'],
   properties: {
     headSeq: { type: 'integer', minimum: 0, description: "The audit chain's last record (0: empty)" },
+    verification: auditVerification,
     lastCheckpoint: {
       type: ['object', 'null'],
       required: ['seq', 'at'],
       properties: { seq: { type: 'integer' }, at: isoTime },
       description: 'The last signed checkpoint, or null before the first',
+    },
+  },
+} as const;
+
+const adminThroughput = {
+  type: 'object',
+  required: ['intervalSeconds', 'endsAt', 'published', 'delivered'],
+  properties: {
+    intervalSeconds: { type: 'integer', const: 1 },
+    endsAt: { ...isoTime, description: 'Start of the last bucket (the current second, still filling)' },
+    published: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages this node committed, per second, oldest first' },
+    delivered: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages this node handed to client connections, per second, oldest first' },
+  },
+} as const;
+
+const adminAuthFailures = {
+  type: 'object',
+  required: ['failures'],
+  properties: {
+    failures: {
+      type: 'array',
+      description: 'Newest first; every one is also in the audit log',
+      items: {
+        type: 'object',
+        required: ['at', 'code', 'scheme', 'appId', 'issuer', 'remote'],
+        properties: {
+          at: isoTime,
+          code: { type: 'string', description: 'ERR_AUTH_MISSING, ERR_AUTH_SIGNATURE, ERR_AUTH_EXPIRED or ERR_AUTH_REPLAY' },
+          scheme: { type: 'string', enum: ['hmac', 'bearer', 'none'] },
+          appId: { type: ['string', 'null'], description: 'The app id the request claimed, if any (unverified)' },
+          issuer: { type: ['string', 'null'], description: 'The JWT issuer it claimed, if any (unverified)' },
+          remote: { type: 'string', description: 'The client address' },
+        },
+      },
     },
   },
 } as const;
@@ -276,6 +330,29 @@ export const routeSchemas = {
     tags: ['admin'],
     summary: "The audit chain's head seq and its last signed checkpoint",
     response: { 200: { ...adminAudit, description: 'The audit state' }, ...errorResponses },
+  },
+  adminAuditVerify: {
+    ...admin,
+    tags: ['admin'],
+    summary: 'Verify the audit chain and every checkpoint signature now (as `sealpush audit verify`); the result is kept as the verification state',
+    response: { 200: { ...auditVerification, type: 'object', description: 'The verification' }, ...errorResponses },
+  },
+  adminThroughput: {
+    ...admin,
+    tags: ['admin'],
+    summary: 'Messages published and delivered per second by this node over the last seconds (at most 600)',
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { seconds: { type: 'string', pattern: '^([1-9][0-9]?|[1-5][0-9]{2}|600)$', description: 'How many seconds, 1 to 600 (default 300)' } },
+    },
+    response: { 200: { ...adminThroughput, description: 'Two per-second series' }, ...errorResponses },
+  },
+  adminAuthFailures: {
+    ...admin,
+    tags: ['admin'],
+    summary: 'The last REST requests this node refused with an ERR_AUTH_* code (at most 50)',
+    response: { 200: { ...adminAuthFailures, description: 'The refusals, newest first' }, ...errorResponses },
   },
   openapi: {
     ...unsigned,

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminSecretMatches, parseAdminToken } from '../../../crypto/node/admin-token.js';
 import { SealPushError } from '../../../domain/errors.js';
 import type { StoredAdminToken } from '../../../domain/types.js';
+import type { RecentAuthFailure, ThroughputSeries } from '../../../domain/usecases/activity.js';
 import { routeSchemas } from '../schemas.js';
 
 export interface AdminOverview {
@@ -18,16 +19,33 @@ export interface AdminOverview {
   readonly apps: readonly { readonly appId: string; readonly name: string; readonly connections: number; readonly pending: number }[];
 }
 
+export interface AuditVerification {
+  readonly state: 'verified' | 'failed';
+  readonly at: string;
+  readonly headSeq: number;
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly problem?: { readonly seq: number; readonly reason: string };
+}
+
 export interface AdminAuditView {
   readonly headSeq: number;
   readonly lastCheckpoint: { readonly seq: number; readonly at: string } | null;
+  /** This node's last verification, null before the first. */
+  readonly verification: AuditVerification | null;
 }
 
 export interface AdminSource {
   findAdminToken(id: string): Promise<StoredAdminToken | undefined>;
   overview(): Promise<AdminOverview>;
   audit(): Promise<AdminAuditView>;
+  /** Walks the whole chain now (one walk at a time: a second call joins the running one). */
+  verifyAudit(): Promise<AuditVerification>;
+  throughput(seconds: number): ThroughputSeries;
+  authFailures(limit: number): readonly RecentAuthFailure[];
 }
+
+const DEFAULT_THROUGHPUT_SECONDS = 300;
 
 /** Compared against for an unknown id, so that it costs what a wrong secret does. */
 const DECOY_HASH = new Uint8Array(32);
@@ -48,4 +66,11 @@ export function adminAuthHook(source: Pick<AdminSource, 'findAdminToken'>) {
 export function registerAdminRoutes(app: FastifyInstance, source: AdminSource): void {
   app.get('/overview', { schema: routeSchemas.adminOverview }, async (_request, reply) => reply.code(200).send(await source.overview()));
   app.get('/audit', { schema: routeSchemas.adminAudit }, async (_request, reply) => reply.code(200).send(await source.audit()));
+  app.post('/audit/verify', { schema: routeSchemas.adminAuditVerify }, async (_request, reply) => reply.code(200).send(await source.verifyAudit()));
+  app.get<{ Querystring: { seconds?: string } }>('/throughput', { schema: routeSchemas.adminThroughput }, async (request, reply) => {
+    const seconds = request.query.seconds === undefined ? DEFAULT_THROUGHPUT_SECONDS : Number(request.query.seconds);
+    return reply.code(200).send(source.throughput(seconds));
+  });
+  app.get('/auth-failures', { schema: routeSchemas.adminAuthFailures }, async (_request, reply) =>
+    reply.code(200).send({ failures: source.authFailures(50) }));
 }

@@ -1,0 +1,129 @@
+/**
+ * The pages sealpush serves itself (docs/pages.md): `/dashboard` (operators, behind an admin
+ * token it asks for) and `/demo` (the slow-job scenario in the browser). Plain HTML, CSS and
+ * ES modules from `web/`, no build step at run time; the demo loads the browser SDK as built
+ * for publishing (`dist/client`, under `/sdk/`) and its @hpke dependencies (`/sdk/hpke/`)
+ * through an import map. Everything is read from disk once and kept; nothing here is secret.
+ *
+ * The pages hold no data: the dashboard reads `/v1/admin/*` with the token typed into it,
+ * the demo talks to the WebSocket gateway and to the example application.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { SealPushError } from '../../../domain/errors.js';
+
+export interface PageFiles {
+  /** `web/`: the pages, their script and style. */
+  readonly webDir: string;
+  /** `dist/`: the browser SDK as built (`client/`, and the `crypto/` and `domain/` it imports). */
+  readonly distDir: string;
+  /** The `@hpke` scope directory in node_modules. */
+  readonly hpkeDir: string;
+}
+
+/** The package's own folders, found from this file (src/ under tsx, dist/ when built: the same depth). */
+export function packagePageFiles(): PageFiles {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+  const require = createRequire(import.meta.url);
+  const hpkeCore = dirname(require.resolve('@hpke/core/package.json'));
+  return { webDir: join(root, 'web'), distDir: join(root, 'dist'), hpkeDir: dirname(hpkeCore) };
+}
+
+/** Bare specifiers of the SDK, resolved as a bundler would. The demo page carries this map inline. */
+export const SDK_IMPORT_MAP = {
+  imports: {
+    '@hpke/core': '/sdk/hpke/core/esm/mod.js',
+    '@hpke/common': '/sdk/hpke/common/esm/mod.js',
+    '@hpke/dhkem-x25519': '/sdk/hpke/dhkem-x25519/esm/mod.js',
+  },
+};
+
+const PAGES = { '/dashboard': 'dashboard.html', '/demo': 'demo.html' } as const;
+const ASSET = /^[a-z][a-z0-9-]*\.(js|css|svg)$/;
+const SDK_PATH = /^(client|crypto|domain)\/[a-z0-9/-]+\.js$/;
+const HPKE_PATH = /^(core|common|dhkem-x25519)\/esm\/[A-Za-z0-9_/.-]+\.js$/;
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
+
+/** The one inline script a page may run: its import map, allowed by hash. */
+function importMapTag(): { tag: string; hash: string } {
+  const json = JSON.stringify(SDK_IMPORT_MAP);
+  return { tag: `<script type="importmap">${json}</script>`, hash: `'sha256-${createHash('sha256').update(json).digest('base64')}'` };
+}
+
+function policy(page: keyof typeof PAGES, importMapHash: string): string {
+  // The demo talks to the example application, wherever it runs; the dashboard to sealpush only.
+  const connect = page === '/demo' ? "connect-src 'self' http: https: ws: wss:" : "connect-src 'self'";
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${importMapHash}`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    connect,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function securityHeaders(reply: FastifyReply, type: string): FastifyReply {
+  return reply
+    .type(type)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-cache');
+}
+
+const notFound = (): SealPushError => new SealPushError('ERR_NOT_FOUND', 'No such file');
+
+/** Reads a file under `base` once; a path that leaves `base` or is not a file is ERR_NOT_FOUND. */
+function fileCache(base: string): (relative: string) => Promise<Buffer> {
+  const cache = new Map<string, Promise<Buffer>>();
+  const root = resolve(base) + sep;
+  return (relative) => {
+    const file = resolve(root, relative);
+    if (!file.startsWith(root) || relative.includes('..')) return Promise.reject(notFound());
+    let pending = cache.get(file);
+    if (pending === undefined) {
+      pending = readFile(file).catch(() => {
+        cache.delete(file);
+        throw notFound();
+      });
+      cache.set(file, pending);
+    }
+    return pending;
+  };
+}
+
+export function registerPages(app: FastifyInstance, files: PageFiles): void {
+  const { tag, hash } = importMapTag();
+  for (const [path, file] of Object.entries(PAGES) as [keyof typeof PAGES, string][]) {
+    // Read at start: a missing page is a broken install, and should say so before any request.
+    const html = readFileSync(join(files.webDir, file), 'utf8').replace('<!-- importmap -->', tag);
+    const csp = policy(path, hash);
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      securityHeaders(reply, 'text/html; charset=utf-8').header('content-security-policy', csp).send(html));
+  }
+
+  const web = fileCache(files.webDir);
+  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
+    const { name } = request.params;
+    if (!ASSET.test(name)) throw notFound();
+    return securityHeaders(reply, TYPES[name.split('.').pop()!]!).send(await web(name));
+  });
+
+  const dist = fileCache(files.distDir);
+  const hpke = fileCache(files.hpkeDir);
+  app.get<{ Params: { '*': string } }>('/sdk/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.params['*'];
+    let body: Buffer;
+    if (path.startsWith('hpke/') && HPKE_PATH.test(path.slice(5))) body = await hpke(path.slice(5));
+    else if (SDK_PATH.test(path) && !path.startsWith('crypto/node/')) body = await dist(path);
+    else throw notFound();
+    return securityHeaders(reply, TYPES.js!).send(body);
+  });
+}
