@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { connect } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { RequestSigner } from '../../src/app/signing.js';
-import { runCli } from '../helpers/process.js';
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
+import { exited, runCli, spawnServer } from '../helpers/process.js';
+import { eventually, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 interface Overview {
   serverKeyFingerprint: string;
@@ -100,4 +101,100 @@ describe('/v1/admin behind an admin token, on the real server', () => {
     const checkpoint = res.body.lastCheckpoint as { seq: number; at: string } | null;
     if (checkpoint !== null) assert.ok(checkpoint.seq <= (res.body.headSeq as number) && !Number.isNaN(Date.parse(checkpoint.at)));
   });
+
+  test('throughput counts what this node published and delivered, per second; a bad seconds value is ERR_BAD_REQUEST', async () => {
+    type Series = { intervalSeconds: number; endsAt: string; published: number[]; delivered: number[] };
+    const series = async (): Promise<Series> => {
+      const res = await get('/v1/admin/throughput?seconds=120', `Bearer ${token}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body as unknown as Series;
+    };
+    const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+    const before = await series();
+    assert.equal(before.intervalSeconds, 1);
+    assert.equal(before.published.length, 120);
+    assert.equal(before.delivered.length, 120);
+    const client = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
+    const received: unknown[] = [];
+    client.on('message', (m) => received.push(m.data));
+    const app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
+    await app.publishBatch(Array.from({ length: 7 }, (_, i) => ({ to: client.clientId, data: i })));
+    await eventually(async () => (received.length === 7 ? true : undefined), 'the seven delivered');
+    const after = await eventually(async () => {
+      const now = await series();
+      return sum(now.delivered) - sum(before.delivered) >= 7 ? now : undefined;
+    }, 'the deliveries counted');
+    assert.equal(sum(after.published) - sum(before.published), 7);
+    assert.equal(sum(after.delivered) - sum(before.delivered), 7);
+    await client.close();
+    for (const bad of ['0', '601', 'abc', '-1', '1.5']) {
+      const res = await get(`/v1/admin/throughput?seconds=${bad}`, `Bearer ${token}`);
+      assert.deepEqual([res.status, codeOf(res.body)], [400, 'ERR_BAD_REQUEST'], bad);
+    }
+  });
+
+  test('auth-failures lists the last refusals, newest first, with the code and what they claimed', async () => {
+    const signer = new RequestSigner(server.app.appId, 'A'.repeat(43));
+    const refused = await get('/v1/clients/c_x', await signer.authorization({ method: 'GET', pathWithQuery: '/v1/clients/c_x', body: new Uint8Array(0) }));
+    assert.equal(refused.status, 401);
+    assert.equal((await get('/v1/clients/c_y')).status, 401);
+    const res = await get('/v1/admin/auth-failures', `Bearer ${token}`);
+    assert.equal(res.status, 200);
+    const failures = res.body.failures as { at: string; code: string; scheme: string; appId: string | null; remote: string }[];
+    assert.deepEqual(failures.slice(0, 2).map((f) => [f.code, f.scheme, f.appId]), [
+      ['ERR_AUTH_MISSING', 'none', null],
+      ['ERR_AUTH_SIGNATURE', 'hmac', server.app.appId],
+    ]);
+    assert.equal(failures[0]!.remote, '127.0.0.1');
+    assert.ok(Date.parse(failures[0]!.at) >= Date.parse(failures[1]!.at));
+  });
+
+  test('audit verify walks the chain and becomes the verification state', async () => {
+    assert.equal((await get('/v1/admin/audit', `Bearer ${token}`)).body.verification, null, 'none before the first');
+    const response = await fetch(`${server.url}/v1/admin/audit/verify`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200);
+    const verification = (await response.json()) as { state: string; headSeq: number; records: number; checkpoints: number };
+    assert.equal(verification.state, 'verified');
+    assert.equal(verification.records, verification.headSeq);
+    assert.ok(verification.headSeq >= 1);
+    assert.deepEqual((await get('/v1/admin/audit', `Bearer ${token}`)).body.verification, verification);
+    assert.equal((await fetch(`${server.url}/v1/admin/audit/verify`, { method: 'POST' })).status, 401);
+  });
 });
+
+describe('/v1/admin/audit/verify on a tampered database', () => {
+  test('names the first altered record, as sealpush audit verify does', async () => {
+    const dataDir = tempDir();
+    const created = await runCli(['--data', dataDir, 'admin', 'create', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    // A separate process: this one writes the database file behind its back (test/helpers/process.ts).
+    const server = await spawnServer(dataDir);
+    try {
+      for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/clients/c_${i}`);
+      const verify = async (): Promise<{ state: string; problem?: { seq: number; reason: string } }> => {
+        const res = await fetch(`${server.url}/v1/admin/audit/verify`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 200);
+        return (await res.json()) as { state: string; problem?: { seq: number; reason: string } };
+      };
+      await eventually(async () => ((await verify()).state === 'verified' ? true : undefined), 'an intact chain');
+      const db = new Database(join(dataDir, 'sealpush.db'));
+      try {
+        const first = db.prepare("SELECT seq, fields FROM audit_log WHERE kind = 'auth-failure' ORDER BY seq LIMIT 1");
+        const row = await eventually(async () => first.get() as { seq: number; fields: string } | undefined, 'the refusals committed');
+        db.prepare('UPDATE audit_log SET fields = ? WHERE seq = ?').run(row.fields.replace('127.0.0.1', '10.0.0.1'), row.seq);
+        const result = await verify();
+        assert.equal(result.state, 'failed');
+        assert.equal(result.problem?.seq, row.seq);
+        assert.match(result.problem?.reason ?? '', /altered/);
+      } finally {
+        db.close();
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
