@@ -166,6 +166,8 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     assert.deepEqual(elsewhere, []);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/chromium-docs.png', fullPage: false });
+    await page.setViewportSize({ width: 1000, height: 800 });
+    await page.screenshot({ path: 'test-results/chromium-docs-wide.png', fullPage: false });
     await context.close();
   });
 });

@@ -58,6 +58,7 @@ export const swaggerOptions: SwaggerOptions = {
       { name: 'messages', description: 'Publishing, status and receipts' },
       { name: 'clients', description: 'Clients of the authenticated app' },
       { name: 'probes', description: 'Unsigned health probes for load balancers' },
+      { name: 'admin', description: 'Operator endpoints behind an admin token (the /dashboard page reads these)' },
       { name: 'meta', description: 'This document' },
     ],
     components: {

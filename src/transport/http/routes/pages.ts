@@ -49,7 +49,7 @@ const SDK_PATH = /^(client|crypto|domain)\/[a-z0-9/-]+\.js$/;
 const HPKE_PATH = /^(core|common|dhkem-x25519)\/esm\/[A-Za-z0-9_/.-]+\.js$/;
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
-/** The one inline script a page may run: its import map, allowed by hash. */
+/** The one inline script a page may run: the demo's import map, allowed by its hash. */
 function importMapTag(): { tag: string; hash: string } {
   const json = JSON.stringify(SDK_IMPORT_MAP);
   return { tag: `<script type="importmap">${json}</script>`, hash: `'sha256-${createHash('sha256').update(json).digest('base64')}'` };
@@ -57,10 +57,11 @@ function importMapTag(): { tag: string; hash: string } {
 
 function policy(page: keyof typeof PAGES, importMapHash: string): string {
   // The demo talks to the example application, wherever it runs; the dashboard to sealpush only.
-  const connect = page === '/demo' ? "connect-src 'self' http: https: ws: wss:" : "connect-src 'self'";
+  const demo = page === '/demo';
+  const connect = demo ? "connect-src 'self' http: https: ws: wss:" : "connect-src 'self'";
   return [
     "default-src 'none'",
-    `script-src 'self' ${importMapHash}`,
+    demo ? `script-src 'self' ${importMapHash}` : "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     connect,
