@@ -31,4 +31,27 @@ export function registerAdminCommands(program: Command): void {
           'Send it as "Authorization: Bearer <token>" to /v1/admin/*. It is shown once and only its hash is stored: keep it now.\n',
       );
     });
+
+  admin
+    .command('list')
+    .description('list the operator credentials: id, name, creation time (never a token)')
+    .option('--json', 'print [{"id", "name", "createdAt"}] as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const tokens = await withCore(command, (core) => core.store.listAdminTokens());
+      const rows = tokens.map((t) => ({ id: t.id, name: t.name, createdAt: new Date(t.createdAt).toISOString() }));
+      if (options.json) return printJson(rows);
+      if (rows.length === 0) return void process.stdout.write('No admin credentials (sealpush admin create makes one).\n');
+      for (const row of rows) process.stdout.write(`${row.id}  ${row.createdAt}  ${row.name}\n`);
+    });
+
+  admin
+    .command('revoke <id>')
+    .description('delete an operator credential: its token is refused from the next request on, on every node')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await withCore(command, async (core) => {
+        if (!(await core.store.removeAdminToken(id))) throw new SealPushError('ERR_NOT_FOUND', `No admin credential with id ${id} (sealpush admin list shows them)`);
+        await recordAdminAction({ store: core.store, clock: core.clock }, 'admin.revoke', { id });
+      });
+      process.stdout.write(`Revoked admin credential ${id}.\n`);
+    });
 }

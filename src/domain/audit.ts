@@ -159,7 +159,8 @@ export type AdminAction =
   | 'keys.rotate'
   | 'keys.rotate-identity'
   | 'clients.forget'
-  | 'admin.create';
+  | 'admin.create'
+  | 'admin.revoke';
 
 /**
  * A state-changing admin command. `details` name what it changed (ids, modes, algorithms):

@@ -138,4 +138,19 @@ describe('/dashboard in headless Chromium', { skip }, () => {
     await page.screenshot({ path: 'test-results/chromium-dashboard-360.png', fullPage: true });
     await close();
   });
+
+  test('a token revoked while the page is open: the page drops back to sign-in', async () => {
+    const made = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'short-lived', '--json']);
+    const { id, token: shortLived } = JSON.parse(made.stdout) as { id: string; token: string };
+    const { page, errors, close } = await open(1000);
+    await page.fill('#token', shortLived);
+    await page.click('button[type=submit]');
+    await page.locator('#board').waitFor({ state: 'visible' });
+    assert.equal((await runCli(['--data', server.dataDir, 'admin', 'revoke', id])).code, 0);
+    await page.locator('#signin-status', { hasText: 'ERR_AUTH_SIGNATURE' }).waitFor({ timeout: 20_000 });
+    assert.ok(await page.locator('#board').isHidden());
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the token is forgotten');
+    assert.deepEqual(errors, []);
+    await close();
+  });
 });

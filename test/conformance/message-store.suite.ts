@@ -115,6 +115,19 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(await store.findAdminToken('nope'), undefined);
     }));
 
+    test('admin tokens: listed oldest first, removed once, gone for good', () => withStore(async (fx, store) => {
+      assert.deepEqual(await store.listAdminTokens(), []);
+      await store.addAdminToken({ id: 'adm2', name: 'later', tokenHash: key(62), createdAt: T0 + 5 });
+      await store.addAdminToken({ id: 'adm1', name: 'first', tokenHash: key(63), createdAt: T0 });
+      assert.deepEqual((await store.listAdminTokens()).map((t) => [t.id, t.name, t.createdAt]), [['adm1', 'first', T0], ['adm2', 'later', T0 + 5]]);
+      assert.equal(await store.removeAdminToken('adm1'), true);
+      assert.equal(await store.removeAdminToken('adm1'), false, 'already removed');
+      assert.equal(await store.removeAdminToken('nope'), false);
+      const reopened = await fx.reopen();
+      assert.equal(await reopened.findAdminToken('adm1'), undefined);
+      assert.deepEqual((await reopened.listAdminTokens()).map((t) => t.id), ['adm2']);
+    }));
+
     test('countPendingByApp: queued and delivered per app; acked, expired and due messages are not pending', () => withStore(async (_fx, store) => {
       await seed(store);
       assert.deepEqual(await store.countPendingByApp(T0), []);

@@ -242,6 +242,12 @@ export class InstrumentedStore implements MessageStore {
   findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
     return this.real.findAdminToken(id);
   }
+  listAdminTokens(): Promise<StoredAdminToken[]> {
+    return this.real.listAdminTokens();
+  }
+  removeAdminToken(id: string): Promise<boolean> {
+    return this.real.removeAdminToken(id);
+  }
   lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
     this.lastSeqReads++;
     return this.real.lastSeqs(clientIds);

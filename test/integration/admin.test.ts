@@ -162,6 +162,39 @@ describe('/v1/admin behind an admin token, on the real server', () => {
   });
 });
 
+describe('admin list and admin revoke', () => {
+  test('list shows ids and names, never a token; a revoked token is refused at once by the running server', async () => {
+    const server = await startTestServer();
+    try {
+      const made = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'on-call', '--json']);
+      const { id, token } = JSON.parse(made.stdout) as { id: string; token: string };
+      const overview = () => fetch(`${server.url}/v1/admin/overview`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await overview()).status, 200);
+
+      const listed = await runCli(['--data', server.dataDir, 'admin', 'list', '--json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      const rows = JSON.parse(listed.stdout) as { id: string; name: string; createdAt: string }[];
+      assert.deepEqual(rows.map((r) => [r.id, r.name]), [[id, 'on-call']]);
+      assert.ok(!Number.isNaN(Date.parse(rows[0]!.createdAt)));
+      const human = await runCli(['--data', server.dataDir, 'admin', 'list']);
+      assert.match(human.stdout, new RegExp(`^${id}  \\S+  on-call$`, 'm'));
+      for (const out of [listed.stdout, human.stdout]) assert.equal(out.includes(token.slice(token.lastIndexOf('_') + 1)), false, 'no secret is listed');
+
+      const revoked = await runCli(['--data', server.dataDir, 'admin', 'revoke', id]);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      const refused = await overview();
+      assert.equal(refused.status, 401);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ERR_AUTH_SIGNATURE');
+      const again = await runCli(['--data', server.dataDir, 'admin', 'revoke', id]);
+      assert.notEqual(again.code, 0);
+      assert.match(again.stderr, /ERR_NOT_FOUND/);
+      assert.deepEqual(JSON.parse((await runCli(['--data', server.dataDir, 'admin', 'list', '--json'])).stdout), []);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('/v1/admin/audit/verify on a tampered database', () => {
   test('names the first altered record, as sealpush audit verify does', async () => {
     const dataDir = tempDir();

@@ -162,6 +162,10 @@ export interface MessageStore {
   /** Stores an operator credential (its hash only); false (and nothing written) when its id is taken. */
   addAdminToken(token: StoredAdminToken): Promise<boolean>;
   findAdminToken(id: string): Promise<StoredAdminToken | undefined>;
+  /** Every operator credential, oldest first (hashes included: the CLI shows ids, names and dates only). */
+  listAdminTokens(): Promise<StoredAdminToken[]>;
+  /** Deletes an operator credential: refused from the next request on. False when there was none. */
+  removeAdminToken(id: string): Promise<boolean>;
 
   /**
    * Sets (a Uint8Array of 32 bytes) or clears (null) the app's Ed25519 publisher-signature

@@ -508,6 +508,14 @@ export class MysqlStore implements MessageStore {
     return row === undefined ? undefined : toAdminToken(row);
   }
 
+  async listAdminTokens(): Promise<StoredAdminToken[]> {
+    return (await select<AdminTokenRow>(this.#link, 'SELECT id, name, token_hash, created_at FROM admin_tokens ORDER BY created_at, id', [])).map(toAdminToken);
+  }
+
+  async removeAdminToken(id: string): Promise<boolean> {
+    return (await run(this.#link, 'DELETE FROM admin_tokens WHERE id = ?', [id])).affectedRows === 1;
+  }
+
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
     const [row] = await select<ClientRow>(this.#link, `SELECT ${CLIENT_COLUMNS} FROM clients WHERE app_id = ? AND id = ?`, [appId, clientId]);
     return row === undefined ? undefined : toClient(row);

@@ -169,6 +169,12 @@ export class ThreadedSqliteStore implements MessageStore {
   findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
     return this.#call('findAdminToken', [id]);
   }
+  listAdminTokens(): Promise<StoredAdminToken[]> {
+    return this.#call('listAdminTokens', []);
+  }
+  removeAdminToken(id: string): Promise<boolean> {
+    return this.#call('removeAdminToken', [id]);
+  }
   lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
     return this.#call('lastSeqs', [clientIds]);
   }

@@ -159,6 +159,8 @@ function prepareStatements(db: Database.Database) {
     ),
     insertAdminToken: db.prepare('INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
     adminToken: db.prepare('SELECT id, name, token_hash, created_at FROM admin_tokens WHERE id = ?'),
+    adminTokens: db.prepare('SELECT id, name, token_hash, created_at FROM admin_tokens ORDER BY created_at, id'),
+    deleteAdminToken: db.prepare('DELETE FROM admin_tokens WHERE id = ?'),
     jwtKey: db.prepare('SELECT issuer, kid, app_id, alg, key_material, created_at FROM app_jwt_keys WHERE issuer = ? AND kid = ?'),
 
     insertClient: db.prepare(
@@ -529,6 +531,14 @@ export class SqliteStore implements MessageStore {
   async findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
     const row = this.#stmts.adminToken.get(id) as AdminTokenRow | undefined;
     return row === undefined ? undefined : toAdminToken(row);
+  }
+
+  async listAdminTokens(): Promise<StoredAdminToken[]> {
+    return (this.#stmts.adminTokens.all() as AdminTokenRow[]).map(toAdminToken);
+  }
+
+  async removeAdminToken(id: string): Promise<boolean> {
+    return this.#stmts.deleteAdminToken.run(id).changes === 1;
   }
 
   async getClient(appId: string, clientId: string): Promise<Client | undefined> {
