@@ -83,3 +83,22 @@ test('pages: false serves none of them', async () => {
     await server.close();
   }
 });
+
+test('files carry an ETag: a browser that has them gets 304 and no body', async () => {
+  const server = await startTestServer();
+  try {
+    for (const path of ['/dashboard', '/assets/dashboard.js', '/sdk/client/index.js', '/sdk/hpke/core/esm/mod.js']) {
+      const first = await fetch(server.url + path);
+      assert.equal(first.status, 200);
+      const etag = first.headers.get('etag');
+      assert.match(etag ?? '', /^"[A-Za-z0-9_-]{27}"$/, path);
+      const again = await fetch(server.url + path, { headers: { 'if-none-match': etag! } });
+      assert.equal(again.status, 304, path);
+      assert.equal((await again.arrayBuffer()).byteLength, 0);
+      const changed = await fetch(server.url + path, { headers: { 'if-none-match': '"other"' } });
+      assert.equal(changed.status, 200, path);
+    }
+  } finally {
+    await server.close();
+  }
+});

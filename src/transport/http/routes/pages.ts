@@ -3,7 +3,8 @@
  * token it asks for) and `/demo` (the slow-job scenario in the browser). Plain HTML, CSS and
  * ES modules from `web/`, no build step at run time; the demo loads the browser SDK as built
  * for publishing (`dist/client`, under `/sdk/`) and its @hpke dependencies (`/sdk/hpke/`)
- * through an import map. Everything is read from disk once and kept; nothing here is secret.
+ * through an import map. Everything is read from disk once and kept, and answered with an
+ * ETag (a browser revalidates: 304, no body); nothing here is secret.
  *
  * The pages hold no data: the dashboard reads `/v1/admin/*` with the token typed into it,
  * the demo talks to the WebSocket gateway and to the example application.
@@ -14,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SealPushError } from '../../../domain/errors.js';
 
 export interface PageFiles {
@@ -81,16 +82,32 @@ function securityHeaders(reply: FastifyReply, type: string): FastifyReply {
 
 const notFound = (): SealPushError => new SealPushError('ERR_NOT_FOUND', 'No such file');
 
+/** A file's bytes and their strong validator: a browser that has them gets 304 and no body. */
+interface Served {
+  readonly body: Buffer | string;
+  readonly etag: string;
+}
+
+function served(body: Buffer | string): Served {
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, type: string, file: Served): FastifyReply {
+  securityHeaders(reply, type).header('etag', file.etag);
+  if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+  return reply.send(file.body);
+}
+
 /** Reads a file under `base` once; a path that leaves `base` or is not a file is ERR_NOT_FOUND. */
-function fileCache(base: string): (relative: string) => Promise<Buffer> {
-  const cache = new Map<string, Promise<Buffer>>();
+function fileCache(base: string): (relative: string) => Promise<Served> {
+  const cache = new Map<string, Promise<Served>>();
   const root = resolve(base) + sep;
   return (relative) => {
     const file = resolve(root, relative);
     if (!file.startsWith(root) || relative.includes('..')) return Promise.reject(notFound());
     let pending = cache.get(file);
     if (pending === undefined) {
-      pending = readFile(file).catch(() => {
+      pending = readFile(file).then(served, () => {
         cache.delete(file);
         throw notFound();
       });
@@ -104,27 +121,27 @@ export function registerPages(app: FastifyInstance, files: PageFiles): void {
   const { tag, hash } = importMapTag();
   for (const [path, file] of Object.entries(PAGES) as [keyof typeof PAGES, string][]) {
     // Read at start: a missing page is a broken install, and should say so before any request.
-    const html = readFileSync(join(files.webDir, file), 'utf8').replace('<!-- importmap -->', tag);
+    const html = served(readFileSync(join(files.webDir, file), 'utf8').replace('<!-- importmap -->', tag));
     const csp = policy(path, hash);
-    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
-      securityHeaders(reply, 'text/html; charset=utf-8').header('content-security-policy', csp).send(html));
+    app.get(path, { schema: { hide: true } }, async (request, reply) =>
+      send(request, reply.header('content-security-policy', csp), 'text/html; charset=utf-8', html));
   }
 
   const web = fileCache(files.webDir);
   app.get<{ Params: { name: string } }>('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
     const { name } = request.params;
     if (!ASSET.test(name)) throw notFound();
-    return securityHeaders(reply, TYPES[name.split('.').pop()!]!).send(await web(name));
+    return send(request, reply, TYPES[name.split('.').pop()!]!, await web(name));
   });
 
   const dist = fileCache(files.distDir);
   const hpke = fileCache(files.hpkeDir);
   app.get<{ Params: { '*': string } }>('/sdk/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.params['*'];
-    let body: Buffer;
-    if (path.startsWith('hpke/') && HPKE_PATH.test(path.slice(5))) body = await hpke(path.slice(5));
-    else if (SDK_PATH.test(path) && !path.startsWith('crypto/node/')) body = await dist(path);
+    let file: Served;
+    if (path.startsWith('hpke/') && HPKE_PATH.test(path.slice(5))) file = await hpke(path.slice(5));
+    else if (SDK_PATH.test(path) && !path.startsWith('crypto/node/')) file = await dist(path);
     else throw notFound();
-    return securityHeaders(reply, TYPES.js!).send(body);
+    return send(request, reply, TYPES.js!, file);
   });
 }
