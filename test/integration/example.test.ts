@@ -66,6 +66,21 @@ for (const delivery of ['direct', 'cohort'] as const) describe(`examples/slow-jo
     assert.deepEqual([result.jobId, result.outcome], [jobId, 'approved']);
   });
 
+  test('the application answers CORS preflights and, without SEALPUSH_SERVER_KEY, says /config cannot be served', async () => {
+    const preflight = await fetch(`${appUrl}/jobs`, { method: 'OPTIONS', headers: { origin: 'http://elsewhere.test', 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-type/);
+    const config = await fetch(`${appUrl}/config`);
+    assert.equal(config.status, 503);
+    assert.match(((await config.json()) as { error: string }).error, /SEALPUSH_SERVER_KEY/);
+    // Only one app here: a cohort-mode job has no app to publish with.
+    const job = await fetch(`${appUrl}/jobs`, { method: 'POST', body: JSON.stringify({ clientId: 'c_x', mode: 'cohort' }) });
+    assert.equal(job.status, 400);
+    assert.equal(job.headers.get('access-control-allow-origin'), '*');
+  });
+
   test('the client goes offline while the job runs and gets the result when it comes back', async () => {
     const out = await runClient(['--seconds', '0.2', '--offline-for', '1']);
     const ids = [...out.matchAll(/client (\S+)$/gm)].map((m) => m[1]);
