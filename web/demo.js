@@ -1,4 +1,4 @@
-// The /demo page (docs/pages-demo.md): the slow-job scenario of examples/slow-job, in the browser.
+// The /demo page (docs/pages.md): the slow-job scenario of examples/slow-job, in the browser.
 // It asks the example application for its configuration, connects to this sealpush with the
 // browser SDK as published (dist/client), starts a job, and shows every sealed frame that
 // arrives beside what was decrypted from it. Plain DOM, no framework; text only through
@@ -104,7 +104,7 @@ async function loadConfig(appUrl) {
   try {
     response = await fetch(`${appUrl}/config`);
   } catch {
-    throw new DemoError('APP_UNREACHABLE', `Cannot reach the application at ${appUrl}. Is it running, and does it allow this page's origin (CORS)?`);
+    throw new DemoError('APP_UNREACHABLE', `Cannot reach the application at ${appUrl}. Is it running (npm run demo starts it beside sealpush), and does it allow this page's origin (CORS)?`);
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) {

@@ -141,6 +141,7 @@ describe('/dashboard in headless Chromium', { skip }, () => {
 
   test('a token revoked while the page is open: the page drops back to sign-in', async () => {
     const made = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'short-lived', '--json']);
+    assert.equal(made.code, 0, made.stderr);
     const { id, token: shortLived } = JSON.parse(made.stdout) as { id: string; token: string };
     const { page, errors, close } = await open(1000);
     await page.fill('#token', shortLived);

@@ -167,6 +167,7 @@ describe('admin list and admin revoke', () => {
     const server = await startTestServer();
     try {
       const made = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'on-call', '--json']);
+      assert.equal(made.code, 0, made.stderr);
       const { id, token } = JSON.parse(made.stdout) as { id: string; token: string };
       const overview = () => fetch(`${server.url}/v1/admin/overview`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal((await overview()).status, 200);
@@ -177,6 +178,7 @@ describe('admin list and admin revoke', () => {
       assert.deepEqual(rows.map((r) => [r.id, r.name]), [[id, 'on-call']]);
       assert.ok(!Number.isNaN(Date.parse(rows[0]!.createdAt)));
       const human = await runCli(['--data', server.dataDir, 'admin', 'list']);
+      assert.equal(human.code, 0, human.stderr);
       assert.match(human.stdout, new RegExp(`^${id}  \\S+  on-call$`, 'm'));
       for (const out of [listed.stdout, human.stdout]) assert.equal(out.includes(token.slice(token.lastIndexOf('_') + 1)), false, 'no secret is listed');
 

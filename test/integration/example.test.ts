@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { connect } from '../../src/client/index.js';
 import { exited, runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -87,5 +89,46 @@ for (const delivery of ['direct', 'cohort'] as const) describe(`examples/slow-jo
     assert.equal(ids.length, 2, out);
     assert.equal(ids[0], ids[1], 'resumed the same client id');
     assert.match(out, /result: \{"jobId"/);
+  });
+});
+
+describe('npm run demo (examples/slow-job/demo.mjs)', () => {
+  test('starts sealpush and the example app on a throwaway data directory, serves /demo with both modes, and deletes it all on SIGTERM', async () => {
+    const child = spawn(process.execPath, [`${EXAMPLE}demo.mjs`], {
+      env: { ...process.env, SEALPUSH_PORT: '0', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const match = /data in (\S+), deleted on exit[\s\S]*open {2}(\S+)\/demo\?app=(\S+)/.exec(out);
+        if (match) {
+          clearInterval(timer);
+          resolve(match);
+        }
+      }, 25);
+      child.once('exit', (code) => {
+        clearInterval(timer);
+        reject(new Error(`demo exited with ${code}:\n${out}`));
+      });
+    });
+    const [, dataDir, sealpushUrl, appUrl] = ready as unknown as [string, string, string, string];
+    try {
+      assert.ok(existsSync(dataDir!));
+      assert.equal((await fetch(`${sealpushUrl}/demo`)).status, 200);
+      const config = (await (await fetch(`${appUrl}/config`)).json()) as { sealpushUrl: string; serverKey: string; apps: Record<string, { appId: string }> };
+      assert.equal(config.sealpushUrl, sealpushUrl);
+      assert.match(config.serverKey, /^[A-Za-z0-9_-]{43}$/);
+      assert.deepEqual(Object.keys(config.apps).sort(), ['cohort', 'direct']);
+      // The key the app hands out is the one the server holds: a client pinned to it connects.
+      const client = await connect({ url: sealpushUrl, appId: config.apps.cohort!.appId, serverKey: config.serverKey });
+      assert.match(client.clientId, /^c_/);
+      await client.close();
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+    assert.equal(existsSync(dataDir!), false, 'the data directory is gone');
   });
 });
