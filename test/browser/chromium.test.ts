@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { SealPushApp, verifyReceipt } from '../../src/app/index.js';
 import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
 import { serveStatic } from '../helpers/static-server.js';
+import { assertAccessibleBasics } from '../helpers/a11y.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
 const skip = chromiumMissing();
@@ -162,6 +163,7 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     assert.match(await page.locator('#signed-header').innerText(), /^Authorization: SEALPUSH-HMAC-SHA256 app=app_demo,ts=1767225600,/);
     // Readable at 360 px: the page itself does not scroll sideways (wide blocks scroll inside).
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await assertAccessibleBasics(page, '/docs');
     assert.deepEqual(errors, []);
     assert.deepEqual(elsewhere, []);
     mkdirSync('test-results', { recursive: true });

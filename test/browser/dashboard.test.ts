@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { assertAccessibleBasics } from '../helpers/a11y.js';
 import { runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -60,11 +61,13 @@ describe('/dashboard in headless Chromium', { skip }, () => {
     const { page, errors, requests, close } = await open(1000);
     assert.ok(await page.locator('#signin').isVisible());
     assert.ok(await page.locator('#board').isHidden());
+    await assertAccessibleBasics(page, 'the sign-in form');
     // Without a token the page asks for nothing but itself.
     assert.deepEqual(requests.filter((u) => u.includes('/v1/')), []);
 
-    await page.fill('#token', 'sp_admin_AAAAAAAAAAAAAAAA_' + 'A'.repeat(43));
-    await page.click('button[type=submit]');
+    // As a person (or a screen reader) finds them: by label and by role.
+    await page.getByLabel('Admin token').fill('sp_admin_AAAAAAAAAAAAAAAA_' + 'A'.repeat(43));
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#signin-status', { hasText: 'ERR_AUTH_SIGNATURE' }).waitFor();
     assert.ok(await page.locator('#board').isHidden());
     assert.equal(await page.locator('#connections').innerText(), '–', 'no data reached the page');
@@ -103,6 +106,8 @@ describe('/dashboard in headless Chromium', { skip }, () => {
     assert.ok(await peak(page, 'published') > 0, 'the published line rose');
     assert.ok(await peak(page, 'delivered') > 0, 'the delivered line rose');
     assert.equal(received.length, 20);
+    assert.match((await page.getByRole('img', { name: /^Messages per second/ }).textContent()) ?? '', /20 published/, 'the chart is named by what it shows');
+    await assertAccessibleBasics(page, 'the dashboard');
 
     // An unsigned request is refused and shows up among the recent failures.
     assert.equal((await fetch(`${server.url}/v1/messages/nope`)).status, 401);

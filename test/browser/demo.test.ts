@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { fingerprint } from '../../src/crypto/node/keys.js';
 import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { assertAccessibleBasics } from '../helpers/a11y.js';
 import { exited } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -148,6 +149,7 @@ describe('/demo in headless Chromium: the slow job, direct and cohort', { skip }
     const decrypted = page.locator('#frames li.frame.yours .frame-messages pre');
     assert.equal((JSON.parse(await decrypted.innerText()) as { jobId: string }).jobId, directJob);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await assertAccessibleBasics(page, 'the demo');
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/chromium-demo.png', fullPage: true });
 
@@ -189,6 +191,7 @@ describe('/demo in headless Chromium: the slow job, direct and cohort', { skip }
     assert.ok(envelopes.length >= 2);
 
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await assertAccessibleBasics(page, 'the demo');
     assert.deepEqual(errors, []);
     assert.deepEqual(elsewhere, []);
     await page.screenshot({ path: 'test-results/chromium-demo-cohort.png', fullPage: true });
