@@ -27,7 +27,9 @@ import { IDENTITY_PURPOSE, ServerIdentities, rotateServerIdentity, type RotatedI
 import { sweepExpired } from './domain/usecases/expiry.js';
 import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { NodeActivity, withActivity } from './domain/usecases/activity.js';
-import { verifyAuditChain } from './domain/usecases/audit-verify.js';
+import { clusterView } from './domain/usecases/cluster-view.js';
+import type { NodeReport, NodeReports } from './domain/ports/node-reports.js';
+import { verifyAuditChain, type AuditVerification } from './domain/usecases/audit-verify.js';
 import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
 import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
@@ -45,9 +47,10 @@ import { LocalBus } from './drivers/bus/local.js';
 import { PrometheusMetrics } from './drivers/metrics/prometheus.js';
 import { RedisNonceCache } from './drivers/redis/nonces.js';
 import { RedisBus } from './drivers/redis/bus.js';
+import { RedisNodeReports } from './drivers/redis/node-reports.js';
 import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from './drivers/redis/connection.js';
 import { buildHttpApp } from './transport/http/app.js';
-import type { AdminSource, AuditVerification } from './transport/http/routes/admin.js';
+import type { AdminSource } from './transport/http/routes/admin.js';
 import { packagePageFiles } from './transport/http/routes/pages.js';
 import { Gateway } from './transport/ws/gateway.js';
 
@@ -190,9 +193,28 @@ export interface Node {
 }
 
 /** What `/v1/admin` shows (transport/http/routes/admin.ts): read from the store and this node's gateway. */
-function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, startedAt: number, activity: NodeActivity): AdminSource {
+/** This node as the operator sees it, and how it learns of the others (with Redis). */
+interface NodeSelf {
+  readonly report: () => NodeReport;
+  /** The last audit verification this node ran: it goes out in the node's report. */
+  readonly verification: { current: AuditVerification | null };
+  readonly reports: NodeReports | undefined;
+  readonly logger: PinoLogger;
+}
+
+function adminSourceOf(core: Core, identity: ServerIdentity, node: NodeSelf): AdminSource {
   const { store, clock } = core;
-  let verification: AuditVerification | null = null;
+  /** Every node's reports summed; this node's alone (and `partial`) while the others cannot be read. */
+  const view = async (): Promise<{ cluster: ReturnType<typeof clusterView>; partial: boolean }> => {
+    const self = node.report();
+    if (node.reports === undefined) return { cluster: clusterView(self, []), partial: false };
+    try {
+      return { cluster: clusterView(self, await node.reports.live()), partial: false };
+    } catch (err) {
+      node.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'other nodes\' reports unreadable; showing this node only');
+      return { cluster: clusterView(self, []), partial: true };
+    }
+  };
   let verifying: Promise<AuditVerification> | null = null;
   const verify = async (): Promise<AuditVerification> => {
     const key = await auditPublicKeyOf(core);
@@ -201,7 +223,7 @@ function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, s
       hash: auditRecordHash,
       verifyCheckpoint: key === undefined ? () => false : auditCheckpointVerifier(key.publicKey),
     });
-    verification = {
+    const verification: AuditVerification = {
       state: report.ok ? 'verified' : 'failed',
       at: new Date(clock.now()).toISOString(),
       headSeq: report.headSeq,
@@ -209,26 +231,31 @@ function adminSourceOf(core: Core, gateway: Gateway, identity: ServerIdentity, s
       checkpoints: report.checkpoints,
       ...(report.problem ? { problem: report.problem } : {}),
     };
+    node.verification.current = verification;
     return verification;
   };
   return {
     verifyAudit: () => (verifying ??= verify().finally(() => (verifying = null))),
-    throughput: (seconds) => activity.throughput(seconds),
-    authFailures: (limit) => activity.recentAuthFailures(limit),
+    throughput: async (seconds) => (await view()).cluster.throughput(seconds),
+    authFailures: async (limit) => (await view()).cluster.authFailures(limit),
     findAdminToken: (id) => store.findAdminToken(id),
     overview: async () => {
-      const [apps, pending] = await Promise.all([store.listApps(), store.countPendingByApp(clock.now())]);
+      const [apps, pending, { cluster, partial }] = await Promise.all([store.listApps(), store.countPendingByApp(clock.now()), view()]);
       const pendingOf = new Map(pending.map((p) => [p.appId, p.pending]));
+      const self = cluster.nodes.find((n) => n.self)!;
       return {
         serverKeyFingerprint: identity.fingerprint,
-        uptimeSeconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
-        connections: gateway.connectionCount,
-        apps: apps.map((app) => ({ appId: app.id, name: app.name, connections: gateway.appConnectionCount(app.id), pending: pendingOf.get(app.id) ?? 0 })),
+        uptimeSeconds: self.uptimeSeconds,
+        connections: cluster.connections,
+        apps: apps.map((app) => ({ appId: app.id, name: app.name, connections: cluster.appConnections.get(app.id) ?? 0, pending: pendingOf.get(app.id) ?? 0 })),
+        nodes: cluster.nodes,
+        partial,
       };
     },
     audit: async () => {
-      const [head, checkpoint] = await Promise.all([store.auditHead(), store.latestAuditCheckpoint()]);
-      return { headSeq: head.seq, lastCheckpoint: checkpoint ? { seq: checkpoint.seq, at: new Date(checkpoint.at).toISOString() } : null, verification };
+      const [head, checkpoint, { cluster }] = await Promise.all([store.auditHead(), store.latestAuditCheckpoint(), view()]);
+      const lastCheckpoint = checkpoint ? { seq: checkpoint.seq, at: new Date(checkpoint.at).toISOString() } : null;
+      return { headSeq: head.seq, lastCheckpoint, verification: cluster.auditVerification };
     },
   };
 }
@@ -254,7 +281,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   const forgetting = new Forgetting(store, clock, ciphers);
   await forgetting.start();
   const nodeId = `node-${randomBytes(6).toString('hex')}`;
-  const { bus, nonces, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger).catch(async (err: unknown) => {
+  const { bus, nonces, reports, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger).catch(async (err: unknown) => {
     await core.close();
     throw err;
   });
@@ -306,6 +333,24 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     receiptsOf: (appId) => apps.receiptsOf(appId),
   });
 
+  const lastVerification: NodeSelf['verification'] = { current: null };
+  const selfReport = (): NodeReport => ({
+    nodeId,
+    auditVerification: lastVerification.current,
+    startedAt,
+    at: clock.now(),
+    connections: gateway.connectionCount,
+    appConnections: gateway.appConnectionCounts(),
+    ...activity.reportPart(),
+  });
+  // With Redis, every node tells the others what it holds, for the operator's view of them all.
+  const putReport = (): void => {
+    reports?.put(selfReport(), NODE_REPORT_TTL_MS).catch((err: unknown) => logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'node report not put'));
+  };
+  const reportTimer = reports && setInterval(putReport, NODE_REPORT_EVERY_MS);
+  reportTimer?.unref();
+  putReport();
+
   let draining = false;
   const storeHealth = cachedProbe(() => store.ping(), 1000, clock);
   const coordinationHealth = cachedProbe(() => coordination.ping(), 1000, clock);
@@ -325,7 +370,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     },
     trustProxy: config.trustProxy,
     ...(config.metrics ? { metrics: prometheus } : {}),
-    admin: adminSourceOf(core, gateway, server.identity, startedAt, activity),
+    admin: adminSourceOf(core, server.identity, { report: selfReport, verification: lastVerification, reports, logger }),
     ...(config.pages ? { pages: packagePageFiles() } : {}),
   });
   gateway.attach(http.server);
@@ -351,6 +396,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       await http.close();
       await commits.flush();
       clearInterval(checkpointTimer);
+      if (reportTimer) clearInterval(reportTimer);
       // A clean shutdown leaves the whole chain covered by a signed checkpoint.
       await checkpointer.tick(true).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
       await nonces.close();
@@ -365,6 +411,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
 interface Coordination {
   readonly nonces: NonceCache;
   readonly bus: Bus;
+  /** Where the nodes tell each other what they hold (dashboard); none on a single node. */
+  readonly reports?: NodeReports;
   /** Resolves once the bus receives for the subscriptions made so far. */
   subscribed(): Promise<void>;
   /** For readiness: rejects while Redis cannot be reached. */
@@ -384,11 +432,13 @@ async function openCoordination(config: Config, nodeId: string, payloadKey: Uint
     throw err;
   });
   const nonces = new RedisNonceCache(commands);
-  const bus = new RedisBus({ commands, subscriber, cipher: createBusEnvelopeCipher(payloadKey), logger });
+  const cipher = createBusEnvelopeCipher(payloadKey);
+  const bus = new RedisBus({ commands, subscriber, cipher, logger });
   logger.info({ redis: redactRedisUrl(config.redis), nodeId }, 'nonces, presence and routing on Redis');
   return {
     nonces,
     bus,
+    reports: new RedisNodeReports(commands, cipher),
     subscribed: () => bus.subscriptionsReady(),
     ping: async () => {
       await Promise.all([nonces.ping(), bus.ping()]);
@@ -398,6 +448,10 @@ async function openCoordination(config: Config, nodeId: string, payloadKey: Uint
     },
   };
 }
+
+/** A node renews its report every second; one not renewed for five is gone (stopped, or cut off). */
+const NODE_REPORT_EVERY_MS = 1000;
+const NODE_REPORT_TTL_MS = 5000;
 
 /** A limiter's burst: the one configured, else a second's worth of its rate (at least 1). */
 function burstOf(ratePerSecond: number, burst: number | undefined): number {

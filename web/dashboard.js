@@ -50,6 +50,19 @@ function showOverview(o) {
   text('pending', o.apps.reduce((sum, app) => sum + app.pending, 0));
   text('fingerprint', o.serverKeyFingerprint);
   text('uptime', duration(o.uptimeSeconds));
+  text('node-count', o.nodes.length === 1 ? '1 node' : `${o.nodes.length} nodes`);
+  $('partial').classList.toggle('hidden', !o.partial);
+  const nodes = $('nodes');
+  nodes.replaceChildren();
+  for (const node of o.nodes) {
+    const row = nodes.insertRow();
+    const name = cell(row, '', 'mono');
+    name.append(node.nodeId);
+    if (node.self) name.append(' (this one)');
+    cell(row, String(node.connections), 'num');
+    cell(row, duration(node.uptimeSeconds), 'num');
+    cell(row, time(node.reportedAt));
+  }
   const body = $('apps');
   body.replaceChildren();
   for (const app of o.apps) {
@@ -132,7 +145,7 @@ function showFailures(failures) {
     cell(row, f.appId ?? f.issuer ?? '–', 'mono');
     cell(row, f.remote, 'mono');
   }
-  if (failures.length === 0) cell(body.insertRow(), 'None on this node since it started.').colSpan = 5;
+  if (failures.length === 0) cell(body.insertRow(), 'None since the nodes started.').colSpan = 5;
 }
 
 function showAudit(audit) {

@@ -82,6 +82,8 @@ describe('/dashboard in headless Chromium', { skip }, () => {
     await page.locator('#board').waitFor({ state: 'visible' });
     await page.locator('#connections', { hasText: /^0$/ }).waitFor();
     assert.equal(await page.locator('#fingerprint').innerText(), server.identity.fingerprint);
+    assert.equal(await page.locator('#node-count').innerText(), '1 node');
+    assert.match(await page.locator('#nodes tr').innerText(), /\(this one\)\t0\t/);
     assert.equal(await page.locator('#apps tr').count(), 1);
     assert.match(await page.locator('#apps tr').innerText(), new RegExp(server.app.appId));
     const flatPublished = await points(page, 'published');

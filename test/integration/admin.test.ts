@@ -14,6 +14,8 @@ interface Overview {
   uptimeSeconds: number;
   connections: number;
   apps: { appId: string; name: string; connections: number; pending: number }[];
+  nodes: { nodeId: string; self: boolean; connections: number; uptimeSeconds: number; reportedAt: string }[];
+  partial: boolean;
 }
 
 describe('/v1/admin behind an admin token, on the real server', () => {
@@ -80,6 +82,9 @@ describe('/v1/admin behind an admin token, on the real server', () => {
   test('overview: fingerprint, the connection count rises with a client, pending rises with a message for an offline one', async () => {
     const start = await overview();
     assert.equal(start.serverKeyFingerprint, server.identity.fingerprint);
+    // One node without Redis: the view is this node's own, complete.
+    assert.deepEqual(start.nodes.map((n) => [n.self, n.connections]), [[true, start.connections]]);
+    assert.equal(start.partial, false);
     assert.equal(mine(start).name, 'test-app');
     const client = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
     const online = await overview();

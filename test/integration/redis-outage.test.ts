@@ -11,7 +11,7 @@ import { connect, type SealPushClient } from '../../src/client/node.js';
 import { RequestSigner } from '../../src/app/signing.js';
 import type { CreatedApp } from '../../src/domain/usecases/apps.js';
 import { collect } from '../helpers/messages.js';
-import { exited, spawnServer, type ServerProcess } from '../helpers/process.js';
+import { exited, runCli, spawnServer, type ServerProcess } from '../helpers/process.js';
 import { OwnRedisServer, freePort } from '../helpers/redis.js';
 import { requirement } from '../helpers/requirements.js';
 import { createApp, eventually, tempDir } from '../helpers/server.js';
@@ -49,6 +49,18 @@ describe('Redis outage', { skip }, () => {
 
   const readyStatus = async (): Promise<number> => (await fetch(`${node.url}/readyz`)).status;
 
+  let adminToken: string | undefined;
+  async function overview(): Promise<{ partial: boolean; connections: number; nodes: unknown[] }> {
+    if (adminToken === undefined) {
+      const made = await runCli(['--data', dataDir, 'admin', 'create', '--json']);
+      assert.equal(made.code, 0, made.stderr);
+      adminToken = (JSON.parse(made.stdout) as { token: string }).token;
+    }
+    const res = await fetch(`${node.url}/v1/admin/overview`, { headers: { authorization: `Bearer ${adminToken}` } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { partial: boolean; connections: number; nodes: unknown[] };
+  }
+
   test('publishes are refused with 503 while Redis is down, and accepted again once it is back', async () => {
     const first = collect(client, 1);
     assert.equal((await publish('before')).status, 202);
@@ -64,12 +76,16 @@ describe('Redis outage', { skip }, () => {
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_UNAVAILABLE');
     }
     await eventually(async () => ((await readyStatus()) === 503 ? true : undefined), '/readyz to turn 503');
+    // The operator still sees this node, and is told the other nodes are out of sight.
+    const down = await overview();
+    assert.deepEqual([down.partial, down.connections, down.nodes.length], [true, 1, 1]);
     const later = await publish('down-4');
     assert.equal(later.status, 503);
     assert.equal(later.headers.get('retry-after'), '1');
 
     await redis.start();
     await eventually(async () => ((await readyStatus()) === 200 ? true : undefined), '/readyz to turn 200 again');
+    await eventually(async () => ((await overview()).partial === false ? true : undefined), 'the whole view again');
     const next = collect(client, 1);
     assert.equal((await publish('after')).status, 202);
     assert.deepEqual((await next).map((m) => m.id), ['after'], 'nothing refused during the outage was stored');

@@ -6,6 +6,7 @@
  */
 import type { AuthFailure } from '../audit.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { NodeReport, RecentAuthFailure } from '../ports/node-reports.js';
 import type { Clock } from '../ports/runtime.js';
 
 export interface ThroughputSeries {
@@ -19,15 +20,7 @@ export interface ThroughputSeries {
   readonly delivered: readonly number[];
 }
 
-export interface RecentAuthFailure {
-  /** ISO 8601. */
-  readonly at: string;
-  readonly code: string;
-  readonly scheme: AuthFailure['scheme'];
-  readonly appId: string | null;
-  readonly issuer: string | null;
-  readonly remote: string;
-}
+export type { RecentAuthFailure } from '../ports/node-reports.js';
 
 export const ACTIVITY_WINDOW_SECONDS = 600;
 export const RECENT_AUTH_FAILURES = 50;
@@ -80,6 +73,12 @@ export class NodeActivity {
       published: pick(this.publishedRing),
       delivered: pick(this.deliveredRing),
     };
+  }
+
+  /** This node's part of a NodeReport (ports/node-reports.ts): the whole window and the last failures. */
+  reportPart(): Pick<NodeReport, 'endsAtSecond' | 'published' | 'delivered' | 'authFailures'> {
+    const series = this.throughput(ACTIVITY_WINDOW_SECONDS);
+    return { endsAtSecond: this.newest, published: series.published, delivered: series.delivered, authFailures: this.recentAuthFailures(RECENT_AUTH_FAILURES) };
   }
 
   /** Newest first, at most `limit`. */

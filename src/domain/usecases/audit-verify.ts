@@ -17,6 +17,17 @@ export interface AuditReport {
   readonly problem?: AuditProblem;
 }
 
+/** A verification as the operator sees it (`/v1/admin/audit`): what was found, and when. */
+export interface AuditVerification {
+  readonly state: 'verified' | 'failed';
+  /** ISO 8601. */
+  readonly at: string;
+  readonly headSeq: number;
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly problem?: AuditProblem;
+}
+
 export interface VerifyDeps {
   readonly store: Pick<MessageStore, 'auditHead' | 'auditRecords' | 'auditCheckpoints'>;
   /** SHA-256 of a record's canonical bytes. */

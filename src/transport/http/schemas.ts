@@ -41,11 +41,27 @@ const admin = { security: [{ adminToken: [] }] } as const;
 
 const adminOverview = {
   type: 'object',
-  required: ['serverKeyFingerprint', 'uptimeSeconds', 'connections', 'apps'],
+  required: ['serverKeyFingerprint', 'uptimeSeconds', 'connections', 'apps', 'nodes', 'partial'],
   properties: {
     serverKeyFingerprint: { type: 'string', description: "The fingerprint of the server's current identity key (clients pin it)" },
-    uptimeSeconds: { type: 'integer', minimum: 0 },
-    connections: { type: 'integer', minimum: 0, description: 'Open WebSocket connections on this node' },
+    uptimeSeconds: { type: 'integer', minimum: 0, description: 'Of the node that answered' },
+    connections: { type: 'integer', minimum: 0, description: 'Open WebSocket connections on every node' },
+    nodes: {
+      type: 'array',
+      description: 'Every node that reported within the last 5 s (over Redis; one node: itself), by node id',
+      items: {
+        type: 'object',
+        required: ['nodeId', 'self', 'connections', 'uptimeSeconds', 'reportedAt'],
+        properties: {
+          nodeId: { type: 'string' },
+          self: { type: 'boolean', description: 'The node that answered this request' },
+          connections: { type: 'integer', minimum: 0 },
+          uptimeSeconds: { type: 'integer', minimum: 0 },
+          reportedAt: isoTime,
+        },
+      },
+    },
+    partial: { type: 'boolean', description: "true when the other nodes' reports could not be read (Redis unreachable): the counts are this node's only" },
     apps: {
       type: 'array',
       items: {
@@ -54,7 +70,7 @@ const adminOverview = {
         properties: {
           appId: { type: 'string' },
           name: { type: 'string' },
-          connections: { type: 'integer', minimum: 0, description: "The app's connected clients on this node" },
+          connections: { type: 'integer', minimum: 0, description: "The app's connected clients on every node" },
           pending: { type: 'integer', minimum: 0, description: 'Its messages queued or delivered, not acked or expired (all nodes)' },
         },
       },
@@ -78,7 +94,7 @@ const auditVerification = {
       description: 'The first record that is not what the server wrote',
     },
   },
-  description: "This node's last verification of the chain (POST /v1/admin/audit/verify), or null before the first",
+  description: 'The last verification of the chain any node ran (POST /v1/admin/audit/verify; other nodes report theirs over Redis), or null before the first',
 } as const;
 
 const adminAudit = {
@@ -102,8 +118,8 @@ const adminThroughput = {
   properties: {
     intervalSeconds: { type: 'integer', const: 1 },
     endsAt: { ...isoTime, description: 'Start of the last bucket (the current second, still filling)' },
-    published: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages this node committed, per second, oldest first' },
-    delivered: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages this node handed to client connections, per second, oldest first' },
+    published: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages committed, per second, oldest first' },
+    delivered: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages handed to client connections, per second, oldest first' },
   },
 } as const;
 
@@ -322,7 +338,7 @@ export const routeSchemas = {
   adminOverview: {
     ...admin,
     tags: ['admin'],
-    summary: 'Operator overview: server key fingerprint, uptime, connections, and per app its connections and pending messages',
+    summary: 'Operator overview: server key fingerprint, the nodes, connections, and per app its connections and pending messages (all nodes)',
     response: { 200: { ...adminOverview, description: 'The overview' }, ...errorResponses },
   },
   adminAudit: {
@@ -340,7 +356,7 @@ export const routeSchemas = {
   adminThroughput: {
     ...admin,
     tags: ['admin'],
-    summary: 'Messages published and delivered per second by this node over the last seconds (at most 600)',
+    summary: 'Messages published and delivered per second, all nodes summed, over the last seconds (at most 600)',
     querystring: {
       type: 'object',
       additionalProperties: false,
@@ -351,7 +367,7 @@ export const routeSchemas = {
   adminAuthFailures: {
     ...admin,
     tags: ['admin'],
-    summary: 'The last REST requests this node refused with an ERR_AUTH_* code (at most 50)',
+    summary: 'The last REST requests refused with an ERR_AUTH_* code, on any node (at most 50)',
     response: { 200: { ...adminAuthFailures, description: 'The refusals, newest first' }, ...errorResponses },
   },
   openapi: {

@@ -95,6 +95,11 @@ export class Gateway {
     return this.liveByApp.get(appId) ?? 0;
   }
 
+  /** Authenticated connections on this node, per app that has any. */
+  appConnectionCounts(): Record<string, number> {
+    return Object.fromEntries(this.liveByApp);
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }

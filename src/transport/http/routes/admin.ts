@@ -9,29 +9,26 @@ import { adminSecretMatches, parseAdminToken } from '../../../crypto/node/admin-
 import { SealPushError } from '../../../domain/errors.js';
 import type { StoredAdminToken } from '../../../domain/types.js';
 import type { RecentAuthFailure, ThroughputSeries } from '../../../domain/usecases/activity.js';
+import type { ClusterNode } from '../../../domain/usecases/cluster-view.js';
+import type { AuditVerification } from '../../../domain/usecases/audit-verify.js';
 import { routeSchemas } from '../schemas.js';
 
 export interface AdminOverview {
   readonly serverKeyFingerprint: string;
+  /** Of the node that answered. */
   readonly uptimeSeconds: number;
-  /** Open WebSocket connections on this node (authenticated or not yet). */
+  /** Open WebSocket connections on every node (authenticated or not yet). */
   readonly connections: number;
   readonly apps: readonly { readonly appId: string; readonly name: string; readonly connections: number; readonly pending: number }[];
-}
-
-export interface AuditVerification {
-  readonly state: 'verified' | 'failed';
-  readonly at: string;
-  readonly headSeq: number;
-  readonly records: number;
-  readonly checkpoints: number;
-  readonly problem?: { readonly seq: number; readonly reason: string };
+  readonly nodes: readonly ClusterNode[];
+  /** The other nodes' reports could not be read (Redis unreachable): the counts are this node's only. */
+  readonly partial: boolean;
 }
 
 export interface AdminAuditView {
   readonly headSeq: number;
   readonly lastCheckpoint: { readonly seq: number; readonly at: string } | null;
-  /** This node's last verification, null before the first. */
+  /** The last verification any node ran (its own, or one reported over Redis), null before the first. */
   readonly verification: AuditVerification | null;
 }
 
@@ -41,8 +38,10 @@ export interface AdminSource {
   audit(): Promise<AdminAuditView>;
   /** Walks the whole chain now (one walk at a time: a second call joins the running one). */
   verifyAudit(): Promise<AuditVerification>;
-  throughput(seconds: number): ThroughputSeries;
-  authFailures(limit: number): readonly RecentAuthFailure[];
+  /** Summed over every node. */
+  throughput(seconds: number): Promise<ThroughputSeries>;
+  /** Of every node, newest first. */
+  authFailures(limit: number): Promise<readonly RecentAuthFailure[]>;
 }
 
 const DEFAULT_THROUGHPUT_SECONDS = 300;
@@ -69,8 +68,8 @@ export function registerAdminRoutes(app: FastifyInstance, source: AdminSource): 
   app.post('/audit/verify', { schema: routeSchemas.adminAuditVerify }, async (_request, reply) => reply.code(200).send(await source.verifyAudit()));
   app.get<{ Querystring: { seconds?: string } }>('/throughput', { schema: routeSchemas.adminThroughput }, async (request, reply) => {
     const seconds = request.query.seconds === undefined ? DEFAULT_THROUGHPUT_SECONDS : Number(request.query.seconds);
-    return reply.code(200).send(source.throughput(seconds));
+    return reply.code(200).send(await source.throughput(seconds));
   });
   app.get('/auth-failures', { schema: routeSchemas.adminAuthFailures }, async (_request, reply) =>
-    reply.code(200).send({ failures: source.authFailures(50) }));
+    reply.code(200).send({ failures: await source.authFailures(50) }));
 }
