@@ -47,6 +47,8 @@ describe('/dashboard in headless Chromium', { skip }, () => {
     page.on('request', (request) => requests.push(request.url()));
     const response = await page.goto(`${server.url}/dashboard`);
     assert.equal(response?.status(), 200);
+    // The page pauses its polling while hidden: make sure it is the one in front.
+    await page.bringToFront();
     return { page, errors, requests, close: () => context.close() };
   }
 
