@@ -192,7 +192,6 @@ export interface Node {
   sweep(): Promise<{ expired: number; purged: number }>;
 }
 
-/** What `/v1/admin` shows (transport/http/routes/admin.ts): read from the store and this node's gateway. */
 /** This node as the operator sees it, and how it learns of the others (with Redis). */
 interface NodeSelf {
   readonly report: () => NodeReport;
@@ -202,6 +201,10 @@ interface NodeSelf {
   readonly logger: PinoLogger;
 }
 
+/**
+ * What `/v1/admin` shows (transport/http/routes/admin.ts): read from the store, this node's
+ * report, and the other nodes' reports when there is Redis.
+ */
 function adminSourceOf(core: Core, identity: ServerIdentity, node: NodeSelf): AdminSource {
   const { store, clock } = core;
   /** Every node's reports summed; this node's alone (and `partial`) while the others cannot be read. */
@@ -211,7 +214,8 @@ function adminSourceOf(core: Core, identity: ServerIdentity, node: NodeSelf): Ad
     try {
       return { cluster: clusterView(self, await node.reports.live()), partial: false };
     } catch (err) {
-      node.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'other nodes\' reports unreadable; showing this node only');
+      // The Redis connection itself logs the outage; this runs on every dashboard refresh.
+      node.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'other nodes\' reports unreadable; showing this node only');
       return { cluster: clusterView(self, []), partial: true };
     }
   };
