@@ -29,8 +29,8 @@ import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { NodeActivity, withActivity } from './domain/usecases/activity.js';
 import { clusterView } from './domain/usecases/cluster-view.js';
 import type { NodeReport, NodeReports } from './domain/ports/node-reports.js';
-import { verifyAuditChain, type AuditVerification } from './domain/usecases/audit-verify.js';
-import { AUDIT_KEY_PURPOSE, authFailureEvent } from './domain/audit.js';
+import { verifyAuditChain, type AuditReport, type AuditVerification } from './domain/usecases/audit-verify.js';
+import { AUDIT_KEY_PURPOSE, authFailureEvent, type AuditCheckpoint } from './domain/audit.js';
 import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
@@ -136,6 +136,25 @@ export async function auditPublicKeyOf(core: Core): Promise<{ publicKey: Uint8Ar
   return stored === undefined ? undefined : { publicKey: stored.publicKey, version: stored.version };
 }
 
+/**
+ * Walks the audit chain and checks every checkpoint signature (docs/audit.md): `sealpush audit
+ * verify` and `POST /v1/admin/audit/verify`. The checkpoints are checked with `publicKey`
+ * (an export's), else with the stored audit key.
+ */
+export async function verifyAuditLog(
+  core: Core,
+  options: { publicKey?: Uint8Array; exported?: readonly AuditCheckpoint[]; onProgress?: (done: number, total: number) => void } = {},
+): Promise<AuditReport> {
+  const publicKey = options.publicKey ?? (await auditPublicKeyOf(core))?.publicKey;
+  return verifyAuditChain({
+    store: core.store,
+    hash: auditRecordHash,
+    verifyCheckpoint: publicKey === undefined ? () => false : auditCheckpointVerifier(publicKey),
+    ...(options.exported ? { exported: options.exported } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
 /** Signs checkpoints of the audit chain on the node's schedule (config `audit`). */
 export async function auditCheckpointerOf(core: Core): Promise<AuditCheckpointer> {
   const key = await loadAuditKey(core);
@@ -221,12 +240,7 @@ function adminSourceOf(core: Core, identity: ServerIdentity, node: NodeSelf): Ad
   };
   let verifying: Promise<AuditVerification> | null = null;
   const verify = async (): Promise<AuditVerification> => {
-    const key = await auditPublicKeyOf(core);
-    const report = await verifyAuditChain({
-      store,
-      hash: auditRecordHash,
-      verifyCheckpoint: key === undefined ? () => false : auditCheckpointVerifier(key.publicKey),
-    });
+    const report = await verifyAuditLog(core);
     const verification: AuditVerification = {
       state: report.ok ? 'verified' : 'failed',
       at: new Date(clock.now()).toISOString(),

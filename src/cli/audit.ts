@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { auditCheckpointerOf, auditPublicKeyOf, type Core } from '../compose.js';
-import { auditRecordHash, auditCheckpointVerifier } from '../crypto/node/audit.js';
+import { auditCheckpointerOf, auditPublicKeyOf, verifyAuditLog, type Core } from '../compose.js';
 import { base64urlDecode, base64urlEncode, bytesEqual, hexDecode, hexEncode } from '../crypto/encoding.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import { SealPushError } from '../domain/errors.js';
-import { verifyAuditChain, type AuditReport } from '../domain/usecases/audit-verify.js';
+import type { AuditReport } from '../domain/usecases/audit-verify.js';
 import { CommandExit, printJson, withCore } from './context.js';
 import { progressBar } from './progress.js';
 
@@ -77,15 +76,10 @@ async function exportCheckpoints(core: Core): Promise<ExportFile> {
  */
 async function verify(core: Core, exported: { publicKey: Uint8Array; checkpoints: AuditCheckpoint[] } | undefined): Promise<AuditReport> {
   const stored = await auditPublicKeyOf(core);
-  const publicKey = exported?.publicKey ?? stored?.publicKey;
-  const verifyCheckpoint = publicKey === undefined ? () => false : auditCheckpointVerifier(publicKey);
   const progress = progressBar('verifying audit log');
   try {
-    const report = await verifyAuditChain({
-      store: core.store,
-      hash: auditRecordHash,
-      verifyCheckpoint,
-      ...(exported ? { exported: exported.checkpoints } : {}),
+    const report = await verifyAuditLog(core, {
+      ...(exported ? { publicKey: exported.publicKey, exported: exported.checkpoints } : {}),
       onProgress: (done, total) => progress.update(done, total),
     });
     if (report.ok && exported && stored && !bytesEqual(stored.publicKey, exported.publicKey)) {

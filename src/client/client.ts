@@ -324,12 +324,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
       this.socketAckedSeq = seq;
       this.sendAck(fromSeq, seq);
     }
-    const receivedAt = new Date().toISOString();
+    const receivedAt = Date.now(); // formatted only for a 'frame' listener
     const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
     if (this.listenerCount('frame') > 0) {
       const messageIds = frame.type === 'deliver' ? frame.messages.map((m) => m.id) : [];
-      this.emit('frame', { bytes: data, receivedAt, cohort: this.cohortSecret !== null, messageIds });
+      this.emit('frame', { bytes: data, receivedAt: new Date(receivedAt).toISOString(), cohort: this.cohortSecret !== null, messageIds });
     }
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
     const fresh: Inbound[] = [];

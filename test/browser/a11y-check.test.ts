@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { assertAccessibleBasics } from '../helpers/a11y.js';
-import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { chromiumMissing, launchChromium } from '../helpers/requirements.js';
 
 const skip = chromiumMissing();
 
@@ -10,7 +10,7 @@ const skip = chromiumMissing();
 describe('the accessibility check itself', { skip }, () => {
   let browser: Browser;
   before(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   after(() => browser?.close());
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SealPushApp, verifyReceipt } from '../../src/app/index.js';
-import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { chromiumMissing, launchChromium } from '../helpers/requirements.js';
 import { serveStatic } from '../helpers/static-server.js';
 import { assertAccessibleBasics } from '../helpers/a11y.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
@@ -56,10 +56,7 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     server = await startTestServer();
     await server.updateApp(server.app.appId, { receipts: true }); // the page's signed ACKs are checked below
     pages = await serveStatic(DIST, { '/': PAGE }, { '/hpke/': HPKE_MODULES });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
   });
   after(async () => {

@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/requirements.js';
 import { serveStatic } from '../helpers/static-server.js';
 
 const skip = chromiumMissing();
@@ -115,10 +115,7 @@ describe('crypto vectors in headless Chromium (WebCrypto only)', { skip }, () =>
 
   before(async () => {
     pages = await serveStatic(DIST, { '/': PAGE });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

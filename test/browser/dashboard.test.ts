@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
-import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { chromiumMissing, launchChromium } from '../helpers/requirements.js';
 import { assertAccessibleBasics } from '../helpers/a11y.js';
 import { runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -26,10 +26,7 @@ describe('/dashboard in headless Chromium', { skip }, () => {
     const created = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'browser-test', '--json']);
     assert.equal(created.code, 0, created.stderr);
     token = (JSON.parse(created.stdout) as { token: string }).token;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     for (const c of clients) await c.close();

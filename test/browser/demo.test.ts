@@ -1,21 +1,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { fingerprint } from '../../src/crypto/node/keys.js';
-import { CHROMIUM_PATH, chromiumMissing } from '../helpers/requirements.js';
+import { chromiumMissing, launchChromium } from '../helpers/requirements.js';
 import { assertAccessibleBasics } from '../helpers/a11y.js';
-import { exited } from '../helpers/process.js';
+import { exited, startExampleApp } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const skip = chromiumMissing();
-const APP_SERVER = fileURLToPath(new URL('../../examples/slow-job/app-server.mjs', import.meta.url));
 /** Arrival waits: generous, since they wait for an event, never for a time. */
 const ARRIVAL = { timeout: 20_000 };
 
@@ -42,32 +40,15 @@ describe('/demo in headless Chromium: the slow job, direct and cohort', { skip }
     server = await startTestServer();
     const cohortApp = await server.createApp('slow-job-cohort');
     await server.updateApp(cohortApp.appId, { delivery: 'cohort' }); // the default 1 s tick
-    appServer = spawn(process.execPath, [APP_SERVER], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        SEALPUSH_URL: server.url,
-        SEALPUSH_APP_ID: server.app.appId,
-        SEALPUSH_APP_SECRET: server.app.secret,
-        SEALPUSH_COHORT_APP_ID: cohortApp.appId,
-        SEALPUSH_COHORT_APP_SECRET: cohortApp.secret,
-        SEALPUSH_SERVER_KEY: server.identity.publicKey,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    appUrl = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      appServer.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const url = /listening on (\S+)/.exec(out)?.[1];
-        if (url) resolve(url);
-      });
-      appServer.once('exit', (code) => reject(new Error(`app server exited with ${code}`)));
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    ({ child: appServer, url: appUrl } = await startExampleApp({
+      SEALPUSH_URL: server.url,
+      SEALPUSH_APP_ID: server.app.appId,
+      SEALPUSH_APP_SECRET: server.app.secret,
+      SEALPUSH_COHORT_APP_ID: cohortApp.appId,
+      SEALPUSH_COHORT_APP_SECRET: cohortApp.secret,
+      SEALPUSH_SERVER_KEY: server.identity.publicKey,
+    }));
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -33,3 +33,12 @@ export function mysqlMissing(): string | undefined {
   return requirement('MySQL (SEALPUSH_TEST_MYSQL)', MYSQL_URL !== undefined && MYSQL_URL !== '',
     'set SEALPUSH_TEST_MYSQL=mysql://root@127.0.0.1:3306/test (MySQL 8 or MariaDB 10.11+; .ci/run does)');
 }
+
+/** Debian's Chromium, headless, as every browser test launches it (no network of its own: the machine has none). */
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/client/index.js';
-import { exited, runCli } from '../helpers/process.js';
+import { exited, runCli, startExampleApp } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/slow-job/', import.meta.url));
@@ -27,19 +27,7 @@ for (const delivery of ['direct', 'cohort'] as const) describe(`examples/slow-jo
       assert.equal(created.code, 0, created.stderr);
       app = JSON.parse(created.stdout) as { appId: string; secret: string };
     }
-    appServer = spawn(process.execPath, [`${EXAMPLE}app-server.mjs`], {
-      env: { ...process.env, PORT: '0', SEALPUSH_URL: server.url, SEALPUSH_APP_ID: app.appId, SEALPUSH_APP_SECRET: app.secret },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    appUrl = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      appServer.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const url = /listening on (\S+)/.exec(out)?.[1];
-        if (url) resolve(url);
-      });
-      appServer.once('exit', (code) => reject(new Error(`app server exited with ${code}`)));
-    });
+    ({ child: appServer, url: appUrl } = await startExampleApp({ SEALPUSH_URL: server.url, SEALPUSH_APP_ID: app.appId, SEALPUSH_APP_SECRET: app.secret }));
   });
   after(async () => {
     appServer.kill('SIGTERM');

@@ -14,13 +14,11 @@ export interface ThroughputSeries {
   readonly intervalSeconds: 1;
   /** Start of the last (current, still filling) bucket, ISO 8601; bucket i starts (n - 1 - i) s before it. */
   readonly endsAt: string;
-  /** Messages committed by this node, per bucket, oldest first. */
+  /** Messages committed, per bucket, oldest first (one node's, or every node's summed: cluster-view.ts). */
   readonly published: readonly number[];
-  /** Messages this node handed to client connections, per bucket, oldest first. */
+  /** Messages handed to client connections, per bucket, oldest first. */
   readonly delivered: readonly number[];
 }
-
-export type { RecentAuthFailure } from '../ports/node-reports.js';
 
 export const ACTIVITY_WINDOW_SECONDS = 600;
 export const RECENT_AUTH_FAILURES = 50;
@@ -106,7 +104,7 @@ export class NodeActivity {
 /** `metrics` with the published and delivered counts also counted into `activity`. */
 export function withActivity(metrics: Metrics, activity: NodeActivity): Metrics {
   return {
-    ...bind(metrics),
+    handshake: (result) => metrics.handshake(result),
     published: (count) => {
       metrics.published(count);
       activity.published(count);
@@ -115,14 +113,6 @@ export function withActivity(metrics: Metrics, activity: NodeActivity): Metrics 
       metrics.delivered(count);
       activity.delivered(count);
     },
-  };
-}
-
-function bind(metrics: Metrics): Metrics {
-  return {
-    handshake: (result) => metrics.handshake(result),
-    published: (count) => metrics.published(count),
-    delivered: (count) => metrics.delivered(count),
     deliveryLatency: (seconds) => metrics.deliveryLatency(seconds),
     acked: (count) => metrics.acked(count),
     expired: (count) => metrics.expired(count),
