@@ -15,6 +15,7 @@ import { RequestSigner } from './signing.js';
 import { MessageProtection, type SigningKeyInput } from './protection.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
+export { bearerClaims, DEFAULT_JWT_AUDIENCE, EMPTY_BODY_SHA256_B64URL, type BearerBindingClaims, type BearerRequest } from './bearer.js';
 
 export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';
 export type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
