@@ -1,6 +1,8 @@
 /**
  * The claims that bind a bearer token to one request (crypto/bearer-binding.ts, docs/api.md),
  * for a back end that publishes with JWTs minted by its own library and key. WebCrypto only.
+ * SealPushApp's `bearerToken` option computes them for every request (bearerAuthorization);
+ * by hand:
  *
  *   const body = JSON.stringify({ to, data });
  *   const claims = await bearerClaims({ method: 'POST', url: `${base}/v1/messages`, body, audience: 'https://push.example.com' });
@@ -10,7 +12,8 @@
  */
 import { DEFAULT_JWT_AUDIENCE, type BearerBindingClaims } from '../crypto/bearer-binding.js';
 import { base64urlEncode } from '../crypto/encoding.js';
-import { SealPushError } from '../domain/errors.js';
+import { SealPushError, isSealPushError } from '../domain/errors.js';
+import type { RequestToSign } from './signing.js';
 
 export { DEFAULT_JWT_AUDIENCE, EMPTY_BODY_SHA256_B64URL, type BearerBindingClaims } from '../crypto/bearer-binding.js';
 
@@ -37,6 +40,22 @@ export async function bearerClaims(request: BearerRequest): Promise<BearerBindin
     htm: request.method,
     htu: requestTarget(request.url),
     bh: base64urlEncode(new Uint8Array(digest)),
+  };
+}
+
+/** SealPushApp's `bearerToken` mode: the Authorization header of one request, a token minted for it by `mint`. */
+export function bearerAuthorization(mint: (claims: BearerBindingClaims) => Promise<string> | string, audience?: string) {
+  return async (request: RequestToSign): Promise<string> => {
+    const claims = await bearerClaims({ method: request.method, url: request.pathWithQuery, body: request.body, ...(audience === undefined ? {} : { audience }) });
+    let token: unknown;
+    try {
+      token = await mint(claims);
+    } catch (err) {
+      if (isSealPushError(err)) throw err;
+      throw new SealPushError('ERR_BAD_REQUEST', `bearerToken failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (typeof token !== 'string' || token === '') throw new SealPushError('ERR_BAD_REQUEST', 'bearerToken must return a compact JWT');
+    return `Bearer ${token}`;
   };
 }
 

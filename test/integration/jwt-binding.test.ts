@@ -143,6 +143,37 @@ describe('bearer tokens are bound to this sealpush and to their request', () => 
     assert.equal((await send(token, { method: 'POST', path: '/v1/messages', body })).status, 202);
   });
 
+  test("the SDK's bearerToken mode publishes, reads and forgets with a bound token per request", async () => {
+    const minted: Record<string, unknown>[] = [];
+    const sdk = new SealPushApp({
+      url: server.url,
+      appId: server.app.appId,
+      bearerToken: (claims) => {
+        minted.push({ ...claims });
+        return mintToken(key, 'EdDSA', 'k1', { iss: 'billing', ...claims });
+      },
+    });
+    const { id } = await sdk.publish({ to: client.clientId, data: 'via the SDK' });
+    const [batched] = await sdk.publishBatch([{ to: client.clientId, data: 'batch' }]);
+    assert.ok(batched && 'id' in batched, JSON.stringify(batched));
+    assert.equal((await sdk.status(id)).id, id);
+    const doomed = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
+    await doomed.close();
+    assert.equal((await sdk.client(doomed.clientId)).id, doomed.clientId);
+    await sdk.forgetClient(doomed.clientId);
+    await assert.rejects(sdk.client(doomed.clientId), { code: 'ERR_NOT_FOUND' });
+    assert.deepEqual(minted.map((c) => `${String(c.htm)} ${String(c.htu)}`), [
+      'POST /v1/messages',
+      'POST /v1/messages/batch',
+      `GET /v1/messages/${id}`,
+      `GET /v1/clients/${doomed.clientId}`,
+      `DELETE /v1/clients/${doomed.clientId}`,
+      `GET /v1/clients/${doomed.clientId}`,
+    ]);
+    const wrongAudience = new SealPushApp({ url: server.url, appId: server.app.appId, jwtAudience: 'elsewhere', bearerToken: (claims) => mintToken(key, 'EdDSA', 'k1', { iss: 'billing', ...claims }) });
+    await assert.rejects(wrongAudience.status(id), { code: 'ERR_AUTH_SIGNATURE' });
+  });
+
   test('each refusal is recorded as an auth failure of the bearer scheme, naming the issuer and code', async () => {
     const created = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'jwt-test', '--json']);
     assert.equal(created.code, 0, created.stderr);

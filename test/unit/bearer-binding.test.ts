@@ -7,7 +7,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SignJWT, importJWK, jwtVerify } from 'jose';
 import { checkBearerBinding, EMPTY_BODY_SHA256_B64URL, targetMatches, type BoundRequest } from '../../src/crypto/bearer-binding.js';
-import { bearerClaims } from '../../src/app/index.js';
+import { SealPushApp, bearerClaims, type BearerBindingClaims } from '../../src/app/index.js';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
 
 const EXAMPLE = {
@@ -100,4 +100,17 @@ test('jwtAudience: default "sealpush", from SEALPUSH_JWT_AUDIENCE, refused unles
   for (const bad of ['', 'has space', 'x'.repeat(256), 'caf\u00e9']) {
     assert.throws(() => parseConfig({ jwtAudience: bad }), (err: unknown) => err instanceof ConfigError && /jwtAudience/.test(err.message), JSON.stringify(bad));
   }
+});
+
+test('SealPushApp takes the app secret or bearerToken, exactly one; a failing bearerToken is a SealPushError', async () => {
+  const base = { url: 'http://127.0.0.1:9', appId: 'app_x' };
+  assert.throws(() => new SealPushApp(base), { code: 'ERR_BAD_REQUEST' });
+  assert.throws(() => new SealPushApp({ ...base, secret: 'A'.repeat(43), bearerToken: () => 'x' }), { code: 'ERR_BAD_REQUEST' });
+  const seen: BearerBindingClaims[] = [];
+  const fetchNothing = (async () => new Response('{"id":"m1","status":"queued"}', { status: 200 })) as typeof fetch;
+  const sdk = new SealPushApp({ ...base, fetch: fetchNothing, jwtAudience: 'aud-x', bearerToken: (claims) => (seen.push(claims), 'h.p.s') });
+  await sdk.status('m1');
+  assert.deepEqual(seen, [{ aud: 'aud-x', htm: 'GET', htu: '/v1/messages/m1', bh: EMPTY_BODY_SHA256_B64URL }]);
+  const throwing = new SealPushApp({ ...base, fetch: fetchNothing, bearerToken: () => Promise.reject(new Error('no key')) });
+  await assert.rejects(throwing.status('m1'), { code: 'ERR_BAD_REQUEST' });
 });
