@@ -386,7 +386,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       activity.authFailure(failure);
       commits.recordAudit(authFailureEvent(failure));
     },
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy, jwtAudience: config.jwtAudience,
     ...(config.metrics ? { metrics: prometheus } : {}),
     admin: adminSourceOf(core, server.identity, { report: selfReport, verification: lastVerification, reports, logger }),
     ...(config.pages ? { pages: packagePageFiles() } : {}),

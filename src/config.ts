@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_DELIVERY_LIMITS } from './domain/usecases/delivery-stream.js';
 import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
 import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
+import { DEFAULT_JWT_AUDIENCE } from './crypto/bearer-binding.js';
 
 /**
  * Configuration: defaults, then an optional JSON file (`--config`, SEALPUSH_CONFIG), then
@@ -117,6 +118,11 @@ const configSchema = z
      */
     trustProxy: z.boolean().default(false),
     /**
+     * The `aud` every bearer token (JWT) must name (docs/api.md): what identifies this deployment
+     * to its publishers, e.g. its public URL. The same on every node. 1 to 255 visible ASCII characters.
+     */
+    jwtAudience: z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters (no spaces)').default(DEFAULT_JWT_AUDIENCE),
+    /**
      * Serve `GET /metrics` (Prometheus text, docs/metrics.md), unauthenticated like /readyz:
      * keep it off the public network (a proxy that does not forward it, or a firewall).
      */
@@ -154,6 +160,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_REDIS', 'redis', String],
   ['SEALPUSH_ALLOW_INSECURE', 'allowInsecure', envBoolean],
   ['SEALPUSH_TRUST_PROXY', 'trustProxy', envBoolean],
+  ['SEALPUSH_JWT_AUDIENCE', 'jwtAudience', String],
   ['SEALPUSH_METRICS', 'metrics', envBoolean],
   ['SEALPUSH_PAGES', 'pages', envBoolean],
 ];

@@ -11,10 +11,12 @@
  */
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
 import type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
-import { RequestSigner } from './signing.js';
+import { RequestSigner, type RequestToSign } from './signing.js';
+import { bearerAuthorization, type BearerBindingClaims } from './bearer.js';
 import { MessageProtection, type SigningKeyInput } from './protection.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
+export { bearerClaims, DEFAULT_JWT_AUDIENCE, EMPTY_BODY_SHA256_B64URL, type BearerBindingClaims, type BearerRequest } from './bearer.js';
 
 export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';
 export type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
@@ -25,8 +27,17 @@ export interface SealPushAppOptions {
   /** Base URL of the sealpush server, e.g. `https://push.example.com` (a path prefix is kept). */
   readonly url: string;
   readonly appId: string;
-  /** The app secret as issued: 43 characters of base64url. */
-  readonly secret: string;
+  /** The app secret as issued: 43 characters of base64url. Give it or `bearerToken`, not both. */
+  readonly secret?: string;
+  /**
+   * Bearer tokens instead of the app secret (docs/api.md "Bearer tokens"): called for every
+   * request with the claims that bind a token to it (`aud`, `htm`, `htu`, `bh`), it returns a
+   * compact JWT carrying them plus `iss`, `iat`, `exp` (at most 300 s after `iat`) and a fresh
+   * `jti`, signed with a key registered by `sealpush apps jwt-key`.
+   */
+  readonly bearerToken?: (claims: BearerBindingClaims) => Promise<string> | string;
+  /** The server's `jwtAudience`, the `aud` of the bearer tokens. Default "sealpush". */
+  readonly jwtAudience?: string;
   /** A fetch implementation; default `globalThis.fetch`. */
   readonly fetch?: typeof fetch;
   /** Per-request timeout in milliseconds (ERR_UNAVAILABLE when it passes). Default 10000. */
@@ -62,12 +73,12 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export class SealPushApp {
   private readonly base: string;
-  private readonly signer: RequestSigner;
+  private readonly authorize: (request: RequestToSign) => Promise<string>;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly protection: MessageProtection;
 
-  /** Throws SealPushError ERR_BAD_REQUEST for an invalid url, secret or timeout. */
+  /** Throws SealPushError ERR_BAD_REQUEST for an invalid url, secret or timeout, or neither or both of secret and bearerToken. */
   constructor(options: SealPushAppOptions) {
     let base: URL;
     try {
@@ -79,10 +90,19 @@ export class SealPushApp {
       throw new SealPushError('ERR_BAD_REQUEST', 'url must be an absolute http(s) URL');
     }
     this.base = base.origin + base.pathname.replace(/\/+$/, '');
-    try {
-      this.signer = new RequestSigner(options.appId, options.secret);
-    } catch (err) {
-      throw new SealPushError('ERR_BAD_REQUEST', `secret: ${err instanceof Error ? err.message : String(err)}`);
+    if ((options.secret === undefined) === (options.bearerToken === undefined)) {
+      throw new SealPushError('ERR_BAD_REQUEST', 'give secret (signed requests) or bearerToken (JWTs), not both');
+    }
+    if (options.bearerToken) {
+      this.authorize = bearerAuthorization(options.bearerToken, options.jwtAudience);
+    } else {
+      let signer: RequestSigner;
+      try {
+        signer = new RequestSigner(options.appId, options.secret!);
+      } catch (err) {
+        throw new SealPushError('ERR_BAD_REQUEST', `secret: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      this.authorize = (request) => signer.authorization(request);
     }
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -140,7 +160,7 @@ export class SealPushApp {
     const url = new URL(this.base + path);
     const body = payload === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(payload));
     // Sign what is actually sent: the URL as parsed (it may normalise), the exact body bytes.
-    const authorization = await this.signer.authorization({ method, pathWithQuery: url.pathname + url.search, body });
+    const authorization = await this.authorize({ method, pathWithQuery: url.pathname + url.search, body });
     const headers: Record<string, string> = { authorization, accept: 'application/json' };
     if (payload !== undefined) headers['content-type'] = 'application/json';
     // The timeout covers the whole exchange, reading the response body included.

@@ -1,6 +1,7 @@
 // Bearer tokens (JWT) as the second publisher scheme, on a real server: EdDSA, ES256 and
 // HS256 keys registered per app and found by issuer AND key id; iat, exp (at most 5 min) and
-// jti required; a replayed jti is ERR_AUTH_REPLAY.
+// jti required; a replayed jti is ERR_AUTH_REPLAY. (The binding to aud, method, path and body:
+// jwt-binding.test.ts.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
@@ -10,6 +11,7 @@ import { parseConfig } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
 import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { bindingClaims, mintToken, sendBearer, type BearerRequestSpec } from '../helpers/jwt.js';
 
 describe('bearer tokens (JWT)', () => {
   let server: TestServer;
@@ -54,56 +56,52 @@ describe('bearer tokens (JWT)', () => {
     await server?.close();
   });
 
-  let jtiCounter = 0;
-  async function token(key: CryptoKey | Uint8Array, alg: string, kid: string, claims: JWTPayload & { iss: string }, lifetime = 60): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ jti: `jti-${++jtiCounter}`, iat: now, exp: now + lifetime, ...claims }).setProtectedHeader({ alg, kid }).sign(key);
+  const publishTo = (to: string): BearerRequestSpec => ({ method: 'POST', path: '/v1/messages', body: JSON.stringify({ to, data: { via: 'jwt' } }) });
+
+  /** A token bound to the publish to `to` that `publish` sends. */
+  async function token(key: CryptoKey | Uint8Array, alg: string, kid: string, claims: JWTPayload & { iss: string }, to: string, lifetime = 60): Promise<string> {
+    return mintToken(key, alg, kid, { ...bindingClaims(publishTo(to)), ...claims }, lifetime);
   }
 
   async function publish(bearer: string, to: string): Promise<{ status: number; code?: string }> {
-    const response = await fetch(`${server.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      body: JSON.stringify({ to, data: { via: 'jwt' } }),
-    });
-    const body = (await response.json()) as { error?: { code: string } };
-    return { status: response.status, ...(body.error ? { code: body.error.code } : {}) };
+    const { status, code } = await sendBearer(server.url, bearer, publishTo(to));
+    return { status, ...(code ? { code } : {}) };
   }
 
   test('EdDSA, ES256 and HS256 tokens of a registered key publish for their app', async () => {
-    assert.equal((await publish(await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' }), client.clientId)).status, 202);
-    assert.equal((await publish(await token(es.privateKey, 'ES256', 'k2', { iss: 'billing' }), client.clientId)).status, 202);
-    assert.equal((await publish(await token(hsSecret, 'HS256', 'h1', { iss: 'billing' }), client.clientId)).status, 202);
+    assert.equal((await publish(await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' }, client.clientId), client.clientId)).status, 202);
+    assert.equal((await publish(await token(es.privateKey, 'ES256', 'k2', { iss: 'billing' }, client.clientId), client.clientId)).status, 202);
+    assert.equal((await publish(await token(hsSecret, 'HS256', 'h1', { iss: 'billing' }, client.clientId), client.clientId)).status, 202);
   });
 
   test('the key is found by issuer and kid together: the same kid of another issuer is another app', async () => {
-    const reports = await token(edOther.privateKey, 'EdDSA', 'k1', { iss: 'reports' });
+    const reports = await token(edOther.privateKey, 'EdDSA', 'k1', { iss: 'reports' }, otherClient.clientId);
     assert.equal((await publish(reports, otherClient.clientId)).status, 202);
-    const again = await token(edOther.privateKey, 'EdDSA', 'k1', { iss: 'reports' });
+    const again = await token(edOther.privateKey, 'EdDSA', 'k1', { iss: 'reports' }, client.clientId);
     assert.deepEqual(await publish(again, client.clientId), { status: 404, code: 'ERR_NOT_FOUND' }, "another app's client is not found");
-    const forged = await token(edOther.privateKey, 'EdDSA', 'k1', { iss: 'billing' });
+    const forged = await token(edOther.privateKey, 'EdDSA', 'k1', { iss: 'billing' }, client.clientId);
     assert.deepEqual(await publish(forged, client.clientId), { status: 401, code: 'ERR_AUTH_SIGNATURE' });
   });
 
   test('a replayed token is ERR_AUTH_REPLAY', async () => {
-    const once = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' });
+    const once = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' }, client.clientId);
     assert.equal((await publish(once, client.clientId)).status, 202);
     assert.deepEqual(await publish(once, client.clientId), { status: 401, code: 'ERR_AUTH_REPLAY' });
   });
 
   test('expired, too long-lived, unsigned-claim or wrongly signed tokens are refused with their codes', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing', iat: now - 120, exp: now - 60 });
+    const expired = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing', iat: now - 120, exp: now - 60 }, client.clientId);
     assert.deepEqual(await publish(expired, client.clientId), { status: 401, code: 'ERR_AUTH_EXPIRED' });
-    const tooLong = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' }, 600);
+    const tooLong = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing' }, client.clientId, 600);
     assert.deepEqual(await publish(tooLong, client.clientId), { status: 401, code: 'ERR_AUTH_EXPIRED' });
-    const future = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing', iat: now + 3600, exp: now + 3600 + 60 });
+    const future = await token(ed.privateKey, 'EdDSA', 'k1', { iss: 'billing', iat: now + 3600, exp: now + 3600 + 60 }, client.clientId);
     assert.deepEqual(await publish(future, client.clientId), { status: 401, code: 'ERR_AUTH_EXPIRED' }, 'issued in the future');
-    const wrongKey = await token(es.privateKey, 'ES256', 'k1', { iss: 'billing' });
+    const wrongKey = await token(es.privateKey, 'ES256', 'k1', { iss: 'billing' }, client.clientId);
     assert.deepEqual(await publish(wrongKey, client.clientId), { status: 401, code: 'ERR_AUTH_SIGNATURE' }, 'alg must match the key');
-    const unknown = await token(ed.privateKey, 'EdDSA', 'nope', { iss: 'billing' });
+    const unknown = await token(ed.privateKey, 'EdDSA', 'nope', { iss: 'billing' }, client.clientId);
     assert.deepEqual(await publish(unknown, client.clientId), { status: 401, code: 'ERR_AUTH_SIGNATURE' });
-    const noJti = await new SignJWT({ iat: now, exp: now + 60, iss: 'billing' }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).sign(ed.privateKey);
+    const noJti = await new SignJWT({ iat: now, exp: now + 60, iss: 'billing', ...bindingClaims(publishTo(client.clientId)) }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).sign(ed.privateKey);
     assert.equal((await publish(noJti, client.clientId)).status, 401);
   });
 

@@ -23,6 +23,7 @@ import { deriveClientKey } from '../../src/crypto/node/at-rest.js';
 import { collect } from '../helpers/messages.js';
 import { exited, spawnServer, type ServerProcess } from '../helpers/process.js';
 import { createApp, eventually, tempDir } from '../helpers/server.js';
+import { bindingClaims } from '../helpers/jwt.js';
 
 /** Every form a secret could leak in: its bytes, and its bytes written as text. */
 function forms(what: string, bytes: Uint8Array): [string, Buffer][] {
@@ -62,14 +63,16 @@ describe('no secret, key or payload in the clear: database files and logs, searc
     const first = await publisher.publish({ to: client.clientId, data: { plainMarker } });
     await publisher.publish({ to: client.clientId, data: { sealedMarker }, seal: true });
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ jti: `jti-${randomBytes(8).toString('hex')}`, iat: now, exp: now + 60 })
+    const jwtBody = JSON.stringify({ to: client.clientId, data: { jwtMarker } });
+    const binding = bindingClaims({ method: 'POST', path: '/v1/messages', body: jwtBody });
+    const token = await new SignJWT({ jti: `jti-${randomBytes(8).toString('hex')}`, iat: now, exp: now + 60, ...binding })
       .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
       .setIssuer('secrets-test')
       .sign(base64urlDecode(hs256));
     const byJwt = await fetch(`${server.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ to: client.clientId, data: { jwtMarker } }),
+      body: jwtBody,
     });
     assert.equal(byJwt.status, 202, await byJwt.text());
     assert.deepEqual((await arriving).map((m) => m.data), [{ plainMarker }, { sealedMarker }, { jwtMarker }]);
@@ -80,7 +83,7 @@ describe('no secret, key or payload in the clear: database files and logs, searc
     const replayed = await fetch(`${server.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ to: client.clientId, data: 1 }),
+      body: jwtBody,
     });
     assert.equal(replayed.status, 401);
     await client.close();

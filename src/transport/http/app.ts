@@ -48,6 +48,8 @@ export interface HttpAppDeps {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** Told of every request refused with an ERR_AUTH_* code (the audit log records them). */
   readonly onAuthFailure?: (failure: AuthFailure) => void;
+  /** The `aud` a bearer token must name (config `jwtAudience`; auth.ts). Default "sealpush". */
+  readonly jwtAudience?: string;
   /** `request.ip` from X-Forwarded-For (config `trustProxy`; ../client-address.ts). Default false. */
   readonly trustProxy?: boolean;
   /** Served at `GET /metrics` (unsigned, like /readyz). Absent: no such route. */
@@ -132,7 +134,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     if (deps.pages) registerPages(root, deps.pages);
   });
 
-  const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock });
+  const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock, jwtAudience: deps.jwtAudience });
   void app.register(
     async (v1) => {
       const onFailure = deps.onAuthFailure;

@@ -14,7 +14,10 @@
  * do not leak. The nonce is claimed last: a request that fails any other check burns nothing.
  *
  * The second scheme, `Authorization: Bearer <JWT>` (verifyBearer), is checked at the same
- * step: key by issuer and kid, signature, iat/exp, then the jti claimed once.
+ * step: key by issuer and kid, signature, iat/exp, the token's binding to this sealpush and
+ * this request (aud, htm, htu, bh: crypto/bearer-binding.ts), then the jti claimed once.
+ * Both schemes see the request alike (boundRequest): the method, the target as received and
+ * SHA-256 of the raw body bytes.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -24,8 +27,8 @@ import type { AuthFailure } from '../../domain/audit.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
+import { checkBearerBinding, DEFAULT_JWT_AUDIENCE, type BoundRequest } from '../../crypto/bearer-binding.js';
 import {
-  EMPTY_BODY_SHA256_HEX,
   NONCE_TTL_SECONDS,
   SIGNATURE_WINDOW_SECONDS,
   canonicalRequest,
@@ -37,6 +40,8 @@ export interface AuthDeps {
   readonly secrets: AppSecrets;
   readonly nonces: NonceCache;
   readonly clock: Clock;
+  /** The `aud` a bearer token must name (config `jwtAudience`). Default DEFAULT_JWT_AUDIENCE. */
+  readonly jwtAudience?: string;
 }
 
 /** The key verified against for an unknown app, so that its failure costs as much as a real one. */
@@ -64,18 +69,17 @@ export class RequestAuthenticator {
    */
   readonly verify = async (request: FastifyRequest): Promise<void> => {
     const token = bearerToken(request.headers.authorization);
+    const raw = request.body instanceof Uint8Array ? request.body : undefined;
     if (token !== undefined) {
-      const appId = await this.verifyBearer(token);
+      const appId = await this.verifyBearer(token, boundRequest(request, raw));
       this.verified.set(request, appId);
-      const raw = request.body instanceof Uint8Array ? request.body : undefined;
       if (raw !== undefined) request.body = parseJsonBody(raw);
       return;
     }
     const auth = parseAuthorization(request.headers.authorization);
     if (auth === undefined) throw new SealPushError('ERR_AUTH_MISSING');
-    const raw = request.body instanceof Uint8Array ? request.body : undefined;
     const secret = await this.deps.secrets.secretFor(auth.appId);
-    const ok = signatureMatches(auth, secret ?? DECOY_KEY, request.method, request.raw.url ?? request.url, raw);
+    const ok = signatureMatches(auth, secret ?? DECOY_KEY, boundRequest(request, raw));
     if (secret === undefined || !ok) throw new SealPushError('ERR_AUTH_SIGNATURE');
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
     if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw new SealPushError('ERR_AUTH_EXPIRED');
@@ -89,9 +93,10 @@ export class RequestAuthenticator {
   /**
    * `Authorization: Bearer <JWT>`: EdDSA, ES256 or HS256, the key found by the token's issuer
    * AND key id; `iat`, `exp` (at most JWT_MAX_LIFETIME_SECONDS after iat) and `jti` required;
-   * the jti is claimed once (a replay is ERR_AUTH_REPLAY). Returns the key's app.
+   * `aud`, `htm`, `htu` and `bh` must bind it to this sealpush and `request`; the jti is claimed
+   * once, last (a replay is ERR_AUTH_REPLAY). Returns the key's app.
    */
-  private async verifyBearer(token: string): Promise<string> {
+  private async verifyBearer(token: string, request: BoundRequest): Promise<string> {
     let header: { kid?: unknown; alg?: unknown };
     let claims: { iss?: unknown };
     try {
@@ -130,6 +135,7 @@ export class RequestAuthenticator {
       throw new SealPushError('ERR_AUTH_EXPIRED', `A bearer token may live at most ${JWT_MAX_LIFETIME_SECONDS} s (exp - iat)`);
     }
     if (typeof jti !== 'string' || jti.length < 1 || jti.length > 255) throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token needs a jti');
+    checkBearerBinding(payload, request, this.deps.jwtAudience ?? DEFAULT_JWT_AUDIENCE);
     const ttl = Math.max(1, exp - nowSeconds) + 5;
     if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl))) throw new SealPushError('ERR_AUTH_REPLAY');
     return key.appId;
@@ -172,16 +178,15 @@ export class RequestAuthenticator {
   }
 }
 
-function signatureMatches(
-  auth: RequestAuthorization,
-  key: Uint8Array,
-  method: string,
-  pathWithQuery: string,
-  body: Uint8Array | undefined,
-): boolean {
-  const bodySha256Hex =
-    body === undefined || body.length === 0 ? EMPTY_BODY_SHA256_HEX : createHash('sha256').update(body).digest('hex');
-  const text = canonicalRequest({ method, pathWithQuery, ts: auth.ts, nonce: auth.nonce, bodySha256Hex });
+/** The request as both schemes check it: method, target as received, SHA-256 of the raw body (base64url). */
+function boundRequest(request: FastifyRequest, body: Uint8Array | undefined): BoundRequest {
+  const bodySha256 = createHash('sha256').update(body ?? new Uint8Array(0)).digest('base64url');
+  return { method: request.method, target: request.raw.url ?? request.url, bodySha256 };
+}
+
+function signatureMatches(auth: RequestAuthorization, key: Uint8Array, request: BoundRequest): boolean {
+  const bodySha256Hex = Buffer.from(request.bodySha256, 'base64url').toString('hex');
+  const text = canonicalRequest({ method: request.method, pathWithQuery: request.target, ts: auth.ts, nonce: auth.nonce, bodySha256Hex });
   const expected = Buffer.from(createHmac('sha256', key).update(text, 'utf8').digest('base64url'), 'ascii');
   // Both are 43 ASCII characters (parseAuthorization checked the shape of `sig`).
   const given = Buffer.from(auth.sig, 'ascii');

@@ -40,7 +40,9 @@ const HMAC_DESCRIPTION =
 const BEARER_DESCRIPTION =
   'Authorization: Bearer <JWT>: a compact JWS (EdDSA, ES256 or HS256) by a key registered for the app under an issuer ' +
   '(`sealpush apps jwt-key`), found by iss and kid together; iat, exp and jti required, exp - iat <= 300 s, each jti once. ' +
-  'The token does not cover the request body: use it over TLS.';
+  'Bound to this server and one request: aud names the configured jwtAudience (default "sealpush"), htm the method, ' +
+  'htu the path with query as received (or an absolute URL with that path and query), bh base64url(SHA-256(exact body bytes)). ' +
+  'Failures: 401 ERR_AUTH_MISSING (a claim missing), ERR_AUTH_SIGNATURE (bad signature or another audience, method, target or body), ERR_AUTH_EXPIRED, ERR_AUTH_REPLAY.';
 
 export const swaggerOptions: SwaggerOptions = {
   mode: 'dynamic',
