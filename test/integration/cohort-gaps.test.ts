@@ -69,6 +69,44 @@ describe('cohort envelopes dropped on path: every message arrives once, in order
     return c;
   }
 
+  test('nothing dropped: while members join and leave (cohorts re-cut), no client ever sees a gap', async () => {
+    const { appId, app } = await cohortApp(false);
+    await server.updateApp(appId, { delivery: 'cohort', cohort: { tickMs: 50, cohortSize: 2, slotCounts: [2] } });
+    const trouble = new Map<SealPushClient, string[]>();
+    const frames = new Map<SealPushClient, number>();
+    const join = async (): Promise<SealPushClient> => {
+      const c = await client(appId, server.url);
+      trouble.set(c, []);
+      c.on('error', (err) => trouble.get(c)!.push(`error ${err.code}: ${err.message}`));
+      c.on('disconnected', (d) => trouble.get(c)!.push(`disconnected ${d.code} ${d.reason}`));
+      c.on('frame', () => frames.set(c, (frames.get(c) ?? 0) + 1));
+      return c;
+    };
+    const ticksPass = (c: SealPushClient, count: number): Promise<unknown> => {
+      const start = frames.get(c) ?? 0;
+      return eventually(async () => ((frames.get(c) ?? 0) >= start + count ? true : undefined), `${count} envelopes`);
+    };
+    // Three members: cohorts [a, b] and [c]. Then a leaves (b and c now share one) and d joins,
+    // mid-stream, while messages flow to every member.
+    const [a, b, c] = [await join(), await join(), await join()];
+    await ticksPass(c, 3);
+    const received = new Map<SealPushClient, number[]>();
+    for (const m of [b, c]) m.on('message', (msg) => received.set(m, [...(received.get(m) ?? []), (msg.data as { n: number }).n]));
+    await app.publish({ to: b.clientId, data: { n: 1 } });
+    await a.close();
+    const d = await join();
+    d.on('message', (msg) => received.set(d, [...(received.get(d) ?? []), (msg.data as { n: number }).n]));
+    for (const n of [2, 3]) for (const m of [b, c, d]) await app.publish({ to: m.clientId, data: { n } });
+    await eventually(async () => ([b, c, d].every((m) => (received.get(m) ?? []).includes(3)) ? true : undefined), 'every message');
+    await ticksPass(d, 3);
+    assert.deepEqual(
+      [a, b, c, d].map((m) => trouble.get(m)),
+      [['disconnected 1000 client closed'], [], [], []],
+      'only a went, by closing',
+    );
+    assert.deepEqual([b, c, d].map((m) => received.get(m)), [[1, 2, 3], [2, 3], [2, 3]]);
+  });
+
   for (const receipts of [false, true]) {
     for (const dropped of [[2, 3, 5], [1]]) {
       test(`receipts ${receipts ? 'on' : 'off'}: envelopes ${dropped.join(', ')} after the handshake reply dropped`, async () => {
