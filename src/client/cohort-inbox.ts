@@ -1,5 +1,5 @@
 /**
- * A cohort connection's envelopes, on the client (docs/protocol.md section 7). Envelopes are not
+ * A cohort connection's envelopes, on the client (docs/protocol.md section 7.1). Envelopes are not
  * transport frames: nothing seals them in sequence, so one dropped on the way would go unseen,
  * and the next envelope's messages would be handed over past the missing ones (and a
  * cumulative ACK would then cover what never arrived). So every slot carries its connection's

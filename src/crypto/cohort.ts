@@ -13,7 +13,7 @@
  * The envelope counter is the member's connection's own: 0 in the first envelope that holds a
  * slot for that connection, one more in each later one. Envelopes are not transport frames, so
  * nothing else tells a member that one went missing on the way; the counter, authenticated by
- * the slot's AEAD, does (docs/protocol.md section 7).
+ * the slot's AEAD, does (docs/protocol.md section 7.1).
  *
  * Per member and tick, from the member's session secret (32 bytes, exported by the Noise
  * handshake, never sent): Noise's HKDF (section 4.3) with chaining key = secret and input =

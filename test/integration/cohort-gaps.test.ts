@@ -1,4 +1,4 @@
-// Cohort envelopes dropped on path (issue 13, item 3; docs/protocol.md section 7): envelopes are
+// Cohort envelopes dropped on path (issue 13, item 3; docs/protocol.md section 7.1): envelopes are
 // not transport frames, so a man in the middle can drop one without breaking any cipher. Every
 // slot carries its connection's envelope counter: the SDK sees the gap, hands nothing over from
 // past it, closes with a transient code, resumes, and gets every message once, in order, with
@@ -11,7 +11,11 @@ import { errorsOf } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { WsProxy } from '../helpers/ws-proxy.js';
 
-/** Time between envelopes: long enough that the backlog is queued before the first one. */
+/**
+ * Time between envelopes: long enough that the backlog is queued before the first one, so the
+ * dropped envelopes carry messages (the test passes either way; without the SDK's counter check
+ * it then fails).
+ */
 const TICK_MS = 150;
 const MESSAGES = 6;
 /**
