@@ -64,7 +64,7 @@ async function cohortTick(members: readonly Member[], k: number, tick: number, b
     const envelope = await sealCohortEnvelope(
       nodeNoiseCrypto,
       { appId: 'app_bench', tick, salt: randomBytes(COHORT_SALT_BYTES), slotCount, slotBytes },
-      cohort.map((m, j) => ({ secret: m.secret, bundle: own[j]! })),
+      cohort.map((m, j) => ({ secret: m.secret, counter: tick, bundle: own[j]! })),
       (n) => randomBytes(n),
     );
     bytes += envelope.length * cohort.length; // the same bytes to every member

@@ -1,12 +1,12 @@
 import { SealPushError, codeForClose, isTransientClose, type ErrorCode } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
-import { openCohortEnvelope } from '../crypto/cohort.js';
-import { decodeServerFrame, encodeAck, encodeSignedAck, type ServerFrame } from '../crypto/frames.js';
+import { decodeServerFrame, encodeAck, encodeSignedAck } from '../crypto/frames.js';
 import { ackSignedBytes, encodeCoveredList, type AckKeyPair, type CoveredMessage } from '../crypto/ack-receipt.js';
 import { startHello } from '../crypto/hello.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
 import type { ClientCrypto, FrameOpenerLike, FrameSealerLike } from './platform.js';
 import { Backoff, type ReconnectOptions } from './backoff.js';
+import { CohortInbox } from './cohort-inbox.js';
 import { Emitter } from './emitter.js';
 import type { SavedSession } from './session.js';
 import type { SocketLike } from './socket.js';
@@ -119,8 +119,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private unacked = 0;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private sealer: FrameSealerLike | null = null;
-  /** Set when the server delivers in cohort envelopes: the session secret that opens our slots. */
-  private cohortSecret: Uint8Array | null = null;
+  /** Set when the server delivers in cohort envelopes: opens our slots and checks their counters. */
+  private cohort: CohortInbox | null = null;
   private opener: FrameOpenerLike | null = null;
   /** The server's heartbeat interval, from its handshake payload. */
   private heartbeatMs = 25_000;
@@ -279,7 +279,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.sealer = this.setup.crypto.sealer(done.sendKey);
     this.opener = this.setup.crypto.opener(done.receiveKey);
     // Cohort delivery: every server message is an envelope, opened with the session secret.
-    this.cohortSecret = done.payload.cohortTickMs === undefined ? null : done.sessionSecret;
+    this.cohort = done.payload.cohortTickMs === undefined ? null : new CohortInbox(this.setup.crypto.noise, done.sessionSecret);
     this.signing = done.payload.signedAcks === true;
     if (!resumed && clientId !== this.clientId) {
       // The server did not know our key (a new client, or its data was reset): start over.
@@ -316,7 +316,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
     if (socket !== this.socket || !this.opener) return;
-    if (this.cohortSecret) {
+    if (this.cohort) {
       // One ACK per envelope, sent before opening it: the client's frames follow the tick,
       // not the arrival of its own messages (the envelope's are acked at the next tick).
       const fromSeq = this.socketAckedSeq;
@@ -325,11 +325,11 @@ export class SealPushClient extends Emitter<ClientEvents> {
       this.sendAck(fromSeq, seq);
     }
     const receivedAt = Date.now(); // formatted only for a 'frame' listener
-    const frame = this.cohortSecret ? await this.openEnvelope(data) : decodeServerFrame(await this.opener.open(data));
+    const frame = this.cohort ? await this.cohort.open(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
     if (this.listenerCount('frame') > 0) {
       const messageIds = frame.type === 'deliver' ? frame.messages.map((m) => m.id) : [];
-      this.emit('frame', { bytes: data, receivedAt: new Date(receivedAt).toISOString(), cohort: this.cohortSecret !== null, messageIds });
+      this.emit('frame', { bytes: data, receivedAt: new Date(receivedAt).toISOString(), cohort: this.cohort !== null, messageIds });
     }
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
     const fresh: Inbound[] = [];
@@ -350,18 +350,6 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (fresh.length > 0) this.handOver(fresh);
     // Only resends: they can make a message held from an earlier socket ackable on this one.
     else this.ackSoon();
-  }
-
-  /**
-   * Opens this client's slot of a cohort envelope. An empty slot (or none) is a heartbeat; a
-   * slot that does not authenticate throws ERR_FRAME, like an altered transport frame.
-   */
-  private async openEnvelope(envelope: Uint8Array): Promise<ServerFrame> {
-    const bundle = await openCohortEnvelope(this.setup.crypto.noise, this.cohortSecret!, envelope);
-    if (bundle === null || bundle.length === 0) return { type: 'heartbeat' };
-    const frame = decodeServerFrame(bundle);
-    if (frame.type !== 'deliver') throw new SealPushError('ERR_PROTOCOL', 'A cohort slot carries only messages');
-    return frame;
   }
 
   /** Checks a signature and opens a seal; a message that fails either is refused, not thrown. */
@@ -396,7 +384,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
    * ackDelayMs of the first un-acked hand-over. Acks are cumulative, so one carries them all.
    */
   private ackSoon(): void {
-    if (this.cohortSecret) return; // cohort delivery: one ACK per envelope (onFrame)
+    if (this.cohort) return; // cohort delivery: one ACK per envelope (onFrame)
     if (this.ackableSeq() <= this.socketAckedSeq) return;
     if (this.setup.ackDelayMs === 0 || this.unacked >= this.setup.ackEvery) {
       this.flushAck();
@@ -490,7 +478,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.dropAck();
     this.sealer = null;
     this.opener = null;
-    this.cohortSecret = null;
+    this.cohort = null;
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const errorCode = codeForClose(code) ?? local ?? undefined;

@@ -6,9 +6,14 @@
  * WebCrypto or node:crypto in the SDK), so both sides pass the same known-answer vectors.
  *
  * Envelope = header || slot * slotCount. Header, big-endian:
- *   [u8 version = 1][u8 appIdLength][appId UTF-8][u64 tick][16 salt][u16 slotCount][u32 slotBytes]
+ *   [u8 version = 2][u8 appIdLength][appId UTF-8][u64 tick][16 salt][u16 slotCount][u32 slotBytes]
  * Slot (slotBytes each) = tag(16) || AES-256-GCM(slotKey, nonce 0, ad = header, body) || gcmTag(16)
- * Body (slotBytes - 32) = [u32 bundleLength][bundle][zero padding]
+ * Body (slotBytes - 32) = [u64 envelopeCounter][u32 bundleLength][bundle][zero padding]
+ *
+ * The envelope counter is the member's connection's own: 0 in the first envelope that holds a
+ * slot for that connection, one more in each later one. Envelopes are not transport frames, so
+ * nothing else tells a member that one went missing on the way; the counter, authenticated by
+ * the slot's AEAD, does (docs/protocol.md section 7.1).
  *
  * Per member and tick, from the member's session secret (32 bytes, exported by the Noise
  * handshake, never sent): Noise's HKDF (section 4.3) with chaining key = secret and input =
@@ -17,7 +22,9 @@
  * constant nonce 0 never repeats under a key; a fresh random salt per envelope makes tags and
  * keys unlinkable across ticks (and across envelopes of one tick). Slots beyond the members are
  * random bytes, and all slots are shuffled: a slot with an empty bundle, a real one and a
- * filler look alike to anyone without the member's secret.
+ * filler look alike to anyone without the member's secret. The label still says v1: it names
+ * the derivation, which version 2 left as it was; the header's version byte, part of every
+ * slot's associated data, keeps the two body formats apart.
  */
 
 import { SealPushError } from '../domain/errors.js';
@@ -25,13 +32,14 @@ import { concatBytes, readU64, utf8Decode, utf8Encode, writeU64 } from './encodi
 import { noiseHkdf } from './noise/symmetric-state.js';
 import type { NoiseCrypto } from './noise/primitives.js';
 
-export const COHORT_VERSION = 1;
+export const COHORT_VERSION = 2;
 export const COHORT_TAG_BYTES = 16;
 export const COHORT_SALT_BYTES = 16;
 const GCM_TAG_BYTES = 16;
+const COUNTER_BYTES = 8;
 const LENGTH_BYTES = 4;
 /** Bytes a slot spends on anything but its bundle. */
-export const COHORT_SLOT_OVERHEAD = COHORT_TAG_BYTES + GCM_TAG_BYTES + LENGTH_BYTES;
+export const COHORT_SLOT_OVERHEAD = COHORT_TAG_BYTES + GCM_TAG_BYTES + COUNTER_BYTES + LENGTH_BYTES;
 /** Smallest slot: room for a small bundle. */
 export const MIN_SLOT_BYTES = 64;
 export const MAX_SLOT_BYTES = 0xffff_ffff;
@@ -50,10 +58,17 @@ export interface CohortHeader {
   readonly slotBytes: number;
 }
 
-/** One member's share of an envelope: its session secret and its bundle (empty for none). */
-export interface CohortRecipient {
-  readonly secret: Uint8Array;
+/** What one member's slot carries. */
+export interface CohortSlot {
+  /** The member's connection's envelope counter: 0 in its first envelope, then +1 per envelope. */
+  readonly counter: number;
+  /** A DELIVER plaintext, or empty when nothing is for the member. */
   readonly bundle: Uint8Array;
+}
+
+/** One member's share of an envelope: its session secret and what its slot carries. */
+export interface CohortRecipient extends CohortSlot {
+  readonly secret: Uint8Array;
 }
 
 /** The tag and the one-time slot key of one member for one envelope. */
@@ -174,10 +189,12 @@ export async function sealCohortEnvelope(
   const slots: Uint8Array[] = [];
   for (const recipient of recipients) {
     if (recipient.bundle.length > capacity) throw internal('a bundle does not fit its slot');
+    if (!Number.isSafeInteger(recipient.counter) || recipient.counter < 0) throw internal('envelope counter out of range');
     const { tag, key } = await deriveSlotKeys(crypto, recipient.secret, header);
     const body = new Uint8Array(header.slotBytes - COHORT_TAG_BYTES - GCM_TAG_BYTES);
-    new DataView(body.buffer).setUint32(0, recipient.bundle.length);
-    body.set(recipient.bundle, LENGTH_BYTES);
+    writeU64(body, 0, recipient.counter);
+    new DataView(body.buffer).setUint32(COUNTER_BYTES, recipient.bundle.length);
+    body.set(recipient.bundle, COUNTER_BYTES + LENGTH_BYTES);
     const sealed = await crypto.encrypt(key, 0, headerBytes, body);
     slots.push(concatBytes(tag, sealed));
   }
@@ -190,12 +207,13 @@ export async function sealCohortEnvelope(
 }
 
 /**
- * A member's side: finds its slot by tag and opens it. Returns the bundle (empty when the
- * server had nothing for this member), or null when no slot carries this member's tag (the
- * envelope is not for it). A slot whose tag matches but does not open throws ERR_FRAME: only
+ * A member's side: finds its slot by tag and opens it. Returns the slot's envelope counter and
+ * bundle (empty when the server had nothing for this member), or null when no slot carries
+ * this member's tag (the envelope is not for it). Checking the counter is the caller's: it
+ * knows which one comes next. A slot whose tag matches but does not open throws ERR_FRAME: only
  * an altered envelope does that. Malformed envelopes throw ERR_PROTOCOL.
  */
-export async function openCohortEnvelope(crypto: NoiseCrypto, secret: Uint8Array, envelope: Uint8Array): Promise<Uint8Array | null> {
+export async function openCohortEnvelope(crypto: NoiseCrypto, secret: Uint8Array, envelope: Uint8Array): Promise<CohortSlot | null> {
   const { header, headerBytes } = decodeCohortHeader(envelope);
   const { tag, key } = await deriveSlotKeys(crypto, secret, header);
   for (let i = 0; i < header.slotCount; i++) {
@@ -207,9 +225,16 @@ export async function openCohortEnvelope(crypto: NoiseCrypto, secret: Uint8Array
     } catch {
       throw new SealPushError('ERR_FRAME', 'a cohort slot with this client\'s tag failed to open');
     }
-    const length = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
-    if (length > body.length - LENGTH_BYTES) throw malformed('bundle length past its slot');
-    return body.slice(LENGTH_BYTES, LENGTH_BYTES + length);
+    let counter: number;
+    try {
+      counter = readU64(body, 0);
+    } catch {
+      throw malformed('envelope counter out of range');
+    }
+    const length = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(COUNTER_BYTES);
+    const bundleAt = COUNTER_BYTES + LENGTH_BYTES;
+    if (length > body.length - bundleAt) throw malformed('bundle length past its slot');
+    return { counter, bundle: body.slice(bundleAt, bundleAt + length) };
   }
   return null;
 }

@@ -10,7 +10,7 @@ export const DIRECT_DELIVERY: DeliverySettings = { mode: 'direct' };
 
 /**
  * The largest message a slot must be able to hold: one DELIVER of one message with the
- * largest id and data (3 + 21 + 255 + 65,536 bytes) plus the slot's own 36, rounded up.
+ * largest id and data (3 + 21 + 255 + 65,536 bytes) plus the slot's own 44, rounded up.
  * Cohort mode never refuses what direct mode accepts.
  */
 export const MIN_LARGEST_SLOT_BYTES = 66_048;

@@ -18,7 +18,7 @@ const PROTOCOL_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),
 ) as unknown;
 const COHORT_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url), 'utf8'),
 ) as unknown;
 
 /** Runs every vector in the page; resolves to a list of mismatches (empty when all pass). */
@@ -97,10 +97,12 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
       const stream = h(t.random);
       let used = 0;
       const random = (n) => { const out = stream.slice(used, used + n); used += n; return out; };
-      const envelope = await sealCohortEnvelope(crypto, header, members, random);
+      const recipients = members.map((m, i) => ({ ...m, counter: t.counters[i] }));
+      const envelope = await sealCohortEnvelope(crypto, header, recipients, random);
       check('cohort ' + t.tick + ' envelope', x(envelope), t.envelope);
       for (const [i, m] of members.entries()) {
-        check('cohort ' + t.tick + ' member ' + i + ' opens', x(await openCohortEnvelope(crypto, m.secret, h(t.envelope))), x(m.bundle));
+        const slot = await openCohortEnvelope(crypto, m.secret, h(t.envelope));
+        check('cohort ' + t.tick + ' member ' + i + ' opens', slot.counter + ' ' + x(slot.bundle), t.counters[i] + ' ' + x(m.bundle));
       }
       check('cohort ' + t.tick + ' outsider', String(await openCohortEnvelope(crypto, h(cohort.outsiderSecret), h(t.envelope))), 'null');
     }

@@ -164,7 +164,7 @@ describe('/demo in headless Chromium: the slow job, direct and cohort', { skip }
     assert.equal(cohortCarrier.size, cohortCarrier.hex.length / 2);
     // docs/cohort.md: an envelope is 32 + appId bytes + slotCount x slotBytes, with the smallest
     // slot size that holds every member's bundle. This result (about 200 bytes of bundle) fits
-    // the default smallest slot (220 bytes of bundle), so the envelope that carries it has the
+    // the default smallest slot (212 bytes of bundle), so the envelope that carries it has the
     // same size as the empty ones around it: the size does not say that it carried anything.
     const empty = envelopes.filter((row) => row.carries === 0);
     assert.ok(empty.length >= 1, 'at least one envelope with nothing for this client');

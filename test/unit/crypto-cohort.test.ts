@@ -1,28 +1,33 @@
 // Cohort envelopes (src/crypto/cohort.ts): known-answer vectors on node:crypto and WebCrypto,
-// each member opens exactly its own slot, tags and keys do not carry over between ticks, and a
-// malformed or altered envelope is refused with a catalogue code.
+// each member opens exactly its own slot, tags and keys do not carry over between ticks, the
+// envelope counter in each slot is authenticated, and a malformed or altered envelope is
+// refused with a catalogue code.
 import { strict as assert } from 'node:assert';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   COHORT_SLOT_OVERHEAD,
   COHORT_TAG_BYTES,
+  COHORT_VERSION,
   decodeCohortHeader,
   deriveSlotKeys,
+  encodeCohortHeader,
   openCohortEnvelope,
   sealCohortEnvelope,
   slotCapacity,
   type CohortHeader,
 } from '../../src/crypto/cohort.js';
 import { hexDecode, hexEncode, utf8Encode } from '../../src/crypto/encoding.js';
+import { DELIVER_HEADER_BYTES } from '../../src/crypto/frames.js';
 import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import type { CohortVectors } from '../../src/crypto/vectors/cohort-schema.js';
+import { MIN_LARGEST_SLOT_BYTES } from '../../src/domain/delivery-settings.js';
 import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
 
 const v = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url), 'utf8'),
 ) as CohortVectors;
 
 const IMPLEMENTATIONS: [string, NoiseCrypto][] = [
@@ -63,6 +68,22 @@ function flip(bytes: Uint8Array, at: number): void {
 
 const members = v.members.map((m) => ({ secret: hexDecode(m.secret), bundle: hexDecode(m.bundle) }));
 
+/** The members as the builder takes them at `tick`: each with its connection's envelope counter. */
+function recipientsAt(tick: CohortVectors['ticks'][number]) {
+  return members.map((m, i) => ({ ...m, counter: tick.counters[i]! }));
+}
+
+/** Where the slot of `secret` starts in `envelope` (its tag), or -1. */
+async function slotOffset(envelope: Uint8Array, secret: Uint8Array): Promise<number> {
+  const { header, headerBytes } = decodeCohortHeader(envelope);
+  const { tag } = await deriveSlotKeys(nodeNoiseCrypto, secret, header);
+  for (let s = 0; s < header.slotCount; s++) {
+    const at = headerBytes + s * header.slotBytes;
+    if (hexEncode(envelope.subarray(at, at + COHORT_TAG_BYTES)) === hexEncode(tag)) return at;
+  }
+  return -1;
+}
+
 describe('cohort envelopes: known-answer vectors', () => {
   for (const tick of v.ticks) {
     it(`tick ${tick.tick}: tags and slot keys follow the documented derivation`, () => {
@@ -78,10 +99,10 @@ describe('cohort envelopes: known-answer vectors', () => {
             const keys = await deriveSlotKeys(crypto, m.secret, header);
             assert.deepEqual({ tag: hexEncode(keys.tag), key: hexEncode(keys.key) }, tick.slots[i]);
           }
-          const envelope = await sealCohortEnvelope(crypto, header, members, streamOf(tick.random));
+          const envelope = await sealCohortEnvelope(crypto, header, recipientsAt(tick), streamOf(tick.random));
           assert.equal(hexEncode(envelope), tick.envelope);
           assert.equal(hexEncode(envelope.subarray(0, tick.header.length / 2)), tick.header);
-          for (const m of members) assert.deepEqual(await openCohortEnvelope(crypto, m.secret, envelope), m.bundle);
+          for (const r of recipientsAt(tick)) assert.deepEqual(await openCohortEnvelope(crypto, r.secret, envelope), { counter: r.counter, bundle: r.bundle });
           assert.equal(await openCohortEnvelope(crypto, hexDecode(v.outsiderSecret), envelope), null, 'an outsider finds no slot');
         });
       }
@@ -143,10 +164,10 @@ describe('cohort envelopes: who can open what', () => {
     const secrets = Array.from({ length: 3 }, () => randomBytes(32));
     const lengths = new Set<number>();
     for (const sizes of [[0, 0, 0], [1, 0, 0], [slotCapacity(256), 17, 3]]) {
-      const recipients = secrets.map((secret, i) => ({ secret, bundle: randomBytes(sizes[i]!) }));
+      const recipients = secrets.map((secret, i) => ({ secret, counter: i, bundle: randomBytes(sizes[i]!) }));
       const envelope = await sealCohortEnvelope(crypto, header, recipients, (n) => randomBytes(n));
       lengths.add(envelope.length);
-      for (const r of recipients) assert.deepEqual(await openCohortEnvelope(crypto, r.secret, envelope), new Uint8Array(r.bundle));
+      for (const r of recipients) assert.deepEqual(await openCohortEnvelope(crypto, r.secret, envelope), { counter: r.counter, bundle: new Uint8Array(r.bundle) });
     }
     assert.deepEqual([...lengths], [decodeCohortHeader(hexDecode(v.ticks[0]!.envelope)).headerBytes + 8 * 256]);
   });
@@ -156,26 +177,27 @@ describe('cohort envelopes: bad input', () => {
   const crypto = nodeNoiseCrypto;
   const envelope = hexDecode(v.ticks[0]!.envelope);
 
-  it('a truncated, extended, unknown-version or empty envelope is ERR_PROTOCOL', async () => {
-    const bad = [envelope.subarray(0, envelope.length - 1), new Uint8Array([...envelope, 0]), Uint8Array.of(2, ...envelope.subarray(1)), new Uint8Array(0), envelope.subarray(0, 10)];
+  it('a truncated, extended, unknown-version (1: no counter; 3) or empty envelope is ERR_PROTOCOL', async () => {
+    const bad = [
+      envelope.subarray(0, envelope.length - 1),
+      new Uint8Array([...envelope, 0]),
+      Uint8Array.of(1, ...envelope.subarray(1)),
+      Uint8Array.of(3, ...envelope.subarray(1)),
+      new Uint8Array(0),
+      envelope.subarray(0, 10),
+    ];
     for (const bytes of bad) {
       await assert.rejects(openCohortEnvelope(crypto, members[0]!.secret, bytes), { code: 'ERR_PROTOCOL' });
     }
   });
 
   it("an altered byte in a member's slot is ERR_FRAME for that member; the others still open theirs", async () => {
-    const header = decodeCohortHeader(envelope);
-    const { tag } = await deriveSlotKeys(crypto, members[2]!.secret, header.header);
-    let slot = -1;
-    for (let s = 0; s < header.header.slotCount; s++) {
-      const at = header.headerBytes + s * header.header.slotBytes;
-      if (hexEncode(envelope.subarray(at, at + COHORT_TAG_BYTES)) === hexEncode(tag)) slot = s;
-    }
-    assert.ok(slot >= 0);
+    const at = await slotOffset(envelope, members[2]!.secret);
+    assert.ok(at >= 0);
     const altered = envelope.slice();
-    flip(altered, header.headerBytes + slot * header.header.slotBytes + COHORT_TAG_BYTES + 5);
+    flip(altered, at + COHORT_TAG_BYTES + 13);
     await assert.rejects(openCohortEnvelope(crypto, members[2]!.secret, altered), { code: 'ERR_FRAME' });
-    assert.deepEqual(await openCohortEnvelope(crypto, members[1]!.secret, altered), members[1]!.bundle);
+    assert.deepEqual(await openCohortEnvelope(crypto, members[1]!.secret, altered), { counter: v.ticks[0]!.counters[1], bundle: members[1]!.bundle });
   });
 
   it('an altered header (the salt) hides every slot from every member', async () => {
@@ -188,7 +210,7 @@ describe('cohort envelopes: bad input', () => {
   it('random bytes never crash the opener: only catalogue errors or "no slot"', async () => {
     for (let i = 0; i < 300; i++) {
       const junk = randomBytes(1 + (i % 200));
-      if (i % 3 === 0) junk[0] = 1;
+      if (i % 3 === 0) junk[0] = COHORT_VERSION;
       try {
         const result = await openCohortEnvelope(crypto, members[0]!.secret, junk);
         assert.equal(result, null);
@@ -202,9 +224,78 @@ describe('cohort envelopes: bad input', () => {
     const header: CohortHeader = { appId: v.appId, tick: 1, salt: randomBytes(16), slotCount: 2, slotBytes: 128 };
     const secret = randomBytes(32);
     const random = (n: number) => randomBytes(n);
-    await assert.rejects(sealCohortEnvelope(crypto, header, [{ secret, bundle: randomBytes(128 - COHORT_SLOT_OVERHEAD + 1) }], random), { code: 'ERR_INTERNAL' });
-    await assert.rejects(sealCohortEnvelope(crypto, { ...header, slotCount: 1 }, [{ secret, bundle: new Uint8Array(0) }, { secret, bundle: new Uint8Array(0) }], random), { code: 'ERR_INTERNAL' });
+    const empty = { secret, counter: 0, bundle: new Uint8Array(0) };
+    await assert.rejects(sealCohortEnvelope(crypto, header, [{ ...empty, bundle: randomBytes(128 - COHORT_SLOT_OVERHEAD + 1) }], random), { code: 'ERR_INTERNAL' });
+    await assert.rejects(sealCohortEnvelope(crypto, { ...header, slotCount: 1 }, [empty, empty], random), { code: 'ERR_INTERNAL' });
+    for (const counter of [-1, 1.5, 2 ** 53, Number.NaN]) {
+      await assert.rejects(sealCohortEnvelope(crypto, header, [{ ...empty, counter }], random), { code: 'ERR_INTERNAL' }, `counter ${counter}`);
+    }
     await assert.rejects(sealCohortEnvelope(crypto, { ...header, salt: new Uint8Array(8) }, [], random), { code: 'ERR_INTERNAL' });
     await assert.rejects(sealCohortEnvelope(crypto, { ...header, tick: -1 }, [], random), { code: 'ERR_INTERNAL' });
+  });
+});
+
+describe('cohort envelopes: the envelope counter in each slot', () => {
+  const crypto = nodeNoiseCrypto;
+  const tick = v.ticks[0]!;
+  const envelope = hexDecode(tick.envelope);
+  const { headerBytes } = decodeCohortHeader(envelope);
+
+  /** A slot's body opened with plain node:crypto AES-256-GCM, independent of the code under test. */
+  function referenceBody(at: number, key: string): Buffer {
+    const sealed = envelope.subarray(at + COHORT_TAG_BYTES, at + tick.slotBytes);
+    const decipher = createDecipheriv('aes-256-gcm', Buffer.from(key, 'hex'), Buffer.alloc(12));
+    decipher.setAAD(envelope.subarray(0, headerBytes));
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
+  }
+
+  it('each slot body is [u64 counter][u32 bundleLength][bundle][zero padding], as documented', async () => {
+    for (const [i, m] of members.entries()) {
+      const body = referenceBody(await slotOffset(envelope, m.secret), tick.slots[i]!.key);
+      assert.equal(body.length, tick.slotBytes - 32);
+      assert.equal(body.readBigUInt64BE(0), BigInt(tick.counters[i]!), `member ${i}: its counter`);
+      assert.equal(body.readUInt32BE(8), m.bundle.length);
+      assert.deepEqual(new Uint8Array(body.subarray(12, 12 + m.bundle.length)), m.bundle);
+      assert.ok(body.subarray(12 + m.bundle.length).every((b) => b === 0), 'zero padding');
+    }
+  });
+
+  it("flipping any bit of a slot's counter (each of its 8 bytes) fails the AEAD: ERR_FRAME, never another counter", async () => {
+    const secret = members[1]!.secret;
+    const at = await slotOffset(envelope, secret);
+    for (let byte = 0; byte < 8; byte++) {
+      for (const bit of [0x01, 0x80]) {
+        const altered = envelope.slice();
+        altered[at + COHORT_TAG_BYTES + byte]! ^= bit; // AES-GCM is a stream cipher: this would be counter ^ bit
+        await assert.rejects(openCohortEnvelope(crypto, secret, altered), { code: 'ERR_FRAME' }, `byte ${byte}, bit ${bit}`);
+      }
+    }
+  });
+
+  it("a slot's counter is bound to its envelope: the same member's slot moved into another envelope does not open", async () => {
+    const later = hexDecode(v.ticks[1]!.envelope);
+    const secret = members[0]!.secret;
+    const from = await slotOffset(envelope, secret);
+    const to = await slotOffset(later, secret);
+    const spliced = later.slice();
+    // Keep the later tag (so the member finds a slot), carry over the older sealed body and counter.
+    spliced.set(envelope.subarray(from + COHORT_TAG_BYTES, from + tick.slotBytes), to + COHORT_TAG_BYTES);
+    await assert.rejects(openCohortEnvelope(crypto, secret, spliced), { code: 'ERR_FRAME' });
+  });
+
+  it('the counter leaves room for the largest message in the smallest allowed largest slot', () => {
+    assert.ok(slotCapacity(MIN_LARGEST_SLOT_BYTES) >= DELIVER_HEADER_BYTES + 21 + 255 + 65_536);
+  });
+
+  it('a counter above 2^53-1 inside an authentic slot is ERR_PROTOCOL', async () => {
+    const secret = randomBytes(32);
+    const header: CohortHeader = { appId: v.appId, tick: 5, salt: randomBytes(16), slotCount: 1, slotBytes: 64 };
+    const aad = encodeCohortHeader(header);
+    const { tag, key } = await deriveSlotKeys(crypto, secret, header);
+    const body = new Uint8Array(64 - 32);
+    body.set([0x00, 0x20, 0, 0, 0, 0, 0, 0]); // 2^53
+    const envelopeBytes = new Uint8Array([...aad, ...tag, ...(await crypto.encrypt(key, 0, aad, body))]);
+    await assert.rejects(openCohortEnvelope(crypto, secret, envelopeBytes), { code: 'ERR_PROTOCOL' });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Shape of `sealpush-cohort-v1.json`, the known-answer vectors of cohort envelopes (written by
+ * Shape of `sealpush-cohort-v2.json`, the known-answer vectors of cohort envelopes (written by
  * scripts/make-cohort-vectors.ts, described in docs/protocol.md). Byte strings are lower-case hex.
  */
 
@@ -21,6 +21,8 @@ export interface CohortTickVector {
   readonly slotCount: number;
   readonly slotBytes: number;
   readonly header: string;
+  /** Per member, same order as `members`: the envelope counter its slot carries. */
+  readonly counters: readonly number[];
   /** The random bytes the builder read (filler slots, then the shuffle), in order. */
   readonly random: string;
   /** Per member, same order as `members`: its tag and one-time slot key for this envelope. */

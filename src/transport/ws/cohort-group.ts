@@ -81,19 +81,21 @@ export class CohortGroup {
   }
 
   private async sendCohort(cohort: Connection[], tick: number): Promise<void> {
-    const bundles = cohort.map((m) => m.takeBundle(cohortCapacity(this.settings)));
-    const { slotBytes, slotCount } = envelopeShape(this.settings, bundles);
+    // Each member's slot takes its connection's next envelope counter: from here on the member
+    // is sent this envelope or closed, never skipped (the client closes on a gap).
+    const slots = cohort.map((m) => m.takeSlot(cohortCapacity(this.settings)));
+    const { slotBytes, slotCount } = envelopeShape(this.settings, slots.map((s) => s.bundle));
     let envelope: Uint8Array;
     try {
       envelope = await sealCohortEnvelope(
         nodeNoiseCrypto,
         { appId: this.appId, tick, salt: randomBytes(16), slotCount, slotBytes },
-        cohort.map((m, k) => ({ secret: m.sessionSecret!, bundle: bundles[k]! })),
+        cohort.map((m, k) => ({ secret: m.sessionSecret!, ...slots[k]! })),
         (n) => randomBytes(n),
       );
     } catch (err) {
-      // Their bundles left the queues: end these sessions, so that they resume from the store
-      // rather than let a later cumulative ACK cover what was never sent.
+      // Their bundles left the queues and their counters moved on: end these sessions, so that
+      // they resume from the store rather than let a later cumulative ACK cover what was never sent.
       this.logger.error({ appId: this.appId, err: err instanceof Error ? err.message : String(err) }, 'cohort envelope failed');
       for (const m of cohort) m.fail('ERR_INTERNAL');
       return;

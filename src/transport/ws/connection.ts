@@ -9,7 +9,7 @@ import type { Sessions } from '../../domain/usecases/sessions.js';
 import type { IdentityRing } from '../../domain/usecases/server-identity.js';
 import { base64urlEncode } from '../../crypto/encoding.js';
 import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
-import { slotCapacity } from '../../crypto/cohort.js';
+import { slotCapacity, type CohortSlot } from '../../crypto/cohort.js';
 import { acceptHello } from '../../crypto/hello.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
@@ -80,6 +80,8 @@ export class Connection implements DeliverySink {
   /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
   private cohortQueue: DeliverableMessage[] = [];
   private cohortQueueBytes = 0;
+  /** Cohort mode: the envelope counter of this connection's next slot (docs/protocol.md section 7). */
+  private envelopeCounter = 0;
   /** Set when the client signs its ACKs (docs/receipts.md): checks each one on arrival. */
   private ackVerifier: AckVerifier | null = null;
   /** Signed ACKs: what this connection put on the wire and no ACK covered yet, in seq order. */
@@ -133,11 +135,18 @@ export class Connection implements DeliverySink {
   }
 
   /**
-   * Cohort mode, at a tick: the DELIVER plaintext of the queued messages that fit
-   * `capacity` bytes (in seq order), or an empty bundle. A single message always fits the
-   * largest slot (delivery-settings.ts), so the queue never stalls.
+   * Cohort mode, at a tick: this connection's slot, with its next envelope counter and the
+   * DELIVER plaintext of the queued messages that fit `capacity` bytes (in seq order), or an
+   * empty bundle. A single message always fits the largest slot (delivery-settings.ts), so the
+   * queue never stalls. The caller sends the envelope holding the slot (sendEnvelope) or fails
+   * the connection: the client closes on any gap in the counters it receives.
    */
-  takeBundle(capacity: number): Uint8Array {
+  takeSlot(capacity: number): CohortSlot {
+    const counter = this.envelopeCounter++;
+    return { counter, bundle: this.takeBundle(capacity) };
+  }
+
+  private takeBundle(capacity: number): Uint8Array {
     let size = DELIVER_HEADER_BYTES;
     let count = 0;
     for (const message of this.cohortQueue) {
