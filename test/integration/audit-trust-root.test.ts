@@ -11,6 +11,8 @@ import { AUDIT_KEY_PURPOSE, GENESIS_HASH } from '../../src/domain/audit.js';
 import { verifyAuditChain } from '../../src/domain/usecases/audit-verify.js';
 import { eventually, startTestServer, tempDir } from '../helpers/server.js';
 import { clockAhead, exited, runCli, spawnServer } from '../helpers/process.js';
+import { freshDatabase } from '../helpers/mysql.js';
+import { mysqlMissing } from '../helpers/requirements.js';
 
 interface Report {
   ok: boolean;
@@ -203,3 +205,30 @@ function rewriteHistory(db: Database.Database, attacker: { publicKey: Uint8Array
   db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(kept.length, prevHash);
   db.prepare('UPDATE server_keys SET public_key = ? WHERE purpose = ?').run(attacker.publicKey, AUDIT_KEY_PURPOSE);
 }
+
+describe('the same on MySQL (SEALPUSH_STORE)', { skip: mysqlMissing() }, () => {
+  test("a replaced audit key is 'audit-key-replaced'; deleted checkpoints are 'records-uncovered'", async () => {
+    const db = await freshDatabase();
+    const dataDir = tempDir('sealpush-audit-root-mysql-');
+    const env = { SEALPUSH_STORE: db.url };
+    const cli = async (args: string[], more: Record<string, string> = {}) => runCli(['--data', dataDir, ...args], { ...env, ...more });
+    try {
+      assert.equal((await cli(['migrate'])).code, 0);
+      // Admin commands sign the head of what they appended, with no node running.
+      for (const name of ['a', 'b']) assert.equal((await cli(['apps', 'create', name])).code, 0);
+      const verify = async (more: Record<string, string> = {}): Promise<Report> => JSON.parse((await cli(['audit', 'verify', '--json'], more)).stdout) as Report;
+      const intact = await verify(clockAhead(HOUR));
+      assert.equal(intact.ok, true, JSON.stringify(intact.problem));
+      assert.deepEqual(intact.keys.map((k) => k.anchoredBy), [['master-key']]);
+
+      await db.query('DELETE FROM audit_checkpoints');
+      const uncovered = (await verify(clockAhead(HOUR))).problem;
+      assert.deepEqual([uncovered?.code, uncovered?.seq], ['records-uncovered', 1]);
+      await db.query('UPDATE server_keys SET public_key = ? WHERE purpose = ?', [Buffer.from(generateAuditKeyPair().publicKey), AUDIT_KEY_PURPOSE]);
+      assert.equal((await verify()).problem?.code, 'audit-key-replaced');
+    } finally {
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
