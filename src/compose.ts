@@ -25,13 +25,12 @@ import { Sessions } from './domain/usecases/sessions.js';
 import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
 import { IDENTITY_PURPOSE, ServerIdentities, rotateServerIdentity, type RotatedIdentity } from './domain/usecases/server-identity.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
-import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { NodeActivity, withActivity } from './domain/usecases/activity.js';
 import { clusterView } from './domain/usecases/cluster-view.js';
 import type { NodeReport, NodeReports } from './domain/ports/node-reports.js';
-import { verifyAuditChain, type AuditReport, type AuditVerification } from './domain/usecases/audit-verify.js';
-import { AUDIT_KEY_PURPOSE, authFailureEvent, type AuditCheckpoint } from './domain/audit.js';
-import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
+import type { AuditVerification } from './domain/usecases/audit-verify.js';
+import { authFailureEvent } from './domain/audit.js';
+import { CHECKPOINT_POLL_MS, auditCheckpointerOf, verifyAuditLog } from './compose-audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
 import { nodeNoiseCrypto } from './crypto/node/noise-crypto.js';
@@ -121,50 +120,6 @@ export async function migrateStore(config: Config, onApply: (migration: { versio
   await store.close();
   const after = sqliteSchemaVersion(path);
   return { driver: 'sqlite', location: path, from: before.version, to: after.version, applied: after.names.filter((m) => m.version > before.version) };
-}
-
-/** The server's Ed25519 audit key (purpose 'audit-signing'), created on first use and stored wrapped. */
-export async function loadAuditKey(core: Core): Promise<{ publicKey: Uint8Array; version: number; secret: Uint8Array }> {
-  const key = await loadOrCreateServerKey(AUDIT_KEY_PURPOSE, { store: core.store, kms: core.kms, clock: core.clock, generate: generateAuditKeyPair });
-  const stored = await core.store.getServerKey(AUDIT_KEY_PURPOSE);
-  return { ...key, version: stored?.version ?? 1 };
-}
-
-/** The public audit key, for `audit verify` and `audit export`; the secret stays wrapped. */
-export async function auditPublicKeyOf(core: Core): Promise<{ publicKey: Uint8Array; version: number } | undefined> {
-  const stored = await core.store.getServerKey(AUDIT_KEY_PURPOSE);
-  return stored === undefined ? undefined : { publicKey: stored.publicKey, version: stored.version };
-}
-
-/**
- * Walks the audit chain and checks every checkpoint signature (docs/audit.md): `sealpush audit
- * verify` and `POST /v1/admin/audit/verify`. The checkpoints are checked with `publicKey`
- * (an export's), else with the stored audit key.
- */
-export async function verifyAuditLog(
-  core: Core,
-  options: { publicKey?: Uint8Array; exported?: readonly AuditCheckpoint[]; onProgress?: (done: number, total: number) => void } = {},
-): Promise<AuditReport> {
-  const publicKey = options.publicKey ?? (await auditPublicKeyOf(core))?.publicKey;
-  return verifyAuditChain({
-    store: core.store,
-    hash: auditRecordHash,
-    verifyCheckpoint: publicKey === undefined ? () => false : auditCheckpointVerifier(publicKey),
-    ...(options.exported ? { exported: options.exported } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-}
-
-/** Signs checkpoints of the audit chain on the node's schedule (config `audit`). */
-export async function auditCheckpointerOf(core: Core): Promise<AuditCheckpointer> {
-  const key = await loadAuditKey(core);
-  return new AuditCheckpointer({
-    store: core.store,
-    clock: core.clock,
-    sign: auditSigner(key.secret),
-    keyVersion: key.version,
-    policy: { everyRecords: core.config.audit.checkpointEveryRecords, everyMs: core.config.audit.checkpointEverySeconds * 1000 },
-  });
 }
 
 export interface ServerIdentity {
@@ -294,6 +249,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     generate: () => ({ publicKey: new Uint8Array(0), secret: new Uint8Array(randomBytes(32)) }),
   });
   const checkpointer = await auditCheckpointerOf(core);
+  await checkpointer.tick(); // before serving: what a stopped node left unsigned is signed (docs/audit.md, "Coverage")
   // Each client's messages are sealed under its own key, derived from this one (docs/forget.md).
   const ciphers = new ClientCiphers(store, createPayloadKeyring(payloadKey.secret));
   const forgetting = new Forgetting(store, clock, ciphers);
@@ -396,7 +352,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   // Polled often (one read of the chain head); the policy decides when one is due.
   const checkpointTimer = setInterval(() => {
     checkpointer.tick().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
-  }, Math.min(1000, config.audit.checkpointEverySeconds * 1000));
+  }, Math.min(CHECKPOINT_POLL_MS, config.audit.checkpointEverySeconds * 1000));
   checkpointTimer.unref();
 
   return {

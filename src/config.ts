@@ -53,6 +53,13 @@ const auditSchema = z
     checkpointEveryRecords: positiveInt.default(10_000),
     /** A checkpoint once this many seconds passed since the last one, if any record was appended. */
     checkpointEverySeconds: positiveInt.default(60),
+    /**
+     * `audit verify` fails on a record no signed checkpoint covers once it is older than
+     * checkpointEverySeconds plus this (clocks of nodes and verifier, a busy node).
+     */
+    checkpointGraceSeconds: z.number().int().nonnegative().default(30),
+    /** Fingerprints (`sealpush keys show`) of the audit keys verification accepts; empty: the master key anchors them. */
+    pinnedKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'an audit key fingerprint: 16 base64url characters')).default([]),
   })
   .strict()
   .default({});

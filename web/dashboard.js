@@ -161,7 +161,7 @@ function showVerification(v) {
     ? 'Not verified by this node yet.'
     : v.state === 'verified'
       ? `✓ Verified: ${v.records} records up to ${v.headSeq} and ${v.checkpoints} checkpoint signatures intact (${time(v.at)}).`
-      : `✗ Verification failed at record ${v.problem?.seq}: ${v.problem?.reason} (${time(v.at)}).`;
+      : `✗ Verification failed${v.problem?.seq ? ` at record ${v.problem.seq}` : ''}: ${v.problem?.reason} [${v.problem?.code}] (${time(v.at)}).`;
 }
 
 /** Runs `fn` now and every `ms`, while signed in; a refusal signs out. */

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { auditCheckpointerOf, auditPublicKeyOf, verifyAuditLog, type Core } from '../compose.js';
-import { base64urlDecode, base64urlEncode, bytesEqual, hexDecode, hexEncode } from '../crypto/encoding.js';
+import type { Core } from '../compose.js';
+import { auditCheckpointerOf, loadAuditKey, verifyAuditLog, type AuditExport, type AuditLogReport } from '../compose-audit.js';
+import { base64urlDecode, base64urlEncode, hexDecode, hexEncode } from '../crypto/encoding.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import { SealPushError } from '../domain/errors.js';
-import type { AuditReport } from '../domain/usecases/audit-verify.js';
 import { CommandExit, printJson, withCore } from './context.js';
 import { progressBar } from './progress.js';
 
@@ -38,17 +38,18 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('verify')
-    .description('check the whole chain and every checkpoint signature; exits 3 naming the first bad record')
-    .option('--from-export <file>', 'also check against the checkpoints of an export kept elsewhere (bounds truncation)')
+    .description('check the audit keys against the master key (or audit.pinnedKeys), the whole chain and every checkpoint signature; exits 3 naming the first bad record')
+    .option('--from-export <file>', 'also check against the key and checkpoints of an export kept elsewhere (bounds truncation)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { fromExport?: string; json?: boolean }, command: Command) => {
       const exported = options.fromExport === undefined ? undefined : readExport(options.fromExport);
-      const report = await withCore(command, (core) => verify(core, exported));
+      const report = await withCore(command, (core) => verify(core, exported), { signAppended: false });
       if (options.json) printJson(report);
       else if (report.ok) {
         process.stdout.write(`audit log intact: ${report.records} records, ${report.checkpoints} checkpoint signatures verified (head at ${report.headSeq})\n`);
+        for (const key of report.keys) process.stdout.write(`  audit key version ${key.version} (fingerprint ${key.fingerprint}) anchored by ${key.anchoredBy.join(', ')}\n`);
       } else {
-        process.stdout.write(`audit log NOT intact: first bad record ${report.problem!.seq}: ${report.problem!.reason}\n`);
+        process.stdout.write(`audit log NOT intact: first bad record ${report.problem!.seq} (${report.problem!.code}): ${report.problem!.reason}\n`);
       }
       if (!report.ok) throw new CommandExit(EXIT_AUDIT_BROKEN);
     });
@@ -56,8 +57,8 @@ export function registerAuditCommands(program: Command): void {
 
 async function exportCheckpoints(core: Core): Promise<ExportFile> {
   await (await auditCheckpointerOf(core)).tick(true);
-  const key = await auditPublicKeyOf(core);
-  if (!key) throw new Error('no audit key: nothing was ever audited here');
+  const key = await loadAuditKey(core);
+  key.secret.fill(0);
   const checkpoints: ExportFile['checkpoints'][number][] = [];
   for (let after = 0; ; ) {
     const page = await core.store.auditCheckpoints(after, 1000);
@@ -70,28 +71,17 @@ async function exportCheckpoints(core: Core): Promise<ExportFile> {
   return { format: EXPORT_FORMAT, exportedAt: new Date(core.clock.now()).toISOString(), publicKey: base64urlEncode(key.publicKey), keyVersion: key.version, checkpoints };
 }
 
-/**
- * The export's checkpoints are checked with the export's key: a database whose audit key was
- * replaced then fails every checkpoint signed by the new one.
- */
-async function verify(core: Core, exported: { publicKey: Uint8Array; checkpoints: AuditCheckpoint[] } | undefined): Promise<AuditReport> {
-  const stored = await auditPublicKeyOf(core);
+/** The export's key anchors its key version too: a database holding another key for it fails. */
+async function verify(core: Core, exported: AuditExport | undefined): Promise<AuditLogReport> {
   const progress = progressBar('verifying audit log');
   try {
-    const report = await verifyAuditLog(core, {
-      ...(exported ? { publicKey: exported.publicKey, exported: exported.checkpoints } : {}),
-      onProgress: (done, total) => progress.update(done, total),
-    });
-    if (report.ok && exported && stored && !bytesEqual(stored.publicKey, exported.publicKey)) {
-      return { ...report, ok: false, problem: { seq: 0, reason: 'the database holds another audit key than the export' } };
-    }
-    return report;
+    return await verifyAuditLog(core, { ...(exported ? { exported } : {}), onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.end();
   }
 }
 
-function readExport(path: string): { publicKey: Uint8Array; checkpoints: AuditCheckpoint[] } {
+function readExport(path: string): AuditExport {
   const bad = (why: string): SealPushError => new SealPushError('ERR_BAD_REQUEST', `${path} is not an audit export: ${why}`);
   let file: Partial<ExportFile>;
   try {
@@ -113,7 +103,9 @@ function readExport(path: string): { publicKey: Uint8Array; checkpoints: AuditCh
       if (headHash.byteLength !== 32) throw new TypeError(`checkpoint ${i}: headHash is not 32 bytes`);
       return { seq: whole(c.seq), headHash, at: whole(c.at), keyVersion: whole(c.keyVersion), signature: base64urlDecode(String(c.signature)) };
     });
-    return { publicKey, checkpoints };
+    const keyVersion = file.keyVersion;
+    if (!Number.isSafeInteger(keyVersion) || (keyVersion as number) < 1) throw new TypeError('keyVersion is not a whole number from 1');
+    return { publicKey, keyVersion: keyVersion as number, checkpoints };
   } catch (err) {
     throw bad(err instanceof Error ? err.message : String(err));
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig, type Config, type ConfigInput } from '../config.js';
 import { openCore, type Core } from '../compose.js';
+import { auditCheckpointerOf } from '../compose-audit.js';
 
 /** The config for a command: global flags (--data, --config) over env over file. */
 export function configFor(command: Command, flags: Partial<Record<keyof ConfigInput, unknown>> = {}): Config {
@@ -9,14 +10,31 @@ export function configFor(command: Command, flags: Partial<Record<keyof ConfigIn
   return loadConfig({ file: globals.config, flags: { dataDir: globals.data, ...flags } });
 }
 
-/** Opens the store and KMS for an admin command, runs `fn`, and closes them. */
-export async function withCore<T>(command: Command, fn: (core: Core) => Promise<T>): Promise<T> {
+/**
+ * Opens the store and KMS for an admin command, runs `fn`, and closes them. A command that
+ * appended audit records (an admin action) signs a checkpoint of the head before it exits, so
+ * its records are covered even while no node runs (docs/audit.md, "Coverage"); `audit verify`
+ * passes `signAppended: false` (it only reads).
+ */
+export async function withCore<T>(command: Command, fn: (core: Core) => Promise<T>, options: { signAppended?: boolean } = {}): Promise<T> {
   const config = configFor(command);
   const core = await openCore(config, pino({ level: 'warn' }, pino.destination(2)));
   try {
-    return await fn(core);
+    const before = (await core.store.auditHead()).seq;
+    const result = await fn(core);
+    if (options.signAppended !== false && (await core.store.auditHead()).seq > before) await signHead(core);
+    return result;
   } finally {
     await core.close();
+  }
+}
+
+/** The command's work is done: a failure to sign is a warning (a node signs the head when it runs). */
+async function signHead(core: Core): Promise<void> {
+  try {
+    await (await auditCheckpointerOf(core)).tick(true);
+  } catch (err) {
+    process.stderr.write(`warning: the audit records were written but no checkpoint was signed: ${err instanceof Error ? err.message : String(err)}\n`);
   }
 }
 

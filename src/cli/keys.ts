@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { listServerIdentities, rotateIdentity } from '../compose.js';
+import { auditKeysOf } from '../compose-audit.js';
+import { base64urlEncode } from '../crypto/encoding.js';
 import { recordAdminAction } from '../domain/usecases/audit.js';
 import { rotateMasterKey, type RotationReport } from '../domain/usecases/master-key-rotation.js';
 import { printJson, withCore } from './context.js';
@@ -17,14 +19,15 @@ export function registerKeysCommands(program: Command): void {
 
   keys
     .command('show')
-    .description("show the server's public key (pin it in clients as serverKey) and its fingerprint; during an identity overlap, the old one too")
-    .option('--json', 'print {"fingerprint", "publicKey", "identities": [...]} as JSON')
+    .description("show the server's public key (pin it in clients as serverKey) and its fingerprint, during an identity overlap the old one too, and the audit key's fingerprint (to pin in audit.pinnedKeys)")
+    .option('--json', 'print {"fingerprint", "publicKey", "identities": [...], "auditKeys": [...]} as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const identities = await withCore(command, (core) => listServerIdentities(core));
+      const [identities, auditKeys] = await withCore(command, async (core) => [await listServerIdentities(core), await auditKeysOf(core)] as const);
       const [current, ...previous] = identities;
+      const audit = auditKeys.map((key) => ({ version: key.version, fingerprint: key.fingerprint, publicKey: base64urlEncode(key.publicKey) }));
       if (options.json) {
         const list = identities.map((i) => ({ ...i, ...(i.notAfter === undefined ? {} : { notAfter: new Date(i.notAfter).toISOString() }) }));
-        return printJson({ fingerprint: current!.fingerprint, publicKey: current!.publicKey, identities: list });
+        return printJson({ fingerprint: current!.fingerprint, publicKey: current!.publicKey, identities: list, auditKeys: audit });
       }
       process.stdout.write(`fingerprint: ${current!.fingerprint}\npublic key:  ${current!.publicKey}\n`);
       for (const old of previous) {
@@ -33,6 +36,7 @@ export function registerKeysCommands(program: Command): void {
             `  fingerprint: ${old.fingerprint}\n  public key:  ${old.publicKey}\n`,
         );
       }
+      for (const key of audit) process.stdout.write(`audit key (version ${key.version}), for audit.pinnedKeys: ${key.fingerprint}\n`);
     });
 
   keys

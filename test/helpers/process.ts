@@ -69,3 +69,9 @@ export function startExampleApp(env: Record<string, string>): Promise<{ child: C
     child.once('exit', (code) => reject(new Error(`app server exited with ${code}`)));
   });
 }
+
+/** Env for runCli/spawnServer: the process's clock (Date.now) runs `ms` ahead (test/helpers/clock-ahead.mjs). */
+export function clockAhead(ms: number): Record<string, string> {
+  const preload = new URL('./clock-ahead.mjs', import.meta.url).href;
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), SEALPUSH_TEST_CLOCK_AHEAD_MS: String(ms) };
+}

@@ -31,6 +31,14 @@ function publicKeyOf(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
+/**
+ * The public key of a private key (its 32-byte seed): how verification anchors the audit key in
+ * the KMS-held secret instead of trusting the public key stored beside it (docs/audit.md).
+ */
+export function auditPublicKeyFromSecret(seed: Uint8Array): Uint8Array {
+  return Buffer.from(createPublicKey(privateKeyOf(seed)).export({ format: 'jwk' }).x!, 'base64url');
+}
+
 /** Signs checkpoints with one key; the KeyObject is built once. */
 export function auditSigner(seed: Uint8Array): (checkpoint: Omit<AuditCheckpoint, 'signature'>) => Uint8Array {
   const key = privateKeyOf(seed);

@@ -1,9 +1,28 @@
 import { GENESIS_HASH, type AuditCheckpoint, type AuditRecord } from '../audit.js';
 import type { MessageStore } from '../ports/message-store.js';
 
+/** Why verification failed, for scripts (`--json`) and tests; `reason` says it for people. */
+export type AuditProblemCode =
+  | 'record-missing'
+  | 'record-altered'
+  | 'record-replaced'
+  | 'record-inserted'
+  | 'record-unlinked'
+  | 'records-rewritten'
+  | 'truncated'
+  | 'head-mismatch'
+  | 'checkpoint-bad-signature'
+  | 'checkpoints-disagree'
+  | 'records-uncovered'
+  | AuditKeyProblemCode;
+
+/** The audit key could not be anchored outside the database (audit-anchor.ts): seq 0. */
+export type AuditKeyProblemCode = 'audit-key-replaced' | 'audit-key-unanchored' | 'audit-key-not-pinned' | 'audit-key-not-exported';
+
 export interface AuditProblem {
-  /** The first record that is not what the server wrote (or, for a checkpoint, its seq). */
+  /** The first record that is not what the server wrote (or, for a checkpoint, its seq; 0 for the key). */
   readonly seq: number;
+  readonly code: AuditProblemCode;
   readonly reason: string;
 }
 
@@ -36,6 +55,12 @@ export interface VerifyDeps {
   readonly verifyCheckpoint: (checkpoint: AuditCheckpoint) => boolean;
   /** Checkpoints kept elsewhere (`audit export`): they also bound truncation. */
   readonly exported?: readonly AuditCheckpoint[];
+  /**
+   * The coverage rule: a record after the last validly signed checkpoint whose `at` is more
+   * than `windowMs` before `now` fails ('records-uncovered'): a node signs the head within
+   * its checkpoint interval, so only records younger than that may be unsigned.
+   */
+  readonly coverage: { readonly now: number; readonly windowMs: number };
   /** Records read per query; the chain is never loaded whole. Default 5000. */
   readonly pageSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -60,9 +85,12 @@ const hex = (bytes: Uint8Array): string => [...bytes.subarray(0, 6)].map((b) => 
  *   back, the predecessor was inserted;
  * - a checkpoint's head hash that the chain does not reach: records since the last matching
  *   checkpoint were rewritten and the chain recomputed (the blame cannot be narrower);
- * - a chain that ends before the head, or before a checkpoint: it was truncated.
- * The tail after the last checkpoint is not authenticated: a truncation there is found only
- * if it falls before a checkpoint that was kept (exported) elsewhere.
+ * - a chain that ends before the head, or before a checkpoint: it was truncated;
+ * - a record after the last validly signed checkpoint that is older than `coverage.windowMs`:
+ *   a node would have signed it, so checkpoints were deleted (or no node ran since).
+ * `verifyCheckpoint` must check against keys anchored outside the database (audit-anchor.ts).
+ * The tail younger than the window is not authenticated: a truncation there is found only if
+ * it falls before a checkpoint that was kept (exported) elsewhere.
  */
 export async function verifyAuditChain(deps: VerifyDeps): Promise<AuditReport> {
   const pageSize = deps.pageSize ?? 5000;
@@ -75,12 +103,12 @@ export async function verifyAuditChain(deps: VerifyDeps): Promise<AuditReport> {
   const admit = (checkpoint: AuditCheckpoint, source: string): void => {
     checkpoints++;
     if (!deps.verifyCheckpoint(checkpoint)) {
-      problems.push({ seq: checkpoint.seq, reason: `the ${source} checkpoint at record ${checkpoint.seq} has a bad signature (edited or forged)` });
+      problems.push({ seq: checkpoint.seq, code: 'checkpoint-bad-signature', reason: `the ${source} checkpoint at record ${checkpoint.seq} has a bad signature (edited or forged)` });
       return;
     }
     const known = expected.get(checkpoint.seq);
     if (known !== undefined && !equal(known, checkpoint.headHash)) {
-      problems.push({ seq: checkpoint.seq, reason: `two validly signed checkpoints disagree on record ${checkpoint.seq}` });
+      problems.push({ seq: checkpoint.seq, code: 'checkpoints-disagree', reason: `two validly signed checkpoints disagree on record ${checkpoint.seq}` });
       return;
     }
     expected.set(checkpoint.seq, checkpoint.headHash);
@@ -94,14 +122,15 @@ export async function verifyAuditChain(deps: VerifyDeps): Promise<AuditReport> {
   }
   for (const checkpoint of deps.exported ?? []) admit(checkpoint, 'exported');
 
-  const chain = await walkChain(deps, head.seq, expected, pageSize);
+  const overdueBefore = deps.coverage.now - deps.coverage.windowMs;
+  const chain = await walkChain(deps, head.seq, expected, pageSize, { coveredUpto: lastCheckpoint, overdueBefore });
   if (chain.problem) problems.push(chain.problem);
   else if (chain.last < head.seq) {
-    problems.push({ seq: chain.last + 1, reason: `records ${chain.last + 1} to ${head.seq} are missing: the chain ends at ${chain.last}, its head is at ${head.seq}` });
+    problems.push({ seq: chain.last + 1, code: 'truncated', reason: `records ${chain.last + 1} to ${head.seq} are missing: the chain ends at ${chain.last}, its head is at ${head.seq}` });
   } else if (chain.last < lastCheckpoint) {
-    problems.push({ seq: chain.last + 1, reason: `truncated: the chain ends at ${chain.last}, but a signed checkpoint covers record ${lastCheckpoint}` });
+    problems.push({ seq: chain.last + 1, code: 'truncated', reason: `truncated: the chain ends at ${chain.last}, but a signed checkpoint covers record ${lastCheckpoint}` });
   } else if (head.seq > 0 && !equal(chain.lastHash, head.hash)) {
-    problems.push({ seq: head.seq, reason: `the chain head (${hex(head.hash)}...) is not the hash of record ${head.seq}` });
+    problems.push({ seq: head.seq, code: 'head-mismatch', reason: `the chain head (${hex(head.hash)}...) is not the hash of record ${head.seq}` });
   }
   const first = problems.reduce<AuditProblem | undefined>((min, p) => (min === undefined || p.seq < min.seq ? p : min), undefined);
   return { ok: first === undefined, records: chain.records, checkpoints, headSeq: head.seq, ...(first ? { problem: first } : {}) };
@@ -114,7 +143,19 @@ interface ChainWalk {
   readonly problem?: AuditProblem;
 }
 
-async function walkChain(deps: VerifyDeps, headSeq: number, expected: ReadonlyMap<number, Uint8Array>, pageSize: number): Promise<ChainWalk> {
+/** Records after `coveredUpto` (the last validly signed checkpoint) must be written at or after `overdueBefore`. */
+interface Coverage {
+  readonly coveredUpto: number;
+  readonly overdueBefore: number;
+}
+
+async function walkChain(
+  deps: VerifyDeps,
+  headSeq: number,
+  expected: ReadonlyMap<number, Uint8Array>,
+  pageSize: number,
+  coverage: Coverage,
+): Promise<ChainWalk> {
   let last = 0;
   let prev: Uint8Array = GENESIS_HASH;
   let prevPrev: Uint8Array | undefined;
@@ -136,7 +177,7 @@ async function walkChain(deps: VerifyDeps, headSeq: number, expected: ReadonlyMa
         break;
       }
       records++;
-      if (row.seq !== last + 1) return done(missed ?? { seq: last + 1, reason: `record ${last + 1} is missing (deleted)` });
+      if (row.seq !== last + 1) return done(missed ?? { seq: last + 1, code: 'record-missing', reason: `record ${last + 1} is missing (deleted)` });
       const hash = deps.hash(row);
       const sound = equal(hash, row.hash);
       const linked = equal(row.prevHash, prev);
@@ -144,23 +185,24 @@ async function walkChain(deps: VerifyDeps, headSeq: number, expected: ReadonlyMa
         const inserted = !sound && !linked && prevPrev !== undefined && equal(row.prevHash, prevPrev);
         const blamePrevious = (!linked && sound) || inserted;
         const seq = blamePrevious && row.seq - 1 > confirmed ? row.seq - 1 : row.seq;
-        const reason = seq < row.seq
+        const [code, reason]: [AuditProblemCode, string] = seq < row.seq
           ? inserted
-            ? `record ${seq} was inserted: record ${row.seq} follows record ${seq - 1}`
-            : `record ${seq} was replaced: record ${row.seq} holds another hash for it`
+            ? ['record-inserted', `record ${seq} was inserted: record ${row.seq} follows record ${seq - 1}`]
+            : ['record-replaced', `record ${seq} was replaced: record ${row.seq} holds another hash for it`]
           : !sound
-            ? `record ${seq} was altered or moved: its hash does not match its contents`
-            : `record ${seq} does not follow record ${seq - 1}: its prev hash differs`;
+            ? ['record-altered', `record ${seq} was altered or moved: its hash does not match its contents`]
+            : ['record-unlinked', `record ${seq} does not follow record ${seq - 1}: its prev hash differs`];
         // Inside the range a missed checkpoint blames, this record points closer.
-        return done(missed !== undefined && seq > missedAt ? missed : { seq, reason });
+        return done(missed !== undefined && seq > missedAt ? missed : { seq, code, reason });
       }
       if (missed) return done(missed);
+      if (row.seq > coverage.coveredUpto && row.at < coverage.overdueBefore) return done(uncovered(row, coverage));
       const signedHead = expected.get(row.seq);
       if (signedHead !== undefined) {
         if (equal(signedHead, hash)) confirmed = row.seq;
         else {
           missedAt = row.seq;
-          missed = { seq: confirmed + 1, reason: `records ${confirmed + 1} to ${row.seq} were rewritten: the chain does not reach the head that checkpoint ${row.seq} signed` };
+          missed = { seq: confirmed + 1, code: 'records-rewritten', reason: `records ${confirmed + 1} to ${row.seq} were rewritten: the chain does not reach the head that checkpoint ${row.seq} signed` };
         }
       }
       prevPrev = prev;
@@ -171,4 +213,16 @@ async function walkChain(deps: VerifyDeps, headSeq: number, expected: ReadonlyMa
   }
   if (missed) return done(missed);
   return done();
+}
+
+/** The first record after the last signed checkpoint that a node would have signed by now. */
+function uncovered(record: AuditRecord, coverage: Coverage): AuditProblem {
+  const after = coverage.coveredUpto === 0 ? 'no signed checkpoint exists' : `the last signed checkpoint is at record ${coverage.coveredUpto}`;
+  return {
+    seq: record.seq,
+    code: 'records-uncovered',
+    reason:
+      `record ${record.seq} is covered by no signed checkpoint (${after}), yet it was written at ${new Date(record.at).toISOString()}, ` +
+      'longer ago than a node takes to sign one: checkpoints were deleted, or no node ran since it was written',
+  };
 }

@@ -89,8 +89,12 @@ const auditVerification = {
     checkpoints: { type: 'integer', minimum: 0, description: 'Checkpoint signatures checked' },
     problem: {
       type: 'object',
-      required: ['seq', 'reason'],
-      properties: { seq: { type: 'integer' }, reason: { type: 'string' } },
+      required: ['seq', 'code', 'reason'],
+      properties: {
+        seq: { type: 'integer', description: '0 when the audit key itself failed' },
+        code: { type: 'string', description: 'Why, as `sealpush audit verify --json` names it (docs/audit.md), e.g. audit-key-replaced, records-uncovered' },
+        reason: { type: 'string' },
+      },
       description: 'The first record that is not what the server wrote',
     },
   },
