@@ -59,7 +59,7 @@ describe('rate limits shared by two nodes through Redis', { skip }, () => {
    * The answer's status and code.
    */
   async function send(node: ServerProcess, forwardedFor: string, { bad = false, read = false } = {}): Promise<string> {
-    const [method, path, body] = read ? ['GET', '/v1/clients/c_nobody', ''] : ['POST', '/v1/messages', JSON.stringify({ to: 'c_nobody', data: 1 })];
+    const [method, path, body] = read ? (['GET', '/v1/clients/c_nobody', ''] as const) : (['POST', '/v1/messages', JSON.stringify({ to: 'c_nobody', data: 1 })] as const);
     let authorization = await new RequestSigner(app.appId, app.secret).authorization({ method, pathWithQuery: path, body: new TextEncoder().encode(body) });
     if (bad) authorization = authorization.replace(/sig=[A-Za-z0-9_-]+/, `sig=${randomBytes(32).toString('base64url')}`);
     const headers = { 'x-forwarded-for': forwardedFor, authorization, ...(read ? {} : { 'content-type': 'application/json' }) };

@@ -10,7 +10,7 @@ function audit(maxSources: number) {
   const clock = new ManualClock();
   const events: AuditEvent[] = [];
   const refusals = new RefusalAudit(clock, maxSources, (event) => events.push(event));
-  const fields = () => events.map((e) => ({ kind: e.kind, ...(JSON.parse(e.fields) as Record<string, unknown>) }));
+  const fields = (): Record<string, unknown>[] => events.map((e) => ({ kind: e.kind, ...(JSON.parse(e.fields) as Record<string, unknown>) }));
   return { clock, refusals, events, fields };
 }
 
