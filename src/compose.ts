@@ -7,18 +7,20 @@ import type { Logger as PinoLogger } from 'pino';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, maskedStoreUrl, type Config } from './config.js';
+import { ConfigError, maskedStoreUrl, rateLimitSpecs, type Config } from './config.js';
 import type { Kms, MasterKeyRing } from './domain/ports/kms.js';
 import type { MessageStore } from './domain/ports/message-store.js';
 import type { Bus } from './domain/ports/bus.js';
 import type { NonceCache } from './domain/ports/nonce-cache.js';
+import type { RateLimit, RateLimitSpec } from './domain/ports/rate-limit.js';
 import type { Clock, Defer } from './domain/ports/runtime.js';
 import { Apps } from './domain/usecases/apps.js';
 import { ClientCiphers } from './domain/usecases/client-ciphers.js';
 import { CommitQueue } from './domain/usecases/commit-queue.js';
 import { Forgetting } from './domain/usecases/forget.js';
 import { Publisher } from './domain/usecases/publisher.js';
-import { RateLimiter } from './domain/rate-limit.js';
+import { FailedAuthLimit } from './domain/usecases/failed-auth-limit.js';
+import { RefusalAudit } from './domain/usecases/refusal-audit.js';
 import { Router } from './domain/usecases/router.js';
 import { loadOrCreateServerKey, type KeyMaterial } from './domain/usecases/server-keys.js';
 import { Sessions } from './domain/usecases/sessions.js';
@@ -29,7 +31,6 @@ import { NodeActivity, withActivity } from './domain/usecases/activity.js';
 import { clusterView } from './domain/usecases/cluster-view.js';
 import type { NodeReport, NodeReports } from './domain/ports/node-reports.js';
 import type { AuditVerification } from './domain/usecases/audit-verify.js';
-import { authFailureEvent } from './domain/audit.js';
 import { CHECKPOINT_POLL_MS, auditCheckpointerOf, verifyAuditLog } from './compose-audit.js';
 import { base64urlEncode } from './crypto/encoding.js';
 import { fingerprint, generateStaticKeyPair, staticKeyPairFromPrivate } from './crypto/node/keys.js';
@@ -42,13 +43,16 @@ import { openMysqlStore } from './drivers/store/mysql.js';
 import { migrateMysql } from './drivers/store/mysql-migrate.js';
 import { openLocalKms } from './drivers/kms/local.js';
 import { MemoryNonceCache } from './drivers/nonces/memory.js';
+import { MemoryRateLimit } from './drivers/limits/memory.js';
 import { LocalBus } from './drivers/bus/local.js';
 import { PrometheusMetrics } from './drivers/metrics/prometheus.js';
 import { RedisNonceCache } from './drivers/redis/nonces.js';
 import { RedisBus } from './drivers/redis/bus.js';
 import { RedisNodeReports } from './drivers/redis/node-reports.js';
+import { RedisRateLimit } from './drivers/redis/rate-limit.js';
 import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from './drivers/redis/connection.js';
 import { buildHttpApp } from './transport/http/app.js';
+import { cachedProbe } from './transport/http/readiness.js';
 import type { AdminSource } from './transport/http/routes/admin.js';
 import { packagePageFiles } from './transport/http/routes/pages.js';
 import { Gateway } from './transport/ws/gateway.js';
@@ -255,7 +259,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   const forgetting = new Forgetting(store, clock, ciphers);
   await forgetting.start();
   const nodeId = `node-${randomBytes(6).toString('hex')}`;
-  const { bus, nonces, reports, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger).catch(async (err: unknown) => {
+  const { bus, nonces, reports, rateLimit, ...coordination } = await openCoordination(config, nodeId, payloadKey.secret, logger).catch(async (err: unknown) => {
     await core.close();
     throw err;
   });
@@ -270,13 +274,14 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
     metrics,
   });
-  const sessions = new Sessions(store, commits, clock);
+  const rates = rateLimitSpecs(limits);
+  const sessions = new Sessions(store, commits, clock, rateLimit('registration', rates.registration));
   gateway = new Gateway({
     sessions,
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
     receiptsOf: (appId) => apps.receiptsOf(appId),
-    handshakeLimiter: new RateLimiter(limits.handshakesPerSecondPerIp, burstOf(limits.handshakesPerSecondPerIp, limits.handshakeBurstPerIp), clock),
+    handshakeLimiter: rateLimit('handshake', rates.handshake),
     delivery: { store, commits, clock, defer: deferToIo, logger, limits, metrics },
     metrics,
     ciphers,
@@ -302,7 +307,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     presence: router,
     clock,
     limits,
-    rateLimiter: new RateLimiter(limits.publishesPerSecondPerApp, burstOf(limits.publishesPerSecondPerApp, limits.publishBurstPerApp), clock),
+    rateLimiter: rateLimit('publish', rates.publish),
+    readLimit: rateLimit('read', rates.read),
     signatures: { signingKeyOf: (appId) => apps.signingKeyOf(appId), verifier: nodeSignatureVerifier },
     receiptsOf: (appId) => apps.receiptsOf(appId),
   });
@@ -325,6 +331,10 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   reportTimer?.unref();
   putReport();
 
+  // Refused requests reach the audit log as counts per address and code per interval (docs/audit.md).
+  const refusals = new RefusalAudit(clock, config.audit.maxRefusalSources, (event) => commits.recordAudit(event));
+  const refusalTimer = setInterval(() => refusals.flush(), config.audit.refusalIntervalSeconds * 1000);
+  refusalTimer.unref();
   let draining = false;
   const storeHealth = cachedProbe(() => store.ping(), 1000, clock);
   const coordinationHealth = cachedProbe(() => coordination.ping(), 1000, clock);
@@ -340,8 +350,9 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     onAuthFailure: (failure) => {
       metrics.authFailure(failure.code);
       activity.authFailure(failure);
-      commits.recordAudit(authFailureEvent(failure));
+      refusals.record(failure);
     },
+    failedAuths: new FailedAuthLimit(rateLimit('failedAuth', rates.failedAuth), clock),
     trustProxy: config.trustProxy, jwtAudience: config.jwtAudience,
     ...(config.metrics ? { metrics: prometheus } : {}),
     admin: adminSourceOf(core, server.identity, { report: selfReport, verification: lastVerification, reports, logger }),
@@ -368,6 +379,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       draining = true;
       gateway.drain();
       await http.close();
+      clearInterval(refusalTimer);
+      refusals.flush();
       await commits.flush();
       clearInterval(checkpointTimer);
       if (reportTimer) clearInterval(reportTimer);
@@ -387,6 +400,8 @@ interface Coordination {
   readonly bus: Bus;
   /** Where the nodes tell each other what they hold (dashboard); none on a single node. */
   readonly reports?: NodeReports;
+  /** A rate limit (named for its keys): shared by every node through Redis, else this node's. */
+  rateLimit(name: string, spec: RateLimitSpec): RateLimit;
   /** Resolves once the bus receives for the subscriptions made so far. */
   subscribed(): Promise<void>;
   /** For readiness: rejects while Redis cannot be reached. */
@@ -398,7 +413,8 @@ interface Coordination {
 async function openCoordination(config: Config, nodeId: string, payloadKey: Uint8Array, logger: PinoLogger): Promise<Coordination> {
   if (config.redis === undefined) {
     const idle = async (): Promise<void> => {};
-    return { nonces: new MemoryNonceCache(), bus: new LocalBus({ logger }), subscribed: idle, ping: idle, close: idle };
+    const rateLimit = (_name: string, spec: RateLimitSpec): RateLimit => new MemoryRateLimit(spec, systemClock);
+    return { nonces: new MemoryNonceCache(), bus: new LocalBus({ logger }), rateLimit, subscribed: idle, ping: idle, close: idle };
   }
   const commands = await openRedisConnection({ url: config.redis, name: `sealpush:${nodeId}`, logger });
   const subscriber = await duplicateRedisConnection(commands, logger).catch(async (err: unknown) => {
@@ -413,6 +429,7 @@ async function openCoordination(config: Config, nodeId: string, payloadKey: Uint
     nonces,
     bus,
     reports: new RedisNodeReports(commands, cipher),
+    rateLimit: (name, spec) => new RedisRateLimit(commands, { ...spec, name, fallback: new MemoryRateLimit(spec, systemClock), logger }),
     subscribed: () => bus.subscriptionsReady(),
     ping: async () => {
       await Promise.all([nonces.ping(), bus.ping()]);
@@ -427,11 +444,6 @@ async function openCoordination(config: Config, nodeId: string, payloadKey: Uint
 const NODE_REPORT_EVERY_MS = 1000;
 const NODE_REPORT_TTL_MS = 5000;
 
-/** A limiter's burst: the one configured, else a second's worth of its rate (at least 1). */
-function burstOf(ratePerSecond: number, burst: number | undefined): number {
-  return burst ?? Math.max(1, Math.floor(ratePerSecond));
-}
-
 /** The config file's per-app settings (delivery, receipts), written as `apps update` would write them. */
 async function applyConfiguredDelivery(core: Core): Promise<void> {
   for (const [appId, { delivery, receipts, ...cohort }] of Object.entries(core.config.apps)) {
@@ -442,32 +454,4 @@ async function applyConfiguredDelivery(core: Core): Promise<void> {
       throw new ConfigError(`config apps.${appId}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-}
-
-/** Longest a readiness probe may take: a store or Redis that does not answer in time is not ready. */
-const PROBE_TIMEOUT_MS = 2000;
-
-/**
- * Readiness is asked on every publish: probe the store at most once per `maxAgeMs` and share
- * the answer, so a busy node does not pay a round trip per request. A probe that has not
- * answered within PROBE_TIMEOUT_MS counts as a failure (a hung server must not hang requests).
- */
-function cachedProbe(probe: () => Promise<void>, maxAgeMs: number, clock: Clock): () => Promise<boolean> {
-  let checkedAt = -Infinity;
-  let healthy: Promise<boolean> = Promise.resolve(false);
-  return () => {
-    const now = clock.now();
-    if (now - checkedAt >= maxAgeMs) {
-      checkedAt = now;
-      healthy = new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
-        timer.unref();
-        probe().then(
-          () => resolve(true),
-          () => resolve(false),
-        ).finally(() => clearTimeout(timer));
-      });
-    }
-    return healthy;
-  };
 }

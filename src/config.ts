@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DELIVERY_LIMITS } from './domain/usecases/delivery-stream.js';
 import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
+import { rateLimitSpec, type RateLimitSpec } from './domain/ports/rate-limit.js';
 import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
 import { DEFAULT_JWT_AUDIENCE } from './crypto/bearer-binding.js';
 
@@ -42,6 +43,18 @@ const limitsSchema = z
     handshakesPerSecondPerIp: positiveNumber.default(1000),
     /** Most upgrades one address may make at once; absent: as many as the rate. */
     handshakeBurstPerIp: positiveInt.optional(),
+    /** Reads (message status, receipt, client) an app may make per second; may be fractional. */
+    readsPerSecondPerApp: positiveNumber.default(1000),
+    /** Most reads an app may make at once; absent: as many as the rate. */
+    readBurstPerApp: positiveInt.optional(),
+    /** Failed authentications per second from one address; past it, 429 before any signature work. */
+    failedAuthsPerSecondPerIp: positiveNumber.default(10),
+    /** Most failed authentications one address may have at once; absent: as many as the rate. */
+    failedAuthBurstPerIp: positiveInt.optional(),
+    /** New clients (static keys not seen before) an app may register per second; may be fractional. */
+    registrationsPerSecondPerApp: positiveNumber.default(100),
+    /** Most new clients an app may register at once; absent: as many as the rate. */
+    registrationBurstPerApp: positiveInt.optional(),
   })
   .strict()
   .default({});
@@ -60,6 +73,10 @@ const auditSchema = z
     checkpointGraceSeconds: z.number().int().nonnegative().default(30),
     /** Fingerprints (`sealpush keys show`) of the audit keys verification accepts; empty: the master key anchors them. */
     pinnedKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'an audit key fingerprint: 16 base64url characters')).default([]),
+    /** Refused requests are recorded as counts per address and code, one record each per this many seconds. */
+    refusalIntervalSeconds: positiveInt.default(10),
+    /** Addresses (with one code) recorded on their own per interval; the refusals of any others share one record per code. */
+    maxRefusalSources: z.number().int().min(0).default(100),
   })
   .strict()
   .default({});
@@ -152,6 +169,17 @@ const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type Limits = Config['limits'];
+
+/** The rate limits of `limits`, by name (their key prefix on Redis): docs/configuration.md. */
+export function rateLimitSpecs(limits: Limits): Record<'publish' | 'handshake' | 'read' | 'failedAuth' | 'registration', RateLimitSpec> {
+  return {
+    publish: rateLimitSpec(limits.publishesPerSecondPerApp, limits.publishBurstPerApp),
+    handshake: rateLimitSpec(limits.handshakesPerSecondPerIp, limits.handshakeBurstPerIp),
+    read: rateLimitSpec(limits.readsPerSecondPerApp, limits.readBurstPerApp),
+    failedAuth: rateLimitSpec(limits.failedAuthsPerSecondPerIp, limits.failedAuthBurstPerIp),
+    registration: rateLimitSpec(limits.registrationsPerSecondPerApp, limits.registrationBurstPerApp),
+  };
+}
 
 /** Environment variable -> config key, with the parser for its text. */
 const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]> = [

@@ -16,15 +16,16 @@ import { announce, stopWhenAsked } from './lifecycle.js';
 const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
 const dataDir = mkdtempSync(join(tmpdir(), 'sealpush-bench-'));
 const logger = pino({ level: 'silent' });
-// Every client of the bench connects from 127.0.0.1 and the baselines limit nothing: the
-// per-address handshake and per-app publish limits are lifted out of the measurement.
+// Every client of the bench connects from 127.0.0.1 as a new client, and the baselines limit
+// nothing: the per-address handshake, per-app registration and publish limits are lifted out
+// of the measurement.
 const config = parseConfig({
   dataDir,
   host: '127.0.0.1',
   port: 0,
   logLevel: 'silent',
   durability,
-  limits: { handshakesPerSecondPerIp: 1_000_000, publishesPerSecondPerApp: 10_000_000 },
+  limits: { handshakesPerSecondPerIp: 1_000_000, publishesPerSecondPerApp: 10_000_000, registrationsPerSecondPerApp: 1_000_000 },
 });
 
 const core = await openCore(config, logger);

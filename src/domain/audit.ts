@@ -128,19 +128,34 @@ export interface AuthFailure {
   /** The issuer a bearer token claimed, if any. */
   readonly issuer?: string;
   readonly scheme: 'hmac' | 'bearer' | 'none';
-  /** The catalogue code it was refused with. */
+  /** The catalogue code it was refused with: ERR_AUTH_*, or ERR_RATE_LIMITED (its address failed too often). */
   readonly code: string;
   readonly remote: string;
 }
 
-/** A refused REST request: who it claimed to be, why, from where. ERR_AUTH_REPLAY is 'replay-refused'. */
-export function authFailureEvent(failure: AuthFailure): AuditEvent {
+/** How many refusals one record stands for: a serving node counts them (usecases/refusal-audit.ts). */
+export interface RefusalCount {
+  readonly count: number;
+  /** Of them, how many claimed another app, issuer or scheme than the one the record names. */
+  readonly otherClaims: number;
+  /** When the first and the last of them came, ms since the epoch. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Refused REST requests: who the first claimed to be, why, from where (`remote` null: from the
+ * addresses past an interval's `maxRefusalSources`), and how many. ERR_AUTH_REPLAY is
+ * 'replay-refused'.
+ */
+export function authFailureEvent(failure: Omit<AuthFailure, 'remote'> & { readonly remote: string | null }, refusals?: RefusalCount): AuditEvent {
   const fields = JSON.stringify({
     app: claim(failure.appId),
     issuer: claim(failure.issuer),
     scheme: failure.scheme,
     code: failure.code,
-    remote: claim(failure.remote),
+    remote: claim(failure.remote ?? undefined),
+    ...refusals,
   });
   return { kind: failure.code === 'ERR_AUTH_REPLAY' ? 'replay-refused' : 'auth-failure', fields };
 }

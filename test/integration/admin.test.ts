@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { connect } from '../../src/client/index.js';
@@ -25,7 +25,7 @@ describe('/v1/admin behind an admin token, on the real server', () => {
   let tokenId: string;
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ audit: { refusalIntervalSeconds: 1 } });
     const created = await runCli(['--data', server.dataDir, 'admin', 'create', '--name', 'ops', '--json']);
     assert.equal(created.code, 0, created.stderr);
     ({ token, id: tokenId } = JSON.parse(created.stdout) as { token: string; id: string });
@@ -69,10 +69,19 @@ describe('/v1/admin behind an admin token, on the real server', () => {
     const signer = new RequestSigner(server.app.appId, server.app.secret);
     const signed = await get('/v1/admin/audit', await signer.authorization({ method: 'GET', pathWithQuery: '/v1/admin/audit', body: new Uint8Array(0) }));
     assert.deepEqual([signed.status, codeOf(signed.body)], [401, 'ERR_AUTH_SIGNATURE'], 'an app signature is no admin credential');
-    await eventually(async () => {
-      const head = (await get('/v1/admin/audit', `Bearer ${token}`)).body.headSeq as number;
-      return head >= before + 7 ? true : undefined;
-    }, 'the seven refusals appended to the audit chain');
+    // Counted per address and code each second (audit.refusalIntervalSeconds): 2 missing, 5 bad signatures.
+    const counts = await eventually(async () => {
+      const db = new Database(join(server.dataDir, 'sealpush.db'), { readonly: true });
+      try {
+        const rows = db.prepare("SELECT fields FROM audit_log WHERE seq > ? AND kind = 'auth-failure'").all(before) as { fields: string }[];
+        const counted = rows.map((r) => JSON.parse(r.fields) as { code: string; count: number });
+        return counted.reduce((sum, f) => sum + f.count, 0) >= 7 ? counted : undefined;
+      } finally {
+        db.close();
+      }
+    }, 'the seven refusals counted in the audit chain');
+    const total = (code: string) => counts.filter((f) => f.code === code).reduce((sum, f) => sum + f.count, 0);
+    assert.deepEqual([total('ERR_AUTH_MISSING'), total('ERR_AUTH_SIGNATURE')], [2, 5]);
   });
 
   test('an admin token is refused on the app routes', async () => {
@@ -210,7 +219,9 @@ describe('/v1/admin/audit/verify on a tampered database', () => {
     assert.equal(created.code, 0, created.stderr);
     const { token } = JSON.parse(created.stdout) as { token: string };
     // A separate process: this one writes the database file behind its back (test/helpers/process.ts).
-    const server = await spawnServer(dataDir);
+    const config = join(dataDir, 'config.json');
+    writeFileSync(config, JSON.stringify({ audit: { refusalIntervalSeconds: 1 } }));
+    const server = await spawnServer(dataDir, { SEALPUSH_CONFIG: config });
     try {
       for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/clients/c_${i}`);
       const verify = async (): Promise<{ state: string; problem?: { seq: number; reason: string } }> => {

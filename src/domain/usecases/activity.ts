@@ -2,7 +2,8 @@
  * What this node did lately, for the operator dashboard (`/v1/admin/throughput` and
  * `/v1/admin/auth-failures`): messages published and delivered per second over the last
  * minutes, and the last refused REST requests. Kept in memory, per node, in fixed space;
- * the durable record of every refusal is the audit log (docs/audit.md).
+ * the durable record of the refusals is the audit log, which counts them per address and code
+ * per interval (docs/audit.md).
  */
 import type { AuthFailure } from '../audit.js';
 import type { Metrics } from '../ports/metrics.js';

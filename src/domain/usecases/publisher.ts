@@ -7,7 +7,7 @@ import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import { parseSignedWrapper, signedBytes } from '../message-wrappers.js';
 import type { Clock } from '../ports/runtime.js';
 import { parsePublishRequest, type PublishLimits, type PublishRequest } from '../publish-request.js';
-import type { RateLimiter } from '../rate-limit.js';
+import { rateLimited, type RateLimit } from '../ports/rate-limit.js';
 import type { MessageRecord } from '../types.js';
 import { isoOrNull, type ClientView, type ForgottenClientView, type MessageView, type PublishResult } from '../views.js';
 import type { ClientCiphers } from './client-ciphers.js';
@@ -30,7 +30,9 @@ export interface PublisherDeps {
   readonly clock: Clock;
   readonly limits: PublishLimits;
   /** Messages per second per app (each batch item counts); past it, ERR_RATE_LIMITED. */
-  readonly rateLimiter?: RateLimiter;
+  readonly rateLimiter?: RateLimit;
+  /** Reads (message status, receipt, client) per second per app; past it, ERR_RATE_LIMITED. */
+  readonly readLimit?: RateLimit;
   /**
    * Publisher signatures: when the app registered a key, every message must carry a signed
    * wrapper that verifies for (app, to, id), or it is refused with ERR_MESSAGE_SIGNATURE.
@@ -68,10 +70,8 @@ export class Publisher implements PushApi {
     if (rateLimiter && items.length > rateLimiter.burst) {
       throw new SealPushError('ERR_TOO_LARGE', `A batch of ${items.length} messages exceeds this app's limit of ${rateLimiter.burst} per second; split it`);
     }
-    const waitMs = rateLimiter?.take(appId, Math.max(1, items.length)) ?? 0;
-    if (waitMs > 0) {
-      throw new SealPushError('ERR_RATE_LIMITED', 'This app publishes more messages per second than its limit allows', Math.ceil(waitMs / 1000));
-    }
+    const waitMs = (await rateLimiter?.take(appId, Math.max(1, items.length))) ?? 0;
+    if (waitMs > 0) throw rateLimited(waitMs, 'This app publishes more messages per second than its limit allows');
     const results: (PublishResult | undefined)[] = new Array(items.length);
     const parsed: { slot: number; request: PublishRequest }[] = [];
     const signatures = this.deps.signatures;
@@ -158,12 +158,14 @@ export class Publisher implements PushApi {
   }
 
   async messageStatus(appId: string, messageId: string): Promise<MessageView> {
+    await this.admitRead(appId);
     const record = await this.deps.store.getMessage(appId, messageId);
     if (!record) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
     return messageView(record, this.deps.clock.now());
   }
 
   async messageReceipt(appId: string, messageId: string): Promise<MessageReceipt> {
+    await this.admitRead(appId);
     const { store } = this.deps;
     const message = await store.getMessage(appId, messageId);
     if (!message) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
@@ -180,12 +182,18 @@ export class Publisher implements PushApi {
   }
 
   async clientInfo(appId: string, clientId: string): Promise<ClientView> {
+    await this.admitRead(appId);
     const { store, presence, clock } = this.deps;
     const client = await store.getClient(appId, clientId);
     if (!client) throw new SealPushError('ERR_NOT_FOUND', `No client "${clientId}" in this app`);
     const [online, pending] = await Promise.all([presence.isOnline(client.id), store.countPending(client.id, clock.now())]);
     const hpkeKey = client.hpkeKey ? toBase64Url(client.hpkeKey) : null;
     return { id: client.id, online, lastSeen: isoOrNull(client.lastSeenAt), pending, hpkeKey };
+  }
+
+  private async admitRead(appId: string): Promise<void> {
+    const waitMs = (await this.deps.readLimit?.take(appId)) ?? 0;
+    if (waitMs > 0) throw rateLimited(waitMs, 'This app reads more per second than its limit allows');
   }
 }
 

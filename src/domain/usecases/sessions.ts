@@ -1,6 +1,7 @@
 import { SealPushError } from '../errors.js';
 import { newClientId, randomBytes } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
+import { rateLimited, type RateLimit } from '../ports/rate-limit.js';
 import type { Clock } from '../ports/runtime.js';
 import type { Client } from '../types.js';
 import type { CommitQueue } from './commit-queue.js';
@@ -36,6 +37,8 @@ export class Sessions {
     private readonly store: MessageStore,
     private readonly commits: CommitQueue,
     private readonly clock: Clock,
+    /** New clients (a static key not seen before) per app; past it ERR_RATE_LIMITED, a transient close. */
+    private readonly registrations?: RateLimit,
   ) {}
 
   /**
@@ -57,6 +60,8 @@ export class Sessions {
     const hpkeKey = keys.hpkeKey ?? null;
     const found = await this.store.findClientByKey(appId, staticKey);
     if (!found) {
+      const waitMs = (await this.registrations?.take(appId)) ?? 0;
+      if (waitMs > 0) throw rateLimited(waitMs, 'This app registers more new clients per second than its limit allows');
       const client = await this.commits.addClient({
         id: newClientId(),
         appId,

@@ -10,12 +10,13 @@
  * `{ "error": { "code", "message" } }` with the catalogue's status (errors.ts). Nothing
  * here logs a body, the Authorization header or a secret.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { SealPushError } from '../../domain/errors.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets, PushApi, Readiness } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
 import type { AuthFailure } from '../../domain/audit.js';
+import type { FailedAuthLimit } from '../../domain/usecases/failed-auth-limit.js';
 import { fastifyTrustProxy } from '../client-address.js';
 import { RequestAuthenticator } from './auth.js';
 import { rawHttpError, sendError, toCatalogueError } from './errors.js';
@@ -46,10 +47,12 @@ export interface HttpAppDeps {
   readonly limits?: HttpLimits;
   /** PEM certificate chain and key: the app serves https (and the gateway wss) on them. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
-  /** Told of every request refused with an ERR_AUTH_* code (the audit log records them). */
+  /** Told of every request refused with an ERR_AUTH_* code or by `failedAuths` (the audit log records them). */
   readonly onAuthFailure?: (failure: AuthFailure) => void;
   /** The `aud` a bearer token must name (config `jwtAudience`; auth.ts). Default "sealpush". */
   readonly jwtAudience?: string;
+  /** Failed authentications per source address: past it, 429 before any signature work (`/v1`, `/v1/admin`). */
+  readonly failedAuths?: FailedAuthLimit;
   /** `request.ip` from X-Forwarded-For (config `trustProxy`; ../client-address.ts). Default false. */
   readonly trustProxy?: boolean;
   /** Served at `GET /metrics` (unsigned, like /readyz). Absent: no such route. */
@@ -135,11 +138,15 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
 
   const auth = new RequestAuthenticator({ secrets: deps.secrets, nonces: deps.nonces, clock: deps.clock, jwtAudience: deps.jwtAudience });
+  const { failedAuths, onAuthFailure = () => {} } = deps;
+  const audited = (hook: (request: FastifyRequest) => Promise<void>) => RequestAuthenticator.audited(hook, onAuthFailure, failedAuths);
+  // First of all, before any header parsing, body read or signature work.
+  const refuseFailingAddress = async (request: FastifyRequest): Promise<void> => failedAuths?.check(request.ip);
   void app.register(
     async (v1) => {
-      const onFailure = deps.onAuthFailure;
-      v1.addHook('onRequest', onFailure ? RequestAuthenticator.audited(auth.checkHeader, onFailure) : auth.checkHeader);
-      v1.addHook('preValidation', onFailure ? RequestAuthenticator.audited(auth.verify, onFailure) : auth.verify);
+      if (failedAuths) v1.addHook('onRequest', audited(refuseFailingAddress));
+      v1.addHook('onRequest', audited(auth.checkHeader));
+      v1.addHook('preValidation', audited(auth.verify));
       registerMessageRoutes(v1, { api: deps.api, readiness: deps.readiness, auth });
       registerClientRoutes(v1, { api: deps.api, auth });
     },
@@ -151,8 +158,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   if (admin) {
     void app.register(
       async (scope) => {
-        const hook = adminAuthHook(admin);
-        scope.addHook('onRequest', deps.onAuthFailure ? RequestAuthenticator.audited(hook, deps.onAuthFailure) : hook);
+        if (failedAuths) scope.addHook('onRequest', audited(refuseFailingAddress));
+        scope.addHook('onRequest', audited(adminAuthHook(admin)));
         registerAdminRoutes(scope, admin);
       },
       { prefix: '/v1/admin' },

@@ -28,6 +28,7 @@ import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
 import { checkBearerBinding, DEFAULT_JWT_AUDIENCE, type BoundRequest } from '../../crypto/bearer-binding.js';
+import type { FailedAuthLimit } from '../../domain/usecases/failed-auth-limit.js';
 import {
   NONCE_TTL_SECONDS,
   SIGNATURE_WINDOW_SECONDS,
@@ -156,15 +157,19 @@ export class RequestAuthenticator {
   }
 
   /**
-   * Wraps an auth hook so that each request it refuses (an ERR_AUTH_* code) is reported to
-   * `onFailure` with who it claimed to be: never its signature, token or body.
+   * Wraps an auth hook so that each request it refuses (an ERR_AUTH_* code, or ERR_RATE_LIMITED
+   * from `failures.check`) is reported to `onFailure` with who it claimed to be: never its
+   * signature, token or body. Each ERR_AUTH_* refusal also spends its address's `failures`.
    */
-  static audited(hook: (request: FastifyRequest) => Promise<void>, onFailure: (failure: AuthFailure) => void) {
+  static audited(hook: (request: FastifyRequest) => Promise<void>, onFailure: (failure: AuthFailure) => void, failures?: FailedAuthLimit) {
     return async (request: FastifyRequest): Promise<void> => {
       try {
         await hook(request);
       } catch (err) {
-        if (isSealPushError(err) && err.code.startsWith('ERR_AUTH_')) onFailure({ ...claimOf(request.headers.authorization), code: err.code, remote: request.ip });
+        if (isSealPushError(err) && (err.code.startsWith('ERR_AUTH_') || err.code === 'ERR_RATE_LIMITED')) {
+          onFailure({ ...claimOf(request.headers.authorization), code: err.code, remote: request.ip });
+          if (err.code !== 'ERR_RATE_LIMITED') await failures?.failed(request.ip);
+        }
         throw err;
       }
     };

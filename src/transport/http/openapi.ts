@@ -35,7 +35,8 @@ const HMAC_DESCRIPTION =
   'sig is base64url (no padding) of HMAC-SHA-256 keyed with the bytes of the app secret (base64url of 32 bytes) over ' +
   'METHOD \\n PATH_WITH_QUERY \\n TS \\n NONCE \\n hex(SHA-256(body)), the path as sent on the wire, an empty body hashing the empty string. ' +
   `ts must be within ${SIGNATURE_WINDOW_SECONDS} s of the server clock; a nonce (22-128 base64url characters, 16+ random bytes) ` +
-  `is accepted once (remembered ${NONCE_TTL_SECONDS} s). Failures: 401 ERR_AUTH_MISSING, ERR_AUTH_SIGNATURE, ERR_AUTH_EXPIRED, ERR_AUTH_REPLAY.`;
+  `is accepted once (remembered ${NONCE_TTL_SECONDS} s). Failures: 401 ERR_AUTH_MISSING, ERR_AUTH_SIGNATURE, ERR_AUTH_EXPIRED, ERR_AUTH_REPLAY; ` +
+  '429 ERR_RATE_LIMITED, unchecked, from an address that failed too often.';
 
 const BEARER_DESCRIPTION =
   'Authorization: Bearer <JWT>: a compact JWS (EdDSA, ES256 or HS256) by a key registered for the app under an issuer ' +

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bus } from '../../domain/ports/bus.js';
-import type { RateLimiter } from '../../domain/rate-limit.js';
+import type { RateLimit } from '../../domain/ports/rate-limit.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
 import type { Forgetting } from '../../domain/usecases/forget.js';
@@ -20,7 +20,7 @@ const MOVE_SPREAD_MS = 600_000;
 export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
   readonly bus: Bus;
   /** WebSocket upgrades per client address; past it the upgrade gets 429 and Retry-After. */
-  readonly handshakeLimiter?: RateLimiter;
+  readonly handshakeLimiter?: RateLimit;
   readonly nodeId: string;
   /** Take the client address from X-Forwarded-For (config `trustProxy`; client-address.ts). Default false. */
   readonly trustProxy?: boolean;
@@ -101,7 +101,7 @@ export class Gateway {
   }
 
   attach(server: Server): void {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(request, socket, head));
   }
 
   /** Live delivery on this node; false when the client is not connected here. */
@@ -132,20 +132,22 @@ export class Gateway {
     for (const connection of [...this.sockets]) connection.goAway();
   }
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== WS_PATH || !this.accepting) {
       socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    const waitMs = this.deps.handshakeLimiter?.take(clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false)) ?? 0;
+    // Until the limit answers (a Redis round trip), a socket error must not go unhandled.
+    socket.on('error', () => socket.destroy());
+    const waitMs = (await this.deps.handshakeLimiter?.take(clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false))) ?? 0;
+    if (socket.destroyed || !this.accepting) return void socket.destroy();
     if (waitMs > 0) {
       // Refused before any handshake work; the SDK retries with backoff.
       this.deps.metrics?.handshake('ERR_RATE_LIMITED');
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    socket.on('error', () => socket.destroy());
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.accept(ws));
   }
 

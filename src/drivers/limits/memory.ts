@@ -1,26 +1,32 @@
-import type { Clock } from './ports/runtime.js';
+/**
+ * RateLimit in one process's memory: the single-node default, and what the Redis driver
+ * answers from while Redis cannot be reached. Nodes behind a load balancer each count their
+ * own here, so N nodes allow N times the limit: give them Redis (docs/deploy.md).
+ */
+import type { RateLimit, RateLimitSpec } from '../../domain/ports/rate-limit.js';
+import type { Clock } from '../../domain/ports/runtime.js';
 
 /**
- * Token buckets, one per key (an app id, a client address): `ratePerSecond` tokens a second,
- * at most `burst` saved up. `take` spends tokens or says how long to wait; it never blocks.
+ * Token buckets, one per key: `ratePerSecond` tokens a second, at most `burst` saved up.
  * Keys are forgotten once their bucket is full again, so the map holds only recent callers;
  * past `maxKeys` the oldest are dropped (a dropped key starts with a full bucket).
  */
-export class RateLimiter {
+export class MemoryRateLimit implements RateLimit {
+  readonly ratePerSecond: number;
+  readonly burst: number;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
-    private readonly ratePerSecond: number,
-    /** The most one `take` can ever spend. */
-    readonly burst: number,
+    spec: RateLimitSpec,
     private readonly clock: Clock,
     private readonly maxKeys = 100_000,
   ) {
-    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError('a rate limit needs a positive rate and a burst of at least 1');
+    this.ratePerSecond = spec.ratePerSecond;
+    this.burst = spec.burst;
+    if (!(this.ratePerSecond > 0) || !(this.burst >= 1)) throw new RangeError('a rate limit needs a positive rate and a burst of at least 1');
   }
 
-  /** Spends `cost` tokens of `key` and returns 0, or returns the ms until it could (spending nothing). */
-  take(key: string, cost = 1): number {
+  async take(key: string, cost = 1): Promise<number> {
     const now = this.clock.now();
     const bucket = this.buckets.get(key);
     const tokens = bucket ? Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.ratePerSecond) / 1000) : this.burst;
