@@ -60,14 +60,19 @@ describe('audit verify against a database rewritten without the master key', () 
     const admin = await runCli(['--data', source, 'admin', 'create', '--json']);
     assert.equal(admin.code, 0, admin.stderr);
     token = (JSON.parse(admin.stdout) as { token: string }).token;
-    const server = await startTestServer({ dataDir: source, audit: { checkpointEveryRecords: 5 } });
+    // Refusals are counted per address and code each second (audit.refusalIntervalSeconds): each
+    // of the six below comes from its own address (trustProxy), so each is a record of its own.
+    const server = await startTestServer({ dataDir: source, trustProxy: true, audit: { checkpointEveryRecords: 5, refusalIntervalSeconds: 1 } });
     const db = new Database(join(source, 'sealpush.db'), { readonly: true });
     const signed = (): number => (db.prepare('SELECT count(*) AS n FROM audit_checkpoints').get() as { n: number }).n;
     try {
       // Refused requests are audit records; every 5 records the node signs a checkpoint.
       for (let round = 0; round < 4; round++) {
         const before = signed();
-        for (let i = 0; i < 6; i++) assert.equal((await fetch(`${server.url}/v1/clients/c_${round}_${i}`)).status, 401);
+        for (let i = 0; i < 6; i++) {
+          const headers = { 'x-forwarded-for': `192.0.2.${round * 6 + i + 1}` };
+          assert.equal((await fetch(`${server.url}/v1/clients/c_${round}_${i}`, { headers })).status, 401);
+        }
         await eventually(async () => (signed() > before ? true : undefined), `checkpoint ${round + 1}`);
       }
     } finally {
