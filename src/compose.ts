@@ -25,6 +25,7 @@ import { Sessions } from './domain/usecases/sessions.js';
 import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
 import { IDENTITY_PURPOSE, ServerIdentities, rotateServerIdentity, type RotatedIdentity } from './domain/usecases/server-identity.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
+import { ClientRetention } from './domain/usecases/retention.js';
 import { AuditCheckpointer } from './domain/usecases/audit.js';
 import { NodeActivity, withActivity } from './domain/usecases/activity.js';
 import { clusterView } from './domain/usecases/cluster-view.js';
@@ -208,7 +209,7 @@ export interface Node {
   readonly identity: ServerIdentity;
   /** Stops taking work, closes client connections, commits what is queued, closes the store. */
   drain(): Promise<void>;
-  sweep(): Promise<{ expired: number; purged: number }>;
+  sweep(): Promise<{ expired: number; purged: number; pruned: number }>;
 }
 
 /** This node as the operator sees it, and how it learns of the others (with Redis). */
@@ -379,7 +380,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     readiness: { ready: async () => !draining && (await storeHealth()) && (await coordinationHealth()) },
     clock,
     logger,
-    limits: { bodyLimitBytes: limits.bodyLimitBytes },
+    limits,
     ...(tls ? { tls } : {}),
     onAuthFailure: (failure) => {
       metrics.authFailure(failure.code);
@@ -399,12 +400,13 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   }, Math.min(1000, config.audit.checkpointEverySeconds * 1000));
   checkpointTimer.unref();
 
+  const retention = new ClientRetention({ store, clock, logger, retentionMs: config.clientRetentionDays * 86_400_000 });
   return {
     http,
     gateway,
     identity: server.identity,
     sweep: async () => {
-      const swept = await sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000 });
+      const swept = await sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000, clients: retention });
       if (swept.expired > 0) metrics.expired(swept.expired);
       return swept;
     },
@@ -442,7 +444,7 @@ interface Coordination {
 async function openCoordination(config: Config, nodeId: string, payloadKey: Uint8Array, logger: PinoLogger): Promise<Coordination> {
   if (config.redis === undefined) {
     const idle = async (): Promise<void> => {};
-    return { nonces: new MemoryNonceCache(), bus: new LocalBus({ logger }), subscribed: idle, ping: idle, close: idle };
+    return { nonces: new MemoryNonceCache({ maxEntriesPerOwner: config.limits.maxNoncesPerApp }), bus: new LocalBus({ logger }), subscribed: idle, ping: idle, close: idle };
   }
   const commands = await openRedisConnection({ url: config.redis, name: `sealpush:${nodeId}`, logger });
   const subscriber = await duplicateRedisConnection(commands, logger).catch(async (err: unknown) => {

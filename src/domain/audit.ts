@@ -159,6 +159,7 @@ export type AdminAction =
   | 'keys.rotate'
   | 'keys.rotate-identity'
   | 'clients.forget'
+  | 'clients.prune'
   | 'admin.create'
   | 'admin.revoke';
 
