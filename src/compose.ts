@@ -444,7 +444,7 @@ interface Coordination {
 async function openCoordination(config: Config, nodeId: string, payloadKey: Uint8Array, logger: PinoLogger): Promise<Coordination> {
   if (config.redis === undefined) {
     const idle = async (): Promise<void> => {};
-    return { nonces: new MemoryNonceCache({ maxEntriesPerOwner: config.limits.maxNoncesPerApp }), bus: new LocalBus({ logger }), subscribed: idle, ping: idle, close: idle };
+    return { nonces: new MemoryNonceCache({ maxEntries: config.limits.maxNonces, maxEntriesPerOwner: config.limits.maxNoncesPerApp }), bus: new LocalBus({ logger }), subscribed: idle, ping: idle, close: idle };
   }
   const commands = await openRedisConnection({ url: config.redis, name: `sealpush:${nodeId}`, logger });
   const subscriber = await duplicateRedisConnection(commands, logger).catch(async (err: unknown) => {

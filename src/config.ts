@@ -56,8 +56,13 @@ const limitsSchema = z
     /** Most upgrades one address may make at once; absent: as many as the rate. */
     handshakeBurstPerIp: positiveInt.optional(),
     /**
-     * Replay-cache entries (nonces, jtis) one app may hold in the in-memory cache (no Redis);
-     * past it its requests get 429 ERR_RATE_LIMITED, the other apps' are unaffected.
+     * Replay-cache entries (nonces, jtis) the in-memory cache holds (no Redis), about 150 bytes
+     * each; when all are live, requests get 503 ERR_UNAVAILABLE (never a replay let through).
+     */
+    maxNonces: positiveInt.default(1_000_000),
+    /**
+     * Of those, the most one app may hold; past it that app's requests get 429
+     * ERR_RATE_LIMITED, the other apps' are unaffected.
      */
     maxNoncesPerApp: positiveInt.default(200_000),
     ...httpLimitsSchema,
