@@ -27,9 +27,4 @@ export class AddressCounts {
     if (held <= 1) this.counts.delete(address);
     else this.counts.set(address, held - 1);
   }
-
-  /** Slots `address` holds. */
-  held(address: string): number {
-    return this.counts.get(address) ?? 0;
-  }
 }

@@ -198,3 +198,30 @@ describe('per-address connection caps', () => {
     for (const ws of [first[1]!, other, again]) ws.terminate();
   });
 });
+
+describe('per-address caps behind a trusted proxy', () => {
+  let server: TestServer;
+  let wsUrl: string;
+
+  before(async () => {
+    server = await startTestServer({ trustProxy: true, limits: { maxHttpConnectionsPerIp: 1, maxConnectionsPerIp: 1, handshakeBurstPerIp: 100 } });
+    wsUrl = server.url.replace(/^http/, 'ws') + '/v1/ws';
+  });
+  after(() => server.close());
+
+  test('WebSockets are counted per X-Forwarded-For client; the TCP cap does not count the proxy', async () => {
+    const upgrade = (client: string): Promise<WebSocket | number> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(wsUrl, { headers: { 'x-forwarded-for': client } });
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        ws.once('error', reject);
+      });
+    // Every connection comes from 127.0.0.1, the "proxy": two clients behind it both connect.
+    const a = await upgrade('203.0.113.1');
+    const b = await upgrade('203.0.113.2');
+    assert.ok(a instanceof WebSocket && b instanceof WebSocket, 'two clients behind one proxy address');
+    assert.equal(await upgrade('203.0.113.1'), 503, "the first client's second connection is refused");
+    for (const ws of [a, b]) ws.terminate();
+  });
+});
