@@ -27,6 +27,7 @@ import { Sessions } from './domain/usecases/sessions.js';
 import { nodeSignatureVerifier } from './crypto/node/ed25519.js';
 import { IDENTITY_PURPOSE, ServerIdentities, rotateServerIdentity, type RotatedIdentity } from './domain/usecases/server-identity.js';
 import { sweepExpired } from './domain/usecases/expiry.js';
+import { ClientRetention } from './domain/usecases/retention.js';
 import { NodeActivity, withActivity } from './domain/usecases/activity.js';
 import { clusterView } from './domain/usecases/cluster-view.js';
 import type { NodeReport, NodeReports } from './domain/ports/node-reports.js';
@@ -167,7 +168,7 @@ export interface Node {
   readonly identity: ServerIdentity;
   /** Stops taking work, closes client connections, commits what is queued, closes the store. */
   drain(): Promise<void>;
-  sweep(): Promise<{ expired: number; purged: number }>;
+  sweep(): Promise<{ expired: number; purged: number; pruned: number }>;
 }
 
 /** This node as the operator sees it, and how it learns of the others (with Redis). */
@@ -345,7 +346,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     readiness: { ready: async () => !draining && (await storeHealth()) && (await coordinationHealth()) },
     clock,
     logger,
-    limits: { bodyLimitBytes: limits.bodyLimitBytes },
+    limits,
     ...(tls ? { tls } : {}),
     onAuthFailure: (failure) => {
       metrics.authFailure(failure.code);
@@ -366,12 +367,13 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   }, Math.min(CHECKPOINT_POLL_MS, config.audit.checkpointEverySeconds * 1000));
   checkpointTimer.unref();
 
+  const retention = new ClientRetention({ store, clock, logger, retentionMs: config.clientRetentionDays * 86_400_000 });
   return {
     http,
     gateway,
     identity: server.identity,
     sweep: async () => {
-      const swept = await sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000 });
+      const swept = await sweepExpired({ store, clock, logger, retentionMs: config.retentionSeconds * 1000, clients: retention });
       if (swept.expired > 0) metrics.expired(swept.expired);
       return swept;
     },
@@ -414,7 +416,8 @@ async function openCoordination(config: Config, nodeId: string, payloadKey: Uint
   if (config.redis === undefined) {
     const idle = async (): Promise<void> => {};
     const rateLimit = (_name: string, spec: RateLimitSpec): RateLimit => new MemoryRateLimit(spec, systemClock);
-    return { nonces: new MemoryNonceCache(), bus: new LocalBus({ logger }), rateLimit, subscribed: idle, ping: idle, close: idle };
+    const nonces = new MemoryNonceCache({ maxEntries: config.limits.maxNonces, maxEntriesPerOwner: config.limits.maxNoncesPerApp });
+    return { nonces, bus: new LocalBus({ logger }), rateLimit, subscribed: idle, ping: idle, close: idle };
   }
   const commands = await openRedisConnection({ url: config.redis, name: `sealpush:${nodeId}`, logger });
   const subscriber = await duplicateRedisConnection(commands, logger).catch(async (err: unknown) => {

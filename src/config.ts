@@ -6,6 +6,8 @@ import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
 import { rateLimitSpec, type RateLimitSpec } from './domain/ports/rate-limit.js';
 import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
 import { DEFAULT_JWT_AUDIENCE } from './crypto/bearer-binding.js';
+import { DEFAULT_CLIENT_RETENTION_DAYS } from './domain/usecases/retention.js';
+import { DEFAULT_HTTP_CONNECTION_LIMITS } from './transport/http/limits.js';
 
 /**
  * Configuration: defaults, then an optional JSON file (`--config`, SEALPUSH_CONFIG), then
@@ -15,11 +17,20 @@ import { DEFAULT_JWT_AUDIENCE } from './crypto/bearer-binding.js';
 const positiveInt = z.number().int().positive();
 const positiveNumber = z.number().positive().finite();
 
+/** HTTP timeouts and the per-address TCP cap (transport/http/limits.ts has the contract of each). */
+const httpLimitsSchema = {
+  maxHttpConnectionsPerIp: positiveInt.default(DEFAULT_HTTP_CONNECTION_LIMITS.maxHttpConnectionsPerIp),
+  httpRequestTimeoutMs: positiveInt.default(DEFAULT_HTTP_CONNECTION_LIMITS.httpRequestTimeoutMs),
+  httpHeadersTimeoutMs: positiveInt.default(DEFAULT_HTTP_CONNECTION_LIMITS.httpHeadersTimeoutMs),
+  httpKeepAliveTimeoutMs: positiveInt.default(DEFAULT_HTTP_CONNECTION_LIMITS.httpKeepAliveTimeoutMs),
+};
+
 const limitsSchema = z
   .object({
     maxFrameBytes: positiveInt.default(DEFAULT_WS_LIMITS.maxFrameBytes),
     maxClientMessageBytes: positiveInt.default(DEFAULT_WS_LIMITS.maxClientMessageBytes),
     maxConnections: positiveInt.default(DEFAULT_WS_LIMITS.maxConnections),
+    maxConnectionsPerIp: positiveInt.default(DEFAULT_WS_LIMITS.maxConnectionsPerIp),
     handshakeTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.handshakeTimeoutMs),
     idleTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.idleTimeoutMs),
     heartbeatMs: positiveInt.default(DEFAULT_WS_LIMITS.heartbeatMs),
@@ -39,8 +50,11 @@ const limitsSchema = z
     publishBurstPerApp: positiveInt.optional(),
     /** Pending messages one client may hold; past it a publish to it is refused (409 ERR_CLIENT_FULL). */
     maxPendingPerClient: positiveInt.default(10_000),
-    /** WebSocket upgrades per second from one address; may be fractional. */
-    handshakesPerSecondPerIp: positiveNumber.default(1000),
+    /**
+     * WebSocket upgrades per second from one address; may be fractional. A node completes about
+     * 700 handshakes per CPU-second: the default lets one address take about 3% of a core.
+     */
+    handshakesPerSecondPerIp: positiveNumber.default(20),
     /** Most upgrades one address may make at once; absent: as many as the rate. */
     handshakeBurstPerIp: positiveInt.optional(),
     /** Reads (message status, receipt, client) an app may make per second; may be fractional. */
@@ -55,6 +69,17 @@ const limitsSchema = z
     registrationsPerSecondPerApp: positiveNumber.default(100),
     /** Most new clients an app may register at once; absent: as many as the rate. */
     registrationBurstPerApp: positiveInt.optional(),
+    /**
+     * Replay-cache entries (nonces, jtis) the in-memory cache holds (no Redis), about 150 bytes
+     * each; when all are live, requests get 503 ERR_UNAVAILABLE (never a replay let through).
+     */
+    maxNonces: positiveInt.default(1_000_000),
+    /**
+     * Of those, the most one app may hold; past it that app's requests get 429
+     * ERR_RATE_LIMITED, the other apps' are unaffected.
+     */
+    maxNoncesPerApp: positiveInt.default(200_000),
+    ...httpLimitsSchema,
   })
   .strict()
   .default({});
@@ -124,6 +149,11 @@ const configSchema = z
     catchUpIntervalMs: positiveInt.default(5000),
     /** Finished (acked or expired) messages are deleted this long after their creation. */
     retentionSeconds: positiveInt.default(7 * 86_400),
+    /**
+     * A client that has not connected for this many days (may be fractional) is forgotten once
+     * it holds no message (docs/forget.md, "Retention"): its key salt, and so its at-rest key, go.
+     */
+    clientRetentionDays: positiveNumber.default(DEFAULT_CLIENT_RETENTION_DAYS),
     drainTimeoutMs: positiveInt.default(10_000),
     /** PEM certificate chain and private key files: serve https and wss. Both or neither. */
     tlsCert: z.string().min(1).optional(),
@@ -239,6 +269,10 @@ export function parseConfig(input: unknown): Config {
   }
   if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) {
     throw new ConfigError('Invalid configuration:\n  tlsCert, tlsKey: give both (a certificate and its key) or neither');
+  }
+  const { httpHeadersTimeoutMs, httpRequestTimeoutMs } = result.data.limits;
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError('Invalid configuration:\n  limits.httpHeadersTimeoutMs: must not exceed limits.httpRequestTimeoutMs (the headers are part of the request)');
   }
   checkStore(result.data.store);
   return { ...result.data, dataDir: resolve(result.data.dataDir) };

@@ -17,7 +17,8 @@ const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full'
 const dataDir = mkdtempSync(join(tmpdir(), 'sealpush-bench-'));
 const logger = pino({ level: 'silent' });
 // Every client of the bench connects from 127.0.0.1 as a new client, and the baselines limit
-// nothing: the per-address handshake, per-app registration and publish limits are lifted out
+// nothing: the per-address handshake and connection limits, and the per-app registration and
+// publish limits are lifted out
 // of the measurement.
 const config = parseConfig({
   dataDir,
@@ -25,7 +26,13 @@ const config = parseConfig({
   port: 0,
   logLevel: 'silent',
   durability,
-  limits: { handshakesPerSecondPerIp: 1_000_000, publishesPerSecondPerApp: 10_000_000, registrationsPerSecondPerApp: 1_000_000 },
+  limits: {
+    handshakesPerSecondPerIp: 1_000_000,
+    maxConnectionsPerIp: 1_000_000,
+    maxHttpConnectionsPerIp: 1_000_000,
+    publishesPerSecondPerApp: 10_000_000,
+    registrationsPerSecondPerApp: 1_000_000,
+  },
 });
 
 const core = await openCore(config, logger);

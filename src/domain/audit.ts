@@ -174,6 +174,7 @@ export type AdminAction =
   | 'keys.rotate'
   | 'keys.rotate-identity'
   | 'clients.forget'
+  | 'clients.prune'
   | 'admin.create'
   | 'admin.revoke';
 

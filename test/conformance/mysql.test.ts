@@ -10,6 +10,7 @@ import { freshDatabase } from '../helpers/mysql.js';
 import { mysqlMissing } from '../helpers/requirements.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
 import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
+import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
 
 /** A fresh database per fixture, migrated; `reopen` is another pool (another node) on it. */
 async function mysqlFixture(): Promise<MessageStoreFixture> {
@@ -39,6 +40,7 @@ const missing = mysqlMissing();
 if (missing === undefined) {
   runMessageStoreConformance('mysql', mysqlFixture);
   runMessageStoreAuditConformance('mysql', mysqlFixture);
+  runMessageStoreRetentionConformance('mysql', mysqlFixture);
   acrossNodes();
 } else {
   describe('MessageStore conformance: mysql', () => {

@@ -60,6 +60,13 @@ export function runNonceCacheConformance(driverName: string, factory: NonceCache
       assert.equal(await cache.claim('a', 60), false);
     }));
 
+    test('an owner only accounts for a key: a key claimed under one owner is refused under any other', () => withCache(async ({ cache }) => {
+      assert.equal(await cache.claim('owned:1', 60, 'app_a'), true);
+      assert.equal(await cache.claim('owned:1', 60, 'app_b'), false);
+      assert.equal(await cache.claim('owned:1', 60), false);
+      assert.equal(await cache.claim('owned:2', 60, 'app_b'), true);
+    }));
+
     test('of many concurrent claims of one key, exactly one wins', () => withCache(async ({ cache }) => {
       const results = await Promise.all(Array.from({ length: 50 }, () => cache.claim('race', 60)));
       assert.equal(results.filter(Boolean).length, 1);

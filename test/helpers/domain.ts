@@ -259,8 +259,11 @@ export class InstrumentedStore implements MessageStore {
   purgeMessages(createdBefore: number, limit: number): Promise<number> {
     return this.real.purgeMessages(createdBefore, limit);
   }
-  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
-    return this.real.forgetClient(clientId, appId, at);
+  forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
+    return this.real.forgetClient(clientId, appId, at, staleBefore);
+  }
+  staleClients(seenBefore: number, limit: number): Promise<string[]> {
+    return this.real.staleClients(seenBefore, limit);
   }
   forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
     return this.real.forgottenAfter(afterSeq, limit);

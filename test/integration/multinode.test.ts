@@ -50,8 +50,9 @@ describe('several nodes on MySQL and Redis', { skip }, () => {
     db = await freshDatabase();
     redis = await OwnRedisServer.start();
     const config = join(dataDir(), 'config.json');
-    // All 200 clients are new to the app and connect at once: more than the default registrations per second.
-    writeFileSync(config, JSON.stringify({ catchUpIntervalMs: CATCH_UP_MS, limits: { registrationsPerSecondPerApp: 10_000 } }));
+    // All 200 clients are new to the app and connect at once from 127.0.0.1: more than the
+    // default registrations per second and handshakes per address.
+    writeFileSync(config, JSON.stringify({ catchUpIntervalMs: CATCH_UP_MS, limits: { registrationsPerSecondPerApp: 10_000, handshakesPerSecondPerIp: 100_000 } }));
     env = { SEALPUSH_STORE: db.url, SEALPUSH_REDIS: redis.url, SEALPUSH_MASTER_KEY: masterKey, SEALPUSH_CONFIG: config };
     const migrated = await runCli(['migrate', '--data', dataDir()], env);
     assert.equal(migrated.code, 0, migrated.stderr);

@@ -25,6 +25,24 @@ test('when full of live keys, a new key is refused with ERR_UNAVAILABLE, never f
   }
 });
 
+test('an owner past its share is refused with ERR_RATE_LIMITED; other owners keep claiming; expiry gives the share back', async () => {
+  const { clock, advance } = manualClock();
+  const cache = new MemoryNonceCache({ maxEntries: 10, maxEntriesPerOwner: 2, clock });
+  try {
+    assert.equal(await cache.claim('a:1', 10, 'a'), true);
+    assert.equal(await cache.claim('a:2', 10, 'a'), true);
+    await assert.rejects(cache.claim('a:3', 10, 'a'), (err) => err instanceof SealPushError && err.code === 'ERR_RATE_LIMITED' && err.retryAfterSeconds === 10);
+    assert.equal(await cache.claim('a:1', 10, 'a'), false, 'a replay is still refused as one');
+    assert.equal(await cache.claim('b:1', 10, 'b'), true, 'another owner is unaffected');
+    assert.equal(cache.heldBy('a'), 2);
+    advance(10_000);
+    assert.equal(await cache.claim('a:3', 10, 'a'), true, 'expired keys give the share back');
+    assert.equal(cache.heldBy('a'), 1);
+  } finally {
+    await cache.close();
+  }
+});
+
 test('sweep drops expired keys only', async () => {
   const { clock, advance } = manualClock();
   const cache = new MemoryNonceCache({ clock });
@@ -50,6 +68,7 @@ test('bad ttl and bad bounds are refused', async () => {
     await cache.close();
   }
   assert.throws(() => new MemoryNonceCache({ maxEntries: 0 }), RangeError);
+  assert.throws(() => new MemoryNonceCache({ maxEntriesPerOwner: 1.5 }), RangeError);
 });
 
 test('close forgets every key and refuses later claims', async () => {

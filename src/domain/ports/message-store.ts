@@ -223,8 +223,16 @@ export interface MessageStore {
    * secure_delete, then a WAL checkpoint). `appId` given: only a client of that app is
    * forgotten. Resolves undefined, writing nothing, when there is no such client. The id is
    * never reused: a later connect with the same static key creates a new client.
+   * `staleBefore` given (the retention pass): only if, in that same transaction, the client is
+   * still stale as `staleClients` defines it; a client seen or published to since is kept.
    */
-  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined>;
+  forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined>;
+  /**
+   * Up to `limit` ids of clients whose last connection (lastSeenAt; createdAt if never marked)
+   * is before `seenBefore` and that hold no message at all, in any status: the retention
+   * pass (usecases/retention.ts) forgets them. Order is unspecified.
+   */
+  staleClients(seenBefore: number, limit: number): Promise<string[]>;
   /** Tombstones with seq > afterSeq, in seq order, at most `limit`. */
   forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]>;
   /** The highest tombstone seq (0: none yet): where a starting node begins to poll. */

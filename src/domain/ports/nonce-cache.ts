@@ -4,8 +4,14 @@
  * Contract: `claim` returns true for the first claim of a key and false for every claim of
  * the same key until at least `ttlSeconds` after the first. Claims are atomic: of two
  * concurrent claims of one key, exactly one wins (across nodes for shared drivers).
+ *
+ * `owner` names whose key it is (the app): a driver with a bounded pool gives each owner a
+ * bounded share of it, so one owner filling its share refuses only its own claims. A claim
+ * that cannot be held is refused with a SealPushError (never answered true: that would let a
+ * replay through): ERR_RATE_LIMITED when the owner's share is full, ERR_UNAVAILABLE when
+ * the whole pool is.
  */
 export interface NonceCache {
-  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  claim(key: string, ttlSeconds: number, owner?: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,6 +1,11 @@
 /**
  * NonceCache in one process's memory: for the embedded single-node default. Nodes behind a
  * load balancer need a shared driver (Redis), or a replay sent to another node succeeds.
+ *
+ * One pool for every app, with a share per owner (the app whose request it is): an app that
+ * floods nonces fills its own share and then has its own new claims refused
+ * (ERR_RATE_LIMITED, until its keys expire); the other apps keep claiming. Nothing is ever
+ * forgotten before its ttl to make room, which would let a replay through.
  */
 import { SealPushError } from '../../domain/errors.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
@@ -13,6 +18,12 @@ export interface MemoryNonceCacheOptions {
    * forgetting would let a replay through, refusing only asks the caller to retry later.
    */
   readonly maxEntries?: number;
+  /**
+   * Most keys one owner may hold at once (claims without an owner share one ''). Past it that
+   * owner's new keys are refused with ERR_RATE_LIMITED. Default 200_000: with the 600 s nonce
+   * ttl, about 330 signed requests a second sustained per app (a batch is one request).
+   */
+  readonly maxEntriesPerOwner?: number;
   /** How often expired keys are swept out. Default 10_000 ms. */
   readonly sweepIntervalMs?: number;
   /** Default: Date.now. */
@@ -20,11 +31,22 @@ export interface MemoryNonceCacheOptions {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
+/** A full sweep on a claim (the pool or a share is full) runs at most this often: a flood at its quota must not turn every refused claim into a walk of the whole map. */
+const MIN_SWEEP_GAP_MS = 1000;
+
+interface Entry {
+  /** The time (ms) from which the key may be claimed again. */
+  readonly until: number;
+  readonly owner: string;
+}
 
 export class MemoryNonceCache implements NonceCache {
-  /** key -> the time (ms) from which it may be claimed again. */
-  readonly #expiries = new Map<string, number>();
+  readonly #expiries = new Map<string, Entry>();
+  /** owner -> keys it holds (expired ones included until the next sweep). */
+  readonly #owned = new Map<string, number>();
   readonly #maxEntries: number;
+  readonly #maxPerOwner: number;
+  #sweptAt = Number.NEGATIVE_INFINITY;
   readonly #clock: Clock;
   #timer: NodeJS.Timeout | undefined;
   /** The earliest expiry left after the last sweep: no sweep can free anything before it. */
@@ -33,9 +55,10 @@ export class MemoryNonceCache implements NonceCache {
 
   constructor(options: MemoryNonceCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 1_000_000;
+    this.#maxPerOwner = options.maxEntriesPerOwner ?? 200_000;
     this.#clock = options.clock ?? systemClock;
-    if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1) {
-      throw new RangeError(`MemoryNonceCache: maxEntries must be a positive integer, got ${this.#maxEntries}`);
+    for (const [name, value] of [['maxEntries', this.#maxEntries], ['maxEntriesPerOwner', this.#maxPerOwner]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`MemoryNonceCache: ${name} must be a positive integer, got ${value}`);
     }
     const sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
     this.#timer = setInterval(() => this.sweep(), sweepIntervalMs);
@@ -48,39 +71,60 @@ export class MemoryNonceCache implements NonceCache {
     return this.#expiries.size;
   }
 
-  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+  async claim(key: string, ttlSeconds: number, owner = ''): Promise<boolean> {
     if (this.#closed) throw new Error('MemoryNonceCache: claim after close');
     if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
       throw new RangeError(`MemoryNonceCache: ttlSeconds must be a positive number, got ${ttlSeconds}`);
     }
     const now = this.#clock.now();
-    const expiry = this.#expiries.get(key);
-    if (expiry !== undefined && expiry > now) return false;
-    if (expiry === undefined && this.#expiries.size >= this.#maxEntries) {
-      if (now >= this.#nextExpiry) this.sweep();
-      if (this.#expiries.size >= this.#maxEntries) {
-        throw new SealPushError('ERR_UNAVAILABLE', 'The replay cache is full; retry later');
-      }
-    }
+    const entry = this.#expiries.get(key);
+    if (entry !== undefined && entry.until > now) return false;
+    if (entry === undefined) this.#makeRoom(owner, now);
     // Delete first so that Map order stays roughly the order of expiry.
-    this.#expiries.delete(key);
+    if (entry !== undefined) this.#forget(key, entry);
     const until = now + ttlSeconds * 1000;
-    this.#expiries.set(key, until);
+    this.#expiries.set(key, { until, owner });
+    this.#owned.set(owner, (this.#owned.get(owner) ?? 0) + 1);
     if (until < this.#nextExpiry) this.#nextExpiry = until;
     return true;
+  }
+
+  /** Throws, holding nothing, unless a new key of `owner` fits in its share and in the pool. */
+  #makeRoom(owner: string, now: number): void {
+    const full = (): boolean => this.#expiries.size >= this.#maxEntries || (this.#owned.get(owner) ?? 0) >= this.#maxPerOwner;
+    if (!full()) return;
+    if (now >= this.#nextExpiry && now - this.#sweptAt >= MIN_SWEEP_GAP_MS) this.sweep();
+    if ((this.#owned.get(owner) ?? 0) >= this.#maxPerOwner) {
+      const retryAfter = Number.isFinite(this.#nextExpiry) ? Math.max(1, Math.ceil((this.#nextExpiry - now) / 1000)) : 1;
+      throw new SealPushError('ERR_RATE_LIMITED', 'This app holds its maximum of recent nonces; retry later', retryAfter);
+    }
+    if (this.#expiries.size >= this.#maxEntries) throw new SealPushError('ERR_UNAVAILABLE', 'The replay cache is full; retry later');
+  }
+
+  #forget(key: string, entry: Entry): void {
+    this.#expiries.delete(key);
+    const left = (this.#owned.get(entry.owner) ?? 1) - 1;
+    if (left > 0) this.#owned.set(entry.owner, left);
+    else this.#owned.delete(entry.owner);
+  }
+
+  /** Keys `owner` holds (expired ones included until the next sweep). */
+  heldBy(owner: string): number {
+    return this.#owned.get(owner) ?? 0;
   }
 
   /** Drops every expired key; returns how many. Runs on the timer; public for tests. */
   sweep(): number {
     const now = this.#clock.now();
+    this.#sweptAt = now;
     let removed = 0;
     let next = Number.POSITIVE_INFINITY;
-    for (const [key, expiry] of this.#expiries) {
-      if (expiry <= now) {
-        this.#expiries.delete(key);
+    for (const [key, entry] of this.#expiries) {
+      if (entry.until <= now) {
+        this.#forget(key, entry);
         removed += 1;
-      } else if (expiry < next) {
-        next = expiry;
+      } else if (entry.until < next) {
+        next = entry.until;
       }
     }
     this.#nextExpiry = next;
@@ -92,5 +136,6 @@ export class MemoryNonceCache implements NonceCache {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#expiries.clear();
+    this.#owned.clear();
   }
 }

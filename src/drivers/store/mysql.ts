@@ -53,6 +53,7 @@ import { STATUS_CODE } from './sqlite-schema.js';
 import { MYSQL_SCHEMA_VERSION } from './mysql-schema.js';
 import { readMysqlSchemaVersion } from './mysql-migrate.js';
 import { MysqlLink, isLinkError, linkSettings, type Param } from './mysql-link.js';
+import { STALE_CLIENTS_SQL, STILL_STALE_SQL } from './stale-clients.js';
 import {
   CLIENT_COLUMNS,
   commitAuditEvents,
@@ -610,10 +611,11 @@ export class MysqlStore implements MessageStore {
    * journal is never reported scrubbed. What makes the messages unreadable is the key salt's
    * deletion (crypto-shredding), which holds all the same.
    */
-  async forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+  async forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
     return this.#tx(async (conn) => {
       const [client] = await select<{ no: number; app_id: string }>(conn, 'SELECT no, app_id FROM clients WHERE id = ? FOR UPDATE', [clientId]);
       if (client === undefined || (appId !== undefined && client.app_id !== appId)) return undefined;
+      if (staleBefore !== undefined && (await select(conn, STILL_STALE_SQL, [clientId, staleBefore])).length === 0) return undefined;
       const { affectedRows: messages } = await run(conn, 'DELETE FROM messages WHERE client_no = ?', [client.no]);
       await run(conn, 'DELETE FROM clients WHERE no = ?', [client.no]);
       // The tombstone head, locked: seqs become visible in order, so pollers miss none.
@@ -623,6 +625,10 @@ export class MysqlStore implements MessageStore {
       await run(conn, 'INSERT INTO forgotten_clients (seq, client_id, app_id, forgotten_at) VALUES (?, ?, ?, ?)', [seq, clientId, client.app_id, at]);
       return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages, journalScrubbed: false };
     });
+  }
+
+  async staleClients(seenBefore: number, limit: number): Promise<string[]> {
+    return (await select<{ id: string }>(this.#link, `${STALE_CLIENTS_SQL} ${int(limit)}`, [seenBefore])).map((row) => row.id);
   }
 
   async forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {

@@ -184,8 +184,11 @@ export class ThreadedSqliteStore implements MessageStore {
   purgeMessages(createdBefore: number, limit: number): Promise<number> {
     return this.#call('purgeMessages', [createdBefore, limit]);
   }
-  forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
-    return this.#call('forgetClient', [clientId, appId, at]);
+  forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
+    return this.#call('forgetClient', [clientId, appId, at, staleBefore]);
+  }
+  staleClients(seenBefore: number, limit: number): Promise<string[]> {
+    return this.#call('staleClients', [seenBefore, limit]);
   }
   forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
     return this.#call('forgottenAfter', [afterSeq, limit]);

@@ -43,6 +43,7 @@ import type {
 } from '../../domain/types.js';
 import { encodeCoveredList } from '../../crypto/ack-receipt.js';
 import { STATUS_CODE, migrate } from './sqlite-schema.js';
+import { STALE_CLIENTS_SQL, STILL_STALE_SQL } from './stale-clients.js';
 import {
   CLIENT_COLUMNS,
   commitAuditEvents,
@@ -606,7 +607,9 @@ export class SqliteStore implements MessageStore {
    * the TRUNCATE checkpoint then moves the scrubbed pages into the database file and empties
    * the WAL, which still held the old page images (docs/forget.md).
    */
-  async forgetClient(clientId: string, appId: string | undefined, at: number): Promise<ForgetResult | undefined> {
+  async forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
+    // Synchronous up to the transaction, on the node's one store connection: no publish lands between.
+    if (staleBefore !== undefined && this.#db.prepare(STILL_STALE_SQL).get(clientId, staleBefore) === undefined) return undefined;
     let forgotten;
     this.#db.pragma('secure_delete = ON');
     try {
@@ -617,6 +620,10 @@ export class SqliteStore implements MessageStore {
     if (forgotten === undefined) return undefined;
     const [checkpoint] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
     return { ...forgotten, journalScrubbed: checkpoint?.busy === 0 };
+  }
+
+  async staleClients(seenBefore: number, limit: number): Promise<string[]> {
+    return this.#db.prepare(`${STALE_CLIENTS_SQL} ?`).pluck().all(seenBefore, limit) as string[];
   }
 
   async forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {

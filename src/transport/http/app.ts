@@ -19,6 +19,7 @@ import type { AuthFailure } from '../../domain/audit.js';
 import type { FailedAuthLimit } from '../../domain/usecases/failed-auth-limit.js';
 import { fastifyTrustProxy } from '../client-address.js';
 import { RequestAuthenticator } from './auth.js';
+import { DEFAULT_HTTP_CONNECTION_LIMITS, capConnectionsPerPeer, httpServerTimeouts, type HttpConnectionLimits } from './limits.js';
 import { rawHttpError, sendError, toCatalogueError } from './errors.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -28,12 +29,12 @@ import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
 import { adminAuthHook, registerAdminRoutes, type AdminSource } from './routes/admin.js';
 import { registerPages, type PageFiles } from './routes/pages.js';
 
-export interface HttpLimits {
+export interface HttpLimits extends Partial<HttpConnectionLimits> {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
   readonly bodyLimitBytes?: number;
 }
 
-export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = { bodyLimitBytes: 4 * 1024 * 1024 };
+export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = { bodyLimitBytes: 4 * 1024 * 1024, ...DEFAULT_HTTP_CONNECTION_LIMITS };
 
 export interface HttpAppDeps {
   readonly api: PushApi;
@@ -85,8 +86,12 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     { redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
   );
 
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
+  const timeouts = httpServerTimeouts(limits);
   const app = Fastify({
-    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, ...timeouts } } : { http: timeouts }),
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
     loggerInstance: logger,
     bodyLimit,
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
@@ -100,6 +105,9 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     },
     clientErrorHandler,
   });
+
+  // Behind the trusted proxy every connection is the proxy's: it limits its clients itself.
+  if (deps.trustProxy !== true) capConnectionsPerPeer(app.server, limits.maxHttpConnectionsPerIp);
 
   // The body stays raw bytes until the signature over them is verified (auth.ts parses it).
   // Any other content type is refused by fastify as FST_ERR_CTP_INVALID_MEDIA_TYPE (415).
@@ -185,5 +193,6 @@ export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute
 const clientErrorHandler: NonNullable<FastifyServerOptions['clientErrorHandler']> = (err, socket) => {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  socket.end(rawHttpError('ERR_BAD_REQUEST', timedOut ? 'The request was not received in time' : 'Malformed HTTP request'));
+  // Destroyed once the answer is out: a peer still trickling bytes holds nothing open.
+  socket.end(rawHttpError('ERR_BAD_REQUEST', timedOut ? 'The request was not received in time' : 'Malformed HTTP request'), () => socket.destroy());
 };

@@ -8,6 +8,7 @@
  *                  |now - ts| <= SIGNATURE_WINDOW_SECONDS         -> ERR_AUTH_EXPIRED
  *                  NonceCache.claim(appId:nonce, NONCE_TTL)       -> ERR_AUTH_REPLAY
  *                  (a claim that cannot be answered: 503          -> ERR_UNAVAILABLE)
+ *                  (the app's share of the cache is full: 429     -> ERR_RATE_LIMITED)
  *                  then the raw body is parsed as JSON            -> ERR_BAD_REQUEST
  *
  * An unknown app fails exactly like a wrong signature (and costs the same HMAC), so app ids
@@ -84,7 +85,7 @@ export class RequestAuthenticator {
     if (secret === undefined || !ok) throw new SealPushError('ERR_AUTH_SIGNATURE');
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
     if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw new SealPushError('ERR_AUTH_EXPIRED');
-    if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS))) {
+    if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId))) {
       throw new SealPushError('ERR_AUTH_REPLAY');
     }
     this.verified.set(request, auth.appId);
@@ -138,20 +139,21 @@ export class RequestAuthenticator {
     if (typeof jti !== 'string' || jti.length < 1 || jti.length > 255) throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token needs a jti');
     checkBearerBinding(payload, request, this.deps.jwtAudience ?? DEFAULT_JWT_AUDIENCE);
     const ttl = Math.max(1, exp - nowSeconds) + 5;
-    if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl))) throw new SealPushError('ERR_AUTH_REPLAY');
+    if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl, key.appId))) throw new SealPushError('ERR_AUTH_REPLAY');
     return key.appId;
   }
 
   /**
    * Claims a nonce or jti. A claim that rejects (the shared cache is down or slow) is never a
    * pass and never a replay: the request is refused with ERR_UNAVAILABLE (503, Retry-After),
-   * having changed nothing, and may be sent again with the same nonce.
+   * having changed nothing, and may be sent again with the same nonce. An app whose share of
+   * the cache is full gets ERR_RATE_LIMITED (429, Retry-After) the same way.
    */
-  private async claim(key: string, ttlSeconds: number): Promise<boolean> {
+  private async claim(key: string, ttlSeconds: number, appId: string): Promise<boolean> {
     try {
-      return await this.deps.nonces.claim(key, ttlSeconds);
+      return await this.deps.nonces.claim(key, ttlSeconds, appId);
     } catch (err) {
-      if (isSealPushError(err) && err.code === 'ERR_UNAVAILABLE') throw err;
+      if (isSealPushError(err) && (err.code === 'ERR_UNAVAILABLE' || err.code === 'ERR_RATE_LIMITED')) throw err;
       throw new SealPushError('ERR_UNAVAILABLE', 'The replay cache could not be reached; nothing was accepted');
     }
   }

@@ -3,6 +3,7 @@
  * catalogue error to an HTTP answer. Every error response has the body
  * `{ "error": { "code": "ERR_...", "message": "..." } }` and the catalogue's HTTP status.
  */
+import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { ERROR_CATALOGUE, SealPushError, isSealPushError, type ErrorCode } from '../../domain/errors.js';
 
@@ -72,14 +73,16 @@ export function sendError(reply: FastifyReply, err: SealPushError): FastifyReply
 
 /**
  * The raw HTTP answer written straight to a socket when node:http cannot parse a request at
- * all (no fastify request exists yet). Same body shape as every other error.
+ * all (no fastify request exists yet), or when a WebSocket upgrade is refused. Same body
+ * shape as every other error; `retryAfterSeconds` adds Retry-After.
  */
-export function rawHttpError(code: ErrorCode, message?: string): string {
+export function rawHttpError(code: ErrorCode, message?: string, retryAfterSeconds?: number): string {
   const body = JSON.stringify(errorBody(code, message));
   const status = httpStatusFor(code);
   return (
-    `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
     'Content-Type: application/json\r\n' +
+    (retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`) +
     `Content-Length: ${new TextEncoder().encode(body).length}\r\n` +
     'Connection: close\r\n\r\n' +
     body

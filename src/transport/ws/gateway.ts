@@ -7,6 +7,8 @@ import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
 import type { Forgetting } from '../../domain/usecases/forget.js';
 import { clientAddress } from '../client-address.js';
+import { AddressCounts } from '../address-counts.js';
+import { rawHttpError } from '../http/errors.js';
 import { catchUpPass } from '../../domain/usecases/catch-up.js';
 import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
@@ -59,6 +61,8 @@ export class Gateway {
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly settingsTimer: NodeJS.Timeout;
   private readonly catchUpTimer: NodeJS.Timeout | undefined;
+  /** Open connections (upgrades accepted, not yet closed) per client address: maxConnectionsPerIp. */
+  private readonly openByAddress: AddressCounts;
   private catchingUp = false;
   private accepting = true;
   private pollingForgotten = false;
@@ -70,6 +74,7 @@ export class Gateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    this.openByAddress = new AddressCounts(deps.limits.maxConnectionsPerIp);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), deps.limits.heartbeatMs);
     this.heartbeatTimer.unref();
     this.settingsTimer = setInterval(() => {
@@ -138,9 +143,17 @@ export class Gateway {
       socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    const address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false);
+    if (!this.openByAddress.acquire(address)) {
+      // This address holds its maxConnectionsPerIp here: refused before any handshake work.
+      this.deps.metrics?.handshake('ERR_TOO_MANY_CONNECTIONS');
+      socket.end(rawHttpError('ERR_TOO_MANY_CONNECTIONS', 'This address holds its maximum of open connections', 1));
+      return;
+    }
+    socket.once('close', () => this.openByAddress.release(address));
     // Until the limit answers (a Redis round trip), a socket error must not go unhandled.
     socket.on('error', () => socket.destroy());
-    const waitMs = (await this.deps.handshakeLimiter?.take(clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false))) ?? 0;
+    const waitMs = (await this.deps.handshakeLimiter?.take(address)) ?? 0;
     if (socket.destroyed || !this.accepting) return void socket.destroy();
     if (waitMs > 0) {
       // Refused before any handshake work; the SDK retries with backoff.

@@ -6,6 +6,13 @@ export interface WsLimits {
   readonly maxClientMessageBytes: number;
   /** Most open connections; past it new ones are closed with ERR_TOO_MANY_CONNECTIONS. Default 100000. */
   readonly maxConnections: number;
+  /**
+   * Most open WebSocket connections from one client address (with `trustProxy`, the address
+   * the proxy appended to X-Forwarded-For); past it the upgrade gets HTTP 503
+   * ERR_TOO_MANY_CONNECTIONS before any handshake work. Per node: it protects this node's
+   * slots (`maxConnections`). Default 1000.
+   */
+  readonly maxConnectionsPerIp: number;
   /** Time a new connection has to complete the handshake. Default 10000 ms. */
   readonly handshakeTimeoutMs: number;
   /** A connection that answers no ping for this long is dropped (ERR_IDLE_TIMEOUT). Default 60000 ms. */
@@ -22,6 +29,7 @@ export const DEFAULT_WS_LIMITS: WsLimits = {
   maxFrameBytes: 1_048_576,
   maxClientMessageBytes: 16_384,
   maxConnections: 100_000,
+  maxConnectionsPerIp: 1000,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   heartbeatMs: 25_000,
