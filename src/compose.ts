@@ -379,7 +379,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     readiness: { ready: async () => !draining && (await storeHealth()) && (await coordinationHealth()) },
     clock,
     logger,
-    limits: { bodyLimitBytes: limits.bodyLimitBytes },
+    limits: { bodyLimitBytes: limits.bodyLimitBytes, maxJsonDepth: limits.maxJsonDepth },
     ...(tls ? { tls } : {}),
     onAuthFailure: (failure) => {
       metrics.authFailure(failure.code);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DELIVERY_LIMITS } from './domain/usecases/delivery-stream.js';
+import { DEFAULT_MAX_JSON_DEPTH } from './domain/json-depth.js';
 import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
 import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
 
@@ -30,6 +31,11 @@ const limitsSchema = z
     defaultTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.defaultTtlSeconds),
     maxTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxTtlSeconds),
     bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
+    /**
+     * Deepest nesting of arrays and objects in a REST body. At least 4 (a batch's envelope is 3
+     * levels); at most the default, which the SDKs also apply to the data they receive.
+     */
+    maxJsonDepth: z.number().int().min(4).max(DEFAULT_MAX_JSON_DEPTH).default(DEFAULT_MAX_JSON_DEPTH),
     maxBatchMessages: positiveInt.default(5000),
     /** Messages an app may publish per second (batch items count one each); may be fractional. */
     publishesPerSecondPerApp: positiveNumber.default(50_000),
