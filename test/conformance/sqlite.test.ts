@@ -7,6 +7,7 @@ import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
 import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite-thread.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
 import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
+import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
 async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
@@ -43,3 +44,5 @@ runMessageStoreConformance('sqlite (durability normal)', () => sqliteFixture('no
 runMessageStoreConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
 runMessageStoreAuditConformance('sqlite', () => sqliteFixture('normal'));
 runMessageStoreAuditConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
+runMessageStoreForgetConformance('sqlite', () => sqliteFixture('normal'), true);
+runMessageStoreForgetConformance('sqlite on a worker thread', () => sqliteFixture('full', true), true);
