@@ -79,13 +79,13 @@ export interface Core {
  */
 export async function openCore(config: Config, logger: PinoLogger, threaded = false): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const kms = await openLocalKms({ dataDir: config.dataDir, masterKey: config.masterKey });
+  const kms = await openLocalKms({ keyFile: config.masterKeyFile, masterKey: config.masterKey });
   const store = await openStore(config, logger, threaded);
   const apps = new Apps(store, kms, systemClock);
   return { config, store, kms, masterKeys: kms, apps, clock: systemClock, close: () => store.close() };
 }
 
-function sqlitePath(config: Config): string {
+export function sqlitePath(config: Config): string {
   return join(config.dataDir, 'sealpush.db');
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DELIVERY_LIMITS } from './domain/usecases/delivery-stream.js';
+import { DEFAULT_MAX_JSON_DEPTH } from './domain/json-depth.js';
 import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
 import { rateLimitSpec, type RateLimitSpec } from './domain/ports/rate-limit.js';
 import { DEFAULT_WS_LIMITS } from './transport/ws/limits.js';
@@ -43,6 +44,11 @@ const limitsSchema = z
     defaultTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.defaultTtlSeconds),
     maxTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxTtlSeconds),
     bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
+    /**
+     * Deepest nesting of arrays and objects in a REST body. At least 4 (a batch's envelope is 3
+     * levels); at most the default, which the SDKs also apply to the data they receive.
+     */
+    maxJsonDepth: z.number().int().min(4).max(DEFAULT_MAX_JSON_DEPTH).default(DEFAULT_MAX_JSON_DEPTH),
     maxBatchMessages: positiveInt.default(5000),
     /** Messages an app may publish per second (batch items count one each); may be fractional. */
     publishesPerSecondPerApp: positiveNumber.default(50_000),
@@ -139,6 +145,12 @@ const configSchema = z
     durability: z.enum(['full', 'normal']).default('full'),
     /** 32-byte master key as base64url or hex, instead of the key file in the data dir. */
     masterKey: z.string().min(1).optional(),
+    /**
+     * The master key file (created 0600 on first use if absent, its directory 0700). Default
+     * `<dataDir>/master.key`; production keeps it outside the data directory (docs/deploy.md),
+     * so that a copy of the database never travels with the key that opens it.
+     */
+    masterKeyFile: z.string().min(1).optional(),
     sweepIntervalMs: positiveInt.default(5000),
     /** Delivered, acked and last-seen marks are written at most this long after they happen. */
     markFlushMs: positiveInt.default(200),
@@ -196,7 +208,11 @@ const configSchema = z
   })
   .strict();
 
-export type Config = z.infer<typeof configSchema>;
+/** The master key file's name in the data directory, when `masterKeyFile` does not say where. */
+const MASTER_KEY_FILE_NAME = 'master.key';
+
+/** After parseConfig: every path absolute, and the master key file always named. */
+export type Config = z.infer<typeof configSchema> & { readonly masterKeyFile: string };
 export type ConfigInput = z.input<typeof configSchema>;
 export type Limits = Config['limits'];
 
@@ -220,6 +236,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_DURABILITY', 'durability', String],
   ['SEALPUSH_STORE', 'store', String],
   ['SEALPUSH_MASTER_KEY', 'masterKey', String],
+  ['SEALPUSH_MASTER_KEY_FILE', 'masterKeyFile', String],
   ['SEALPUSH_TLS_CERT', 'tlsCert', String],
   ['SEALPUSH_TLS_KEY', 'tlsKey', String],
   ['SEALPUSH_REDIS', 'redis', String],
@@ -275,7 +292,8 @@ export function parseConfig(input: unknown): Config {
     throw new ConfigError('Invalid configuration:\n  limits.httpHeadersTimeoutMs: must not exceed limits.httpRequestTimeoutMs (the headers are part of the request)');
   }
   checkStore(result.data.store);
-  return { ...result.data, dataDir: resolve(result.data.dataDir) };
+  const dataDir = resolve(result.data.dataDir);
+  return { ...result.data, dataDir, masterKeyFile: resolve(result.data.masterKeyFile ?? join(dataDir, MASTER_KEY_FILE_NAME)) };
 }
 
 function isRedisUrl(text: string): boolean {

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Config } from './config.js';
-import { composeNode, type ServerIdentity } from './compose.js';
+import { composeNode, sqlitePath, type ServerIdentity } from './compose.js';
+import { KEY_BESIDE_DATABASE_WARNING, masterKeyBesideDatabase } from './master-key-placement.js';
 import { registeredRoutes, type RegisteredRoute } from './transport/http/app.js';
 
 export interface RunningServer {
@@ -60,6 +61,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address (--allow-insecure): put TLS in front');
   }
   const node = await composeNode(config, logger, tls);
+  const beside = isLoopbackHost(config.host) ? undefined : masterKeyBesideDatabase(config, sqlitePath(config));
+  if (beside) logger.warn({ host: config.host, ...beside }, KEY_BESIDE_DATABASE_WARNING);
   await node.http.listen({ host: config.host, port: config.port });
   const address = node.http.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -10,6 +10,7 @@
  * message (its id and current status) and never creates a second one.
  */
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../domain/json-depth.js';
 import type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
 import { RequestSigner, type RequestToSign } from './signing.js';
 import { bearerAuthorization, type BearerBindingClaims } from './bearer.js';
@@ -196,9 +197,10 @@ function pathSegment(id: string): string {
   return encodeURIComponent(id);
 }
 
+/** A response body; undefined when it is not JSON, or nests deeper than any answer of sealpush does. */
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonWithin(text, DEFAULT_MAX_JSON_DEPTH);
   } catch {
     return undefined;
   }

@@ -11,7 +11,7 @@ export function registerClientsCommands(program: Command): void {
       "crypto-shred a client: destroy its key and every message of it, in one transaction; running servers close its " +
         'connection within about a second, and its id is never valid again (docs/forget.md)',
     )
-    .option('--json', 'print {"clientId", "appId", "messagesDeleted", "forgottenAt", "journalScrubbed"} as JSON')
+    .option('--json', 'print {"clientId", "appId", "messagesDeleted", "receiptsDeleted", "forgottenAt", "journalScrubbed"} as JSON')
     .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
       let onMysql = false;
       const report = await withCore(command, (core) => {
@@ -21,8 +21,8 @@ export function registerClientsCommands(program: Command): void {
       const forgottenAt = new Date(report.forgottenAt).toISOString();
       if (options.json) return printJson({ ...report, forgottenAt });
       process.stdout.write(
-        `Forgot client ${report.clientId} of app ${report.appId}: its key is destroyed and ${report.messagesDeleted} ` +
-          `message(s) deleted (${forgottenAt}).\n` +
+        `Forgot client ${report.clientId} of app ${report.appId}: its key is destroyed, ${report.messagesDeleted} ` +
+          `message(s) and ${report.receiptsDeleted} receipt(s) deleted (${forgottenAt}).\n` +
           (report.journalScrubbed
             ? ''
             : onMysql

@@ -10,7 +10,7 @@ import { CohortInbox } from './cohort-inbox.js';
 import { Emitter } from './emitter.js';
 import type { SavedSession } from './session.js';
 import type { SocketLike } from './socket.js';
-import { needsUnwrap, unwrapData, type InboundKeys } from './inbound.js';
+import { needsUnwrap, parseDeliveredData, unwrapData, type InboundKeys } from './inbound.js';
 
 /** A message as the application sees it: each exactly once, in publish order. */
 export interface Message {
@@ -88,7 +88,6 @@ export interface ClientSetup {
   readonly ackEvery: number;
 }
 
-const utf8 = new TextDecoder();
 
 /**
  * One client's secure channel: handshake, decryption in order, exactly-once hand-over to
@@ -337,7 +336,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
       this.socketSeq = m.seq;
       if (this.signing) this.socketUnsigned.push({ seq: m.seq, id: m.id });
       if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
-      const data = parseData(m.data);
+      const data = parseDeliveredData(m.data);
       const createdAt = new Date(m.createdAt).toISOString();
       if (!needsUnwrap(this.setup.inbound, data)) {
         fresh.push({ id: m.id, seq: m.seq, data, createdAt, sealed: false, verified: false });
@@ -507,15 +506,6 @@ export class SealPushClient extends Emitter<ClientEvents> {
         if (!this.closedByUser) this.open();
       }, this.backoff!.next());
     }
-  }
-}
-
-/** A sealed frame whose data is not JSON came from a broken server: a protocol error. */
-function parseData(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(utf8.decode(bytes));
-  } catch {
-    throw new SealPushError('ERR_PROTOCOL', 'A delivered message is not valid JSON');
   }
 }
 

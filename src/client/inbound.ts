@@ -7,6 +7,7 @@
  * forged message costs one verify, and is never decrypted), then opens.
  */
 import { SealPushError } from '../domain/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../domain/json-depth.js';
 import {
   SEALED_TAG,
   SIGNED_TAG,
@@ -85,10 +86,25 @@ function namingMessage<T>(messageId: string, run: () => T): T {
   }
 }
 
+const utf8 = new TextDecoder();
+
+/**
+ * A delivered message's data: JSON text nested at most DEFAULT_MAX_JSON_DEPTH levels (the
+ * server accepts no deeper body). Anything else came from a broken server: a protocol error.
+ */
+export function parseDeliveredData(bytes: Uint8Array): unknown {
+  try {
+    return parseJsonWithin(utf8.decode(bytes), DEFAULT_MAX_JSON_DEPTH);
+  } catch {
+    throw new SealPushError('ERR_PROTOCOL', `A delivered message is not valid JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels`);
+  }
+}
+
+/** A wrapper's inner JSON text, which the server never parses: bounded here like the data. */
 function parseJson(text: string, code: 'ERR_MESSAGE_SIGNATURE' | 'ERR_SEALED_MESSAGE', messageId: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonWithin(text, DEFAULT_MAX_JSON_DEPTH);
   } catch {
-    throw new SealPushError(code, `Message ${messageId} wraps text that is not JSON`);
+    throw new SealPushError(code, `Message ${messageId} wraps text that is not JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels`);
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { SealPushError } from '../domain/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../domain/json-depth.js';
 import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './encoding.js';
 
 /** Bound on either payload's UTF-8 JSON text, so a hello is cheap to refuse. */
@@ -143,9 +144,9 @@ function encodeJson(value: object, fail: Fail): Uint8Array {
 function decodeJson(bytes: Uint8Array): unknown {
   if (bytes.length > MAX_HANDSHAKE_PAYLOAD_BYTES) throw handshakeError('payload too large');
   try {
-    return JSON.parse(utf8Decode(bytes)) as unknown;
+    return parseJsonWithin(utf8Decode(bytes), DEFAULT_MAX_JSON_DEPTH);
   } catch {
-    throw handshakeError('not UTF-8 JSON');
+    throw handshakeError(`not UTF-8 JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels`);
   }
 }
 

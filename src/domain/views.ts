@@ -67,7 +67,10 @@ export interface ForgottenClientView {
   readonly id: string;
   readonly forgotten: true;
   readonly messagesDeleted: number;
+  readonly receiptsDeleted: number;
   readonly forgottenAt: string;
+  /** Whether the store's journal was scrubbed at once (SQLite's WAL truncated; always false on MySQL). */
+  readonly journalScrubbed: boolean;
 }
 
 export function isoOrNull(ms: number | null): string | null {

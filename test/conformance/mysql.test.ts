@@ -11,6 +11,7 @@ import { mysqlMissing } from '../helpers/requirements.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
 import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
 import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
+import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
 
 /** A fresh database per fixture, migrated; `reopen` is another pool (another node) on it. */
 async function mysqlFixture(): Promise<MessageStoreFixture> {
@@ -41,6 +42,8 @@ if (missing === undefined) {
   runMessageStoreConformance('mysql', mysqlFixture);
   runMessageStoreAuditConformance('mysql', mysqlFixture);
   runMessageStoreRetentionConformance('mysql', mysqlFixture);
+  // InnoDB has no secure delete: the journal is never reported scrubbed (docs/forget.md).
+  runMessageStoreForgetConformance('mysql', mysqlFixture, false);
   acrossNodes();
 } else {
   describe('MessageStore conformance: mysql', () => {

@@ -8,6 +8,7 @@ import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite-thread.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
 import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
 import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
+import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
 async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
@@ -46,3 +47,5 @@ runMessageStoreAuditConformance('sqlite', () => sqliteFixture('normal'));
 runMessageStoreAuditConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
 runMessageStoreRetentionConformance('sqlite', () => sqliteFixture('normal'));
 runMessageStoreRetentionConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
+runMessageStoreForgetConformance('sqlite', () => sqliteFixture('normal'), true);
+runMessageStoreForgetConformance('sqlite on a worker thread', () => sqliteFixture('full', true), true);

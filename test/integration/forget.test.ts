@@ -1,8 +1,9 @@
 /**
  * Crypto-shredding on a real server: clients forgotten through the CLI (another process,
- * while the server runs) and through DELETE /v1/clients/:id lose their key material and
- * their messages from the raw database files, their live connections close, their ids read
- * as unknown, and their static keys make new clients; everyone else is untouched.
+ * while the server runs) and through DELETE /v1/clients/:id lose their key material, their
+ * messages and their signed receipts from the raw database files, their live connections
+ * close, their ids read as unknown, and their static keys make new clients; everyone else is
+ * untouched. Both report whether the WAL was scrubbed.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { openLocalKms } from '../../src/drivers/kms/local.js';
 import { payloadAad } from '../../src/domain/usecases/payload-aad.js';
 import { collect, once } from '../helpers/messages.js';
 import { exited, runCli, spawnServer, type ServerProcess } from '../helpers/process.js';
-import { createApp, eventually, tempDir } from '../helpers/server.js';
+import { createApp, eventually, tempDir, updateApp } from '../helpers/server.js';
 import type { CreatedApp } from '../../src/domain/usecases/apps.js';
 
 /** Fails instead of hanging when the event never comes. */
@@ -31,6 +32,8 @@ interface KeyMaterial {
   readonly clientKey: Uint8Array;
   /** The sealed payload of every message of the client still stored. */
   readonly ciphertexts: Buffer[];
+  /** The signature of every receipt of the client (its signed ACKs). */
+  readonly receiptSignatures: Buffer[];
 }
 
 describe('clients forget: crypto-shredding on a running server', () => {
@@ -42,16 +45,21 @@ describe('clients forget: crypto-shredding on a running server', () => {
   let created: CreatedApp;
   let app: SealPushApp;
   let otherApp: SealPushApp;
+  let receiptsCreated: CreatedApp;
+  let receiptsApp: SealPushApp;
   const open: SealPushClient[] = [];
 
   before(async () => {
     dataDir = tempDir();
     created = await createApp(dataDir, 'test-app');
     const other = await createApp(dataDir, 'other-app');
+    receiptsCreated = await createApp(dataDir, 'receipts-app');
+    await updateApp(dataDir, receiptsCreated.appId, { receipts: true });
     server = await spawnServer(dataDir);
     serverKey = server.serverKey;
     app = new SealPushApp({ url: server.url, appId: created.appId, secret: created.secret });
     otherApp = new SealPushApp({ url: server.url, appId: other.appId, secret: other.secret });
+    receiptsApp = new SealPushApp({ url: server.url, appId: receiptsCreated.appId, secret: receiptsCreated.secret });
   });
   after(async () => {
     for (const c of open) await c.close();
@@ -62,8 +70,8 @@ describe('clients forget: crypto-shredding on a running server', () => {
 
   const dbPath = (): string => join(dataDir, 'sealpush.db');
 
-  async function client(session?: ReturnType<SealPushClient['session']>): Promise<SealPushClient> {
-    const c = await connect({ url: server.url, appId: created.appId, serverKey, ...(session ? { session } : {}) });
+  async function client(session?: ReturnType<SealPushClient['session']>, appId = created.appId): Promise<SealPushClient> {
+    const c = await connect({ url: server.url, appId, serverKey, ...(session ? { session } : {}) });
     c.on('error', () => {}); // a forgotten client's close is reported here; the test reads 'disconnected'
     open.push(c);
     return c;
@@ -76,7 +84,7 @@ describe('clients forget: crypto-shredding on a running server', () => {
     try {
       const wrapped = db.prepare("SELECT wrapped_secret FROM server_keys WHERE purpose = 'payload'").pluck().get() as Buffer;
       const payloadKey = await kms.unwrap(wrapped, 'server-key:payload');
-      const row = db.prepare('SELECT app_id, key_salt FROM clients WHERE id = ?').get(clientId) as { app_id: string; key_salt: Buffer };
+      const row = db.prepare('SELECT no, app_id, key_salt FROM clients WHERE id = ?').get(clientId) as { no: number; app_id: string; key_salt: Buffer };
       const messages = db.prepare('SELECT m.id, m.payload FROM messages m JOIN clients c ON c.no = m.client_no WHERE c.id = ? AND m.payload IS NOT NULL')
         .all(clientId) as { id: string; payload: Buffer }[];
       // The extracted key really is the one: it opens every stored payload of the client.
@@ -86,6 +94,7 @@ describe('clients forget: crypto-shredding on a running server', () => {
         keySalt: row.key_salt,
         clientKey: deriveClientKey(payloadKey, row.key_salt, row.app_id, clientId),
         ciphertexts: messages.map((m) => m.payload),
+        receiptSignatures: db.prepare('SELECT signature FROM ack_receipts WHERE client_no = ?').pluck().all(row.no) as Buffer[],
       };
     } finally {
       db.close();
@@ -98,6 +107,7 @@ describe('clients forget: crypto-shredding on a running server', () => {
       ['key salt', material.keySalt],
       ['derived client key', material.clientKey],
       ...material.ciphertexts.map((c, i): [string, Uint8Array] => [`ciphertext ${i}`, c]),
+      ...material.receiptSignatures.map((s, i): [string, Uint8Array] => [`receipt signature ${i}`, s]),
     ];
     const files = readdirSync(dataDir).map((name) => join(dataDir, name));
     assert.ok(files.some((f) => f.endsWith('sealpush.db')));
@@ -142,8 +152,8 @@ describe('clients forget: crypto-shredding on a running server', () => {
 
     const forgotVictim = await runCli(['clients', 'forget', victimSession.clientId, '--json', '--data', dataDir]);
     assert.equal(forgotVictim.code, 0, forgotVictim.stderr);
-    const report = JSON.parse(forgotVictim.stdout) as { clientId: string; appId: string; messagesDeleted: number; journalScrubbed: boolean };
-    assert.deepEqual([report.clientId, report.appId, report.messagesDeleted, report.journalScrubbed], [victimSession.clientId, created.appId, 5, true]);
+    const report = JSON.parse(forgotVictim.stdout) as { clientId: string; appId: string; messagesDeleted: number; receiptsDeleted: number; journalScrubbed: boolean };
+    assert.deepEqual([report.clientId, report.appId, report.messagesDeleted, report.receiptsDeleted, report.journalScrubbed], [victimSession.clientId, created.appId, 5, 0, true]);
     const forgotLive = await runCli(['clients', 'forget', liveId, '--data', dataDir]);
     assert.equal(forgotLive.code, 0, forgotLive.stderr);
     assert.match(forgotLive.stdout, /Forgot client/);
@@ -174,23 +184,36 @@ describe('clients forget: crypto-shredding on a running server', () => {
     assert.deepEqual((await bystanderGot).map((m) => m.data), ['still here']);
   });
 
-  test('through DELETE /v1/clients/:id: only the owning app, and its connection closes at once', async () => {
-    const victim = await client();
+  test('through DELETE /v1/clients/:id: only the owning app, its connection closes at once, its receipts go too', async () => {
+    // An app with receipts on: the victim signs its ACKs, and the server keeps each receipt.
+    const victim = await client(undefined, receiptsCreated.appId);
     const victimId = victim.session().clientId;
-    const got = collect(victim, 1);
-    const first = await app.publish({ to: victimId, data: 'one' });
+    const got = collect(victim, 2);
+    const sent = [await receiptsApp.publish({ to: victimId, data: 'one' }), await receiptsApp.publish({ to: victimId, data: 'two' })];
     await got;
+    const proof = await eventually(async () => receiptsApp.receipt(sent[1]!.id).catch(() => undefined), 'the signed receipt');
+    assert.ok(proof.receipt.messages.some((m) => m.id === sent[1]!.id));
     const closed = once<{ code: number; willReconnect: boolean }>((fn) => victim.on('disconnected', fn));
     const material = await keyMaterial(victimId);
+    assert.ok(material.receiptSignatures.length >= 1, 'the receipts are stored');
 
     await assert.rejects(otherApp.forgetClient(victimId), (err: SealPushError) => err.code === 'ERR_NOT_FOUND', 'another app: 404, never 403');
-    assert.equal((await app.client(victimId)).online, true, 'and nothing changed');
+    assert.equal((await receiptsApp.client(victimId)).online, true, 'and nothing changed');
 
-    const forgotten = await app.forgetClient(victimId);
-    assert.deepEqual({ ...forgotten, forgottenAt: typeof forgotten.forgottenAt }, { id: victimId, forgotten: true, messagesDeleted: 1, forgottenAt: 'string' });
+    const forgotten = await receiptsApp.forgetClient(victimId);
+    assert.deepEqual({ ...forgotten, forgottenAt: typeof forgotten.forgottenAt }, {
+      id: victimId, forgotten: true, messagesDeleted: 2, receiptsDeleted: material.receiptSignatures.length, forgottenAt: 'string', journalScrubbed: true,
+    });
     assert.deepEqual(await within(closed, 'close of the connection').then((c) => [c.code, c.willReconnect]), [4508, false]);
     assertGoneFromDisk('victim', material);
-    await assertForgotten(victimId, [first.id]);
-    await assert.rejects(app.forgetClient(victimId), (err: SealPushError) => err.code === 'ERR_NOT_FOUND');
+    for (const { id } of sent) await assert.rejects(receiptsApp.receipt(id), (err: SealPushError) => err.code === 'ERR_NOT_FOUND');
+    const db = new Database(dbPath(), { readonly: true });
+    try {
+      const orphans = db.prepare('SELECT COUNT(*) FROM ack_receipts WHERE client_no NOT IN (SELECT no FROM clients)').pluck().get();
+      assert.equal(orphans, 0, 'no receipt outlives its client');
+    } finally {
+      db.close();
+    }
+    await assert.rejects(receiptsApp.forgetClient(victimId), (err: SealPushError) => err.code === 'ERR_NOT_FOUND');
   });
 });

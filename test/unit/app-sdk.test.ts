@@ -46,7 +46,7 @@ function testApi(): PushApi & { seen: Array<{ appId: string; items: readonly unk
       if (id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
       const messagesDeleted = messages.size;
       messages.clear();
-      return { id, forgotten: true, messagesDeleted, forgottenAt: new Date(0).toISOString() };
+      return { id, forgotten: true, messagesDeleted, receiptsDeleted: 0, forgottenAt: new Date(0).toISOString(), journalScrubbed: true };
     },
   };
 }

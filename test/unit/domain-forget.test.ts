@@ -96,7 +96,7 @@ test('forgetting destroys the row, the messages and the cached key; the static k
   assert.deepEqual(dropped, []);
 
   const report = await world.forgetting.forget(victim.id, APP);
-  assert.deepEqual({ ...report, forgottenAt: 0 }, { clientId: victim.id, appId: APP, messagesDeleted: 3, forgottenAt: 0, journalScrubbed: true });
+  assert.deepEqual({ ...report, forgottenAt: 0 }, { clientId: victim.id, appId: APP, messagesDeleted: 3, receiptsDeleted: 0, forgottenAt: 0, journalScrubbed: true });
   assert.deepEqual(dropped, [victim.id]);
   const admin = (await world.store.auditRecords(0, 1_000_000)).filter((r) => r.kind === 'admin').map((r) => JSON.parse(r.fields) as unknown);
   assert.deepEqual(admin.at(-1), { action: 'clients.forget', client: victim.id, app: APP, by: 'app', messagesDeleted: 3 }, 'the audit log records it');

@@ -22,7 +22,7 @@ function fakeStore(stale: string[], kept: string[] = []) {
     forgetClient: async (clientId, _appId, at, staleBefore) => {
       calls.forgotten.push([clientId, staleBefore]);
       if (kept.includes(clientId)) return undefined;
-      return { tombstone: { seq: 1, clientId, appId: 'A', forgottenAt: at }, messages: 0, journalScrubbed: true } satisfies ForgetResult;
+      return { tombstone: { seq: 1, clientId, appId: 'A', forgottenAt: at }, messages: 0, receipts: 0, journalScrubbed: true } satisfies ForgetResult;
     },
     appendAudit: async (events) => {
       calls.audit.push(...events);

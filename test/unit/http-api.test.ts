@@ -56,7 +56,7 @@ class TestPushApi implements PushApi {
     if (appId !== APP || id !== 'c1') throw new SealPushError('ERR_NOT_FOUND');
     const messagesDeleted = this.messages.size;
     this.messages.clear();
-    return { id, forgotten: true, messagesDeleted, forgottenAt: new Date(NOW_MS).toISOString() };
+    return { id, forgotten: true, messagesDeleted, receiptsDeleted: 0, forgottenAt: new Date(NOW_MS).toISOString(), journalScrubbed: true };
   }
 }
 

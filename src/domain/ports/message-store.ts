@@ -46,6 +46,8 @@ export interface ForgetResult {
   readonly tombstone: ForgottenClient;
   /** Messages of the client deleted, in any status. */
   readonly messages: number;
+  /** Signed receipts (ack_receipts rows) of the client deleted, those of purged messages included. */
+  readonly receipts: number;
   /**
    * Whether the store could also scrub its journal at once (SQLite: the WAL checkpointed and
    * truncated). False when another connection held it: old page images may linger there
@@ -218,8 +220,8 @@ export interface MessageStore {
 
   /**
    * Crypto-shredding, in ONE transaction: deletes the client's row (and with it its key salt,
-   * so its at-rest key can never be derived again) and every message of it, and records its
-   * tombstone. The driver overwrites the deleted bytes where its engine allows (SQLite:
+   * so its at-rest key can never be derived again), every message of it and every signed
+   * receipt of it (docs/forget.md says why), and records its tombstone. The driver overwrites the deleted bytes where its engine allows (SQLite:
    * secure_delete, then a WAL checkpoint). `appId` given: only a client of that app is
    * forgotten. Resolves undefined, writing nothing, when there is no such client. The id is
    * never reused: a later connect with the same static key creates a new client.

@@ -17,6 +17,8 @@ export interface ForgetReport {
   readonly clientId: string;
   readonly appId: string;
   readonly messagesDeleted: number;
+  /** Its signed receipts deleted with it (docs/forget.md says why they do not stay). */
+  readonly receiptsDeleted: number;
   readonly forgottenAt: number;
   /** False when the store's journal could not be scrubbed at once (docs/forget.md). */
   readonly journalScrubbed: boolean;
@@ -70,6 +72,7 @@ export class Forgetting {
       clientId,
       appId: tombstone.appId,
       messagesDeleted: result.messages,
+      receiptsDeleted: result.receipts,
       forgottenAt: tombstone.forgottenAt,
       journalScrubbed: result.journalScrubbed,
     };

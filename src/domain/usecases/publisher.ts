@@ -154,7 +154,8 @@ export class Publisher implements PushApi {
 
   async forgetClient(appId: string, clientId: string): Promise<ForgottenClientView> {
     const report = await this.deps.forgetting.forget(clientId, appId);
-    return { id: report.clientId, forgotten: true, messagesDeleted: report.messagesDeleted, forgottenAt: new Date(report.forgottenAt).toISOString() };
+    const { clientId: id, messagesDeleted, receiptsDeleted, journalScrubbed } = report;
+    return { id, forgotten: true, messagesDeleted, receiptsDeleted, forgottenAt: new Date(report.forgottenAt).toISOString(), journalScrubbed };
   }
 
   async messageStatus(appId: string, messageId: string): Promise<MessageView> {

@@ -1,6 +1,7 @@
 /**
  * Kms with a local 256-bit master key: from SEALPUSH_MASTER_KEY (passed in as `masterKey`),
- * else from `<dataDir>/master.key` (key-file.ts), created on first use.
+ * else from the key file `keyFile` (default `<dataDir>/master.key`; key-file.ts), created on
+ * first use.
  *
  * Blob format, version 1 (all integers big-endian):
  *
@@ -19,7 +20,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Kms, MasterKeyRing, RotationState } from '../../domain/ports/kms.js';
 import {
   KEY_BYTES,
@@ -36,8 +37,10 @@ import {
 export { MASTER_KEY_FILE, parseMasterKey } from './key-file.js';
 
 export interface LocalKmsOptions {
-  /** Where master.key lives (created 0700 if absent). Needed unless `masterKey` is given. */
+  /** Where master.key lives (created 0700 if absent), unless `keyFile` says. Needed unless `masterKey` or `keyFile` is given. */
   readonly dataDir?: string;
+  /** The key file itself (its directory created 0700 if absent). Default `<dataDir>/master.key`. */
+  readonly keyFile?: string;
   /** 32 bytes as base64url or hex (SEALPUSH_MASTER_KEY). Takes precedence over the file. */
   readonly masterKey?: string;
 }
@@ -49,7 +52,7 @@ const TAG_BYTES = 16;
 /** Why an environment key cannot be rotated here, and what to do instead. */
 export const ENV_KEY_ROTATION_REFUSED =
   'SEALPUSH_MASTER_KEY holds one key (version 1) and cannot be rotated by writing a file. To rotate: stop the server, ' +
-  'write that key to <data dir>/master.key as {"version":1,"keys":{"1":"<the key>"}} with mode 0600, unset ' +
+  'write that key to the key file (masterKeyFile, default <data dir>/master.key) as {"version":1,"keys":{"1":"<the key>"}} with mode 0600, unset ' +
   'SEALPUSH_MASTER_KEY, start the server, then run `sealpush keys rotate` (docs/keys.md).';
 
 function aad(context: string, keyVersion: number): Buffer {
@@ -196,9 +199,9 @@ export async function openLocalKms(options: LocalKmsOptions): Promise<LocalKms> 
     }
     return new LocalKms(new Map([[1, key]]));
   }
-  if (options.dataDir === undefined) throw new Error('LocalKms: give a masterKey or a dataDir');
-  const path = join(options.dataDir, MASTER_KEY_FILE);
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  if (options.keyFile === undefined && options.dataDir === undefined) throw new Error('LocalKms: give a masterKey or a dataDir (or a keyFile)');
+  const path = options.keyFile ?? join(options.dataDir as string, MASTER_KEY_FILE);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   try {
     const file = await readKeyFile(path);
     return new LocalKms(file.keys, { path, stamp: file.stamp });

@@ -17,6 +17,8 @@ import { MYSQL_MIGRATIONS, MYSQL_SCHEMA_VERSION, type MysqlMigration } from './m
 
 const ER_NO_SUCH_TABLE = 1146;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
+/** CREATE INDEX of an index that exists: an earlier, interrupted run of the migration made it. */
+const ER_DUP_KEYNAME = 1061;
 
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    BIGINT       NOT NULL PRIMARY KEY,
@@ -76,7 +78,11 @@ export async function migrateMysql(url: string, now: number, onApply?: (migratio
     for (const migration of MYSQL_MIGRATIONS) {
       if (migration.version <= from) continue;
       onApply?.(migration);
-      for (const statement of migration.statements) await ddl.query(statement);
+      for (const statement of migration.statements) {
+        await ddl.query(statement).catch((err: unknown) => {
+          if ((err as { errno?: number }).errno !== ER_DUP_KEYNAME) throw err;
+        });
+      }
       await ddl.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, now]);
       applied.push(migration);
     }

@@ -52,8 +52,9 @@ import { auditRecordHash } from '../../crypto/node/audit.js';
 import { STATUS_CODE } from './sqlite-schema.js';
 import { MYSQL_SCHEMA_VERSION } from './mysql-schema.js';
 import { readMysqlSchemaVersion } from './mysql-migrate.js';
+import { forgetMysqlClient } from './mysql-forget.js';
 import { MysqlLink, isLinkError, linkSettings, type Param } from './mysql-link.js';
-import { STALE_CLIENTS_SQL, STILL_STALE_SQL } from './stale-clients.js';
+import { STALE_CLIENTS_SQL } from './stale-clients.js';
 import {
   CLIENT_COLUMNS,
   commitAuditEvents,
@@ -605,26 +606,9 @@ export class MysqlStore implements MessageStore {
       [createdBefore])).affectedRows;
   }
 
-  /**
-   * InnoDB offers no secure delete: the deleted rows' bytes stay in free page space, the undo
-   * and redo logs, the binlog and backups until they are overwritten (docs/forget.md), so the
-   * journal is never reported scrubbed. What makes the messages unreadable is the key salt's
-   * deletion (crypto-shredding), which holds all the same.
-   */
+  /** In one transaction; never reports the journal scrubbed (mysql-forget.ts says why). */
   async forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
-    return this.#tx(async (conn) => {
-      const [client] = await select<{ no: number; app_id: string }>(conn, 'SELECT no, app_id FROM clients WHERE id = ? FOR UPDATE', [clientId]);
-      if (client === undefined || (appId !== undefined && client.app_id !== appId)) return undefined;
-      if (staleBefore !== undefined && (await select(conn, STILL_STALE_SQL, [clientId, staleBefore])).length === 0) return undefined;
-      const { affectedRows: messages } = await run(conn, 'DELETE FROM messages WHERE client_no = ?', [client.no]);
-      await run(conn, 'DELETE FROM clients WHERE no = ?', [client.no]);
-      // The tombstone head, locked: seqs become visible in order, so pollers miss none.
-      const [head] = await select<{ seq: number }>(conn, 'SELECT seq FROM forgotten_head WHERE id = 1 FOR UPDATE');
-      const seq = (head?.seq ?? 0) + 1;
-      await run(conn, 'UPDATE forgotten_head SET seq = ? WHERE id = 1', [seq]);
-      await run(conn, 'INSERT INTO forgotten_clients (seq, client_id, app_id, forgotten_at) VALUES (?, ?, ?, ?)', [seq, clientId, client.app_id, at]);
-      return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages, journalScrubbed: false };
-    });
+    return this.#tx((conn) => forgetMysqlClient((sql, params) => statement(conn, sql, params), clientId, appId, at, staleBefore));
   }
 
   async staleClients(seenBefore: number, limit: number): Promise<string[]> {

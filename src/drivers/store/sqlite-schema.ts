@@ -248,6 +248,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: 'receipts by client',
+    sql: `
+      -- Forgetting a client deletes its receipts (docs/forget.md) without reading all of them.
+      CREATE INDEX ack_receipts_client ON ack_receipts (client_no);
+    `,
+  },
 ];
 
 /**

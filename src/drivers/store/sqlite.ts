@@ -43,7 +43,8 @@ import type {
 } from '../../domain/types.js';
 import { encodeCoveredList } from '../../crypto/ack-receipt.js';
 import { STATUS_CODE, migrate } from './sqlite-schema.js';
-import { STALE_CLIENTS_SQL, STILL_STALE_SQL } from './stale-clients.js';
+import { sqliteForgetter, type ForgetClient } from './sqlite-forget.js';
+import { STALE_CLIENTS_SQL } from './stale-clients.js';
 import {
   CLIENT_COLUMNS,
   commitAuditEvents,
@@ -241,10 +242,6 @@ function prepareStatements(db: Database.Database) {
       `SELECT purpose, version, public_key, wrapped_secret, created_at, not_after FROM server_keys
        WHERE purpose = ? ORDER BY version DESC`,
     ),
-    clientToForget: db.prepare('SELECT no, app_id FROM clients WHERE id = ?'),
-    deleteClientMessages: db.prepare('DELETE FROM messages WHERE client_no = ?'),
-    deleteClient: db.prepare('DELETE FROM clients WHERE no = ?'),
-    insertTombstone: db.prepare('INSERT INTO forgotten_clients (client_id, app_id, forgotten_at) VALUES (?, ?, ?)'),
     tombstonesAfter: db.prepare(
       'SELECT seq, client_id, app_id, forgotten_at FROM forgotten_clients WHERE seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -290,7 +287,7 @@ export class SqliteStore implements MessageStore {
   readonly #putServerKey: Database.Transaction<(key: StoredServerKey) => StoredServerKey>;
   readonly #appendAudit: Database.Transaction<(events: readonly AuditEvent[], at: number) => void>;
   readonly #expire: Database.Transaction<(now: number, limit: number) => number>;
-  readonly #forget: Database.Transaction<(clientId: string, appId: string | undefined, at: number) => Omit<ForgetResult, 'journalScrubbed'> | undefined>;
+  readonly #forget: ForgetClient;
   readonly #addServerKeyVersion: Database.Transaction<(key: StoredServerKey, previousNotAfter: number) => boolean>;
   readonly #wrapped = new Map<WrappedColumn, ReturnType<typeof wrappedStatements>>();
   readonly #maxPending: number;
@@ -316,15 +313,7 @@ export class SqliteStore implements MessageStore {
       if (rows.length > 0) this.#chain([expireEvent(rows.map(([, appId, id, clientId, seq]) => [appId, id, clientId, seq]))], now);
       return rows.length;
     });
-    this.#forget = db.transaction((clientId: string, appId: string | undefined, at: number) => {
-      const s = this.#stmts;
-      const client = s.clientToForget.get(clientId) as { no: number; app_id: string } | undefined;
-      if (client === undefined || (appId !== undefined && client.app_id !== appId)) return undefined;
-      const messages = s.deleteClientMessages.run(client.no).changes;
-      s.deleteClient.run(client.no);
-      const seq = Number(s.insertTombstone.run(clientId, client.app_id, at).lastInsertRowid);
-      return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages };
-    });
+    this.#forget = sqliteForgetter(db);
     this.#addServerKeyVersion = db.transaction((key: StoredServerKey, previousNotAfter: number) => {
       const s = this.#stmts;
       const latest = s.latestServerKey.get(key.purpose) as ServerKeyRow | undefined;
@@ -602,24 +591,9 @@ export class SqliteStore implements MessageStore {
     return this.#stmts.purge.run(createdBefore, limit).changes;
   }
 
-  /**
-   * secure_delete ON for this transaction zeroes the deleted rows and the pages they free;
-   * the TRUNCATE checkpoint then moves the scrubbed pages into the database file and empties
-   * the WAL, which still held the old page images (docs/forget.md).
-   */
+  /** Receipts, messages and row in one secure_delete transaction, then the WAL truncated (sqlite-forget.ts). */
   async forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
-    // Synchronous up to the transaction, on the node's one store connection: no publish lands between.
-    if (staleBefore !== undefined && this.#db.prepare(STILL_STALE_SQL).get(clientId, staleBefore) === undefined) return undefined;
-    let forgotten;
-    this.#db.pragma('secure_delete = ON');
-    try {
-      forgotten = this.#forget.immediate(clientId, appId, at);
-    } finally {
-      this.#db.pragma('secure_delete = FAST');
-    }
-    if (forgotten === undefined) return undefined;
-    const [checkpoint] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-    return { ...forgotten, journalScrubbed: checkpoint?.busy === 0 };
+    return this.#forget(clientId, appId, at, staleBefore);
   }
 
   async staleClients(seenBefore: number, limit: number): Promise<string[]> {

@@ -12,6 +12,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { SealPushError } from '../../domain/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from '../../domain/json-depth.js';
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets, PushApi, Readiness } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
@@ -32,9 +33,11 @@ import { registerPages, type PageFiles } from './routes/pages.js';
 export interface HttpLimits extends Partial<HttpConnectionLimits> {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
   readonly bodyLimitBytes?: number;
+  /** Deepest nesting of arrays and objects in a JSON body; deeper gets 400 ERR_BAD_REQUEST unparsed. Default 64. */
+  readonly maxJsonDepth?: number;
 }
 
-export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = { bodyLimitBytes: 4 * 1024 * 1024, ...DEFAULT_HTTP_CONNECTION_LIMITS };
+export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = { bodyLimitBytes: 4 * 1024 * 1024, maxJsonDepth: DEFAULT_MAX_JSON_DEPTH, ...DEFAULT_HTTP_CONNECTION_LIMITS };
 
 export interface HttpAppDeps {
   readonly api: PushApi;
@@ -109,11 +112,14 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   // Behind the trusted proxy every connection is the proxy's: it limits its clients itself.
   if (deps.trustProxy !== true) capConnectionsPerPeer(app.server, limits.maxHttpConnectionsPerIp);
 
-  // The body stays raw bytes until the signature over them is verified (auth.ts parses it).
+  // The body stays raw bytes until the signature over them is verified (auth.ts parses it),
+  // but its nesting is bounded here, for every route, before anything parses or walks it.
   // Any other content type is refused by fastify as FST_ERR_CTP_INVALID_MEDIA_TYPE (415).
+  const maxJsonDepth = deps.limits?.maxJsonDepth ?? DEFAULT_HTTP_LIMITS.maxJsonDepth;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    done(null, body);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    if (!nestsDeeperThan(body, maxJsonDepth)) return done(null, body);
+    done(new SealPushError('ERR_BAD_REQUEST', `The body nests arrays and objects deeper than ${maxJsonDepth} levels (limits.maxJsonDepth)`));
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -262,12 +262,17 @@ export const clientView = {
 
 export const forgottenClientView = {
   type: 'object',
-  required: ['id', 'forgotten', 'messagesDeleted', 'forgottenAt'],
+  required: ['id', 'forgotten', 'messagesDeleted', 'receiptsDeleted', 'forgottenAt', 'journalScrubbed'],
   properties: {
     id: { type: 'string' },
     forgotten: { type: 'boolean', enum: [true] },
     messagesDeleted: { type: 'integer', minimum: 0 },
+    receiptsDeleted: { type: 'integer', minimum: 0, description: "The client's signed receipts, deleted with it (docs/forget.md)" },
     forgottenAt: isoTime,
+    journalScrubbed: {
+      type: 'boolean',
+      description: "SQLite: the write-ahead log was truncated at once, so no old page image of the client is left in it. MySQL: always false (InnoDB's undo and redo logs and the binlog keep old row images until they rotate; docs/forget.md)",
+    },
   },
 } as const;
 
