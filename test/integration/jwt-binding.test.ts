@@ -18,7 +18,9 @@ import { bindingClaims, mintToken, sendBearer, type BearerRequestSpec } from '..
 
 /** A server with one EdDSA key registered for its app under issuer `billing`, kid `k1`. */
 async function serverWithKey(options: { jwtAudience?: string } = {}): Promise<{ server: TestServer; key: CryptoKey }> {
-  const server = await startTestServer(options);
+  // Every refusal below comes from 127.0.0.1: lift the failed-auth budget per address
+  // (refusal-limits.test.ts tests that limit), so later cases are judged on their tokens.
+  const server = await startTestServer({ ...options, limits: { failedAuthsPerSecondPerIp: 10_000 } });
   const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
   try {
