@@ -92,3 +92,14 @@ function parseJson(text: string, code: 'ERR_MESSAGE_SIGNATURE' | 'ERR_SEALED_MES
     throw new SealPushError(code, `Message ${messageId} wraps text that is not JSON`);
   }
 }
+
+const utf8 = new TextDecoder();
+
+/** A sealed frame whose data is not JSON came from a broken server: a protocol error. */
+export function parseData(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new SealPushError('ERR_PROTOCOL', 'A delivered message is not valid JSON');
+  }
+}
