@@ -497,7 +497,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.sealer = this.opener = this.cohortSecret = null;
     const local = this.lastLocalError;
     this.lastLocalError = null;
-    const { errorCode, permanent, unauthenticated } = await judgeClose(this.setup.crypto.noise.hmac, { code, reason, local, refused: this.refused, sessionSecret: this.sessionSecret });
+    const { errorCode, permanent, unauthenticated } = await judgeClose(this.setup.crypto.noise, { code, reason, local, refused: this.refused, sessionSecret: this.sessionSecret });
     if (socket !== this.socket) return;
     if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && this.serverKeys.length > 1) {
       // Refused under this pinned key: try the next one at once (an identity rotation); once

@@ -7,6 +7,7 @@
  */
 import { codeForClose, isTransientClose, ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.js';
 import { authenticatedCloseCode } from '../crypto/close-reason.js';
+import type { NoiseCrypto } from '../crypto/noise/primitives.js';
 
 export interface CloseFacts {
   readonly code: number;
@@ -28,11 +29,11 @@ export interface CloseVerdict {
   readonly unauthenticated: ErrorCode | null;
 }
 
-/** Decides from what the close said and what this side knows; `hmac` is the platform's HMAC-SHA-256. */
-export async function judgeClose(hmac: (key: Uint8Array, data: Uint8Array) => Promise<Uint8Array>, facts: CloseFacts): Promise<CloseVerdict> {
+/** Decides from what the close said and what this side knows (`crypto`: the platform's HMAC). */
+export async function judgeClose(crypto: Pick<NoiseCrypto, 'hmac'>, facts: CloseFacts): Promise<CloseVerdict> {
   const { code, reason, local, refused, sessionSecret } = facts;
   const named = codeForClose(code);
-  const authenticated = refused ?? (sessionSecret && named ? await authenticatedCloseCode(hmac, sessionSecret, code, reason) : null);
+  const authenticated = refused ?? (sessionSecret && named ? await authenticatedCloseCode(crypto, sessionSecret, code, reason) : null);
   if (authenticated) return { errorCode: authenticated, permanent: !isTransientClose(ERROR_CATALOGUE[authenticated].ws), unauthenticated: null };
   const errorCode = named ?? local ?? undefined;
   // ERR_HANDSHAKE and ERR_VERSION found before the server could read the hello, or by this

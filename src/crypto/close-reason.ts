@@ -15,6 +15,7 @@
 
 import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode, concatBytes, utf8Encode } from './encoding.js';
+import type { NoiseCrypto } from './noise/primitives.js';
 
 export const CLOSE_TOKEN_LABEL = 'sealpush close v2';
 /** Truncated HMAC: 128 bits, one try per session. */
@@ -56,12 +57,12 @@ export function sameToken(expected: Uint8Array, received: Uint8Array): boolean {
  * when the reason carries no token, a malformed one, or one that does not verify.
  */
 export async function authenticatedCloseCode(
-  hmac: (key: Uint8Array, data: Uint8Array) => Promise<Uint8Array>,
+  crypto: Pick<NoiseCrypto, 'hmac'>,
   sessionSecret: Uint8Array,
   closeCode: number,
   reason: string,
 ): Promise<ErrorCode | null> {
   const claimed = parseCloseReason(closeCode, reason);
   if (claimed === null) return null;
-  return sameToken(await hmac(sessionSecret, closeTokenInput(claimed.code)), claimed.token) ? claimed.code : null;
+  return sameToken(await crypto.hmac(sessionSecret, closeTokenInput(claimed.code)), claimed.token) ? claimed.code : null;
 }
