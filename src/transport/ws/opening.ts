@@ -7,12 +7,23 @@
 
 import { isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
 import type { DeliverySettings } from '../../domain/types.js';
-import type { PreparedSession } from '../../domain/usecases/sessions.js';
+import type { PreparedSession, Sessions } from '../../domain/usecases/sessions.js';
+import type { IdentityRing } from '../../domain/usecases/server-identity.js';
 import { base64urlEncode } from '../../crypto/encoding.js';
 import { acceptHello, type SessionKeys } from '../../crypto/hello.js';
-import type { ConnectionDeps } from './connection.js';
+import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
+import type { WsLimits } from './limits.js';
 
-export type OpeningDeps = Pick<ConnectionDeps, 'sessions' | 'appExists' | 'deliveryOf' | 'receiptsOf' | 'noise' | 'identities' | 'limits'>;
+/** What answering a hello reads (a part of the connection's dependencies, connection.ts). */
+export interface OpeningDeps {
+  readonly sessions: Pick<Sessions, 'prepare'>;
+  readonly appExists: (appId: string) => Promise<boolean>;
+  readonly deliveryOf: (appId: string) => Promise<DeliverySettings>;
+  readonly receiptsOf: (appId: string) => Promise<boolean>;
+  readonly noise: NoiseCrypto;
+  readonly identities: { ring(): Promise<IdentityRing<KeyPair>> };
+  readonly limits: Pick<WsLimits, 'heartbeatMs' | 'maxFrameBytes'>;
+}
 
 /** A channel whose reply went out and whose client has yet to confirm its keys. */
 export interface PendingChannel {
