@@ -159,3 +159,35 @@ test("the hello's HPKE key is stored with a new client; a later hello's replaces
   await world.run(open(world, APP, KEY, 0));
   assert.equal((await world.store.getClient(APP, first.client.id))?.hpkeKey ?? null, null, 'a hello without a key leaves none to seal to');
 });
+
+test('prepare reads only: no client created, no key registered or replaced, nothing acked or seen, until confirm', async (t) => {
+  const { world, clientId, statuses } = await knownClient(t, 3);
+  await world.commits.flush();
+  const before = await world.store.getClient(APP, clientId);
+  const commits = world.store.batches.length;
+  world.clock.advance(5_000);
+
+  const resumed = await world.run(world.sessions.prepare(APP, KEY, { ackKey: new Uint8Array(32).fill(1), hpkeKey: staticKey(3) }, true));
+  const fresh = await world.run(world.sessions.prepare(APP, staticKey(9), { ackKey: new Uint8Array(32).fill(1) }));
+  await world.commits.flush();
+
+  assert.deepEqual([resumed.clientId, resumed.known?.id, resumed.signedAcks], [clientId, clientId, true]);
+  assert.equal(fresh.known, null);
+  assert.equal(await world.store.findClientByKey(APP, staticKey(9)), undefined, 'the new client waits for its confirmation');
+  assert.deepEqual(await world.store.getClient(APP, clientId), before, 'ack key, HPKE key, acked seq and last seen unchanged');
+  assert.deepEqual(await statuses(), ['queued', 'queued', 'queued']);
+  assert.equal(world.store.batches.length, commits, 'no commit at all');
+
+  const created = await world.run(world.sessions.confirm(fresh, 0));
+  assert.equal(created.client.id, fresh.clientId, 'created at confirm, under the id message 2 named');
+});
+
+test('two confirmed handshakes of one new key: the second learns the first created the client under another id (ERR_UNAVAILABLE)', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const [a, b] = await world.run(Promise.all([world.sessions.prepare(APP, KEY), world.sessions.prepare(APP, KEY)]));
+  assert.notEqual(a.clientId, b.clientId);
+  await world.run(world.sessions.confirm(a, 0));
+  await assert.rejects(world.run(world.sessions.confirm(b, 0)), { code: 'ERR_UNAVAILABLE' });
+  assert.equal((await world.store.findClientByKey(APP, KEY))?.id, a.clientId);
+});
