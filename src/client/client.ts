@@ -492,13 +492,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   private async onClose(socket: SocketLike, code: number, reason: string): Promise<void> {
     if (socket !== this.socket) return;
+    await this.inbound; // what came before the close first: a refusal in message 2, say
+    if (socket !== this.socket) return;
     this.stopWatchdog();
     this.dropAck();
     this.sealer = this.opener = this.cohortSecret = null;
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const { errorCode, permanent, unauthenticated } = await judgeClose(this.setup.crypto.noise, { code, reason, local, refused: this.refused, sessionSecret: this.sessionSecret });
-    if (socket !== this.socket) return;
     if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && this.serverKeys.length > 1) {
       // Refused under this pinned key: try the next one at once (an identity rotation); once
       // every key was refused, all of them again after the backoff.
