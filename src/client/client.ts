@@ -255,10 +255,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
       const data = new Uint8Array(event.data as ArrayBuffer);
       if (!established) {
         established = true;
-        clearTimeout(timer);
         this.inbound = this.inbound.then(() => this.finishHandshake(socket, handshake, data)).catch((err) => this.abort(socket, err));
         return;
       }
+      clearTimeout(timer); // the handshake ends with the server's first frame after our CONFIRM
       this.inbound = this.inbound.then(() => this.onFrame(socket, data)).catch((err) => this.abort(socket, err));
     });
 

@@ -28,7 +28,7 @@ export interface ConnectOptions {
   readonly session?: SavedSession | undefined;
   /** Reconnection with backoff after a transient close; `false` turns it off. */
   readonly reconnect?: ReconnectOptions | false;
-  /** Time the first handshake may take. Default 10000 ms. */
+  /** Time a handshake may take, until the server's first frame after the key confirmation. Default 10000 ms. */
   readonly handshakeTimeoutMs?: number;
   /**
    * Longest the ACK for a handed-over message may wait, so that one ACK covers several
