@@ -6,7 +6,7 @@ export interface WsLimits {
   readonly maxClientMessageBytes: number;
   /** Most open connections; past it new ones are closed with ERR_TOO_MANY_CONNECTIONS. Default 100000. */
   readonly maxConnections: number;
-  /** Time a new connection has to complete the handshake. Default 10000 ms. */
+  /** Time a new connection has to complete the handshake, up to the client's CONFIRM. Default 10000 ms. */
   readonly handshakeTimeoutMs: number;
   /** A connection that answers no ping for this long is dropped (ERR_IDLE_TIMEOUT). Default 60000 ms. */
   readonly idleTimeoutMs: number;
