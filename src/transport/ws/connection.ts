@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { SealPushError, isSealPushError, type ErrorCode } from '../../domain/errors.js';
+import { SealPushError, isSealPushError, isTransientClose, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
 import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
@@ -199,8 +199,7 @@ export class Connection implements DeliverySink {
     const closeCode = new SealPushError(code).closeCode;
     this.deps.logger.debug({ clientId: this.clientId || undefined, code }, 'closing connection');
     if (this.state !== 'open') this.metrics.handshake(code);
-    const permanent = closeCode >= 4500 && closeCode <= 4999;
-    const reason = permanent && this.closeSecret ? authenticatedCloseReason(this.closeSecret, code) : code;
+    const reason = !isTransientClose(closeCode) && this.closeSecret ? authenticatedCloseReason(this.closeSecret, code) : code;
     this.shutdown();
     this.socket.close(closeCode, reason);
   }
