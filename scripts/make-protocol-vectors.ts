@@ -1,4 +1,4 @@
-// Writes src/crypto/vectors/sealpush-v1.json: known-answer vectors of the sealpush v1 wire
+// Writes src/crypto/vectors/sealpush-v2.json: known-answer vectors of the sealpush v2 wire
 // protocol from fixed keys, computed with the server's node:crypto code. The tests check that
 // the server code and the SDK's WebCrypto code both reproduce every byte.
 //
@@ -8,20 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { writeVectorsFile } from './vectors-file.js';
 import type { DeliverableMessage } from '../src/domain/types.js';
 import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../src/crypto/encoding.js';
-import { encodeAck, encodeDeliver, encodeHeartbeat, encodeSignedAck } from '../src/crypto/frames.js';
+import { encodeAck, encodeConfirm, encodeDeliver, encodeHeartbeat, encodeSignedAck } from '../src/crypto/frames.js';
+import { closeTokenInput } from '../src/crypto/close-reason.js';
+import { authenticatedCloseReason } from '../src/crypto/node/close-reason.js';
+import { ERROR_CATALOGUE } from '../src/domain/errors.js';
 import { ackKeyFingerprint, ackSignedBytes, encodeCoveredList } from '../src/crypto/ack-receipt.js';
 import { nodeAckKeyCrypto, sha256 } from '../src/crypto/node/ack-key.js';
-import { encodeClientHelloPayload, encodeServerHelloPayload } from '../src/crypto/hello-payloads.js';
+import { encodeClientHelloPayload, encodeServerHelloPayload, encodeServerRefusal } from '../src/crypto/hello-payloads.js';
 import { NOISE_PROTOCOL_NAME, PROLOGUE_LABEL, PROTOCOL_VERSION, acceptHello, startHello } from '../src/crypto/hello.js';
 import { FrameSealer } from '../src/crypto/node/frame-cipher.js';
 import { fingerprint, staticKeyPairFromPrivate } from '../src/crypto/node/keys.js';
 import { aesGcmRekey } from '../src/crypto/node/noise-crypto.js';
 import { nodeNoiseCrypto } from '../src/crypto/node/noise-crypto.js';
-import type { FrameVector, MessageVector, ProtocolVectors, RekeyVector, SignedAckVector } from '../src/crypto/vectors/schema.js';
+import type { KeyPair } from '../src/crypto/noise/primitives.js';
+import type { CloseReasonVector, FrameVector, MessageVector, ProtocolVectors, RefusalVector, RekeyVector, SignedAckVector } from '../src/crypto/vectors/schema.js';
 
-const OUTPUT = fileURLToPath(new URL('../src/crypto/vectors/sealpush-v1.json', import.meta.url));
+const OUTPUT = fileURLToPath(new URL('../src/crypto/vectors/sealpush-v2.json', import.meta.url));
 
-/** Fixed 32-byte key material: SHA-256 of a label, so the vectors are reproducible. */
+/** Fixed 32-byte key material: SHA-256 of a label, so the vectors are reproducible (labels kept from v1). */
 function fixedKey(label: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(`sealpush-v1 vector ${label}`).digest());
 }
@@ -45,6 +49,20 @@ const deliver = (messages: DeliverableMessage[]): [Uint8Array, FrameVector['deco
 ];
 const ack = (seq: number): [Uint8Array, FrameVector['decoded']] => [encodeAck(seq), { type: 'ack', seq }];
 const heartbeat = (): [Uint8Array, FrameVector['decoded']] => [encodeHeartbeat(), { type: 'heartbeat' }];
+const confirm = (): [Uint8Array, FrameVector['decoded']] => [encodeConfirm(), { type: 'confirm' }];
+
+/** The same hello refused (an unknown app) in message 2, from the same server ephemeral key. */
+async function refusalVector(hello: Uint8Array, serverStatic: KeyPair, serverEphemeral: KeyPair): Promise<RefusalVector> {
+  const accepted = await acceptHello(hello, { staticKey: serverStatic, crypto: nodeNoiseCrypto, ephemeral: serverEphemeral });
+  const code = 'ERR_NOT_FOUND';
+  return { code, payloadBytes: hexEncode(encodeServerRefusal(code)), reply: hexEncode(await accepted.refuse(code)) };
+}
+
+/** The session's permanent close with ERR_SESSION_REPLACED, its token under the session secret. */
+function closeReasonVector(sessionSecret: Uint8Array): CloseReasonVector {
+  const code = 'ERR_SESSION_REPLACED';
+  return { code, closeCode: ERROR_CATALOGUE[code].ws, tokenInput: hexEncode(closeTokenInput(code)), reason: authenticatedCloseReason(sessionSecret, code) };
+}
 
 /** The session's first ACK (44, after the DELIVER of 42..44), signed. */
 async function signedAckVector(appId: string, clientId: string, delivered: readonly DeliverableMessage[]): Promise<SignedAckVector> {
@@ -103,6 +121,8 @@ async function build(): Promise<ProtocolVectors> {
     message(44, 1_767_225_601_000, '01JH3ZQ8Y6V7', 'done ✓'),
   ];
   const frames: FrameVector[] = [
+    frame(toServer, c2s, ...confirm()),
+    frame(toClient, s2c, ...heartbeat()),
     frame(toClient, s2c, ...deliver(firstDeliver)),
     frame(toServer, c2s, ...ack(44)),
     frame(toClient, s2c, ...heartbeat()),
@@ -131,7 +151,7 @@ async function build(): Promise<ProtocolVectors> {
 
   return {
     description:
-      'Known-answer vectors of the sealpush v1 wire protocol (docs/protocol.md). Byte strings are hex. ' +
+      'Known-answer vectors of the sealpush v2 wire protocol (docs/protocol.md). Byte strings are hex. ' +
       'Generated by scripts/make-protocol-vectors.ts; do not edit by hand.',
     protocolVersion: PROTOCOL_VERSION,
     noiseProtocol: NOISE_PROTOCOL_NAME,
@@ -157,6 +177,8 @@ async function build(): Promise<ProtocolVectors> {
     frames,
     rekey,
     signedAck: await signedAckVector(appId, serverPayload.clientId, firstDeliver),
+    refusal: await refusalVector(client.hello, serverStatic, serverEphemeral),
+    closeReason: closeReasonVector(server.sessionSecret),
   };
 }
 

@@ -1,8 +1,8 @@
-import { SealPushError, codeForClose, isTransientClose, type ErrorCode } from '../domain/errors.js';
+import { SealPushError, type ErrorCode } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import { decodeServerFrame, encodeAck, encodeSignedAck } from '../crypto/frames.js';
 import { ackSignedBytes, encodeCoveredList, type AckKeyPair, type CoveredMessage } from '../crypto/ack-receipt.js';
-import { startHello } from '../crypto/hello.js';
+import { HandshakeRefusal, type StartedHello } from '../crypto/hello.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
 import type { ClientCrypto, FrameOpenerLike, FrameSealerLike } from './platform.js';
 import { Backoff, type ReconnectOptions } from './backoff.js';
@@ -11,6 +11,8 @@ import { Emitter } from './emitter.js';
 import type { SavedSession } from './session.js';
 import type { SocketLike } from './socket.js';
 import { needsUnwrap, parseDeliveredData, unwrapData, type InboundKeys } from './inbound.js';
+import { confirmChannel, startClientHello } from './handshake.js';
+import { describeClose, judgeClose } from './close-policy.js';
 
 /** A message as the application sees it: each exactly once, in publish order. */
 export interface Message {
@@ -88,7 +90,6 @@ export interface ClientSetup {
   readonly ackEvery: number;
 }
 
-
 /**
  * One client's secure channel: handshake, decryption in order, exactly-once hand-over to
  * the application, acks, heartbeat watchdog, and reconnection with backoff. Messages that
@@ -123,8 +124,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private opener: FrameOpenerLike | null = null;
   /** The server's heartbeat interval, from its handshake payload. */
   private heartbeatMs = 25_000;
-  /** Why this side closed the socket, when it did: decides whether to reconnect. */
+  /** Why this side closed the socket, when it did; the server's authenticated refusal; the session's secret. */
   private lastLocalError: ErrorCode | null = null;
+  private refused: ErrorCode | null = null;
+  private sessionSecret: Uint8Array | null = null;
+  /** Set from our CONFIRM until the server's first frame, which tells us it took the confirmation. */
+  private opening: ClientEvents['connected'] | null = null;
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private watchdog: ReturnType<typeof setTimeout> | null = null;
@@ -235,19 +240,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.socketAckedSeq = 0;
     this.signing = false;
     this.socketUnsigned = [];
+    this.refused = this.sessionSecret = this.opening = null;
     socket.binaryType = 'arraybuffer';
-    let handshake: ReturnType<typeof startHello> | null = null;
+    let handshake: Promise<StartedHello> | null = null;
     let established = false;
     const timer = setTimeout(() => socket.close(4000, 'handshake timeout'), this.setup.handshakeTimeoutMs);
 
     socket.addEventListener('open', () => {
-      handshake = startHello({
-        appId: this.setup.appId,
-        serverKey: this.serverKeys[this.keyIndex]!,
-        staticKey: this.setup.staticKey,
-        payload: { lastSeq: this.lastSeq, ackKey: this.setup.ackKey.publicKey, hpkeKey: this.setup.inbound.hpke.publicKey },
-        crypto: this.setup.crypto.noise,
-      });
+      handshake = startClientHello(this.setup, this.serverKeys[this.keyIndex]!, this.lastSeq);
       handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
     });
 
@@ -255,28 +255,26 @@ export class SealPushClient extends Emitter<ClientEvents> {
       const data = new Uint8Array(event.data as ArrayBuffer);
       if (!established) {
         established = true;
-        clearTimeout(timer);
         this.inbound = this.inbound.then(() => this.finishHandshake(socket, handshake, data)).catch((err) => this.abort(socket, err));
         return;
       }
+      clearTimeout(timer); // the handshake ends with the server's first frame after our CONFIRM
       this.inbound = this.inbound.then(() => this.onFrame(socket, data)).catch((err) => this.abort(socket, err));
     });
 
     socket.addEventListener('close', (event: { code: number; reason: string }) => {
       clearTimeout(timer);
-      this.onClose(socket, event.code, event.reason);
+      void this.onClose(socket, event.code, event.reason);
     });
     socket.addEventListener('error', () => {
       /* a close event follows */
     });
   }
 
-  private async finishHandshake(socket: SocketLike, handshake: ReturnType<typeof startHello> | null, reply: Uint8Array): Promise<void> {
-    if (!handshake) throw new SealPushError('ERR_HANDSHAKE', 'Server spoke before the hello');
-    const done = await (await handshake).finish(reply);
+  private async finishHandshake(socket: SocketLike, handshake: Promise<StartedHello> | null, reply: Uint8Array): Promise<void> {
+    const done = await confirmChannel(this.setup.crypto, handshake, reply, (frame) => socket.send(frame));
     const { clientId, resumed, heartbeatMs } = done.payload;
-    this.sealer = this.setup.crypto.sealer(done.sendKey);
-    this.opener = this.setup.crypto.opener(done.receiveKey);
+    ({ sealer: this.sealer, opener: this.opener, sessionSecret: this.sessionSecret } = done);
     // Cohort delivery: every server message is an envelope, opened with the session secret.
     this.cohort = done.payload.cohortTickMs === undefined ? null : new CohortInbox(this.setup.crypto.noise, done.sessionSecret);
     this.signing = done.payload.signedAcks === true;
@@ -288,12 +286,19 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     this.clientId = clientId;
     this.heartbeatMs = heartbeatMs;
-    this.refusedKeys = 0;
     if (done.payload.nextServerKey !== undefined) this.followServerKey(done.payload.nextServerKey, done.payload.nextServerKeyUntil!);
-    this.backoff?.reset();
+    this.opening = { clientId, resumed };
     this.armWatchdog(socket);
+  }
+
+  /** The server's first frame after our CONFIRM (a HEARTBEAT, or an envelope): the session is open. */
+  private opened(): void {
+    const connected = this.opening!;
+    this.opening = null;
+    this.refusedKeys = 0;
+    this.backoff?.reset();
     this.emit('session', this.session());
-    this.emit('connected', { clientId, resumed });
+    this.emit('connected', connected);
     this.firstConnect?.resolve();
     this.firstConnect = null;
   }
@@ -326,6 +331,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const receivedAt = Date.now(); // formatted only for a 'frame' listener
     const frame = this.cohort ? await this.cohort.open(data) : decodeServerFrame(await this.opener.open(data));
     this.armWatchdog(socket);
+    if (this.opening) this.opened();
     if (this.listenerCount('frame') > 0) {
       const messageIds = frame.type === 'deliver' ? frame.messages.map((m) => m.id) : [];
       this.emit('frame', { bytes: data, receivedAt: new Date(receivedAt).toISOString(), cohort: this.cohort !== null, messageIds });
@@ -465,13 +471,16 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   private abort(socket: SocketLike, err: unknown): void {
     const code: ErrorCode = err instanceof SealPushError ? err.code : 'ERR_INTERNAL';
+    if (err instanceof HandshakeRefusal) this.refused = code;
     if (err instanceof SealPushError && this.firstConnect === null) this.emit('error', err);
     // 4000 is the client's own "reconnect" close; permanent problems are decided on close.
     this.lastLocalError = code;
     if (socket.readyState === 0 || socket.readyState === 1) socket.close(4000, code);
   }
 
-  private onClose(socket: SocketLike, code: number, reason: string): void {
+  private async onClose(socket: SocketLike, code: number, reason: string): Promise<void> {
+    if (socket !== this.socket) return;
+    await this.inbound; // what came before the close first: a refusal in message 2, say
     if (socket !== this.socket) return;
     this.stopWatchdog();
     this.dropAck();
@@ -480,14 +489,14 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.cohort = null;
     const local = this.lastLocalError;
     this.lastLocalError = null;
-    const errorCode = codeForClose(code) ?? local ?? undefined;
-    if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && ++this.refusedKeys < this.serverKeys.length) {
-      // Refused under this pinned key: try the next one at once (an identity rotation).
+    const { errorCode, permanent, unauthenticated } = await judgeClose(this.setup.crypto.noise, { code, reason, local, refused: this.refused, sessionSecret: this.sessionSecret });
+    if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && this.serverKeys.length > 1) {
+      // Refused under this pinned key: try the next one at once (an identity rotation); once
+      // every key was refused, all of them again after the backoff.
       this.keyIndex = (this.keyIndex + 1) % this.serverKeys.length;
-      this.open();
-      return;
+      if (++this.refusedKeys < this.serverKeys.length) return this.open();
+      this.refusedKeys = 0;
     }
-    const permanent = !isTransientClose(code) || local === 'ERR_HANDSHAKE' || local === 'ERR_VERSION';
     if (this.firstConnect) {
       const first = this.firstConnect;
       this.firstConnect = null;
@@ -497,9 +506,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     const willReconnect = !this.closedByUser && !permanent && this.backoff !== null;
     this.emit('disconnected', { code, reason, willReconnect });
-    if (permanent && !this.closedByUser) {
-      this.emit('error', new SealPushError(errorCode ?? 'ERR_PROTOCOL', describeClose(code, reason)));
+    if (unauthenticated && !this.closedByUser) {
+      this.emit('error', new SealPushError(unauthenticated, `${describeClose(code, reason)} without the server's authentication: treated as transient`));
     }
+    if (permanent && !this.closedByUser) this.emit('error', new SealPushError(errorCode ?? 'ERR_PROTOCOL', describeClose(code, reason)));
     if (willReconnect) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -507,8 +517,4 @@ export class SealPushClient extends Emitter<ClientEvents> {
       }, this.backoff!.next());
     }
   }
-}
-
-function describeClose(code: number, reason: string): string {
-  return `Connection closed (${code}${reason ? ` ${reason}` : ''})`;
 }

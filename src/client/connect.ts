@@ -28,7 +28,7 @@ export interface ConnectOptions {
   readonly session?: SavedSession | undefined;
   /** Reconnection with backoff after a transient close; `false` turns it off. */
   readonly reconnect?: ReconnectOptions | false;
-  /** Time the first handshake may take. Default 10000 ms. */
+  /** Time a handshake may take, until the server's first frame after the key confirmation. Default 10000 ms. */
   readonly handshakeTimeoutMs?: number;
   /**
    * Longest the ACK for a handed-over message may wait, so that one ACK covers several
@@ -61,9 +61,11 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
   const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
-  // A key the server announced (and the session kept) goes first; the pinned ones stay as fallbacks.
+  // The keys the application pinned go first: a saved session is only as safe as its storage.
+  // A key the server announced (kept in the session) is tried once they are refused, so an
+  // identity rotation still completes after the old key's overlap ends (docs/keys.md).
   const announced = session?.serverKey === undefined ? [] : [pinnedKey(session.serverKey, 'session.serverKey')];
-  const serverKeys = [...announced, ...pinned.filter((key) => session?.serverKey !== base64urlEncode(key))];
+  const serverKeys = [...pinned, ...announced.filter((key) => !pinned.some((p) => base64urlEncode(p) === base64urlEncode(key)))];
   const staticKey = session
     ? await crypto.noise.keyPairFromPrivate(base64urlDecode(session.staticKey))
     : await crypto.noise.generateKeyPair();

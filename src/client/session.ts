@@ -25,7 +25,7 @@ export interface SavedSession {
   readonly hpkeKey?: string;
   /**
    * Present once the server announced a new identity key (docs/keys.md): base64url of it.
-   * `connect({ session })` tries it before the `serverKey` option.
+   * `connect({ session })` tries it after the pinned `serverKey`/`serverKeys`, once they are refused.
    */
   readonly serverKey?: string;
 }

@@ -1,5 +1,5 @@
 /**
- * The plaintext of sealpush v1 transport frames (docs/protocol.md, "Frames"): `[u8 type][body]`,
+ * The plaintext of sealpush v2 transport frames (docs/protocol.md, "Frames"): `[u8 type][body]`,
  * all integers big-endian. Pure and browser-safe.
  *
  * Decoders take peer input and are exact: anything but one well-formed frame of the expected
@@ -13,7 +13,7 @@ import { readU64, utf8Decode, writeU64 } from './encoding.js';
 import { TAGLEN } from './noise/primitives.js';
 import { ACK_SIGNATURE_BYTES } from './ack-receipt.js';
 
-export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03, SIGNED_ACK: 0x04 } as const;
+export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03, SIGNED_ACK: 0x04, CONFIRM: 0x05 } as const;
 /** A SIGNED_ACK plaintext: type, u64 uptoSeq, Ed25519 signature. */
 export const SIGNED_ACK_BYTES = 1 + 8 + ACK_SIGNATURE_BYTES;
 
@@ -41,7 +41,13 @@ export type ServerFrame =
 export type ClientFrame =
   | { readonly type: 'ack'; readonly seq: number }
   /** An ACK signed with the client's ack key (docs/receipts.md): the same `seq`, and proof of it. */
-  | { readonly type: 'signed-ack'; readonly seq: number; readonly signature: Uint8Array };
+  | { readonly type: 'signed-ack'; readonly seq: number; readonly signature: Uint8Array }
+  /**
+   * Key confirmation: the client's first frame (counter 0), right after handshake message 2.
+   * Only the holder of the client's ephemeral and static private keys can seal it, so a
+   * replayed hello never gets this far (docs/protocol.md section 2.5).
+   */
+  | { readonly type: 'confirm' };
 
 /** UTF-8 length of `text` as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
 function utf8Length(text: string): number {
@@ -141,6 +147,11 @@ export function encodeSignedAck(seq: number, signature: Uint8Array): Uint8Array 
   return out;
 }
 
+/** CONFIRM: the type byte alone. */
+export function encodeConfirm(): Uint8Array {
+  return Uint8Array.of(FRAME_TYPE.CONFIRM);
+}
+
 export function encodeHeartbeat(): Uint8Array {
   return Uint8Array.of(FRAME_TYPE.HEARTBEAT);
 }
@@ -201,7 +212,8 @@ export function decodeServerFrame(plaintext: Uint8Array): ServerFrame {
       return { type: 'heartbeat' };
     case FRAME_TYPE.ACK:
     case FRAME_TYPE.SIGNED_ACK:
-      throw protocolError('ACK goes from client to server');
+    case FRAME_TYPE.CONFIRM:
+      throw protocolError('frame type goes from client to server');
     default:
       throw protocolError('unknown or missing frame type');
   }
@@ -216,6 +228,9 @@ export function decodeClientFrame(plaintext: Uint8Array): ClientFrame {
     case FRAME_TYPE.SIGNED_ACK:
       if (plaintext.length !== SIGNED_ACK_BYTES) throw protocolError('SIGNED_ACK body is not 72 bytes');
       return { type: 'signed-ack', seq: ackSeq(plaintext), signature: plaintext.slice(9) };
+    case FRAME_TYPE.CONFIRM:
+      if (plaintext.length !== 1) throw protocolError('CONFIRM has a body');
+      return { type: 'confirm' };
     case FRAME_TYPE.DELIVER:
     case FRAME_TYPE.HEARTBEAT:
       throw protocolError('frame type goes from server to client');

@@ -1,11 +1,11 @@
 /**
- * The JSON payloads inside the sealpush v1 handshake (docs/protocol.md, "Handshake payloads").
+ * The JSON payloads inside the sealpush v2 handshake (docs/protocol.md, "Handshake payloads").
  * Browser-safe. Decoders check every known field's type strictly and ignore unknown fields
  * (forward compatibility); they throw SealPushError('ERR_HANDSHAKE'). Encoders throw
  * SealPushError('ERR_INTERNAL') on values the protocol cannot carry (a caller bug).
  */
 
-import { SealPushError } from '../domain/errors.js';
+import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
 import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../domain/json-depth.js';
 import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './encoding.js';
 
@@ -60,6 +60,13 @@ export interface ServerHelloPayload {
   /** With nextServerKey: when the key the client used stops being accepted (ms since the epoch). */
   readonly nextServerKeyUntil?: number;
 }
+
+/**
+ * What message 2 carries: a session, or the server's refusal of this hello (an unknown app, an
+ * ack key other than the registered one). A refusal is as authenticated as a session: only the
+ * holder of the server key the client pinned can write message 2.
+ */
+export type ServerReply = { readonly payload: ServerHelloPayload } | { readonly refused: ErrorCode };
 
 type Fail = (detail: string) => SealPushError;
 
@@ -175,4 +182,21 @@ export function encodeServerHelloPayload(payload: ServerHelloPayload): Uint8Arra
 
 export function decodeServerHelloPayload(bytes: Uint8Array): ServerHelloPayload {
   return checkServer(decodeJson(bytes), handshakeError);
+}
+
+/** `{"error":"ERR_..."}`: a refusal in place of the server payload. */
+export function encodeServerRefusal(code: ErrorCode): Uint8Array {
+  if (!Object.hasOwn(ERROR_CATALOGUE, code)) throw internalError('unknown error code');
+  return encodeJson({ error: code }, internalError);
+}
+
+/** A session payload, or a refusal naming a catalogue code (any other `error` fails the handshake). */
+export function decodeServerReply(bytes: Uint8Array): ServerReply {
+  const value = decodeJson(bytes);
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, 'error')) {
+    const { error } = value as { error: unknown };
+    if (typeof error !== 'string' || !Object.hasOwn(ERROR_CATALOGUE, error)) throw handshakeError('error must be a catalogue code');
+    return { refused: error as ErrorCode };
+  }
+  return { payload: checkServer(value, handshakeError) };
 }

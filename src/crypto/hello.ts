@@ -1,5 +1,5 @@
 /**
- * The sealpush v1 handshake (docs/protocol.md, "Handshake"): Noise_IK_25519_AESGCM_SHA256
+ * The sealpush v2 handshake (docs/protocol.md, "Handshake"): Noise_IK_25519_AESGCM_SHA256
  * with a cleartext header bound into the prologue. Browser-safe: the caller passes the
  * NoiseCrypto (node:crypto on the server, WebCrypto in the SDK).
  *
@@ -7,7 +7,7 @@
  * the hello, the reply or a payload, including every Noise failure -> ERR_HANDSHAKE.
  */
 
-import { SealPushError } from '../domain/errors.js';
+import { SealPushError, type ErrorCode } from '../domain/errors.js';
 import { concatBytes, utf8Encode } from './encoding.js';
 import { HandshakeState } from './noise/handshake-state.js';
 import { PATTERNS } from './noise/patterns.js';
@@ -17,12 +17,18 @@ import {
   type ServerHelloPayload,
   MAX_HANDSHAKE_PAYLOAD_BYTES,
   decodeClientHelloPayload,
-  decodeServerHelloPayload,
+  decodeServerReply,
   encodeClientHelloPayload,
   encodeServerHelloPayload,
+  encodeServerRefusal,
 } from './hello-payloads.js';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2 since the client's key confirmation (CONFIRM, docs/protocol.md section 2.5): a version-1
+ * SDK, which never sends one, is refused at its first byte with ERR_VERSION instead of left
+ * waiting for a session that would never open.
+ */
+export const PROTOCOL_VERSION = 2;
 export const NOISE_PROTOCOL_NAME = 'Noise_IK_25519_AESGCM_SHA256';
 /** ASCII bytes that start every prologue, before the hello header. */
 export const PROLOGUE_LABEL = 'sealpush';
@@ -59,9 +65,17 @@ export interface AcceptedHello {
   readonly payload: ClientHelloPayload;
   /** Which server key the client used: 0 for `staticKey`, i for `previousKeys[i - 1]`. */
   readonly keyIndex: number;
-  /** Writes the reply (Noise message 2); call at most once. */
+  /** Writes the reply (Noise message 2); call at most once (this or `refuse`). */
   accept(serverPayload: ServerHelloPayload): Promise<SessionKeys & { readonly reply: Uint8Array }>;
+  /** Writes message 2 carrying a refusal instead of a session; call at most once (this or `accept`). */
+  refuse(code: ErrorCode): Promise<Uint8Array>;
 }
+
+/**
+ * What `finish` throws when message 2 carries the server's refusal: unlike a close code, it is
+ * authenticated (only the holder of the pinned server key writes message 2).
+ */
+export class HandshakeRefusal extends SealPushError {}
 
 export interface AcceptHelloOptions {
   readonly staticKey: KeyPair;
@@ -155,16 +169,23 @@ export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions
   const clientStaticKey = state.remoteStaticKey;
   if (clientStaticKey === undefined) throw handshakeError('no client static key');
 
-  let accepted = false;
+  let answered = false;
+  const answerOnce = (): void => {
+    if (answered) throw new SealPushError('ERR_INTERNAL', 'the hello was answered twice');
+    answered = true;
+  };
   return {
     version: PROTOCOL_VERSION,
     appId,
     clientStaticKey,
     payload,
     keyIndex,
+    refuse: async (code) => {
+      answerOnce();
+      return noiseStep(() => state.writeMessage(encodeServerRefusal(code)));
+    },
     accept: async (serverPayload) => {
-      if (accepted) throw new SealPushError('ERR_INTERNAL', 'accept() called twice');
-      accepted = true;
+      answerOnce();
       const reply = await noiseStep(() => state.writeMessage(encodeServerHelloPayload(serverPayload)));
       const { initiatorToResponder, responderToInitiator, sessionSecret } = await noiseStep(() => state.split());
       return {
@@ -203,7 +224,9 @@ export async function startHello(options: StartHelloOptions): Promise<StartedHel
       if (finished) throw handshakeError('finish() called twice');
       finished = true;
       if (reply.length < MIN_NOISE_MESSAGE_2 || reply.length > MAX_REPLY_BYTES) throw handshakeError('reply length');
-      const serverPayload = decodeServerHelloPayload(await noiseStep(() => state.readMessage(reply)));
+      const answer = decodeServerReply(await noiseStep(() => state.readMessage(reply)));
+      if ('refused' in answer) throw new HandshakeRefusal(answer.refused, `The server refused the handshake: ${answer.refused}`);
+      const serverPayload = answer.payload;
       const { initiatorToResponder, responderToInitiator, sessionSecret } = await noiseStep(() => state.split());
       return {
         payload: serverPayload,

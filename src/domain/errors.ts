@@ -5,6 +5,8 @@
  * WebSocket close codes are grouped by what the client should do next:
  *   4000-4499  transient: reconnect with backoff and resume (nothing is lost);
  *   4500-4999  permanent: do not reconnect automatically (fix the configuration or the code).
+ * A close code is not authenticated: the SDK takes a permanent one as such only when the server
+ * authenticated it (docs/protocol.md section 4, crypto/close-reason.ts).
  * Standard codes are used where they mean exactly the same thing (1001, 1009, 1011).
  */
 export type ErrorCode =

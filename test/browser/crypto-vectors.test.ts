@@ -1,5 +1,5 @@
 // The SDK's crypto (WebCrypto code, as built in dist/) in headless Chromium: the published
-// Noise vectors for NN, NK, XK and IK, the sealpush v1 vectors on the client side, and the
+// Noise vectors for NN, NK, XK and IK, the sealpush v2 vectors on the client side, and the
 // cohort envelope vectors (build, and every member opening its own slot).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ const NOISE_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/noise-25519-aesgcm-sha256.json', import.meta.url), 'utf8'),
 ) as unknown;
 const PROTOCOL_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v2.json', import.meta.url), 'utf8'),
 ) as unknown;
 const COHORT_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url), 'utf8'),
@@ -31,6 +31,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
   import { WebFrameSealer, WebFrameOpener } from '/crypto/web/frame-cipher.js';
   import { startHello } from '/crypto/hello.js';
   import { fingerprint } from '/crypto/fingerprint.js';
+  import { authenticatedCloseCode } from '/crypto/close-reason.js';
   import { deriveSlotKeys, openCohortEnvelope, sealCohortEnvelope } from '/crypto/cohort.js';
 
   window.runVectors = async (noise, protocol, cohort) => {
@@ -75,6 +76,11 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
     check('receive key', x(done.receiveKey), p.serverToClientKey);
     check('session secret', x(done.sessionSecret), p.sessionSecret);
     check('fingerprint', await fingerprint(h(p.serverStaticPublic)), p.serverFingerprint);
+    const refused = await startHello({ appId: p.appId, serverKey: h(p.serverStaticPublic), staticKey: await key(p.clientStaticPrivate),
+      payload: p.clientPayload, crypto, ephemeral: await key(p.clientEphemeralPrivate) });
+    check('refusal', await refused.finish(h(p.refusal.reply)).then(() => 'a session', (err) => err.code), p.refusal.code);
+    const c = p.closeReason;
+    check('close reason', String(await authenticatedCloseCode(crypto, h(p.sessionSecret), c.closeCode, c.reason)), c.code);
     const runFrames = async (frames, keyOf, start) => {
       const sealers = {}, openers = {};
       for (const f of frames) {

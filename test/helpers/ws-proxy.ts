@@ -46,6 +46,14 @@ export class WsProxy {
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }
 
+  /**
+   * Closes every client-side socket with `code` and `reason`, as a proxy forging the server's
+   * close would; the server side then closes as a client going away would.
+   */
+  forgeClose(code: number, reason: string): void {
+    for (const client of this.wss.clients) client.close(code, reason);
+  }
+
   private relay(client: WebSocket): void {
     const hooked = this.connections++ === 0;
     const server = new WebSocket(this.upstream);

@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { WebSocket } from 'ws';
 import { connect, type SealPushClient } from '../../src/client/index.js';
+import type { SocketConstructor } from '../../src/client/socket.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
 import { listServerIdentities, openCore, rotateIdentity, type Core } from '../../src/compose.js';
@@ -19,6 +21,16 @@ async function withCore<T>(dataDir: string, fn: (core: Core) => Promise<T>): Pro
   } finally {
     await core.close();
   }
+}
+
+/** A WebSocket class that counts the sockets (handshake attempts) the SDK opens. */
+function countingSocket(count: { sockets: number }): SocketConstructor {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      count.sockets++;
+    }
+  } as unknown as SocketConstructor;
 }
 
 const rotate = (dataDir: string, overlapMs: number) => withCore(dataDir, (core) => rotateIdentity(core, overlapMs));
@@ -41,6 +53,17 @@ describe('server identity rotation: pinned clients move to the new key during th
   after(async () => {
     for (const client of clients) await client.close();
     await server.close();
+  });
+
+  test("a key written into a saved session never goes before the pinned key", async () => {
+    const first = await open({ serverKey: server.identity.publicKey });
+    const tampered = { ...first.session(), serverKey: Buffer.alloc(32, 7).toString('base64url') };
+    await first.close();
+    const count = { sockets: 0 };
+    const resumed = await open({ serverKey: server.identity.publicKey, session: tampered, reconnect: false, WebSocket: countingSocket(count) });
+    assert.equal(count.sockets, 1, 'the pinned key went first and the handshake made to it succeeded');
+    assert.equal(resumed.clientId, tampered.clientId);
+    assert.equal(resumed.serverKey, server.identity.publicKey, 'the next connection uses the pinned key too');
   });
 
   test('told the new key under the old one, reconnected with it, nothing lost; the old key is refused after the overlap', async () => {
@@ -83,8 +106,11 @@ describe('server identity rotation: pinned clients move to the new key during th
     );
     const both = await open({ serverKey: oldKey, serverKeys: [newKey], reconnect: false });
     assert.ok(both.clientId, 'with both pinned, the second is tried after the first is refused');
-    const resumed = await open({ serverKey: oldKey, session: bSession, reconnect: false });
-    assert.equal(resumed.clientId, bSession.clientId, 'the session\'s announced key is tried first');
+    const count = { sockets: 0 };
+    const resumed = await open({ serverKey: oldKey, session: bSession, reconnect: false, WebSocket: countingSocket(count) });
+    assert.equal(resumed.clientId, bSession.clientId);
+    assert.equal(count.sockets, 2, "the pinned old key first (refused), then the session's announced key");
+    assert.equal(resumed.serverKey, newKey);
     assert.deepEqual((await identities(server.dataDir)).map((i) => i.version), [2], 'keys show: the old key is gone');
   });
 });

@@ -27,7 +27,7 @@ const PLAIN_ACK_FRAME = 1 + 8 + SEAL_OVERHEAD;
 const SIGNED_ACK_FRAME = SIGNED_ACK_BYTES + SEAL_OVERHEAD;
 
 interface RecordedSocket {
-  /** What the SDK sent on this socket; [0] is the hello. */
+  /** What the SDK sent on this socket; [0] is the hello, [1] the CONFIRM. */
   readonly sent: Uint8Array[];
   /** The close code, once closed. */
   closeCode?: number;
@@ -49,8 +49,8 @@ function recordingSocket(sockets: RecordedSocket[]): SocketConstructor {
   } as unknown as SocketConstructor;
 }
 
-/** The sizes of the ACK frames a socket sent (everything after its hello). */
-const ackSizes = (socket: RecordedSocket | undefined): Set<number> => new Set((socket?.sent ?? []).slice(1).map((frame) => frame.length));
+/** The sizes of the ACK frames a socket sent (everything after its hello and its CONFIRM). */
+const ackSizes = (socket: RecordedSocket | undefined): Set<number> => new Set((socket?.sent ?? []).slice(2).map((frame) => frame.length));
 
 describe('receipts per app: off by default, switched with apps update', () => {
   let server: TestServer;

@@ -12,7 +12,7 @@ import { parseConfig } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
 import { ackSignedBytes, encodeCoveredList } from '../../src/crypto/ack-receipt.js';
 import { base64urlDecode, base64urlEncode } from '../../src/crypto/encoding.js';
-import { decodeServerFrame, encodeSignedAck } from '../../src/crypto/frames.js';
+import { decodeServerFrame, encodeConfirm, encodeSignedAck } from '../../src/crypto/frames.js';
 import { startHello } from '../../src/crypto/hello.js';
 import { nodeAckKeyCrypto, sha256 } from '../../src/crypto/node/ack-key.js';
 import { FrameOpener, FrameSealer } from '../../src/crypto/node/frame-cipher.js';
@@ -41,6 +41,7 @@ async function rawClient(server: TestServer, ackKey: Uint8Array) {
   const done = await hello.finish(new Uint8Array(await next()));
   const opener = new FrameOpener(done.receiveKey);
   const sealer = new FrameSealer(done.sendKey);
+  ws.send(sealer.seal(encodeConfirm()));
   return {
     clientId: done.payload.clientId,
     signedAcks: done.payload.signedAcks,
@@ -188,11 +189,11 @@ describe('signed ACKs and GET /v1/messages/:id/receipt', () => {
   });
 
   test('messages resent after a reconnect are covered by the new connection’s receipt', async () => {
-    // The first connection's ACK is corrupted on the way: the server closes it (ERR_FRAME)
-    // before acking anything; the client reconnects holding both messages as handed over.
+    // The first connection's ACK is corrupted on the way (the hello and CONFIRM pass): the server
+    // closes it (ERR_FRAME) before acking anything; the client reconnects holding both messages.
     const proxy = await WsProxy.start(server.url, {
       toServer: (data, i) => {
-        if (i === 0) return data;
+        if (i <= 1) return data;
         const copy = Buffer.from(data);
         copy[copy.length - 1]! ^= 0x01;
         return copy;
@@ -254,6 +255,7 @@ describe('signed ACKs and GET /v1/messages/:id/receipt', () => {
     const done = await hello.finish(new Uint8Array(await reply));
     assert.equal(done.payload.signedAcks, undefined, 'plain ACKs');
     const sealer = new FrameSealer(done.sendKey);
+    ws.send(sealer.seal(encodeConfirm()));
     const { id: plain } = await app.publish({ to: done.payload.clientId, data: 'old' });
     await eventually(async () => ((await app.status(plain)).status === 'delivered' ? true : undefined), 'delivered');
     ws.send(sealer.seal(encodeSignedAck(1, new Uint8Array(64))));

@@ -46,7 +46,8 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
   };
 
   test('an altered server frame is refused by the client, which resumes and gets the message once', async () => {
-    const { client } = await throughProxy({ toClient: (data, i) => (i === 1 ? flipLastByte(data) : data) });
+    // 0 is the handshake reply, 1 the HEARTBEAT that opens the session, 2 the message.
+    const { client } = await throughProxy({ toClient: (data, i) => (i === 2 ? flipLastByte(data) : data) });
     const disconnected = once<{ willReconnect: boolean }>((l) => client.on('disconnected', l));
     const received: unknown[] = [];
     client.on('message', (m) => received.push(m.data));
@@ -56,6 +57,7 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
     assert.deepEqual(received, ['intact']);
   });
 
+  /** Client-to-server messages: 0 is the hello, 1 the CONFIRM, the ACKs follow. */
   async function ackTampering(hook: (data: Buffer, i: number) => Buffer | Buffer[] | null, frames: number): Promise<void> {
     const { client, proxy } = await throughProxy({ toServer: hook }, false);
     const closed = once<{ code: number }>((l) => client.on('disconnected', l));
@@ -80,19 +82,19 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
   }
 
   test('an altered ACK closes the connection with ERR_FRAME and acks nothing', async () => {
-    await ackTampering((data, i) => (i === 1 ? flipLastByte(data) : data), 1);
+    await ackTampering((data, i) => (i === 2 ? flipLastByte(data) : data), 1);
   });
 
   test('a truncated ACK closes the connection with ERR_FRAME', async () => {
-    await ackTampering((data, i) => (i === 1 ? data.subarray(0, data.length - 1) : data), 1);
+    await ackTampering((data, i) => (i === 2 ? data.subarray(0, data.length - 1) : data), 1);
   });
 
   test('a replayed ACK closes the connection with ERR_FRAME', async () => {
     // The first ACK is passed on and then sent again; the second frame's ACK never goes.
     let first: Buffer | null = null;
     await ackTampering((data, i) => {
-      if (i === 1) return (first = data);
-      if (i === 2) return first;
+      if (i === 2) return (first = data);
+      if (i === 3) return first;
       return data;
     }, 2);
   });
@@ -100,11 +102,11 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
   test('reordered ACKs close the connection with ERR_FRAME', async () => {
     let held: Buffer | null = null;
     await ackTampering((data, i) => {
-      if (i === 1) {
+      if (i === 2) {
         held = data;
         return null;
       }
-      if (i === 2) return [data, held!];
+      if (i === 3) return [data, held!];
       return data;
     }, 2);
   });
@@ -123,9 +125,10 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
     });
     const received = await collect(resumed, 50);
     assert.deepEqual(received.map((m) => (m.data as { i: number }).i), [...Array(50).keys()]);
-    // The handshake reply, then one DELIVER frame carrying all 50 (about 7 KB, under the 64 KiB bundle bound).
-    assert.equal(frames.length, 2, `frames seen: ${frames.join(', ')}`);
-    assert.ok(frames[1]! > 50 * 100, 'the one frame carries every message');
+    // The handshake reply, the HEARTBEAT that opens the session, then one DELIVER frame
+    // carrying all 50 (about 7 KB, under the 64 KiB bundle bound).
+    assert.equal(frames.length, 3, `frames seen: ${frames.join(', ')}`);
+    assert.ok(frames[2]! > 50 * 100, 'the one frame carries every message');
   });
 
   test('garbage, an unknown protocol version and text frames get their close codes; the server lives on', async () => {
@@ -139,9 +142,9 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
       });
     const appId = Buffer.from(server.app.appId);
     const hello = (version: number): Buffer => Buffer.concat([Buffer.from([version, appId.length]), appId, Buffer.alloc(96, 7)]);
-    assert.equal(await closeCodeFor(hello(2)), 4505); // ERR_VERSION
-    assert.equal(await closeCodeFor(hello(1)), 4500); // ERR_HANDSHAKE: not a valid Noise message
-    assert.equal(await closeCodeFor(Buffer.from([1])), 4500);
+    assert.equal(await closeCodeFor(hello(3)), 4505); // ERR_VERSION
+    assert.equal(await closeCodeFor(hello(2)), 4500); // ERR_HANDSHAKE: not a valid Noise message
+    assert.equal(await closeCodeFor(Buffer.from([2])), 4500);
     assert.equal(await closeCodeFor('hello'), 4501); // ERR_PROTOCOL: text frame
     assert.equal(await closeCodeFor(Buffer.alloc(100_000)), 1009); // over maxClientMessageBytes
     const health = await fetch(`${server.url}/healthz`);

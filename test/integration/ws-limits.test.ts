@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { base64urlDecode } from '../../src/crypto/encoding.js';
+import { encodeConfirm } from '../../src/crypto/frames.js';
 import { startHello } from '../../src/crypto/hello.js';
+import { FrameSealer } from '../../src/crypto/node/frame-cipher.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -54,7 +56,8 @@ describe('WebSocket limits', () => {
     });
     const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
     ws.send(hello.hello);
-    await hello.finish(new Uint8Array(await reply));
+    const done = await hello.finish(new Uint8Array(await reply));
+    ws.send(new FrameSealer(done.sendKey).seal(encodeConfirm()));
     const established = Date.now();
     const closed = await closeOf(ws);
     assert.deepEqual([closed.code, closed.reason], [4102, 'ERR_IDLE_TIMEOUT']);

@@ -9,6 +9,7 @@ import {
   deliverFrameSize,
   encodeAck,
   encodeDeliver,
+  encodeConfirm,
   encodeHeartbeat,
 } from '../../src/crypto/frames.js';
 
@@ -44,11 +45,19 @@ describe('frames codec', () => {
     assert.deepEqual(decodeServerFrame(encodeHeartbeat()), { type: 'heartbeat' });
   });
 
+  it('CONFIRM is the single byte 05, client to server only', () => {
+    assert.deepEqual(encodeConfirm(), Uint8Array.of(5));
+    assert.deepEqual(decodeClientFrame(encodeConfirm()), { type: 'confirm' });
+    assert.throws(() => decodeServerFrame(encodeConfirm()), code('ERR_PROTOCOL'));
+    assert.throws(() => decodeClientFrame(Uint8Array.of(5, 0)), code('ERR_PROTOCOL'), 'CONFIRM with a body');
+  });
+
   it('rejects malformed server frames with ERR_PROTOCOL', () => {
     const good = encodeDeliver(messages.slice(0, 2));
     const cases: [string, Uint8Array][] = [
       ['empty', new Uint8Array(0)],
-      ['unknown type', Uint8Array.of(0x04)],
+      ['unknown type', Uint8Array.of(0x7f)],
+      ['SIGNED_ACK in the wrong direction', Uint8Array.of(0x04)],
       ['type 0', Uint8Array.of(0x00)],
       ['ACK in the wrong direction', encodeAck(1)],
       ['HEARTBEAT with a body', Uint8Array.of(3, 0)],

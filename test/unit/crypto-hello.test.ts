@@ -1,12 +1,13 @@
-// The sealpush v1 handshake: a full run on both implementations, and every failure with its code.
+// The sealpush v2 handshake: a full run on both implementations, and every failure with its code.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { isSealPushError } from '../../src/domain/errors.js';
 import { utf8Encode } from '../../src/crypto/encoding.js';
-import { acceptHello, startHello } from '../../src/crypto/hello.js';
+import { HandshakeRefusal, PROTOCOL_VERSION, acceptHello, startHello } from '../../src/crypto/hello.js';
 import {
   decodeClientHelloPayload,
   decodeServerHelloPayload,
+  decodeServerReply,
   encodeClientHelloPayload,
   encodeServerHelloPayload,
 } from '../../src/crypto/hello-payloads.js';
@@ -55,7 +56,8 @@ for (const [name, crypto] of [['node:crypto', nodeNoiseCrypto], ['WebCrypto', we
 
     it('fails with ERR_VERSION on an unknown version', async () => {
       const { server, started } = await setup(crypto);
-      for (const version of [0, 2, 255]) {
+      // 1: an SDK from before the key confirmation, refused at its first byte.
+      for (const version of [0, 1, 3, 255]) {
         const altered = started.hello.slice();
         altered[0] = version;
         await assert.rejects(acceptHello(altered, { staticKey: server, crypto }), code('ERR_VERSION'));
@@ -73,10 +75,10 @@ for (const [name, crypto] of [['node:crypto', nodeNoiseCrypto], ['WebCrypto', we
       const h = started.hello;
       const cases: [string, Uint8Array][] = [
         ['empty', new Uint8Array(0)],
-        ['version only', Uint8Array.of(1)],
-        ['appIdLen 0', Uint8Array.of(1, 0, ...h.subarray(2))],
-        ['appIdLen 65', Uint8Array.of(1, 65, ...new Uint8Array(65 + 200).fill(0x61))],
-        ['appId with a space', Uint8Array.of(1, 6, ...utf8Encode('my app'), ...h.subarray(8))],
+        ['version only', Uint8Array.of(PROTOCOL_VERSION)],
+        ['appIdLen 0', Uint8Array.of(PROTOCOL_VERSION, 0, ...h.subarray(2))],
+        ['appIdLen 65', Uint8Array.of(PROTOCOL_VERSION, 65, ...new Uint8Array(65 + 200).fill(0x61))],
+        ['appId with a space', Uint8Array.of(PROTOCOL_VERSION, 6, ...utf8Encode('my app'), ...h.subarray(8))],
         ['truncated Noise message', h.subarray(0, h.length - 1)],
         ['no Noise message', h.subarray(0, 8)],
         ['too large', Uint8Array.of(...h, ...new Uint8Array(4096))],
@@ -111,6 +113,20 @@ for (const [name, crypto] of [['node:crypto', nodeNoiseCrypto], ['WebCrypto', we
       assert.equal((await acceptHello(current2.started.hello, { staticKey: current2.server, previousKeys: [old], crypto })).keyIndex, 0);
       const stranger = await setup(crypto);
       await assert.rejects(acceptHello(stranger.started.hello, { staticKey: current, previousKeys: [old], crypto }), code('ERR_HANDSHAKE'));
+    });
+
+    it('a refusal in message 2 reaches the client authenticated, with its code; a refusal naming no catalogue code fails the handshake', async () => {
+      const { server, started } = await setup(crypto);
+      const hello = await acceptHello(started.hello, { staticKey: server, crypto });
+      const reply = await hello.refuse('ERR_ACK_KEY_MISMATCH');
+      await assert.rejects(hello.accept(serverPayload), code('ERR_INTERNAL'), 'a hello is answered once');
+      await assert.rejects(started.finish(reply), (err) => err instanceof HandshakeRefusal && err.code === 'ERR_ACK_KEY_MISMATCH');
+      const again = await setup(crypto);
+      const refused = await (await acceptHello(again.started.hello, { staticKey: again.server, crypto })).refuse('ERR_NOT_FOUND');
+      refused[refused.length - 1]! ^= 1;
+      await assert.rejects(again.started.finish(refused), (err) => !(err instanceof HandshakeRefusal) && code('ERR_HANDSHAKE')(err), 'an altered refusal is no refusal');
+      assert.throws(() => decodeServerReply(utf8Encode('{"error":"ERR_NOPE"}')), code('ERR_HANDSHAKE'));
+      assert.deepEqual(decodeServerReply(utf8Encode('{"error":"ERR_NOT_FOUND"}')), { refused: 'ERR_NOT_FOUND' });
     });
 
     it('refuses to start with an invalid appId or server key', async () => {

@@ -1,4 +1,4 @@
-// sealpush v1 known-answer vectors (src/crypto/vectors/sealpush-v1.json): the server's code
+// sealpush v2 known-answer vectors (src/crypto/vectors/sealpush-v2.json): the server's code
 // (node:crypto, sync frame ciphers) and the SDK's code (WebCrypto, async frame ciphers) must
 // each reproduce every byte, in both roles and both directions.
 import { strict as assert } from 'node:assert';
@@ -7,7 +7,10 @@ import { describe, it } from 'node:test';
 import { hexDecode, hexEncode, utf8Decode } from '../../src/crypto/encoding.js';
 import { decodeClientFrame, decodeServerFrame } from '../../src/crypto/frames.js';
 import { fingerprint as webFingerprint } from '../../src/crypto/fingerprint.js';
-import { acceptHello, startHello } from '../../src/crypto/hello.js';
+import { HandshakeRefusal, acceptHello, startHello } from '../../src/crypto/hello.js';
+import { authenticatedCloseCode, closeTokenInput } from '../../src/crypto/close-reason.js';
+import { authenticatedCloseReason } from '../../src/crypto/node/close-reason.js';
+import { encodeServerRefusal } from '../../src/crypto/hello-payloads.js';
 import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../src/crypto/node/frame-cipher.js';
 import { fingerprint as nodeFingerprint } from '../../src/crypto/node/keys.js';
@@ -17,7 +20,7 @@ import { WebFrameOpener, WebFrameSealer } from '../../src/crypto/web/frame-ciphe
 import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
 
 const v = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v2.json', import.meta.url), 'utf8'),
 ) as ProtocolVectors;
 
 /** Seals and opens frames as one side's cipher pair would, synchronously or not. */
@@ -93,7 +96,7 @@ async function runFrames(ciphers: FrameCiphers, frames: readonly FrameVector[], 
 }
 
 for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
-  describe(`sealpush v1 vectors: ${name}`, () => {
+  describe(`sealpush v2 vectors: ${name}`, () => {
     it('server side: reads the hello and writes the reply', async () => {
       const staticKey = await crypto.keyPairFromPrivate(hexDecode(v.serverStaticPrivate));
       const ephemeral = await crypto.keyPairFromPrivate(hexDecode(v.serverEphemeralPrivate));
@@ -130,6 +133,32 @@ for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
       assert.equal(hexEncode(done.receiveKey), v.serverToClientKey);
     });
 
+    it('a refusal in message 2: written by the server, thrown by the client with its code', async () => {
+      const staticKey = await crypto.keyPairFromPrivate(hexDecode(v.serverStaticPrivate));
+      const ephemeral = await crypto.keyPairFromPrivate(hexDecode(v.serverEphemeralPrivate));
+      const hello = await acceptHello(hexDecode(v.hello), { staticKey, crypto, ephemeral });
+      assert.equal(hexEncode(await hello.refuse('ERR_NOT_FOUND')), v.refusal.reply);
+      assert.equal(hexEncode(encodeServerRefusal('ERR_NOT_FOUND')), v.refusal.payloadBytes);
+      const started = await startHello({
+        appId: v.appId,
+        serverKey: hexDecode(v.serverStaticPublic),
+        staticKey: await crypto.keyPairFromPrivate(hexDecode(v.clientStaticPrivate)),
+        payload: v.clientPayload,
+        crypto,
+        ephemeral: await crypto.keyPairFromPrivate(hexDecode(v.clientEphemeralPrivate)),
+      });
+      await assert.rejects(started.finish(hexDecode(v.refusal.reply)), (err) => err instanceof HandshakeRefusal && err.code === v.refusal.code);
+    });
+
+    it('an authenticated close reason verifies under the session secret, and only its own code', async () => {
+      const { code, closeCode, reason } = v.closeReason;
+      const secret = hexDecode(v.sessionSecret);
+      assert.equal(await authenticatedCloseCode(crypto, secret, closeCode, reason), code);
+      assert.equal(await authenticatedCloseCode(crypto, secret, closeCode, code), null, 'no token');
+      assert.equal(await authenticatedCloseCode(crypto, secret, 4508, reason.replace(code, 'ERR_CLIENT_FORGOTTEN')), null, 'moved to another code');
+      assert.equal(await authenticatedCloseCode(crypto, new Uint8Array(32), closeCode, reason), null, 'another session');
+    });
+
     it('transport frames in both directions', async () => {
       await runFrames(ciphers, v.frames, keyFor);
     });
@@ -145,7 +174,20 @@ for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
   });
 }
 
-describe('sealpush v1 vectors: shared facts', () => {
+describe('sealpush v2 vectors: shared facts', () => {
+  it('the first frames are the key confirmation and the HEARTBEAT that opens the session', () => {
+    assert.deepEqual(v.protocolVersion, 2);
+    assert.deepEqual(v.frames.slice(0, 2).map((f) => [f.direction, f.counter, f.decoded.type]), [
+      ['client-to-server', 0, 'confirm'],
+      ['server-to-client', 0, 'heartbeat'],
+    ]);
+  });
+
+  it('the close reason is what the server (node:crypto) writes', () => {
+    assert.equal(hexEncode(closeTokenInput('ERR_SESSION_REPLACED')), v.closeReason.tokenInput);
+    assert.equal(authenticatedCloseReason(hexDecode(v.sessionSecret), 'ERR_SESSION_REPLACED'), v.closeReason.reason);
+  });
+
   it('fingerprint is the same on node:crypto and WebCrypto', async () => {
     const key = hexDecode(v.serverStaticPublic);
     assert.equal(nodeFingerprint(key), v.serverFingerprint);

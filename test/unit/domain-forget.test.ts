@@ -110,7 +110,7 @@ test('forgetting destroys the row, the messages and the cached key; the static k
   assert.equal((again as { error?: { code: string } }).error?.code, 'ERR_NOT_FOUND', 'publishing to it is 404');
   await assert.rejects(world.forgetting.forget(victim.id), { code: 'ERR_NOT_FOUND' }, 'forgetting twice is not found');
 
-  const reborn = await world.run(world.sessions.open(APP, staticKey(1), 3));
+  const reborn = await world.run(world.sessions.prepare(APP, staticKey(1)).then((prepared) => world.sessions.confirm(prepared, 3)));
   assert.equal(reborn.resumed, false);
   assert.notEqual(reborn.client.id, victim.id, 'the same static key is a new client');
   assert.notDeepEqual(reborn.client.keySalt, victim.keySalt, 'with a new key');

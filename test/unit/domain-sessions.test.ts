@@ -2,15 +2,21 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { DomainWorld, staticKey } from '../helpers/domain.js';
+import type { HelloKeys } from '../../src/domain/usecases/sessions.js';
 
 const APP = 'app_sessions';
 const KEY = staticKey(7);
+
+/** A hello then its key confirmation, as a connection runs them. */
+async function open(world: DomainWorld, appId: string, key: Uint8Array, lastSeq: number, keys: HelloKeys = {}, receipts = false) {
+  return world.sessions.confirm(await world.sessions.prepare(appId, key, keys, receipts), lastSeq);
+}
 
 /** A known client (key KEY) with `count` messages, `acked` of them acked. */
 async function knownClient(t: TestContext, count: number, acked = 0) {
   const world = DomainWorld.open(t);
   await world.createApp(APP);
-  const first = await world.run(world.sessions.open(APP, KEY, 0));
+  const first = await world.run(open(world, APP, KEY, 0));
   const ids = count > 0 ? await world.publish(APP, first.client.id, Array.from({ length: count }, (_, i) => `m${i + 1}`)) : [];
   if (acked > 0) {
     world.commits.markAcked(first.client.id, acked);
@@ -24,7 +30,7 @@ test('a new key creates a client: not resumed, cursor 0, stored and seen', async
   const world = DomainWorld.open(t);
   await world.createApp(APP);
 
-  const session = await world.run(world.sessions.open(APP, KEY, 0));
+  const session = await world.run(open(world, APP, KEY, 0));
   await world.commits.flush();
 
   assert.equal(session.resumed, false);
@@ -34,7 +40,7 @@ test('a new key creates a client: not resumed, cursor 0, stored and seen', async
   assert.equal(stored?.id, session.client.id);
   assert.equal(stored?.lastSeenAt, world.clock.now());
 
-  const other = await world.run(world.sessions.open(APP, staticKey(8), 0));
+  const other = await world.run(open(world, APP, staticKey(8), 0));
   assert.notEqual(other.client.id, session.client.id, 'another key is another client');
 });
 
@@ -42,7 +48,7 @@ test('the same key resumes the same client and acks up to the lastSeq it reports
   const { world, clientId, statuses } = await knownClient(t, 3);
   world.clock.advance(5_000);
 
-  const session = await world.run(world.sessions.open(APP, KEY, 2));
+  const session = await world.run(open(world, APP, KEY, 2));
   await world.commits.flush();
 
   assert.equal(session.resumed, true);
@@ -57,7 +63,7 @@ test('the same key resumes the same client and acks up to the lastSeq it reports
 test('a lastSeq beyond anything assigned acks nothing beyond, not even a message committed with the ack', async (t) => {
   const { world, clientId, statuses } = await knownClient(t, 3);
 
-  const opening = world.sessions.open(APP, KEY, 99);
+  const opening = open(world, APP, KEY, 99);
   // Published in the same turn, seq 4 is committed no later than the ack mark, so a mark
   // of 99 would ack it too: only a bounded mark leaves it queued.
   const publishing = world.publisher.publish(APP, [{ to: clientId, data: 'm4', id: 'm4' }]);
@@ -75,7 +81,7 @@ test('the cursor never goes below the stored ackedSeq, and an older lastSeq acks
   const { world, statuses } = await knownClient(t, 4, 3);
   const commits = world.store.batches.length;
 
-  const session = await world.run(world.sessions.open(APP, KEY, 1)); // a session saved long ago
+  const session = await world.run(open(world, APP, KEY, 1)); // a session saved long ago
   await world.commits.flush();
 
   assert.equal(session.resumed, true);
@@ -96,22 +102,22 @@ test('ack keys: registered with the first hello that has one, never replaced; a 
   const { world, clientId, statuses } = await knownClient(t, 3);
   const ackKey = new Uint8Array(32).fill(1);
 
-  const upgraded = await world.run(world.sessions.open(APP, KEY, 2, { ackKey: ackKey }, true));
+  const upgraded = await world.run(open(world, APP, KEY, 2, { ackKey: ackKey }, true));
   await world.commits.flush();
   assert.deepEqual([...(upgraded.ackKey ?? [])], [...ackKey], 'an older client registers its first key');
   assert.equal(upgraded.cursor, 0, 'what it holds unsigned is resent, to be signed for');
   assert.deepEqual(await statuses(), ['queued', 'queued', 'queued'], 'the hello acked nothing');
 
-  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, true)), { code: 'ERR_ACK_KEY_MISMATCH' });
+  await assert.rejects(world.run(open(world, APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, true)), { code: 'ERR_ACK_KEY_MISMATCH' });
   assert.deepEqual([...((await world.store.getClient(APP, clientId))?.ackKey ?? [])], [...ackKey], 'the first key stays');
 
-  const plain = await world.run(world.sessions.open(APP, KEY, 2));
+  const plain = await world.run(open(world, APP, KEY, 2));
   await world.commits.flush();
   assert.equal(plain.ackKey, null, 'a hello without a key gets plain ACKs');
   assert.equal(plain.cursor, 2);
   assert.deepEqual(await statuses(), ['acked', 'acked', 'queued'], 'and its lastSeq acks as before');
 
-  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey: ackKey }, true));
+  const fresh = await world.run(open(world, APP, staticKey(9), 0, { ackKey: ackKey }, true));
   assert.deepEqual([...(fresh.ackKey ?? [])], [...ackKey]);
   assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
 });
@@ -120,19 +126,19 @@ test('receipts off for the app: the ack key is still registered and checked, but
   const { world, clientId, statuses } = await knownClient(t, 3);
   const ackKey = new Uint8Array(32).fill(1);
 
-  const off = await world.run(world.sessions.open(APP, KEY, 2, { ackKey }, false));
+  const off = await world.run(open(world, APP, KEY, 2, { ackKey }, false));
   await world.commits.flush();
   assert.equal(off.ackKey, null, 'plain ACKs');
   assert.equal(off.cursor, 2);
   assert.deepEqual(await statuses(), ['acked', 'acked', 'queued'], "the hello's lastSeq acked");
   assert.deepEqual([...((await world.store.getClient(APP, clientId))?.ackKey ?? [])], [...ackKey], 'registered all the same');
-  await assert.rejects(world.run(world.sessions.open(APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, false)), { code: 'ERR_ACK_KEY_MISMATCH' });
+  await assert.rejects(world.run(open(world, APP, KEY, 2, { ackKey: new Uint8Array(32).fill(2) }, false)), { code: 'ERR_ACK_KEY_MISMATCH' });
 
-  const on = await world.run(world.sessions.open(APP, KEY, 3, { ackKey }, true));
+  const on = await world.run(open(world, APP, KEY, 3, { ackKey }, true));
   assert.deepEqual([...(on.ackKey ?? [])], [...ackKey], 'switched on: the key registered while off signs, no new client');
   assert.equal(on.client.id, clientId);
 
-  const fresh = await world.run(world.sessions.open(APP, staticKey(9), 0, { ackKey }, false));
+  const fresh = await world.run(open(world, APP, staticKey(9), 0, { ackKey }, false));
   assert.equal(fresh.ackKey, null);
   assert.deepEqual([...((await world.store.findClientByKey(APP, staticKey(9)))?.ackKey ?? [])], [...ackKey], 'a new client is created with it');
 });
@@ -141,15 +147,47 @@ test("the hello's HPKE key is stored with a new client; a later hello's replaces
   const world = DomainWorld.open(t);
   await world.createApp(APP);
   const hex = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('hex') : null);
-  const first = await world.run(world.sessions.open(APP, KEY, 0, { hpkeKey: staticKey(1) }));
+  const first = await world.run(open(world, APP, KEY, 0, { hpkeKey: staticKey(1) }));
   assert.equal(hex(first.client.hpkeKey), hex(staticKey(1)));
   assert.equal(hex((await world.store.getClient(APP, first.client.id))?.hpkeKey), hex(staticKey(1)));
 
-  const moved = await world.run(world.sessions.open(APP, KEY, 0, { hpkeKey: staticKey(2) }));
+  const moved = await world.run(open(world, APP, KEY, 0, { hpkeKey: staticKey(2) }));
   assert.equal(moved.client.id, first.client.id);
   assert.equal(hex(moved.client.hpkeKey), hex(staticKey(2)));
   assert.equal(hex((await world.store.getClient(APP, first.client.id))?.hpkeKey), hex(staticKey(2)));
 
-  await world.run(world.sessions.open(APP, KEY, 0));
+  await world.run(open(world, APP, KEY, 0));
   assert.equal((await world.store.getClient(APP, first.client.id))?.hpkeKey ?? null, null, 'a hello without a key leaves none to seal to');
+});
+
+test('prepare reads only: no client created, no key registered or replaced, nothing acked or seen, until confirm', async (t) => {
+  const { world, clientId, statuses } = await knownClient(t, 3);
+  await world.commits.flush();
+  const before = await world.store.getClient(APP, clientId);
+  const commits = world.store.batches.length;
+  world.clock.advance(5_000);
+
+  const resumed = await world.run(world.sessions.prepare(APP, KEY, { ackKey: new Uint8Array(32).fill(1), hpkeKey: staticKey(3) }, true));
+  const fresh = await world.run(world.sessions.prepare(APP, staticKey(9), { ackKey: new Uint8Array(32).fill(1) }));
+  await world.commits.flush();
+
+  assert.deepEqual([resumed.clientId, resumed.known?.id, resumed.signedAcks], [clientId, clientId, true]);
+  assert.equal(fresh.known, null);
+  assert.equal(await world.store.findClientByKey(APP, staticKey(9)), undefined, 'the new client waits for its confirmation');
+  assert.deepEqual(await world.store.getClient(APP, clientId), before, 'ack key, HPKE key, acked seq and last seen unchanged');
+  assert.deepEqual(await statuses(), ['queued', 'queued', 'queued']);
+  assert.equal(world.store.batches.length, commits, 'no commit at all');
+
+  const created = await world.run(world.sessions.confirm(fresh, 0));
+  assert.equal(created.client.id, fresh.clientId, 'created at confirm, under the id message 2 named');
+});
+
+test('two confirmed handshakes of one new key: the second learns the first created the client under another id (ERR_UNAVAILABLE)', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const [a, b] = await world.run(Promise.all([world.sessions.prepare(APP, KEY), world.sessions.prepare(APP, KEY)]));
+  assert.notEqual(a.clientId, b.clientId);
+  await world.run(world.sessions.confirm(a, 0));
+  await assert.rejects(world.run(world.sessions.confirm(b, 0)), { code: 'ERR_UNAVAILABLE' });
+  assert.equal((await world.store.findClientByKey(APP, KEY))?.id, a.clientId);
 });

@@ -1,5 +1,5 @@
 /**
- * Shape of `sealpush-v1.json`, the known-answer vectors of the sealpush v1 wire protocol
+ * Shape of `sealpush-v2.json`, the known-answer vectors of the sealpush v2 wire protocol
  * (written by scripts/make-protocol-vectors.ts, described in docs/protocol.md). Every byte
  * string is lower-case hex.
  */
@@ -17,7 +17,8 @@ export interface FrameVector {
   readonly decoded:
     | { readonly type: 'deliver'; readonly messages: readonly MessageVector[] }
     | { readonly type: 'heartbeat' }
-    | { readonly type: 'ack'; readonly seq: number };
+    | { readonly type: 'ack'; readonly seq: number }
+    | { readonly type: 'confirm' };
 }
 
 export interface MessageVector {
@@ -57,6 +58,23 @@ export interface SignedAckVector {
   readonly plaintext: string;
 }
 
+/** The vector's hello refused in message 2 (same server ephemeral key): a refusal payload instead of a session. */
+export interface RefusalVector {
+  readonly code: string;
+  readonly payloadBytes: string;
+  readonly reply: string;
+}
+
+/** An authenticated close reason (docs/protocol.md section 4) under the vector session's secret. */
+export interface CloseReasonVector {
+  readonly code: string;
+  readonly closeCode: number;
+  /** The bytes the token authenticates: label || u16 closeCode || code. */
+  readonly tokenInput: string;
+  /** The WebSocket close reason: code, a space, base64url of the 16-byte token. */
+  readonly reason: string;
+}
+
 export interface ProtocolVectors {
   readonly description: string;
   readonly protocolVersion: number;
@@ -90,8 +108,13 @@ export interface ProtocolVectors {
   readonly clientToServerKey: string;
   /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */
   readonly serverToClientKey: string;
-  /** A session's first frames, in order; each direction's counters start at 0. */
+  /**
+   * A session's first frames, in order; each direction's counters start at 0: the client's
+   * CONFIRM, the server's HEARTBEAT that opens the session, then messages and ACKs.
+   */
   readonly frames: readonly FrameVector[];
   readonly rekey: readonly RekeyVector[];
   readonly signedAck: SignedAckVector;
+  readonly refusal: RefusalVector;
+  readonly closeReason: CloseReasonVector;
 }

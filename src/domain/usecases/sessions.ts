@@ -29,8 +29,26 @@ export interface OpenedSession {
 }
 
 /**
+ * A hello read and checked, nothing written: what the server's handshake reply says. Only
+ * `Sessions.confirm` (once the client proved it holds its keys) changes anything.
+ */
+export interface PreparedSession {
+  readonly appId: string;
+  readonly staticKey: Uint8Array;
+  /** The stored client (resumed), or null: a new client, created at confirm with `clientId`. */
+  readonly known: Client | null;
+  /** The client id message 2 names: the stored one, or the one picked for the new client. */
+  readonly clientId: string;
+  readonly keys: { readonly ackKey: Uint8Array | undefined; readonly hpkeKey: Uint8Array | null };
+  /** Whether this connection's ACKs will be signed (message 2's `signedAcks`). */
+  readonly signedAcks: boolean;
+}
+
+/**
  * Clients are known by their static public key: only its holder completes the handshake,
- * so a client id alone lets nobody take a client over.
+ * so a client id alone lets nobody take a client over. A hello alone proves nothing (it can
+ * be replayed), so opening a session is two steps: `prepare` reads, before the server's reply;
+ * `confirm` writes, after the client's key confirmation (docs/protocol.md section 2.5).
  */
 export class Sessions {
   constructor(
@@ -42,28 +60,42 @@ export class Sessions {
   ) {}
 
   /**
-   * After a completed handshake: finds or creates the client for this key. `lastSeq` is what
-   * the client says it already handed to its application; it acks up to that (bounded by
-   * what was ever assigned) and delivery resumes after it.
+   * Read-only: finds the client for this key (or picks the id of a new one) and checks the
+   * hello's keys against it. Throws ERR_ACK_KEY_MISMATCH when `keys.ackKey` is not the key
+   * this client registered. Writes nothing, so a replayed hello changes nothing.
    *
-   * `keys.ackKey` is the hello's Ed25519 ack key (docs/receipts.md): registered once, never
-   * replaced. `keys.hpkeKey` is its HPKE public key (null: none): the latest hello's replaces
-   * whatever was stored, so a client that changed its key gets messages sealed to the new
-   * one, and one that sent none gets no message sealed to a key it may no longer hold.
-   *
-   * `receipts` is the app's setting (Apps.receiptsOf). Off, the ack key is still registered and
-   * checked (so switching receipts on later needs no new client), but the session gets plain
-   * ACKs (`ackKey` null) and its hello's `lastSeq` acks as for a client without a key.
+   * `receipts` is the app's setting (Apps.receiptsOf): on, a client that presents its ack key
+   * signs its ACKs; off, the key is still registered and checked at confirm (so switching
+   * receipts on later needs no new client), but ACKs stay plain.
    */
-  async open(appId: string, staticKey: Uint8Array, lastSeq: number, keys: HelloKeys = {}, receipts = false): Promise<OpenedSession> {
+  async prepare(appId: string, staticKey: Uint8Array, keys: HelloKeys = {}, receipts = false): Promise<PreparedSession> {
     const { ackKey } = keys;
     const hpkeKey = keys.hpkeKey ?? null;
-    const found = await this.store.findClientByKey(appId, staticKey);
-    if (!found) {
+    const known = (await this.store.findClientByKey(appId, staticKey)) ?? null;
+    if (known?.ackKey && ackKey) sameAckKey(known.ackKey, ackKey);
+    return { appId, staticKey, known, clientId: known?.id ?? newClientId(), keys: { ackKey, hpkeKey }, signedAcks: receipts && ackKey !== undefined };
+  }
+
+  /**
+   * After the client's key confirmation: creates the new client, or registers the resumed
+   * one's ack key (once, never replaced) and its hello's HPKE key (the latest hello's replaces
+   * whatever was stored: absent clears it), and acks up to `lastSeq` (bounded by what was ever
+   * assigned); delivery resumes after the cursor it returns.
+   *
+   * Throws ERR_UNAVAILABLE when a concurrent confirmed handshake with the same static key
+   * created the client first, under another id than the one message 2 named: the client
+   * reconnects and resumes that id. Throws ERR_ACK_KEY_MISMATCH when a concurrent one
+   * registered another ack key first.
+   */
+  async confirm(prepared: PreparedSession, lastSeq: number): Promise<OpenedSession> {
+    const { appId, staticKey, known, keys, signedAcks } = prepared;
+    const { ackKey, hpkeKey } = keys;
+    if (!known) {
+      // Counted at confirmation, never at a hello: a replayed hello spends no app's budget.
       const waitMs = (await this.registrations?.take(appId)) ?? 0;
       if (waitMs > 0) throw rateLimited(waitMs, 'This app registers more new clients per second than its limit allows');
       const client = await this.commits.addClient({
-        id: newClientId(),
+        id: prepared.clientId,
         appId,
         staticKey,
         keySalt: randomBytes(CLIENT_KEY_SALT_BYTES),
@@ -71,32 +103,27 @@ export class Sessions {
         hpkeKey,
         ...(ackKey ? { ackKey } : {}),
       });
-      // A concurrent first connect with the same static key may have won, with another ack key or none.
-      const registered = ackKey ? sameAckKey(client.ackKey ?? (await this.store.registerAckKey(appId, client.id, ackKey)), ackKey) : null;
+      if (client.id !== prepared.clientId) throw new SealPushError('ERR_UNAVAILABLE', 'Another connection created this client first; reconnect');
       this.commits.markSeen(client.id);
-      return { client, resumed: false, cursor: client.ackedSeq, ackKey: receipts ? registered : null };
+      return { client, resumed: false, cursor: client.ackedSeq, ackKey: signedAcks ? ackKey! : null };
     }
-    let known = found;
-    let signing: Uint8Array | null = null;
-    if (ackKey) {
-      // First hello with a key registers it (an SDK that gained receipts); after that it never changes.
-      const registered = sameAckKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey);
-      if (receipts) signing = registered;
-    }
-    if (!sameHpkeKey(found.hpkeKey ?? null, hpkeKey)) {
+    let client = known;
+    // First hello with a key registers it (an SDK that gained receipts); after that it never changes.
+    const registered = ackKey ? sameAckKey(known.ackKey ?? (await this.store.registerAckKey(appId, known.id, ackKey)), ackKey) : null;
+    if (!sameHpkeKey(known.hpkeKey ?? null, hpkeKey)) {
       // Rare (a changed key): written at once rather than in the group commit's batch.
-      await this.store.setClientHpkeKey(appId, found.id, hpkeKey);
-      known = { ...found, hpkeKey };
+      await this.store.setClientHpkeKey(appId, known.id, hpkeKey);
+      client = { ...known, hpkeKey };
     }
-    this.commits.markSeen(known.id);
-    if (signing) {
+    this.commits.markSeen(client.id);
+    if (signedAcks) {
       // Messages the client holds but never signed for are sent again (it drops them as
       // duplicates) so that its next signed ACK covers them: no hello acks them unsigned.
-      return { client: known, resumed: true, cursor: known.ackedSeq, ackKey: signing };
+      return { client, resumed: true, cursor: client.ackedSeq, ackKey: registered };
     }
-    const held = Math.min(lastSeq, known.lastSeq);
-    if (held > known.ackedSeq) this.commits.markAcked(known.id, held);
-    return { client: known, resumed: true, cursor: Math.max(held, known.ackedSeq), ackKey: null };
+    const held = Math.min(lastSeq, client.lastSeq);
+    if (held > client.ackedSeq) this.commits.markAcked(client.id, held);
+    return { client, resumed: true, cursor: Math.max(held, client.ackedSeq), ackKey: null };
   }
 
   closed(clientId: string): void {

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { SealPushError, isSealPushError, type ErrorCode } from '../../domain/errors.js';
+import { SealPushError, isSealPushError, isTransientClose, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
 import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
@@ -7,15 +7,15 @@ import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../doma
 import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
 import type { IdentityRing } from '../../domain/usecases/server-identity.js';
-import { base64urlEncode } from '../../crypto/encoding.js';
 import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
 import { slotCapacity, type CohortSlot } from '../../crypto/cohort.js';
-import { acceptHello } from '../../crypto/hello.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
 import { AckVerifier, sha256 } from '../../crypto/node/ack-key.js';
 import { ackSignedBytes, encodeCoveredList, type CoveredMessage } from '../../crypto/ack-receipt.js';
+import { authenticatedCloseReason } from '../../crypto/node/close-reason.js';
 import type { WsLimits } from './limits.js';
+import { answerHello, type PendingChannel } from './opening.js';
 
 export interface ConnectionDeps {
   readonly sessions: Sessions;
@@ -39,12 +39,17 @@ export interface ConnectionDeps {
   readonly unregister: (connection: Connection) => void;
 }
 
-type State = 'handshake' | 'opening' | 'open' | 'closed';
+/**
+ * handshake: waiting for the hello. opening: reading it (read-only lookups). confirming: the
+ * reply went out; waiting for the client's CONFIRM. committing: CONFIRM opened; the session is
+ * being written. open: registered, delivering. Nothing changes state before committing.
+ */
+type State = 'handshake' | 'opening' | 'confirming' | 'committing' | 'open' | 'closed';
 
 /**
- * One client's WebSocket: the Noise IK handshake, then sealed frames both ways. Any frame
- * that fails to open (altered, replayed, reordered, truncated) closes the connection with
- * ERR_FRAME; nothing it carried takes effect.
+ * One client's WebSocket: the Noise IK handshake and the client's key confirmation, then
+ * sealed frames both ways. Any frame that fails to open (altered, replayed, reordered,
+ * truncated) closes the connection with ERR_FRAME; nothing it carried takes effect.
  */
 export class Connection implements DeliverySink {
   private state: State = 'handshake';
@@ -89,6 +94,10 @@ export class Connection implements DeliverySink {
   /** Signed ACKs: the previous ACK's seq on this connection (fromSeq of the next). */
   private lastAckSeq = 0;
   private readonly metrics: Metrics;
+  /** From the reply on: the session's secret, which authenticates our permanent close codes. */
+  private closeSecret: Uint8Array | null = null;
+  /** Between the reply and the client's CONFIRM. */
+  private pending: PendingChannel | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -189,14 +198,19 @@ export class Connection implements DeliverySink {
     this.sentSinceTick = false;
   }
 
-  /** Closes with the catalogue's close code; the reason carries the error code. */
+  /**
+   * Closes with the catalogue's close code; the reason carries the error code, and once there
+   * is a session, a permanent code's token (crypto/close-reason.ts): the SDK stops for good only
+   * on a close it can authenticate.
+   */
   fail(code: ErrorCode): void {
     if (this.state === 'closed') return;
     const closeCode = new SealPushError(code).closeCode;
     this.deps.logger.debug({ clientId: this.clientId || undefined, code }, 'closing connection');
     if (this.state !== 'open') this.metrics.handshake(code);
+    const reason = !isTransientClose(closeCode) && this.closeSecret ? authenticatedCloseReason(this.closeSecret, code) : code;
     this.shutdown();
-    this.socket.close(closeCode, code);
+    this.socket.close(closeCode, reason);
   }
 
   /** Server shutdown: clients reconnect (elsewhere, or here after restart) and resume. */
@@ -241,71 +255,88 @@ export class Connection implements DeliverySink {
       void this.handshake(data);
     } else if (this.state === 'open') {
       this.onFrame(data);
-    } else if (this.state === 'opening') {
-      // The client must wait for the server's handshake reply before sending frames.
+    } else if (this.state === 'confirming') {
+      this.state = 'committing';
+      void this.confirm(data);
+    } else if (this.state !== 'closed') {
+      // The client must wait for the server's handshake reply before sending frames, and
+      // after its CONFIRM for the server's first frame.
       this.fail('ERR_PROTOCOL');
     }
   }
 
+  /** Reads the hello and answers it; writes nothing (opening.ts). */
   private async handshake(hello: Buffer): Promise<void> {
-    const { sessions, appExists, deliveryOf, receiptsOf, noise, identities, limits } = this.deps;
     try {
-      const ring = await identities.ring();
-      const pending = await acceptHello(hello, { staticKey: ring.current.key, previousKeys: ring.previous.map((v) => v.key), crypto: noise });
-      const oldKey = pending.keyIndex === 0 ? undefined : ring.previous[pending.keyIndex - 1];
-      if (!(await appExists(pending.appId))) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
-      const [delivery, receipts] = await Promise.all([deliveryOf(pending.appId), receiptsOf(pending.appId)]);
-      const keys = { ackKey: pending.payload.ackKey, hpkeKey: pending.payload.hpkeKey ?? null };
-      const session = await sessions.open(pending.appId, pending.clientStaticKey, pending.payload.lastSeq, keys, receipts);
+      const answer = await answerHello(hello, this.deps);
       if (this.state !== 'opening') return; // closed while we waited
-      const payloads = this.deps.ciphers.forClient(session.client);
-      const done = await pending.accept({
-        clientId: session.client.id,
-        resumed: session.resumed,
-        // A cohort client hears from the server once per tick: its watchdog must allow that.
-        heartbeatMs: delivery.mode === 'cohort' ? Math.max(limits.heartbeatMs, delivery.tickMs) : limits.heartbeatMs,
-        maxFrameBytes: limits.maxFrameBytes,
-        ...(delivery.mode === 'cohort' ? { cohortTickMs: delivery.tickMs } : {}),
-        ...(session.ackKey ? { signedAcks: true } : {}),
-        ...(oldKey ? { nextServerKey: base64urlEncode(ring.current.publicKey), nextServerKeyUntil: oldKey.notAfter! } : {}),
-      });
-      if (this.state !== 'opening') return;
+      this.socket.send(answer.reply);
+      if ('refused' in answer) return this.fail(answer.refused); // message 2 said why, authenticated
+      const { keys } = answer.channel;
+      this.pending = answer.channel;
+      this.closeSecret = keys.sessionSecret;
+      this.sealer = new FrameSealer(keys.sendKey);
+      this.opener = new FrameOpener(keys.receiveKey);
+      this.state = 'confirming';
+    } catch (err) {
+      this.failWith(err, 'handshake failed unexpectedly');
+    }
+  }
+
+  /**
+   * The client's first frame must be CONFIRM, which only the holder of its keys can seal: only
+   * now is the session written (a new client, its keys, the hello's ack), registered with the
+   * gateway (which may replace an older connection), and delivered to.
+   */
+  private async confirm(data: Buffer): Promise<void> {
+    try {
+      const frame = decodeClientFrame(this.opener!.open(data));
+      if (frame.type !== 'confirm') throw new SealPushError('ERR_PROTOCOL', 'The first frame must be CONFIRM');
+      const pending = this.pending!;
+      this.pending = null;
+      const session = await this.deps.sessions.confirm(pending.prepared, pending.lastSeq);
+      if (this.state !== 'committing') return; // closed while we waited
       this.clientId = session.client.id;
-      this.appId = pending.appId;
-      this.delivery = delivery;
-      this.deliveryKey = JSON.stringify(delivery);
-      this.receipts = receipts;
-      this.sessionSecret = done.sessionSecret;
+      this.appId = pending.prepared.appId;
+      this.delivery = pending.delivery;
+      this.deliveryKey = JSON.stringify(pending.delivery);
+      this.receipts = pending.receipts;
+      this.sessionSecret = pending.keys.sessionSecret;
       this.ackVerifier = session.ackKey ? new AckVerifier(session.ackKey) : null;
-      this.identityNotAfter = oldKey?.notAfter ?? null;
-      this.identityVersion = (oldKey ?? ring.current).version;
-      this.sealer = new FrameSealer(done.sendKey);
-      this.opener = new FrameOpener(done.receiveKey);
-      this.socket.send(done.reply);
+      this.identityNotAfter = pending.identityNotAfter;
+      this.identityVersion = pending.identityVersion;
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.state = 'open';
       this.metrics.handshake('ok');
+      const payloads = this.deps.ciphers.forClient(session.client);
       this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, { ...this.deps.delivery, payloads }, !session.resumed);
       this.deps.register(this);
+      if (this.state !== 'open') return; // the gateway refused it (a forgotten client)
+      // Tells the client its confirmation was taken (cohort delivery: the next envelope does).
+      if (this.delivery.mode === 'direct') this.write(encodeHeartbeat());
       this.stream.start();
     } catch (err) {
-      if (isSealPushError(err)) return this.fail(err.code);
-      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'handshake failed unexpectedly');
-      this.fail('ERR_INTERNAL');
+      this.failWith(err, 'key confirmation failed unexpectedly');
     }
+  }
+
+  /** A catalogue error closes with its code; anything else is ours (ERR_INTERNAL), and logged. */
+  private failWith(err: unknown, what: string): void {
+    if (isSealPushError(err)) return this.fail(err.code);
+    this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, what);
+    this.fail('ERR_INTERNAL');
   }
 
   private onFrame(data: Buffer): void {
     try {
       const frame = decodeClientFrame(this.opener!.open(data));
+      if (frame.type === 'confirm') throw new SealPushError('ERR_PROTOCOL', 'CONFIRM is the first frame only');
       if (frame.type === 'signed-ack') this.signedAck(frame.seq, frame.signature);
       else if (this.ackVerifier) throw new SealPushError('ERR_PROTOCOL', 'This client registered an ack key: its ACKs must be signed');
       else this.stream!.acked(frame.seq);
     } catch (err) {
-      if (isSealPushError(err)) return this.fail(err.code);
-      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'frame handling failed');
-      this.fail('ERR_INTERNAL');
+      this.failWith(err, 'frame handling failed');
     }
   }
 
@@ -336,6 +367,7 @@ export class Connection implements DeliverySink {
   private shutdown(): void {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
+    this.pending = null;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.slowTimer) clearTimeout(this.slowTimer);
     this.handshakeTimer = this.slowTimer = null;

@@ -13,7 +13,7 @@ export interface WsLimits {
    * slots (`maxConnections`). Default 1000.
    */
   readonly maxConnectionsPerIp: number;
-  /** Time a new connection has to complete the handshake. Default 10000 ms. */
+  /** Time a new connection has to complete the handshake, up to the client's CONFIRM. Default 10000 ms. */
   readonly handshakeTimeoutMs: number;
   /** A connection that answers no ping for this long is dropped (ERR_IDLE_TIMEOUT). Default 60000 ms. */
   readonly idleTimeoutMs: number;
