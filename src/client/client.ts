@@ -497,7 +497,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
       if (++this.refusedKeys < this.serverKeys.length) return this.open();
       this.refusedKeys = 0;
     }
-    if (this.firstConnect) {
+    // A first connect fails on its own attempt, unless the server already answered under the
+    // pinned key (message 2) and the close is transient: then it retries like any reconnect.
+    const retryFirst = this.sessionSecret !== null && !permanent && this.backoff !== null && !this.closedByUser;
+    if (this.firstConnect && !retryFirst) {
       const first = this.firstConnect;
       this.firstConnect = null;
       first.reject(new SealPushError(errorCode ?? 'ERR_UNAVAILABLE', describeClose(code, reason)));

@@ -19,6 +19,11 @@ export interface ProxyHooks {
 export class WsProxy {
   readonly closes: number[] = [];
   private connections = 0;
+
+  /** Connections relayed so far, the hooked first one included. */
+  get connectionCount(): number {
+    return this.connections;
+  }
   private readonly wss: WebSocketServer;
 
   private constructor(

@@ -142,15 +142,22 @@ describe('cohort envelopes dropped on path: every message arrives once, in order
 
         // The gap closed the hooked connection on the client's side, transiently: the client
         // resumed through a second, untouched connection and stopped for nothing.
-        assert.deepEqual(
-          disconnects.map((d) => [d.reason, d.willReconnect]),
-          [['ERR_FRAME', true]],
-        );
-        assert.deepEqual(
-          errors.map((e) => e.code),
-          ['ERR_FRAME'],
-        );
-        assert.match(errors[0]!.message, /envelope counter/);
+        assert.equal(proxy.connectionCount, 2, 'the hooked connection, then one resumed connection');
+        if (dropped[0] === 1) {
+          // The first envelope is what opens the session (protocol.md section 2.5): its gap was
+          // found inside connect(), which retried and resolved on the resumed connection.
+          assert.deepEqual([disconnects, errors], [[], []]);
+        } else {
+          assert.deepEqual(
+            disconnects.map((d) => [d.reason, d.willReconnect]),
+            [['ERR_FRAME', true]],
+          );
+          assert.deepEqual(
+            errors.map((e) => e.code),
+            ['ERR_FRAME'],
+          );
+          assert.match(errors[0]!.message, /envelope counter/);
+        }
 
         // Exactly once: a last message arrives after all the others, and nothing came twice.
         await app.publish({ to: c.clientId, data: { n: MESSAGES + 1 } });
