@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { connect, type SealPushClient } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
-import { base64urlDecode } from '../../src/crypto/encoding.js';
-import { startHello } from '../../src/crypto/hello.js';
-import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { collect } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { WsProxy, type ProxyHooks } from '../helpers/ws-proxy.js';
+import { helloTo } from '../helpers/hello.js';
 
 /** Long enough for an honest SDK on a loaded machine; the replaying socket is closed after it. */
 const HANDSHAKE_TIMEOUT_MS = 1_500;
@@ -131,13 +129,7 @@ describe('a replayed hello changes nothing', () => {
     const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await new Promise((resolve) => ws.once('open', resolve));
-    const hello = await startHello({
-      appId: server.app.appId,
-      serverKey: base64urlDecode(server.identity.publicKey),
-      staticKey: await nodeNoiseCrypto.generateKeyPair(),
-      payload: { lastSeq: 0 },
-      crypto: nodeNoiseCrypto,
-    });
+    const hello = await helloTo(server);
     ws.send(hello.hello);
     const done = await hello.finish(new Uint8Array(await reply));
     assert.equal(done.payload.resumed, false);
@@ -148,13 +140,7 @@ describe('a replayed hello changes nothing', () => {
   });
 
   test('a version-1 hello (an SDK from before the key confirmation) gets ERR_VERSION at once, not a handshake that never opens', async () => {
-    const hello = await startHello({
-      appId: server.app.appId,
-      serverKey: base64urlDecode(server.identity.publicKey),
-      staticKey: await nodeNoiseCrypto.generateKeyPair(),
-      payload: { lastSeq: 0 },
-      crypto: nodeNoiseCrypto,
-    });
+    const hello = await helloTo(server);
     const v1 = Uint8Array.from(hello.hello);
     v1[0] = 1;
     const refused = await replay(server, v1);

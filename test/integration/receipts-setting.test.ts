@@ -13,14 +13,12 @@ import { SealPushApp, verifyReceipt } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
 import { openCore } from '../../src/compose.js';
 import { DEFAULT_COHORT } from '../../src/domain/delivery-settings.js';
-import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { SEAL_OVERHEAD, SIGNED_ACK_BYTES } from '../../src/crypto/frames.js';
-import { startHello } from '../../src/crypto/hello.js';
 import { nodeAckKeyCrypto } from '../../src/crypto/node/ack-key.js';
-import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { collect } from '../helpers/messages.js';
 import { exited, runCli, spawnServer } from '../helpers/process.js';
 import { eventually, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { helloTo } from '../helpers/hello.js';
 
 /** A sealed plain ACK (type byte and u64 seq) and a sealed SIGNED_ACK, as they cross the wire. */
 const PLAIN_ACK_FRAME = 1 + 8 + SEAL_OVERHEAD;
@@ -89,13 +87,7 @@ describe('receipts per app: off by default, switched with apps update', () => {
   test('off: the handshake does not ask for signed ACKs even when the hello carries an ack key', async () => {
     const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/v1/ws');
     await new Promise((resolve) => ws.once('open', resolve));
-    const hello = await startHello({
-      appId: server.app.appId,
-      serverKey: base64urlDecode(server.identity.publicKey),
-      staticKey: await nodeNoiseCrypto.generateKeyPair(),
-      payload: { lastSeq: 0, ackKey: (await nodeAckKeyCrypto.generate()).publicKey },
-      crypto: nodeNoiseCrypto,
-    });
+    const hello = await helloTo(server, { lastSeq: 0, ackKey: (await nodeAckKeyCrypto.generate()).publicKey });
     const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
     ws.send(hello.hello);
     const done = await hello.finish(new Uint8Array(await reply));

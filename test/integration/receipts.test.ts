@@ -13,13 +13,13 @@ import { openCore } from '../../src/compose.js';
 import { ackSignedBytes, encodeCoveredList } from '../../src/crypto/ack-receipt.js';
 import { base64urlDecode, base64urlEncode } from '../../src/crypto/encoding.js';
 import { decodeServerFrame, encodeConfirm, encodeSignedAck } from '../../src/crypto/frames.js';
-import { startHello } from '../../src/crypto/hello.js';
 import { nodeAckKeyCrypto, sha256 } from '../../src/crypto/node/ack-key.js';
 import { FrameOpener, FrameSealer } from '../../src/crypto/node/frame-cipher.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { collect } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { WsProxy } from '../helpers/ws-proxy.js';
+import { helloTo } from '../helpers/hello.js';
 
 /** A hand-driven client: completes the handshake with an ack key, then does what the test says. */
 async function rawClient(server: TestServer, ackKey: Uint8Array) {
@@ -30,13 +30,7 @@ async function rawClient(server: TestServer, ackKey: Uint8Array) {
   const next = (): Promise<Buffer> => new Promise((resolve) => (inbox.length > 0 ? resolve(inbox.shift()!) : waiting.push(resolve)));
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   await new Promise((resolve) => ws.once('open', resolve));
-  const hello = await startHello({
-    appId: server.app.appId,
-    serverKey: base64urlDecode(server.identity.publicKey),
-    staticKey: await nodeNoiseCrypto.generateKeyPair(),
-    payload: { lastSeq: 0, ackKey },
-    crypto: nodeNoiseCrypto,
-  });
+  const hello = await helloTo(server, { lastSeq: 0, ackKey });
   ws.send(hello.hello);
   const done = await hello.finish(new Uint8Array(await next()));
   const opener = new FrameOpener(done.receiveKey);
@@ -243,13 +237,7 @@ describe('signed ACKs and GET /v1/messages/:id/receipt', () => {
     const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/v1/ws');
     await new Promise((resolve) => ws.once('open', resolve));
     const staticKey = await nodeNoiseCrypto.generateKeyPair();
-    const hello = await startHello({
-      appId: server.app.appId,
-      serverKey: base64urlDecode(server.identity.publicKey),
-      staticKey,
-      payload: { lastSeq: 0 },
-      crypto: nodeNoiseCrypto,
-    });
+    const hello = await helloTo(server, { lastSeq: 0 }, staticKey);
     const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
     ws.send(hello.hello);
     const done = await hello.finish(new Uint8Array(await reply));

@@ -5,12 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { encodeConfirm } from '../../src/crypto/frames.js';
-import { startHello } from '../../src/crypto/hello.js';
 import { FrameSealer } from '../../src/crypto/node/frame-cipher.js';
-import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { helloTo } from '../helpers/hello.js';
 
 function closeOf(ws: WebSocket): Promise<{ code: number; reason: string; at: number }> {
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
@@ -47,13 +45,7 @@ describe('WebSocket limits', () => {
   test('a client that completes the handshake and then answers no ping is closed with ERR_IDLE_TIMEOUT (4102) after idleTimeoutMs', async () => {
     const ws = new WebSocket(wsUrl, { autoPong: false });
     await opened(ws);
-    const hello = await startHello({
-      appId: server.app.appId,
-      serverKey: base64urlDecode(server.identity.publicKey),
-      staticKey: await nodeNoiseCrypto.generateKeyPair(),
-      payload: { lastSeq: 0 },
-      crypto: nodeNoiseCrypto,
-    });
+    const hello = await helloTo(server);
     const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
     ws.send(hello.hello);
     const done = await hello.finish(new Uint8Array(await reply));
