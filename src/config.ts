@@ -58,7 +58,7 @@ const limitsSchema = z
     maxPendingPerClient: positiveInt.default(10_000),
     /**
      * WebSocket upgrades per second from one address; may be fractional. A node completes about
-     * 700 handshakes per CPU-second: the default lets one address take about 3% of a core.
+     * 600 handshakes per CPU-second: the default lets one address take about 3% of a core.
      */
     handshakesPerSecondPerIp: positiveNumber.default(20),
     /** Most upgrades one address may make at once; absent: as many as the rate. */
