@@ -2,6 +2,7 @@ import { SealPushError } from '../errors.js';
 import type { ClientPayloadCipher } from '../ports/payload-cipher.js';
 import type { PublishRequest } from '../publish-request.js';
 import type { MessageRecord } from '../types.js';
+import { SEALED_TAG, SIGNED_TAG } from '../message-wrappers.js';
 
 /*
  * The idempotency check of a publish (docs/api.md, "Idempotency"), as Stripe does it: a
@@ -10,7 +11,8 @@ import type { MessageRecord } from '../types.js';
  *
  * The parameters that define a message are `to`, `ttl` (the effective one, the default when
  * absent) and `data` as the server re-serialises it (JSON.stringify of the parsed value: the
- * same value with its keys in the same order; whitespace does not matter). Payloads are sealed
+ * same value with its keys in the same order; whitespace does not matter), except relay-blind
+ * data, which is sealed anew on every publish (isRelayBlind). Payloads are sealed
  * at rest and erased on ack, so the store keeps a fingerprint instead: a keyed MAC under the
  * recipient's fingerprint key (ClientPayloadCipher.fingerprint), which a database reader
  * cannot use to confirm a guessed payload.
@@ -18,18 +20,37 @@ import type { MessageRecord } from '../types.js';
 
 const utf8 = new TextEncoder();
 
-/** The canonical encoding of a publish's parameters: version tag, ttl, to, then data. */
-function encodeParameters(request: PublishRequest): Uint8Array {
-  const head = utf8.encode(`sealpush-publish-v1\n${request.ttlSeconds}\n${request.to}\n`);
-  const out = new Uint8Array(head.length + request.data.length);
+/**
+ * Whether `data` is relay-blind (docs/relay-blind.md): a sealed wrapper, bare or signed. Its
+ * HPKE seal is randomised, so the same message published again never has the same bytes, and
+ * the server cannot see what is inside: its data takes no part in the fingerprint.
+ */
+function isRelayBlind(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  if (Object.hasOwn(data, SEALED_TAG)) return true;
+  const payload = (data as Record<string, unknown>)['payload'];
+  if (!Object.hasOwn(data, SIGNED_TAG) || typeof payload !== 'string') return false;
+  try {
+    const inner: unknown = JSON.parse(payload);
+    return typeof inner === 'object' && inner !== null && Object.hasOwn(inner, SEALED_TAG);
+  } catch {
+    return false;
+  }
+}
+
+/** The canonical encoding of a publish's parameters: version tag, ttl, to, then the data or a mark. */
+function encodeParameters(request: PublishRequest, relayBlind: boolean): Uint8Array {
+  const head = utf8.encode(`sealpush-publish-v1\n${request.ttlSeconds}\n${request.to}\n${relayBlind ? 'sealed' : 'data'}\n`);
+  const data = relayBlind ? new Uint8Array(0) : request.data;
+  const out = new Uint8Array(head.length + data.length);
   out.set(head);
-  out.set(request.data, head.length);
+  out.set(data, head.length);
   return out;
 }
 
-/** The fingerprint to store with a new message of `request` (NewMessage.fingerprint). */
-export function publishFingerprint(cipher: ClientPayloadCipher, request: PublishRequest): Uint8Array {
-  return cipher.fingerprint(encodeParameters(request));
+/** The fingerprint to store with a new message of `request` (NewMessage.fingerprint); `item` is its object as received. */
+export function publishFingerprint(cipher: ClientPayloadCipher, request: PublishRequest, item: unknown): Uint8Array {
+  return cipher.fingerprint(encodeParameters(request, isRelayBlind((item as { data?: unknown }).data)));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

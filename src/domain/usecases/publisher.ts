@@ -74,14 +74,14 @@ export class Publisher implements PushApi {
     const waitMs = (await rateLimiter?.take(appId, Math.max(1, items.length))) ?? 0;
     if (waitMs > 0) throw rateLimited(waitMs, 'This app publishes more messages per second than its limit allows');
     const results: (PublishResult | undefined)[] = new Array(items.length);
-    const parsed: { slot: number; request: PublishRequest }[] = [];
+    const parsed: { slot: number; request: PublishRequest; item: unknown }[] = [];
     const signatures = this.deps.signatures;
     const signingKey = signatures ? await signatures.signingKeyOf(appId) : null;
     items.forEach((item, slot) => {
       try {
         const request = parsePublishRequest(item, limits);
         if (signingKey) checkSignature(item, { appId, clientId: request.to, messageId: request.id }, signingKey, signatures!.verifier);
-        parsed.push({ slot, request });
+        parsed.push({ slot, request, item });
       } catch (err) {
         results[slot] = refusal(err);
       }
@@ -90,7 +90,7 @@ export class Publisher implements PushApi {
     const pending: PendingPublish[] = [];
     const slots: number[] = [];
     const now = clock.now();
-    for (const { slot, request } of parsed) {
+    for (const { slot, request, item } of parsed) {
       const cipher = ciphers.get(request.to);
       if (cipher === undefined) {
         results[slot] = await this.unknownClient(appId, request);
@@ -98,7 +98,7 @@ export class Publisher implements PushApi {
       }
       const id = request.id ?? newMessageId(now);
       const payload = cipher.seal(request.data, payloadAad(appId, request.to, id));
-      const fingerprint = publishFingerprint(cipher, request);
+      const fingerprint = publishFingerprint(cipher, request, item);
       pending.push({
         message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000, fingerprint },
         data: request.data,
