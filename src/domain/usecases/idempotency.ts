@@ -38,9 +38,13 @@ function isRelayBlind(data: unknown): boolean {
   }
 }
 
-/** The canonical encoding of a publish's parameters: version tag, ttl, to, then the data or a mark. */
-function encodeParameters(request: PublishRequest, relayBlind: boolean): Uint8Array {
-  const head = utf8.encode(`sealpush-publish-v1\n${request.ttlSeconds}\n${request.to}\n${relayBlind ? 'sealed' : 'data'}\n`);
+/**
+ * The canonical encoding of a publish's parameters: version tag, message id, ttl, to, then the
+ * data or a mark. The id binds each fingerprint to its message, so that equal fingerprints
+ * never tell a database reader that two messages carry the same data.
+ */
+function encodeParameters(id: string, request: PublishRequest, relayBlind: boolean): Uint8Array {
+  const head = utf8.encode(`sealpush-publish-v1\n${id}\n${request.ttlSeconds}\n${request.to}\n${relayBlind ? 'sealed' : 'data'}\n`);
   const data = relayBlind ? new Uint8Array(0) : request.data;
   const out = new Uint8Array(head.length + data.length);
   out.set(head);
@@ -48,9 +52,9 @@ function encodeParameters(request: PublishRequest, relayBlind: boolean): Uint8Ar
   return out;
 }
 
-/** The fingerprint to store with a new message of `request` (NewMessage.fingerprint); `item` is its object as received. */
-export function publishFingerprint(cipher: ClientPayloadCipher, request: PublishRequest, item: unknown): Uint8Array {
-  return cipher.fingerprint(encodeParameters(request, isRelayBlind((item as { data?: unknown }).data)));
+/** The fingerprint to store with message `id` of `request` (NewMessage.fingerprint); `item` is its object as received. */
+export function publishFingerprint(cipher: ClientPayloadCipher, id: string, request: PublishRequest, item: unknown): Uint8Array {
+  return cipher.fingerprint(encodeParameters(id, request, isRelayBlind((item as { data?: unknown }).data)));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

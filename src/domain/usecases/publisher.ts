@@ -98,7 +98,7 @@ export class Publisher implements PushApi {
       }
       const id = request.id ?? newMessageId(now);
       const payload = cipher.seal(request.data, payloadAad(appId, request.to, id));
-      const fingerprint = publishFingerprint(cipher, request, item);
+      const fingerprint = publishFingerprint(cipher, id, request, item);
       pending.push({
         message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000, fingerprint },
         data: request.data,
