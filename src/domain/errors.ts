@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'ERR_ACK_KEY_MISMATCH'
   | 'ERR_CLIENT_FORGOTTEN'
   | 'ERR_SEALED_MESSAGE'
-  | 'ERR_MESSAGE_SIGNATURE';
+  | 'ERR_MESSAGE_SIGNATURE'
+  | 'ERR_IDEMPOTENCY_CONFLICT';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -75,6 +76,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_CLIENT_FORGOTTEN: { message: 'This client was forgotten: its keys and messages are destroyed', http: 404, ws: 4508 },
   ERR_SEALED_MESSAGE: { message: 'A sealed (relay-blind) message cannot be sealed or opened for this client', http: 400, ws: 4520 },
   ERR_MESSAGE_SIGNATURE: { message: 'The message is not signed by the publisher key', http: 400, ws: 4521 },
+  // REST only: a publish refusal, never a close; 4515 keeps the permanent range free of clashes.
+  ERR_IDEMPOTENCY_CONFLICT: { message: 'This message id was already used with other parameters (to, data or ttl)', http: 409, ws: 4515 },
 };
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

@@ -79,6 +79,11 @@ export interface MessageRecord {
   readonly expiresAt: number;
   readonly deliveredAt: number | null;
   readonly ackedAt: number | null;
+  /**
+   * What its publish's parameters fingerprinted to (NewMessage.fingerprint); null or absent
+   * for rows stored before fingerprints (they answer any retry as a duplicate).
+   */
+  readonly fingerprint?: Uint8Array | null;
 }
 
 /** A message on its way to a client, in the clear, in memory only. */

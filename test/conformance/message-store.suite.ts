@@ -247,7 +247,7 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal((await store.getClient('A', 'a1'))?.lastSeq, 4);
       assert.equal((await store.getClient('A', 'a2'))?.lastSeq, 2);
       const m3 = await store.getMessage('A', 'm3');
-      assert.deepEqual(m3, { appId: 'A', id: 'm3', clientId: 'a1', seq: 2, status: 'queued', createdAt: T0, expiresAt: T0 + HOUR, deliveredAt: null, ackedAt: null });
+      assert.deepEqual(m3, { appId: 'A', id: 'm3', clientId: 'a1', seq: 2, status: 'queued', createdAt: T0, expiresAt: T0 + HOUR, deliveredAt: null, ackedAt: null, fingerprint: null });
     }));
 
     test('duplicates across batches return the existing record and consume no seq', () => withStore(async (_fx, store) => {
@@ -258,7 +258,7 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       for (const outcome of messages.slice(0, 2)) {
         assert.equal(outcome.kind, 'duplicate');
         if (outcome.kind === 'duplicate') {
-          assert.deepEqual(outcome.existing, { appId: 'A', id: 'm1', clientId: 'a1', seq: 1, status: 'delivered', createdAt: T0, expiresAt: T0 + HOUR, deliveredAt: T0 + 5, ackedAt: null });
+          assert.deepEqual(outcome.existing, { appId: 'A', id: 'm1', clientId: 'a1', seq: 1, status: 'delivered', createdAt: T0, expiresAt: T0 + HOUR, deliveredAt: T0 + 5, ackedAt: null, fingerprint: null });
         }
       }
       assert.equal(seqOf(messages[2]), 2, 'no seq consumed by the duplicates');
@@ -280,6 +280,23 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       }
       assert.equal(seqOf(messages[3]), 2);
       assert.equal((await store.getClient('A', 'a2'))?.lastSeq, 0);
+    }));
+
+    test('a message keeps its fingerprint: its duplicates (across and within batches) and reads return it, after the ack too', () => withStore(async (fx, store) => {
+      await seed(store);
+      const print = (n: number): Uint8Array => new Uint8Array(32).fill(n);
+      const first = await store.commit(batch({ messages: [{ ...msg('A', 'a1', 'f1'), fingerprint: print(1) }, { ...msg('A', 'a1', 'f1'), fingerprint: print(2) }, msg('A', 'a1', 'f2')] }));
+      assert.deepEqual(first.messages.map((m) => m.kind), ['inserted', 'duplicate', 'inserted']);
+      const within = first.messages[1];
+      assert.equal(within?.kind === 'duplicate' ? hex(within.existing.fingerprint) : 'none', hex(print(1)), 'a later message of the batch sees the first one\'s fingerprint');
+      const again = (await store.commit(batch({ messages: [{ ...msg('A', 'a1', 'f1'), fingerprint: print(3) }] }))).messages[0];
+      assert.equal(again?.kind === 'duplicate' ? hex(again.existing.fingerprint) : 'none', hex(print(1)), 'nothing overwrites the stored fingerprint');
+      assert.equal(hex((await store.getMessage('A', 'f2'))?.fingerprint), null, 'a message stored without one reads as null');
+      await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 1 }], at: T0 + 5 }));
+      const acked = await store.getMessage('A', 'f1');
+      assert.equal(acked?.status, 'acked');
+      assert.equal(await fx.storedPayload('A', 'f1'), null, 'the payload is erased on ack');
+      assert.equal(hex(acked?.fingerprint), hex(print(1)), 'the fingerprint outlives the payload');
     }));
 
     test("unknown client: no such id, or another app's client; nothing inserted, no seq consumed", () => withStore(async (_fx, store) => {

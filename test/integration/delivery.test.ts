@@ -104,7 +104,8 @@ for (const [entry, connect] of [['WebCrypto entry', webConnect], ['node:crypto e
       const got: unknown[] = [];
       c.on('message', (m) => got.push(m.data));
       const first = await app.publish({ to: c.clientId, data: 'once', id: 'job-7-result' });
-      const second = await app.publish({ to: c.clientId, data: 'twice?', id: 'job-7-result' });
+      const second = await app.publish({ to: c.clientId, data: 'once', id: 'job-7-result' });
+      await assert.rejects(app.publish({ to: c.clientId, data: 'twice?', id: 'job-7-result' }), { code: 'ERR_IDEMPOTENCY_CONFLICT' });
       assert.equal(first.id, 'job-7-result');
       assert.equal(second.id, 'job-7-result');
       const marker = await app.publish({ to: c.clientId, data: 'marker' });

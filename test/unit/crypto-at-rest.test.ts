@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isSealPushError } from '../../src/domain/errors.js';
 import { utf8Encode } from '../../src/crypto/encoding.js';
@@ -88,6 +88,16 @@ describe('per-client payload ciphers (at-rest format 2)', () => {
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
     assert.deepEqual(new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()])), plaintext);
     assert.throws(() => deriveClientKey(payloadKey, new Uint8Array(16), 'a', 'c'), RangeError);
+  });
+
+  it('fingerprints are HMAC-SHA-256 under K_f = HKDF(K_c, "sealpush-idempotency-v1"): per client, never a plain hash', () => {
+    const kc = deriveClientKey(payloadKey, alice.keySalt, alice.appId, alice.id);
+    const kf = new Uint8Array(hkdfSync('sha256', kc, new Uint8Array(0), 'sealpush-idempotency-v1', 32));
+    const print = keyring.forClient(alice).fingerprint(plaintext);
+    assert.deepEqual(print, new Uint8Array(createHmac('sha256', kf).update(plaintext).digest()));
+    assert.deepEqual(createPayloadKeyring(payloadKey).forClient(alice).fingerprint(plaintext), print, 'deterministic for one client');
+    assert.notDeepEqual(keyring.forClient(bob).fingerprint(plaintext), print, 'another client, another key');
+    assert.notDeepEqual(print, new Uint8Array(createHash('sha256').update(plaintext).digest()), 'not guessable without the key');
   });
 
   it('still opens format 1, sealed under the payload key before per-client keys', () => {

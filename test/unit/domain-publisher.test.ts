@@ -67,13 +67,15 @@ test('a duplicate id returns the first message’s id and current status, and ke
   world.commits.markDelivered(client, 1);
   await world.commits.flush();
 
-  assert.deepEqual(await publish([{ to: client, data: 'second', id: 'job-1' }]), [{ id: 'job-1', status: 'delivered' }]);
+  assert.deepEqual(await publish([{ to: client, data: 'first', id: 'job-1' }]), [{ id: 'job-1', status: 'delivered' }]);
+  const [conflict] = await publish([{ to: client, data: 'second', id: 'job-1' }]);
+  assert.equal(conflict && 'error' in conflict && conflict.error.code, 'ERR_IDEMPOTENCY_CONFLICT', 'other data under the same id');
   const sealed = world.storedPayload(APP, 'job-1')!;
   const cipher = await world.cipherOf(APP, client);
   assert.equal(new TextDecoder().decode(cipher.open(sealed, payloadAad(APP, client, 'job-1'))), '"first"');
 
   // Twice in one request: one message.
-  assert.deepEqual(await publish([{ to: client, data: 1, id: 'twin' }, { to: client, data: 2, id: 'twin' }]), [
+  assert.deepEqual(await publish([{ to: client, data: 1, id: 'twin' }, { to: client, data: 1, id: 'twin' }]), [
     { id: 'twin', status: 'queued' },
     { id: 'twin', status: 'queued' },
   ]);

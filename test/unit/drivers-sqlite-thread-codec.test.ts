@@ -91,6 +91,13 @@ test("a client's HPKE key round-trips; a client without one stays without", () =
   assert.equal(decoded.clients[1]!.hpkeKey, undefined);
 });
 
+test("a message's fingerprint round-trips; a message without one stays without", () => {
+  const decoded = roundTrip(batch({ messages: [{ ...message('A', 'm1', 'c1'), fingerprint: key(7) }, message('A', 'm2', 'c1')] }));
+  assert.equal(hex(decoded.messages[0]!.fingerprint!), hex(key(7)));
+  assert.equal(decoded.messages[1]!.fingerprint, undefined);
+  assert.equal(decoded.messages[1]!.id, 'm2', 'the field after it is read in place');
+});
+
 test('non-ASCII and 255-byte ids round-trip in every string field', () => {
   for (const id of ['é', '🦭', 'ÿ\u0000z', '', ...LONG_IDS]) {
     assert.ok(Buffer.byteLength(id) <= 255, id);

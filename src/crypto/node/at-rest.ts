@@ -16,7 +16,7 @@
  * Format 3 is not at rest: envelopes between nodes on the Redis bus (createBusEnvelopeCipher).
  */
 
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { randomBytes } from '../../domain/ids.js';
 import { SealPushError } from '../../domain/errors.js';
 import type { PayloadCipher, PayloadKeyring } from '../../domain/ports/payload-cipher.js';
@@ -93,19 +93,27 @@ export function deriveClientKey(payloadKey: Uint8Array, keySalt: Uint8Array, app
   return new Uint8Array(hkdfSync('sha256', payloadKey, keySalt, info, KEYLEN));
 }
 
+/** HKDF info of K_f, the key of a client's publish fingerprints (derived from K_c, no salt). */
+const FINGERPRINT_INFO = Buffer.from('sealpush-idempotency-v1', 'utf8');
+
 /**
  * Per-client ciphers from the node's payload key. Each seals format 2 under its client's key
  * and opens format 2 with it, and format 1 (written before per-client keys) with the payload key.
+ * Its fingerprints are HMAC-SHA-256 under K_f = HKDF-SHA-256(ikm = K_c, info =
+ * "sealpush-idempotency-v1"): forgetting the client (its salt) destroys K_f with K_c.
  */
 export function createPayloadKeyring(payloadKey32: Uint8Array): PayloadKeyring {
   const root = Uint8Array.from(payloadKey32);
   const legacy = secretKey(root, 'a payload key');
   return {
     forClient({ id, appId, keySalt }) {
-      const key = secretKey(deriveClientKey(root, keySalt, appId, id), 'a client key');
+      const clientKey = deriveClientKey(root, keySalt, appId, id);
+      const key = secretKey(clientKey, 'a client key');
+      const macKey = secretKey(new Uint8Array(hkdfSync('sha256', clientKey, new Uint8Array(0), FINGERPRINT_INFO, KEYLEN)), 'a fingerprint key');
       return {
         seal: (plaintext, aad) => seal(key, AT_REST_CLIENT_FORMAT, plaintext, aad),
         open: opener(new Map([[AT_REST_CLIENT_FORMAT, key], [AT_REST_FORMAT, legacy]])),
+        fingerprint: (parameters) => new Uint8Array(createHmac('sha256', macKey).update(parameters).digest()),
       };
     },
   };

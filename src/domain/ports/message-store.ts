@@ -26,6 +26,8 @@ export interface NewMessage {
   readonly payload: Uint8Array;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** The publish's parameters under its client's fingerprint key (ClientPayloadCipher), 32 bytes. */
+  readonly fingerprint?: Uint8Array;
 }
 
 export interface NewClient {

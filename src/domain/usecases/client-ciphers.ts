@@ -1,5 +1,5 @@
 import type { MessageStore } from '../ports/message-store.js';
-import type { PayloadCipher, PayloadKeyring } from '../ports/payload-cipher.js';
+import type { ClientPayloadCipher, PayloadKeyring } from '../ports/payload-cipher.js';
 import type { Client } from '../types.js';
 
 /** Most client ciphers kept in memory. Default 50,000 (a derived key and two closures each). */
@@ -7,7 +7,7 @@ export const DEFAULT_CLIENT_CIPHER_CACHE = 50_000;
 
 interface Entry {
   readonly appId: string;
-  readonly cipher: PayloadCipher;
+  readonly cipher: ClientPayloadCipher;
 }
 
 /**
@@ -29,7 +29,7 @@ export class ClientCiphers {
   ) {}
 
   /** The cipher of a client of `appId` if cached; undefined on a miss (or another app's client). */
-  cached(appId: string, clientId: string): PayloadCipher | undefined {
+  cached(appId: string, clientId: string): ClientPayloadCipher | undefined {
     const entry = this.entries.get(clientId);
     if (entry === undefined || entry.appId !== appId) return undefined;
     this.entries.delete(clientId);
@@ -38,7 +38,7 @@ export class ClientCiphers {
   }
 
   /** Reads the client and caches its cipher; undefined when `appId` has no such client. */
-  async load(appId: string, clientId: string): Promise<PayloadCipher | undefined> {
+  async load(appId: string, clientId: string): Promise<ClientPayloadCipher | undefined> {
     const generation = this.evictions;
     const client = await this.store.getClient(appId, clientId);
     if (client === undefined) return undefined;
@@ -47,7 +47,7 @@ export class ClientCiphers {
   }
 
   /** The cipher of a client row already read (a connection's, at its handshake). */
-  forClient(client: Client): PayloadCipher {
+  forClient(client: Client): ClientPayloadCipher {
     const hit = this.cached(client.appId, client.id);
     if (hit) return hit;
     const cipher = this.keyring.forClient(client);

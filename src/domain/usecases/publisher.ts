@@ -1,7 +1,7 @@
 import { SealPushError, isSealPushError } from '../errors.js';
 import { newMessageId, toBase64Url } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
-import type { PayloadCipher } from '../ports/payload-cipher.js';
+import type { ClientPayloadCipher } from '../ports/payload-cipher.js';
 import type { MessageReceipt, PushApi } from '../ports/push-api.js';
 import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import { parseSignedWrapper, signedBytes } from '../message-wrappers.js';
@@ -13,6 +13,7 @@ import { isoOrNull, type ClientView, type ForgottenClientView, type MessageView,
 import type { ClientCiphers } from './client-ciphers.js';
 import type { CommitQueue, PendingPublish } from './commit-queue.js';
 import type { Forgetting } from './forget.js';
+import { idempotencyConflict, publishFingerprint, sameParameters } from './idempotency.js';
 import { payloadAad } from './payload-aad.js';
 
 /** Tells whether a client holds a live connection anywhere. */
@@ -73,14 +74,14 @@ export class Publisher implements PushApi {
     const waitMs = (await rateLimiter?.take(appId, Math.max(1, items.length))) ?? 0;
     if (waitMs > 0) throw rateLimited(waitMs, 'This app publishes more messages per second than its limit allows');
     const results: (PublishResult | undefined)[] = new Array(items.length);
-    const parsed: { slot: number; request: PublishRequest }[] = [];
+    const parsed: { slot: number; request: PublishRequest; item: unknown }[] = [];
     const signatures = this.deps.signatures;
     const signingKey = signatures ? await signatures.signingKeyOf(appId) : null;
     items.forEach((item, slot) => {
       try {
         const request = parsePublishRequest(item, limits);
         if (signingKey) checkSignature(item, { appId, clientId: request.to, messageId: request.id }, signingKey, signatures!.verifier);
-        parsed.push({ slot, request });
+        parsed.push({ slot, request, item });
       } catch (err) {
         results[slot] = refusal(err);
       }
@@ -89,7 +90,7 @@ export class Publisher implements PushApi {
     const pending: PendingPublish[] = [];
     const slots: number[] = [];
     const now = clock.now();
-    for (const { slot, request } of parsed) {
+    for (const { slot, request, item } of parsed) {
       const cipher = ciphers.get(request.to);
       if (cipher === undefined) {
         results[slot] = await this.unknownClient(appId, request);
@@ -97,8 +98,9 @@ export class Publisher implements PushApi {
       }
       const id = request.id ?? newMessageId(now);
       const payload = cipher.seal(request.data, payloadAad(appId, request.to, id));
+      const fingerprint = publishFingerprint(cipher, id, request, item);
       pending.push({
-        message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000 },
+        message: { appId, id, clientId: request.to, payload, createdAt: now, expiresAt: now + request.ttlSeconds * 1000, fingerprint },
         data: request.data,
       });
       slots.push(slot);
@@ -109,7 +111,7 @@ export class Publisher implements PushApi {
         const slot = slots[i]!;
         const { id } = pending[i]!.message;
         if (outcome.kind === 'inserted') results[slot] = { id, status: 'queued' };
-        else if (outcome.kind === 'duplicate') results[slot] = { id: outcome.existing.id, status: outcome.existing.status };
+        else if (outcome.kind === 'duplicate') results[slot] = duplicateResult(outcome.existing, pending[i]!.message);
         else if (outcome.kind === 'client-full') {
           results[slot] = refusal(new SealPushError('ERR_CLIENT_FULL', `Client "${pending[i]!.message.clientId}" holds its maximum of pending messages; nothing was stored`));
         } else results[slot] = refusal(new SealPushError('ERR_NOT_FOUND', `No client "${pending[i]!.message.clientId}" in this app`));
@@ -122,9 +124,9 @@ export class Publisher implements PushApi {
    * The recipients' ciphers, by client id (undefined: no such client of this app). Only a
    * cache miss reads the store, all misses of the request at once.
    */
-  private async ciphersOf(appId: string, parsed: readonly { request: PublishRequest }[]): Promise<Map<string, PayloadCipher | undefined>> {
+  private async ciphersOf(appId: string, parsed: readonly { request: PublishRequest }[]): Promise<Map<string, ClientPayloadCipher | undefined>> {
     const { ciphers } = this.deps;
-    const found = new Map<string, PayloadCipher | undefined>();
+    const found = new Map<string, ClientPayloadCipher | undefined>();
     const misses: string[] = [];
     for (const { request } of parsed) {
       if (found.has(request.to)) continue;
@@ -148,7 +150,7 @@ export class Publisher implements PushApi {
    */
   private async unknownClient(appId: string, request: PublishRequest): Promise<PublishResult> {
     const existing = request.id === undefined ? undefined : await this.deps.store.getMessage(appId, request.id);
-    if (existing) return { id: existing.id, status: existing.status };
+    if (existing) return duplicateResult(existing, { clientId: request.to, fingerprint: undefined });
     return refusal(new SealPushError('ERR_NOT_FOUND', `No client "${request.to}" in this app`));
   }
 
@@ -210,6 +212,12 @@ function messageView(record: MessageRecord, now: number): MessageView {
     deliveredAt: isoOrNull(record.deliveredAt),
     ackedAt: isoOrNull(record.ackedAt),
   };
+}
+
+/** A publish whose id is stored: its status when the parameters match, else a conflict. */
+function duplicateResult(existing: MessageRecord, message: { clientId: string; fingerprint?: Uint8Array | undefined }): PublishResult {
+  if (!sameParameters(existing, message.clientId, message.fingerprint)) return refusal(idempotencyConflict(existing.id));
+  return { id: existing.id, status: existing.status };
 }
 
 function refusal(err: unknown): PublishResult {

@@ -19,6 +19,8 @@ const ER_NO_SUCH_TABLE = 1146;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 /** CREATE INDEX of an index that exists: an earlier, interrupted run of the migration made it. */
 const ER_DUP_KEYNAME = 1061;
+/** ADD COLUMN of a column that exists: likewise. */
+const ER_DUP_FIELDNAME = 1060;
 
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    BIGINT       NOT NULL PRIMARY KEY,
@@ -80,7 +82,8 @@ export async function migrateMysql(url: string, now: number, onApply?: (migratio
       onApply?.(migration);
       for (const statement of migration.statements) {
         await ddl.query(statement).catch((err: unknown) => {
-          if ((err as { errno?: number }).errno !== ER_DUP_KEYNAME) throw err;
+          const errno = (err as { errno?: number }).errno;
+          if (errno !== ER_DUP_KEYNAME && errno !== ER_DUP_FIELDNAME) throw err;
         });
       }
       await ddl.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, now]);

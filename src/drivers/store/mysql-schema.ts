@@ -169,6 +169,14 @@ export const MYSQL_MIGRATIONS: readonly MysqlMigration[] = [
     // migration meets ER_DUP_KEYNAME, which migrateMysql takes as done.
     statements: ['CREATE INDEX ack_receipts_client ON ack_receipts (client_no)'],
   },
+  {
+    version: 3,
+    name: 'publish fingerprints',
+    // HMAC of a publish's parameters under the client's fingerprint key (docs/api.md,
+    // "Idempotency"): the same id with other parameters is refused. NULL in older rows. A rerun
+    // after an interrupted migration meets ER_DUP_FIELDNAME, which migrateMysql takes as done.
+    statements: ['ALTER TABLE messages ADD COLUMN fingerprint VARBINARY(32) NULL'],
+  },
 ];
 
 export const MYSQL_SCHEMA_VERSION = MYSQL_MIGRATIONS[MYSQL_MIGRATIONS.length - 1]?.version ?? 0;

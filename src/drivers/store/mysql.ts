@@ -213,7 +213,7 @@ const WRAPPED_COLUMNS: Readonly<Record<WrappedColumn, { table: string; key: read
 };
 
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
-  m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
+  m.delivered_at, m.acked_at, m.fingerprint FROM messages m JOIN clients c ON c.no = m.client_no`;
 const SERVER_KEY = 'SELECT purpose, version, public_key, wrapped_secret, created_at, not_after FROM server_keys WHERE purpose = ?';
 const AUDIT_RECORD = 'SELECT seq, at, kind, fields, prev_hash, hash FROM audit_log';
 const CHECKPOINT = 'SELECT seq, head_hash, at, key_version, signature FROM audit_checkpoints';
@@ -378,18 +378,18 @@ export class MysqlStore implements MessageStore {
         }
       }
       const seq = state.lastSeq + 1;
-      rows.push([state.no, seq, m.appId, m.id, QUEUED, bytes(m.payload), m.createdAt, m.expiresAt]);
+      rows.push([state.no, seq, m.appId, m.id, QUEUED, bytes(m.payload), m.createdAt, m.expiresAt, bytesOrNull(m.fingerprint)]);
       state.lastSeq = seq;
       state.dirty = true;
       if (state.pending !== null) state.pending++;
       outcomes.push({ kind: 'inserted', seq });
       // A later message of the batch with this id is a duplicate of this one.
       existing.set(`${m.appId}\n${m.id}`, {
-        appId: m.appId, id: m.id, clientId: m.clientId, seq, status: 'queued', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: null, ackedAt: null,
+        appId: m.appId, id: m.id, clientId: m.clientId, seq, status: 'queued', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: null, ackedAt: null, fingerprint: m.fingerprint ?? null,
       });
     }
     try {
-      await insertMany(conn, 'INSERT INTO messages (client_no, seq, app_id, id, status, payload, created_at, expires_at) VALUES', 8, rows);
+      await insertMany(conn, 'INSERT INTO messages (client_no, seq, app_id, id, status, payload, created_at, expires_at, fingerprint) VALUES', 9, rows);
     } catch (err) {
       // Another node committed one of these (app, id) pairs after it was looked up (to another
       // client, whose row this transaction does not lock): run again, and it reads as a duplicate.

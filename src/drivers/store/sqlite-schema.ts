@@ -256,6 +256,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ack_receipts_client ON ack_receipts (client_no);
     `,
   },
+  {
+    version: 13,
+    name: 'publish fingerprints',
+    sql: `
+      -- HMAC of a publish's parameters under the client's fingerprint key (docs/api.md,
+      -- "Idempotency"): the same id with other parameters is refused. NULL in older rows.
+      ALTER TABLE messages ADD COLUMN fingerprint BLOB;
+    `,
+  },
 ];
 
 /**

@@ -10,7 +10,8 @@
  *   apps: string each (the batch's distinct app ids; clients and messages name an index);
  *   clients: id string, app u32, staticKey bytes, keySalt bytes, createdAt f64, ackKey bytes (empty: none),
  *     hpkeKey bytes (empty: none);
- *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64;
+ *   messages: app u32, id string, clientId string, payload bytes, createdAt f64, expiresAt f64,
+ *     fingerprint bytes (empty: none);
  *   delivered: clientId string, uptoSeq f64;
  *   acked: clientId string, uptoSeq f64, receipts u32, then per receipt: fromSeq f64,
  *     uptoSeq f64, messages u32, (seq f64, id string) per message, signature bytes;
@@ -214,7 +215,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
   }
   for (const m of batch.messages) {
     apps.indexOf(m.appId);
-    size += 4 + stringBound(m.id) + stringBound(m.clientId) + 16 + 4 + m.payload.byteLength;
+    size += 4 + stringBound(m.id) + stringBound(m.clientId) + 16 + 4 + m.payload.byteLength + 4 + (m.fingerprint?.byteLength ?? 0);
   }
   for (const appId of apps.ids()) size += stringBound(appId);
   for (const mark of batch.delivered) size += markBound(mark);
@@ -249,6 +250,7 @@ export function encodeWriteBatch(batch: WriteBatch): ArrayBuffer {
     w.bytes(m.payload);
     w.f64(m.createdAt);
     w.f64(m.expiresAt);
+    w.bytes(m.fingerprint ?? EMPTY);
   }
   for (const mark of batch.delivered) {
     w.string(mark.clientId);
@@ -301,7 +303,9 @@ export function decodeWriteBatch(buffer: ArrayBuffer): WriteBatch {
   }
   const messages: NewMessage[] = [];
   for (let i = 0; i < messageCount; i++) {
-    messages.push({ appId: r.app(apps), id: r.string(), clientId: r.string(), payload: r.view(), createdAt: r.f64(), expiresAt: r.f64() });
+    const message: NewMessage = { appId: r.app(apps), id: r.string(), clientId: r.string(), payload: r.view(), createdAt: r.f64(), expiresAt: r.f64() };
+    const fingerprint = r.copy();
+    messages.push(fingerprint.byteLength === 0 ? message : { ...message, fingerprint });
   }
   const delivered: SeqMark[] = [];
   for (let i = 0; i < deliveredCount; i++) delivered.push({ clientId: r.string(), uptoSeq: r.f64() });

@@ -138,7 +138,7 @@ interface SeqState { readonly no: number; readonly appId: string; readonly acked
 
 /** A message with its client's public id (messages hold the client's internal number). */
 const MESSAGE_RECORD = `SELECT m.app_id, m.id, c.id AS client_id, m.seq, m.status, m.created_at, m.expires_at,
-  m.delivered_at, m.acked_at FROM messages m JOIN clients c ON c.no = m.client_no`;
+  m.delivered_at, m.acked_at, m.fingerprint FROM messages m JOIN clients c ON c.no = m.client_no`;
 /**
  * The pending range of one client's messages. Every seq <= clients.acked_seq is acked or
  * expired, so the (client_no, seq) index scan starts above it and never walks history.
@@ -198,8 +198,8 @@ function prepareStatements(db: Database.Database) {
 
     // ON CONFLICT names the (app_id, id) key only: any other violation still aborts the batch.
     insertMessage: db.prepare(
-      `INSERT INTO messages (app_id, id, client_no, seq, status, payload, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ${QUEUED}, ?, ?, ?) ON CONFLICT (app_id, id) DO NOTHING`,
+      `INSERT INTO messages (app_id, id, client_no, seq, status, payload, created_at, expires_at, fingerprint)
+       VALUES (?, ?, ?, ?, ${QUEUED}, ?, ?, ?, ?) ON CONFLICT (app_id, id) DO NOTHING`,
     ),
     messageById: db.prepare(`${MESSAGE_RECORD} WHERE m.app_id = ? AND m.id = ?`),
     markDelivered: db.prepare(
@@ -414,7 +414,7 @@ export class SqliteStore implements MessageStore {
         }
       }
       const seq = state.lastSeq + 1;
-      const { changes } = s.insertMessage.run(m.appId, m.id, state.no, seq, m.payload, m.createdAt, m.expiresAt);
+      const { changes } = s.insertMessage.run(m.appId, m.id, state.no, seq, m.payload, m.createdAt, m.expiresAt, m.fingerprint ?? null);
       if (changes === 1) {
         state.lastSeq = seq;
         state.dirty = true;

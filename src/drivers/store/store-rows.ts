@@ -23,7 +23,7 @@ export interface ClientRow {
 }
 export interface MessageRow {
   app_id: string; id: string; client_id: string; seq: number; status: number;
-  created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null;
+  created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null; fingerprint: Uint8Array | null;
 }
 export interface TombstoneRow { seq: number; client_id: string; app_id: string; forgotten_at: number }
 export interface AuditRow { seq: number; at: number; kind: string; fields: string; prev_hash: Uint8Array; hash: Uint8Array }
@@ -78,6 +78,7 @@ export function toMessageRecord(row: MessageRow): MessageRecord {
     expiresAt: row.expires_at,
     deliveredAt: row.delivered_at,
     ackedAt: row.acked_at,
+    fingerprint: row.fingerprint === null ? null : new Uint8Array(row.fingerprint),
   };
 }
 

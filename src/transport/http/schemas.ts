@@ -283,7 +283,7 @@ export const routeSchemas = {
     summary: 'Publish one message',
     description: 'Queues one sealed message for a client of the app; an item error has the status of its code.',
     body: messageInput,
-    response: { 202: { ...publishAccepted, description: 'Accepted: the message is queued (or, for a known id, the first one)' }, ...errorResponses },
+    response: { 202: { ...publishAccepted, description: 'Accepted: the message is queued (or, for a known id with the same to, data and ttl, the first one; other parameters: 409 ERR_IDEMPOTENCY_CONFLICT)' }, ...errorResponses },
   },
   publishBatch: {
     ...signed,
