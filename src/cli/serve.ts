@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startServer, createLogger } from '../server.js';
 import { maskedStoreUrl } from '../config.js';
 import { configFor } from './context.js';
+import { exitOnStartFailure } from './start-failure.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -25,7 +26,7 @@ export function registerServeCommand(program: Command): void {
         trustProxy: options.trustProxy,
       });
       const logger = createLogger(config.logLevel);
-      const server = await startServer(config, logger);
+      const server = await startServer(config, logger).catch((err: unknown) => exitOnStartFailure(err, config));
       process.stdout.write(
         `sealpush listening on ${server.url}\n` +
           `  REST ${server.url}/v1   WebSocket ${server.url.replace(/^http/, 'ws')}/v1/ws\n` +
