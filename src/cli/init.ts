@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { loadServerIdentity, openCore, sqlitePath } from '../compose.js';
+import { loadServerIdentity, migrateStore, openCore, sqlitePath } from '../compose.js';
 import { dataLocation } from '../data-dir.js';
 import { configFor, printJson } from './context.js';
 
@@ -19,6 +19,7 @@ export function registerInitCommand(program: Command): void {
       const config = configFor(command);
       const sqlite = config.store === 'sqlite';
       const before = { dataDir: existsSync(config.dataDir), database: sqlite && existsSync(sqlitePath(config)), masterKeyFile: existsSync(config.masterKeyFile) };
+      if (!sqlite) await migrateStore(config, () => undefined); // SQLite migrates itself when it opens
       const core = await openCore(config, pino({ level: 'warn' }, pino.destination(2)));
       let identity;
       try {

@@ -15,6 +15,7 @@ describe('the sealpush command, as a real process', () => {
   test('admin commands work on the data dir with or without a server; files are private', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const created = await runCli(['apps', 'create', 'billing', '--json', '--data', dataDir]);
     assert.equal(created.code, 0, created.stderr);
     const app = JSON.parse(created.stdout) as { appId: string; secret: string };
