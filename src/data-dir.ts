@@ -32,13 +32,13 @@ export function dataLocationLine(config: Config): string {
 /**
  * Refuses (DataDirMissingError, nothing created) unless the state a command needs exists: with
  * SQLite, the data directory and its database; the master key file unless the key comes from
- * SEALPUSH_MASTER_KEY (`masterKey: false` for a command that never opens the KMS).
+ * SEALPUSH_MASTER_KEY. `migrate` needs neither the database (it creates the schema) nor the key.
  */
-export function requireExistingData(config: Config, needs: { masterKey: boolean } = { masterKey: true }): void {
+export function requireExistingData(config: Config, needs: { database: boolean; masterKey: boolean } = { database: true, masterKey: true }): void {
   const missing: string[] = [];
   if (config.store === 'sqlite') {
     if (!existsSync(config.dataDir)) missing.push(`the data directory ${config.dataDir}`);
-    else if (!existsSync(sqlitePath(config))) missing.push(`the database ${sqlitePath(config)}`);
+    else if (needs.database && !existsSync(sqlitePath(config))) missing.push(`the database ${sqlitePath(config)}`);
   }
   if (needs.masterKey && !hasMasterKeyInEnv(config) && !existsSync(config.masterKeyFile)) missing.push(`the master key file ${config.masterKeyFile}`);
   if (missing.length === 0) return;

@@ -13,7 +13,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('--json', 'print {"driver", "location", "from", "to", "applied": [{"version", "name"}]} as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const config = configFor(command);
-      requireExistingData(config, { masterKey: false });
+      requireExistingData(config, { database: false, masterKey: false });
       process.stderr.write(dataLocationLine(config));
       const report = await migrateStore(config, (migration) => {
         if (!options.json) process.stdout.write(`applying ${migration.version}: ${migration.name}\n`);

@@ -50,6 +50,7 @@ describe('the sealpush command, as a real process', () => {
   test('apps update switches delivery to cohort and back; bad options are refused and change nothing', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const { appId } = JSON.parse((await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir])).stdout) as { appId: string };
     const deliveryOf = async (): Promise<Record<string, unknown>> => {
       const list = JSON.parse((await runCli(['apps', 'list', '--json', '--data', dataDir])).stdout) as { appId: string; delivery: Record<string, unknown> }[];
@@ -86,6 +87,7 @@ describe('the sealpush command, as a real process', () => {
   test('the config file sets an app\'s delivery at serve; a bad value stops the start naming the app', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const { appId } = JSON.parse((await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir])).stdout) as { appId: string };
     const configFile = join(dataDir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ apps: { [appId]: { delivery: 'cohort', tickMs: 500 } } }));
