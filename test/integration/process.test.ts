@@ -124,6 +124,7 @@ describe('the sealpush command, as a real process', () => {
   test('kill -9 right after a 202 loses nothing: the message is delivered after restart', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const app = JSON.parse((await runCli(['apps', 'create', 'crash', '--json', '--data', dataDir])).stdout) as { appId: string; secret: string };
     let server = await spawnServer(dataDir);
     const client = await connect({ url: server.url, appId: app.appId, serverKey: server.serverKey });
