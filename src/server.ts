@@ -5,6 +5,7 @@ import { ConfigError, type Config } from './config.js';
 import { composeNode, sqlitePath, type ServerIdentity } from './compose.js';
 import { KEY_BESIDE_DATABASE_WARNING, masterKeyBesideDatabase } from './master-key-placement.js';
 import { registeredRoutes, type RegisteredRoute } from './transport/http/app.js';
+import { lockDataDir, needsServeLock } from './serve-lock.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -60,10 +61,24 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     }
     logger.warn({ host: config.host }, 'serving plain HTTP on a non-loopback address (--allow-insecure): put TLS in front');
   }
-  const node = await composeNode(config, logger, tls);
+  const unlock = needsServeLock(config) ? lockDataDir(config) : () => undefined;
+  let node: Awaited<ReturnType<typeof composeNode>>;
+  try {
+    node = await composeNode(config, logger, tls);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const beside = isLoopbackHost(config.host) ? undefined : masterKeyBesideDatabase(config, sqlitePath(config));
   if (beside) logger.warn({ host: config.host, ...beside }, KEY_BESIDE_DATABASE_WARNING);
-  await node.http.listen({ host: config.host, port: config.port });
+  try {
+    await node.http.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // Nothing of the node may outlive a failed start (its store thread, timers, connections).
+    await node.drain().catch(() => undefined);
+    unlock();
+    throw err;
+  }
   const address = node.http.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
@@ -89,7 +104,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);
-        await node.drain();
+        await node.drain().finally(unlock);
       })();
       return stopping;
     },

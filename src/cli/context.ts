@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig, type Config, type ConfigInput } from '../config.js';
 import { openCore, type Core } from '../compose.js';
 import { auditCheckpointerOf } from '../compose-audit.js';
+import { dataLocationLine, requireExistingData } from '../data-dir.js';
 
 /** The config for a command: global flags (--data, --config) over env over file. */
 export function configFor(command: Command, flags: Partial<Record<keyof ConfigInput, unknown>> = {}): Config {
@@ -11,13 +12,16 @@ export function configFor(command: Command, flags: Partial<Record<keyof ConfigIn
 }
 
 /**
- * Opens the store and KMS for an admin command, runs `fn`, and closes them. A command that
+ * Opens the store and KMS for an admin command (refused, nothing created, unless they exist;
+ * the one it used is named on stderr), runs `fn`, and closes them. A command that
  * appended audit records (an admin action) signs a checkpoint of the head before it exits, so
  * its records are covered even while no node runs (docs/audit.md, "Coverage"); `audit verify`
  * passes `signAppended: false` (it only reads).
  */
 export async function withCore<T>(command: Command, fn: (core: Core) => Promise<T>, options: { signAppended?: boolean } = {}): Promise<T> {
   const config = configFor(command);
+  requireExistingData(config); // only serve and init create state (src/data-dir.ts)
+  process.stderr.write(dataLocationLine(config));
   const core = await openCore(config, pino({ level: 'warn' }, pino.destination(2)));
   try {
     const before = (await core.store.auditHead()).seq;

@@ -6,6 +6,7 @@ import { registerAppsCommands } from './apps.js';
 import { registerAuditCommands } from './audit.js';
 import { CommandExit } from './context.js';
 import { registerClientsCommands } from './clients.js';
+import { registerInitCommand } from './init.js';
 import { registerKeysCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommand } from './serve.js';
@@ -20,6 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   registerServeCommand(program);
+  registerInitCommand(program);
   registerAppsCommands(program);
   registerClientsCommands(program);
   registerKeysCommands(program);

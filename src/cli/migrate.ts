@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { migrateStore } from '../compose.js';
 import { configFor, printJson } from './context.js';
+import { dataLocationLine, requireExistingData } from '../data-dir.js';
 
 export function registerMigrateCommand(program: Command): void {
   program
@@ -12,6 +13,8 @@ export function registerMigrateCommand(program: Command): void {
     .option('--json', 'print {"driver", "location", "from", "to", "applied": [{"version", "name"}]} as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const config = configFor(command);
+      requireExistingData(config, { database: false, masterKey: false });
+      process.stderr.write(dataLocationLine(config));
       const report = await migrateStore(config, (migration) => {
         if (!options.json) process.stdout.write(`applying ${migration.version}: ${migration.name}\n`);
       });

@@ -215,6 +215,7 @@ describe('admin list and admin revoke', () => {
 describe('/v1/admin/audit/verify on a tampered database', () => {
   test('names the first altered record, as sealpush audit verify does', async () => {
     const dataDir = tempDir();
+    assert.equal((await runCli(['--data', dataDir, 'init'])).code, 0);
     const created = await runCli(['--data', dataDir, 'admin', 'create', '--json']);
     assert.equal(created.code, 0, created.stderr);
     const { token } = JSON.parse(created.stdout) as { token: string };

@@ -57,6 +57,7 @@ describe('audit verify against a database rewritten without the master key', () 
   };
 
   before(async () => {
+    assert.equal((await runCli(['--data', source, 'init'])).code, 0);
     const admin = await runCli(['--data', source, 'admin', 'create', '--json']);
     assert.equal(admin.code, 0, admin.stderr);
     token = (JSON.parse(admin.stdout) as { token: string }).token;
@@ -218,7 +219,7 @@ describe('the same on MySQL (SEALPUSH_STORE)', { skip: mysqlMissing() }, () => {
     const env = { SEALPUSH_STORE: db.url };
     const cli = async (args: string[], more: Record<string, string> = {}) => runCli(['--data', dataDir, ...args], { ...env, ...more });
     try {
-      assert.equal((await cli(['migrate'])).code, 0);
+      assert.equal((await cli(['init'])).code, 0);
       // Admin commands sign the head of what they appended, with no node running.
       for (const name of ['a', 'b']) assert.equal((await cli(['apps', 'create', name])).code, 0);
       const verify = async (more: Record<string, string> = {}): Promise<Report> => JSON.parse((await cli(['audit', 'verify', '--json'], more)).stdout) as Report;

@@ -144,6 +144,7 @@ describe('sealpush keys rotate: a new master key version, every wrapped blob mov
     const dataDir = tempDir();
     dirs.push(dataDir);
     const env = { SEALPUSH_MASTER_KEY: randomBytes(32).toString('hex') };
+    assert.equal((await runCli(['init', '--data', dataDir], env)).code, 0);
     assert.equal((await runCli(['apps', 'create', 'x', '--data', dataDir], env)).code, 0);
     const refused = await runCli(['keys', 'rotate', '--data', dataDir], env);
     assert.equal(refused.code, 1);

@@ -34,6 +34,7 @@ describe('clients forget on MySQL, as real processes', { skip: missing }, () => 
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.deepEqual((JSON.parse(rerun.stdout) as { applied: { version: number }[] }).applied.map((m) => m.version), [2]);
 
+    assert.equal((await runCli(['init', '--data', dataDir], env)).code, 0);
     const created = await runCli(['apps', 'create', 'forget-on-mysql', '--json', '--data', dataDir], env);
     assert.equal(created.code, 0, created.stderr);
     const { appId, secret } = JSON.parse(created.stdout) as { appId: string; secret: string };

@@ -42,8 +42,8 @@ describe('MySQL outage (a TCP proxy cut or hung between the node and MySQL)', { 
     url.search = `?connectTimeout=${CONNECT_TIMEOUT_MS}&queryTimeout=${QUERY_TIMEOUT_MS}`;
     const env = { SEALPUSH_STORE: url.href };
     dataDir = tempDir();
-    const migrated = await runCli(['migrate', '--data', dataDir], env);
-    assert.equal(migrated.code, 0, migrated.stderr);
+    const initialised = await runCli(['init', '--data', dataDir], env);
+    assert.equal(initialised.code, 0, initialised.stderr);
     app = JSON.parse((await runCli(['apps', 'create', 'outage', '--json', '--data', dataDir], env)).stdout) as { appId: string; secret: string };
     node = await spawnServer(dataDir, env);
     client = await connect({ url: node.url, appId: app.appId, serverKey: node.serverKey });

@@ -90,7 +90,7 @@ describe('sealpush on MySQL (SEALPUSH_STORE), as real processes', { skip: missin
     const db = await database();
     const env = { SEALPUSH_STORE: db.url };
     const dir = dataDir();
-    assert.equal((await runCli(['migrate', '--data', dir], env)).code, 0);
+    assert.equal((await runCli(['init', '--data', dir], env)).code, 0);
     const app = JSON.parse((await runCli(['apps', 'create', 'on-mysql', '--json', '--data', dir], env)).stdout) as { appId: string; secret: string };
     let server = await spawnServer(dir, env);
     try {

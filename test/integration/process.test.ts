@@ -15,6 +15,7 @@ describe('the sealpush command, as a real process', () => {
   test('admin commands work on the data dir with or without a server; files are private', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const created = await runCli(['apps', 'create', 'billing', '--json', '--data', dataDir]);
     assert.equal(created.code, 0, created.stderr);
     const app = JSON.parse(created.stdout) as { appId: string; secret: string };
@@ -49,6 +50,7 @@ describe('the sealpush command, as a real process', () => {
   test('apps update switches delivery to cohort and back; bad options are refused and change nothing', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const { appId } = JSON.parse((await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir])).stdout) as { appId: string };
     const deliveryOf = async (): Promise<Record<string, unknown>> => {
       const list = JSON.parse((await runCli(['apps', 'list', '--json', '--data', dataDir])).stdout) as { appId: string; delivery: Record<string, unknown> }[];
@@ -85,6 +87,7 @@ describe('the sealpush command, as a real process', () => {
   test('the config file sets an app\'s delivery at serve; a bad value stops the start naming the app', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const { appId } = JSON.parse((await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir])).stdout) as { appId: string };
     const configFile = join(dataDir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ apps: { [appId]: { delivery: 'cohort', tickMs: 500 } } }));
@@ -121,6 +124,7 @@ describe('the sealpush command, as a real process', () => {
   test('kill -9 right after a 202 loses nothing: the message is delivered after restart', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const app = JSON.parse((await runCli(['apps', 'create', 'crash', '--json', '--data', dataDir])).stdout) as { appId: string; secret: string };
     let server = await spawnServer(dataDir);
     const client = await connect({ url: server.url, appId: app.appId, serverKey: server.serverKey });

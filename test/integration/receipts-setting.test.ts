@@ -146,6 +146,7 @@ describe('receipts per app: the CLI flag and the config file', () => {
   async function newApp(): Promise<{ dataDir: string; appId: string; settings(): Promise<{ delivery: { mode: string }; receipts: boolean }> }> {
     const dataDir = tempDir();
     dirs.push(dataDir);
+    assert.equal((await runCli(['init', '--data', dataDir])).code, 0);
     const created = await runCli(['apps', 'create', 'jobs', '--json', '--data', dataDir]);
     assert.equal(created.code, 0, created.stderr);
     const { appId } = JSON.parse(created.stdout) as { appId: string };
