@@ -17,6 +17,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sealpush-demo-'));
 const children = [];
 
 async function main() {
+  await cli('init'); // only serve and init create a data directory (docs/configuration.md)
   const direct = JSON.parse(await cli('apps', 'create', 'slow-job', '--json'));
   const cohort = JSON.parse(await cli('apps', 'create', 'slow-job-cohort', '--json', '--delivery', 'cohort'));
   const { publicKey } = JSON.parse(await cli('keys', 'show', '--json'));
