@@ -16,10 +16,21 @@ export interface NewAdminToken {
 }
 
 export function newAdminToken(): NewAdminToken {
-  // The id has no '_' (base64url's '_' mapped to '-'), so the token splits unambiguously.
-  const id = randomBytes(12).toString('base64url').replaceAll('_', '-');
+  const id = newAdminTokenId();
   const secret = randomBytes(32).toString('base64url');
   return { id, token: `${PREFIX}${id}_${secret}`, tokenHash: adminSecretHash(secret) };
+}
+
+/**
+ * 16 characters of base64url with '_' mapped to '-', so the token splits unambiguously; never
+ * starting with '-', which `sealpush admin revoke ID` would read as an option (drawn again:
+ * 1 in 64).
+ */
+function newAdminTokenId(): string {
+  for (;;) {
+    const id = randomBytes(12).toString('base64url').replaceAll('_', '-');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** The id and secret of a token of the right shape; undefined for anything else. */
