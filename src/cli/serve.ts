@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startServer, createLogger } from '../server.js';
 import { ConfigError, maskedStoreUrl, type Config } from '../config.js';
 import { configFor } from './context.js';
+import { isSealPushError } from '../domain/errors.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -77,7 +78,8 @@ interface ServeOptions {
  * (a Redis reconnect loop, a store thread) keeps the process alive.
  */
 export function exitOnStartFailure(err: unknown, config: Config): never {
-  const message = err instanceof Error ? err.message : String(err);
+  // A catalogue error keeps its code in front (`ERR_UNAVAILABLE: Cannot connect to Redis ...`).
+  const message = isSealPushError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
   process.stderr.write(`sealpush serve: cannot start: ${message}\n${hintFor(err, config)}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 }
