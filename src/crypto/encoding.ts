@@ -77,13 +77,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Constant time in the contents (not in the lengths, which are public everywhere we use it). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
+export { bytesEqual } from '../domain/bytes.js';
 
 const TWO_32 = 0x1_0000_0000;
 

@@ -2,7 +2,8 @@ import { SealPushError } from '../errors.js';
 import type { ClientPayloadCipher } from '../ports/payload-cipher.js';
 import type { PublishRequest } from '../publish-request.js';
 import type { MessageRecord } from '../types.js';
-import { SEALED_TAG, SIGNED_TAG } from '../message-wrappers.js';
+import { parseSealedWrapper, parseSignedWrapper } from '../message-wrappers.js';
+import { bytesEqual } from '../bytes.js';
 
 /*
  * The idempotency check of a publish (docs/api.md, "Idempotency"), as Stripe does it: a
@@ -26,15 +27,12 @@ const utf8 = new TextEncoder();
  * the server cannot see what is inside: its data takes no part in the fingerprint.
  */
 function isRelayBlind(data: unknown): boolean {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-  if (Object.hasOwn(data, SEALED_TAG)) return true;
-  const payload = (data as Record<string, unknown>)['payload'];
-  if (!Object.hasOwn(data, SIGNED_TAG) || typeof payload !== 'string') return false;
   try {
-    const inner: unknown = JSON.parse(payload);
-    return typeof inner === 'object' && inner !== null && Object.hasOwn(inner, SEALED_TAG);
+    if (parseSealedWrapper(data) !== undefined) return true;
+    const signed = parseSignedWrapper(data);
+    return signed !== undefined && parseSealedWrapper(JSON.parse(signed.payload)) !== undefined;
   } catch {
-    return false;
+    return false; // a malformed wrapper is not sealed: its data counts like any other
   }
 }
 
@@ -57,13 +55,6 @@ export function publishFingerprint(cipher: ClientPayloadCipher, id: string, requ
   return cipher.fingerprint(encodeParameters(id, request, isRelayBlind((item as { data?: unknown }).data)));
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 /**
  * Whether a stored message answers a publish of the same id: another recipient never does;
  * another fingerprint does not either. A row stored before fingerprints (none) answers as a
@@ -72,7 +63,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function sameParameters(existing: MessageRecord, to: string, fingerprint: Uint8Array | undefined): boolean {
   if (existing.clientId !== to) return false;
   if (existing.fingerprint == null || fingerprint === undefined) return true;
-  return sameBytes(existing.fingerprint, fingerprint);
+  return bytesEqual(existing.fingerprint, fingerprint);
 }
 
 export function idempotencyConflict(id: string): SealPushError {

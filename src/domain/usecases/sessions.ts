@@ -1,3 +1,4 @@
+import { bytesEqual } from '../bytes.js';
 import { SealPushError } from '../errors.js';
 import { newClientId, randomBytes } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
@@ -133,7 +134,7 @@ export class Sessions {
 
 /** `presented` when it is the registered key; a client cannot swap its ack key after the fact. */
 function sameAckKey(registered: Uint8Array | undefined, presented: Uint8Array): Uint8Array {
-  if (registered === undefined || !equalBytes(registered, presented)) {
+  if (registered === undefined || !bytesEqual(registered, presented)) {
     throw new SealPushError('ERR_ACK_KEY_MISMATCH', 'This client registered another ack key; a client cannot replace it');
   }
   return registered;
@@ -141,9 +142,5 @@ function sameAckKey(registered: Uint8Array | undefined, presented: Uint8Array): 
 
 function sameHpkeKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === null || b === null) return a === b;
-  return equalBytes(a, b);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  return bytesEqual(a, b);
 }
