@@ -109,11 +109,15 @@ export function createPayloadKeyring(payloadKey32: Uint8Array): PayloadKeyring {
     forClient({ id, appId, keySalt }) {
       const clientKey = deriveClientKey(root, keySalt, appId, id);
       const key = secretKey(clientKey, 'a client key');
-      const macKey = secretKey(new Uint8Array(hkdfSync('sha256', clientKey, new Uint8Array(0), FINGERPRINT_INFO, KEYLEN)), 'a fingerprint key');
+      // K_f only where a publish needs it: a delivering connection's cipher never does.
+      let macKey: KeyObject | undefined;
       return {
         seal: (plaintext, aad) => seal(key, AT_REST_CLIENT_FORMAT, plaintext, aad),
         open: opener(new Map([[AT_REST_CLIENT_FORMAT, key], [AT_REST_FORMAT, legacy]])),
-        fingerprint: (parameters) => new Uint8Array(createHmac('sha256', macKey).update(parameters).digest()),
+        fingerprint: (parameters) => {
+          macKey ??= secretKey(new Uint8Array(hkdfSync('sha256', clientKey, new Uint8Array(0), FINGERPRINT_INFO, KEYLEN)), 'a fingerprint key');
+          return new Uint8Array(createHmac('sha256', macKey).update(parameters).digest());
+        },
       };
     },
   };
