@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import type { MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
-import type { MessageStoreFactory } from './message-store.suite.js';
+import { withFreshStore, type MessageStoreFactory } from './message-store.suite.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -20,14 +20,7 @@ const receipt = (fromSeq: number, messages: { seq: number; id: string }[], n: nu
 
 /** `scrubsJournal`: what the driver's engine reports after a forget (SQLite true, MySQL false). */
 export function runMessageStoreForgetConformance(driverName: string, factory: MessageStoreFactory, scrubsJournal: boolean): void {
-  async function withStore(fn: (store: MessageStore) => Promise<void>): Promise<void> {
-    const fx = await factory();
-    try {
-      await fn(fx.store);
-    } finally {
-      await fx.cleanup();
-    }
-  }
+  const withStore = (fn: (store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
 
   describe(`MessageStore forget conformance: ${driverName}`, () => {
     test('forgetClient deletes every signed receipt of the client (its purged messages\' too), no one else\'s, and reports the journal', () =>

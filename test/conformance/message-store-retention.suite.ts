@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import type { MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
-import type { MessageStoreFactory } from './message-store.suite.js';
+import { withFreshStore, type MessageStoreFactory } from './message-store.suite.js';
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -30,14 +30,7 @@ async function seed(store: MessageStore): Promise<void> {
 }
 
 export function runMessageStoreRetentionConformance(driverName: string, factory: MessageStoreFactory): void {
-  async function withStore(fn: (store: MessageStore) => Promise<void>): Promise<void> {
-    const fx = await factory();
-    try {
-      await fn(fx.store);
-    } finally {
-      await fx.cleanup();
-    }
-  }
+  const withStore = (fn: (store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
 
   describe(`MessageStore retention conformance: ${driverName}`, () => {
     test('staleClients: last seen (or created, never seen) before the cutoff, holding no message; up to limit', () => withStore(async (store) => {

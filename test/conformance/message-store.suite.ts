@@ -29,6 +29,16 @@ export interface MessageStoreFixture {
 
 export type MessageStoreFactory = () => Promise<MessageStoreFixture>;
 
+/** Runs `fn` on a fresh store from `factory`, cleaning it up afterwards: one home for the suites. */
+export async function withFreshStore(factory: MessageStoreFactory, fn: (fx: MessageStoreFixture, store: MessageStore) => Promise<void>): Promise<void> {
+  const fx = await factory();
+  try {
+    await fn(fx, fx.store);
+  } finally {
+    await fx.cleanup();
+  }
+}
+
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
 
@@ -83,14 +93,7 @@ async function statuses(store: MessageStore, appId: string, ids: string[]): Prom
 }
 
 export function runMessageStoreConformance(driverName: string, factory: MessageStoreFactory): void {
-  async function withStore(fn: (fx: MessageStoreFixture, store: MessageStore) => Promise<void>): Promise<void> {
-    const fx = await factory();
-    try {
-      await fn(fx, fx.store);
-    } finally {
-      await fx.cleanup();
-    }
-  }
+  const withStore = (fn: (fx: MessageStoreFixture, store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, fn);
 
   describe(`MessageStore conformance: ${driverName}`, () => {
     test('apps: create, get with the wrapped secret, list; unknown is undefined', () => withStore(async (_fx, store) => {
