@@ -33,7 +33,9 @@ describe('bearer tokens (JWT)', () => {
   }
 
   before(async () => {
-    server = await startTestServer();
+    // Many refusals from 127.0.0.1 by design: lift the failed-auth budget per address
+    // (refusal-limits.test.ts tests it), so each answer is judged on its own credentials.
+    server = await startTestServer({ limits: { failedAuthsPerSecondPerIp: 10_000 } });
     other = await server.createApp('other');
     ed = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     es = await generateKeyPair('ES256');

@@ -16,7 +16,9 @@ let server: TestServer;
 let doc: OpenApiDoc;
 
 before(async () => {
-  server = await startTestServer();
+  // Route coverage sends many unsigned requests from 127.0.0.1: lift the failed-auth budget per
+  // address (refusal-limits.test.ts tests it), so each answer is the route's own, never a 429.
+  server = await startTestServer({ limits: { failedAuthsPerSecondPerIp: 10_000 } });
   const res = await fetch(`${server.url}/v1/openapi.json`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
