@@ -24,20 +24,6 @@ export function fencedBlocks(markdown: string, lang: string): string[] {
   return blocks;
 }
 
-/**
- * The lines between `// #region NAME` and the next `// #endregion` of a file of the repository,
- * verbatim (each with its newline), as a README quotes them.
- */
-export function markedRegion(path: string, name: string): string {
-  const text = repoFile(path);
-  const open = `// #region ${name}\n`;
-  const start = text.indexOf(open);
-  if (start === -1) throw new Error(`${path} has no region "${name}"`);
-  const end = text.indexOf('// #endregion', start);
-  if (end === -1) throw new Error(`${path}: region "${name}" has no #endregion`);
-  return text.slice(start + open.length, end);
-}
-
 /** The commands of a section's ```sh blocks: one per line or `&&` part, comments dropped. */
 export function shellCommands(markdown: string): string[] {
   return fencedBlocks(markdown, 'sh')

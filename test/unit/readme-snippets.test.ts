@@ -4,16 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { fencedBlocks, markdownSection, markedRegion, repoFile, shellCommands } from '../helpers/readme.js';
+import { excerptsOf, expectedExcerpt } from '../helpers/doc-excerpts.js';
+import { REPO_ROOT, fencedBlocks, markdownSection, repoFile, shellCommands } from '../helpers/readme.js';
 import { QUICK_START, commandRun } from '../helpers/quickstart.js';
 
 const readme = repoFile('README.md');
 
 test("the README's js blocks are the marked regions of examples/quickstart, verbatim and in order", () => {
-  assert.deepEqual(fencedBlocks(readme, 'js'), [
-    markedRegion('examples/quickstart/client.mjs', 'readme-client'),
-    markedRegion('examples/quickstart/backend.mjs', 'readme-backend'),
-  ]);
+  const excerpts = excerptsOf(readme);
+  assert.deepEqual(excerpts.map((e) => `${e.path}#${e.region}`), ['examples/quickstart/client.mjs#readme-client', 'examples/quickstart/backend.mjs#readme-backend']);
+  for (const excerpt of excerpts) assert.equal(excerpt.block, expectedExcerpt(REPO_ROOT, excerpt), `${excerpt.path}#${excerpt.region} differs: copy it again`);
+  // No js block is left unmarked (and so unchecked).
+  assert.equal(fencedBlocks(readme, 'js').length, excerpts.length);
 });
 
 test("the Quick start's sealpush and example commands are exactly the ones the quickstart test runs", () => {
@@ -30,5 +32,5 @@ test('the helpers read what they claim: sections, fences, regions and shell line
   assert.deepEqual(fencedBlocks(section, 'js'), ['const a = 1;\n']);
   assert.deepEqual(shellCommands(section), ['npm i', 'npx sealpush serve', 'node x.mjs']);
   assert.throws(() => markdownSection(doc, 'C'), /no section "## C"/);
-  assert.throws(() => markedRegion('README.md', 'readme-nothing'), /has no region/);
+  assert.throws(() => expectedExcerpt(REPO_ROOT, { path: 'README.md', region: 'readme-nothing' }), /has no region/);
 });
