@@ -3,9 +3,11 @@
  * WebCrypto only and runs unchanged in browsers and Node; Node resolves the package's `node`
  * export condition to node.ts, the same API on node:crypto.
  *
- *   const c = await connect({ url, appId, serverKey });
+ *   const c = await connect({ url, appId, serverKey, session });
  *   c.on('message', (m) => console.log(m.data));
- *   localStorage.session = JSON.stringify(c.session());
+ *   c.on('session', (s) => (localStorage.session = JSON.stringify(s))); // on every change
+ *
+ * Options, events, errors and where to keep the session: docs/sdk.md.
  */
 import type { SealPushClient } from './client.js';
 import { connectWith, type ConnectOptions } from './connect.js';
