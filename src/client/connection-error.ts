@@ -6,6 +6,7 @@
  */
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
 import { fingerprint as keyFingerprint } from '../crypto/fingerprint.js';
+import { parseCloseReason } from '../crypto/close-reason.js';
 import { clientHint } from './hints.js';
 
 export interface ConnectionFacts {
@@ -54,7 +55,9 @@ export async function connectionError(facts: ConnectionFacts): Promise<SealPushC
   const { code, url, closeCode, closeReason, note } = facts;
   const fingerprint = await keyFingerprint(facts.serverKey);
   const hint = clientHint(code, closeCode, url);
-  const closed = `connection to ${url} closed (${closeCode}${closeReason ? ` ${closeReason}` : ''})`;
+  // An authenticated reason shows its code only: the token is for the SDK, not for people.
+  const shownReason = parseCloseReason(closeCode, closeReason)?.code ?? closeReason;
+  const closed = `connection to ${url} closed (${closeCode}${shownReason ? ` ${shownReason}` : ''})`;
   const message = `${ERROR_CATALOGUE[code].message}: ${closed}; pinned server key ${fingerprint}${note ? `; ${note}` : ''}. ${hint}`;
   return new SealPushConnectionError(code, message, { url, fingerprint, hint, closeCode, closeReason });
 }

@@ -5,7 +5,8 @@
  *
  *   const c = await connect({ url, appId, serverKey, session });
  *   c.on('message', (m) => console.log(m.data));
- *   c.on('session', (s) => (localStorage.session = JSON.stringify(s))); // on every change
+ *   save(c.session());          // the session is up when connect() resolves: save it now
+ *   c.on('session', save);      // and on every change (where to keep it: docs/sdk.md)
  *
  * Options, events, errors and where to keep the session: docs/sdk.md.
  */

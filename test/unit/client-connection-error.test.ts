@@ -45,3 +45,12 @@ test('every hint names the URL or needs none, and none is left with a placeholde
     assert.equal(hint.includes(url), template.includes('{url}'));
   }
 });
+
+test("an authenticated close reason shows its code, not the session's token; closeReason keeps it whole", async () => {
+  const token = base64urlEncode(new Uint8Array(16).fill(9));
+  const reason = `ERR_SESSION_REPLACED ${token}`;
+  const err = await connectionError({ code: 'ERR_SESSION_REPLACED', url, serverKey, closeCode: 4506, closeReason: reason });
+  assert.ok(err.message.includes('(4506 ERR_SESSION_REPLACED)'), err.message);
+  assert.ok(!err.message.includes(token), err.message);
+  assert.equal(err.closeReason, reason);
+});
