@@ -80,9 +80,11 @@ export class RequestAuthenticator {
     }
     const auth = parseAuthorization(request.headers.authorization);
     if (auth === undefined) throw new SealPushError('ERR_AUTH_MISSING');
-    const secret = await this.deps.secrets.secretFor(auth.appId);
-    const ok = signatureMatches(auth, secret ?? DECOY_KEY, boundRequest(request, raw));
-    if (secret === undefined || !ok) throw new SealPushError('ERR_AUTH_SIGNATURE');
+    const secrets = await this.deps.secrets.secretsFor(auth.appId);
+    const bound = boundRequest(request, raw);
+    // Each candidate is checked (no early exit): two during a secret rotation's overlap.
+    const matches = (secrets.length > 0 ? secrets : [DECOY_KEY]).map((key) => signatureMatches(auth, key, bound));
+    if (secrets.length === 0 || !matches.includes(true)) throw new SealPushError('ERR_AUTH_SIGNATURE');
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
     if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw new SealPushError('ERR_AUTH_EXPIRED');
     if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId))) {
