@@ -55,7 +55,7 @@ import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, re
 import { buildHttpApp } from './transport/http/app.js';
 import { cachedProbe } from './transport/http/readiness.js';
 import type { AdminSource } from './transport/http/routes/admin.js';
-import { packagePageFiles } from './transport/http/routes/pages.js';
+import { packageFiles } from './transport/http/routes/pages.js';
 import { Gateway } from './transport/ws/gateway.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -357,7 +357,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     trustProxy: config.trustProxy, jwtAudience: config.jwtAudience,
     ...(config.metrics ? { metrics: prometheus } : {}),
     admin: adminSourceOf(core, server.identity, { report: selfReport, verification: lastVerification, reports, logger }),
-    ...(config.pages ? { pages: packagePageFiles() } : {}),
+    ...packageFiles(config.pages),
   });
   gateway.attach(http.server);
 

@@ -4,17 +4,26 @@
  * Node 20+, Deno, Bun and edge runtimes.
  *
  * Errors: every failure is a SealPushError whose `code` is the server's (`switch (err.code)`
- * narrows); a network failure or timeout is ERR_UNAVAILABLE. Nothing is retried
- * automatically. A publish that failed with ERR_UNAVAILABLE may still have been committed, so
- * give messages an `id` when you need to retry: the same `id` again returns the first
- * message (its id and current status) and never creates a second one.
+ * narrows); a network failure or timeout is ERR_UNAVAILABLE.
+ *
+ * Retries (option `retry`, on by default): reads and publishes are sent again, each attempt
+ * signed anew, after 429 (waiting at least its Retry-After), 502, 503, 504, a network error or
+ * a timeout, with exponential backoff and jitter (retry.ts). A publish is retried because it
+ * is idempotent: with retries on, the SDK gives every message without an `id` a generated one,
+ * and the server answers a known `id` with the first message instead of creating a second.
+ * So a publish whose answer was lost is sent again and still delivers once. `forgetClient` is
+ * never retried. With `retry: false` nothing is retried and no id is generated (unless sealing
+ * or signing needs one); a publish that failed with ERR_UNAVAILABLE may then have been
+ * committed: give it an `id` and send it again yourself.
  */
 import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
 import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../domain/json-depth.js';
 import type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
 import { RequestSigner, type RequestToSign } from './signing.js';
 import { bearerAuthorization, type BearerBindingClaims } from './bearer.js';
-import { MessageProtection, type SigningKeyInput } from './protection.js';
+import { MessageProtection, type SigningKeyInput, type WireMessage } from './protection.js';
+import { RetrySchedule, isTransient, pause, retryAfterSeconds, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.js';
+import { newMessageId } from '../domain/ids.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
 export { bearerClaims, DEFAULT_JWT_AUDIENCE, EMPTY_BODY_SHA256_B64URL, type BearerBindingClaims, type BearerRequest } from './bearer.js';
@@ -23,6 +32,7 @@ export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors
 export type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishRefused, PublishResult, ReceiptView } from '../domain/views.js';
 export type MessageStatus = MessageView['status'];
 export type { SigningKeyInput } from './protection.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 
 export interface SealPushAppOptions {
   /** Base URL of the sealpush server, e.g. `https://push.example.com` (a path prefix is kept). */
@@ -41,8 +51,16 @@ export interface SealPushAppOptions {
   readonly jwtAudience?: string;
   /** A fetch implementation; default `globalThis.fetch`. */
   readonly fetch?: typeof fetch;
-  /** Per-request timeout in milliseconds (ERR_UNAVAILABLE when it passes). Default 10000. */
+  /** Per-attempt timeout in milliseconds (ERR_UNAVAILABLE when it passes; then retried, see `retry`). Default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * Retries of reads and publishes after 429, 502, 503, 504, a network error or a timeout:
+   * `true` (the default: DEFAULT_RETRY, 3 attempts, delays from 250 ms doubling up to 5000 ms,
+   * jittered, at least the server's Retry-After), `{ attempts, minDelayMs, maxDelayMs }`, or
+   * `false` (never retry). While on, every published message without an `id` gets a generated
+   * one, which makes sending it again safe: it is delivered once however often it is sent.
+   */
+  readonly retry?: boolean | RetryOptions;
   /**
    * The app's Ed25519 private key (PEM PKCS#8, base64url of its 32-byte seed, a private JWK or
    * a CryptoKey): when given, every message is signed for its app, client and message id
@@ -59,7 +77,7 @@ export interface PublishMessage {
   readonly data: unknown;
   /** Seconds until the message expires undelivered; the server's default when omitted. */
   readonly ttl?: number;
-  /** Idempotency key: makes a retry of this publish safe. Generated here when sealing or signing. */
+  /** Idempotency key: makes a retry of this publish safe. Generated here when absent and retries are on, or when sealing or signing. */
   readonly id?: string;
   /**
    * Relay-blind: seal `data` with HPKE to the client's own key, so that sealpush stores and
@@ -78,8 +96,9 @@ export class SealPushApp {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly protection: MessageProtection;
+  private readonly retry: RetryPolicy | null;
 
-  /** Throws SealPushError ERR_BAD_REQUEST for an invalid url, secret or timeout, or neither or both of secret and bearerToken. */
+  /** Throws SealPushError ERR_BAD_REQUEST for an invalid url, secret, timeout or retry, or neither or both of secret and bearerToken. */
   constructor(options: SealPushAppOptions) {
     let base: URL;
     try {
@@ -110,12 +129,14 @@ export class SealPushApp {
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
       throw new SealPushError('ERR_BAD_REQUEST', 'timeoutMs must be a positive number');
     }
+    this.retry = retryPolicy(options.retry);
     this.protection = new MessageProtection(options.appId, options.signingKey, async (clientId) => (await this.client(clientId)).hpkeKey);
   }
 
   /** Resolves once the message is durably committed. A refused message throws its code. */
   async publish(message: PublishMessage): Promise<PublishAccepted> {
-    return this.request<PublishAccepted>('POST', '/v1/messages', await this.protection.protect(message));
+    const wire = await this.protection.protect(this.withId(message));
+    return this.request<PublishAccepted>('POST', '/v1/messages', wire, wire.id !== undefined);
   }
 
   /**
@@ -123,8 +144,9 @@ export class SealPushApp {
    * order; a refused message is a `{ error: { code, message } }` result, not a throw.
    */
   async publishBatch(messages: readonly PublishMessage[]): Promise<PublishResult[]> {
-    const wire = await Promise.all(messages.map((message) => this.protection.protect(message)));
-    const body = await this.request<{ results: PublishResult[] }>('POST', '/v1/messages/batch', { messages: wire });
+    const wire = await Promise.all(messages.map((message) => this.protection.protect(this.withId(message))));
+    const idempotent = wire.every((message: WireMessage) => message.id !== undefined);
+    const body = await this.request<{ results: PublishResult[] }>('POST', '/v1/messages/batch', { messages: wire }, idempotent);
     return body.results;
   }
 
@@ -157,37 +179,52 @@ export class SealPushApp {
     return this.request<ForgottenClientView>('DELETE', `/v1/clients/${pathSegment(clientId)}`);
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, payload?: unknown): Promise<T> {
+  /** With retries on, the message with an id (its own or a generated one), so that sending it again is safe. */
+  private withId(message: PublishMessage): PublishMessage {
+    return this.retry !== null && message.id === undefined ? { ...message, id: newMessageId() } : message;
+  }
+
+  /** Sends one request; again, signed anew, while it is `idempotent`, fails transiently and the retry policy allows. */
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, payload?: unknown, idempotent = method === 'GET'): Promise<T> {
     const url = new URL(this.base + path);
     const body = payload === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(payload));
+    const schedule = idempotent && this.retry !== null ? new RetrySchedule(this.retry) : null;
+    for (let attempt = 1; ; attempt++) {
+      const answer = await this.exchange(method, url, body);
+      const { status, json } = answer;
+      if (status !== undefined && status >= 200 && status < 300 && typeof json === 'object' && json !== null) return json as T;
+      const error = status === undefined ? answer.failure : errorFromResponse(status, json, answer.retryAfterSeconds);
+      const wait = schedule !== null && isTransient(status) ? schedule.next(error.retryAfterSeconds) : undefined;
+      if (wait === undefined) throw attempt === 1 ? error : new SealPushError(error.code, `${error.message} (after ${attempt} attempts)`, error.retryAfterSeconds);
+      await pause(wait);
+    }
+  }
+
+  /** One signed attempt (a fresh nonce and timestamp each time): the answer, or why none came. */
+  private async exchange(method: 'GET' | 'POST' | 'DELETE', url: URL, body: Uint8Array<ArrayBuffer>): Promise<Answer> {
     // Sign what is actually sent: the URL as parsed (it may normalise), the exact body bytes.
     const authorization = await this.authorize({ method, pathWithQuery: url.pathname + url.search, body });
     const headers: Record<string, string> = { authorization, accept: 'application/json' };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST') headers['content-type'] = 'application/json';
     // The timeout covers the whole exchange, reading the response body included.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
-    let status: number;
-    let text: string;
     try {
-      const response = await this.fetchImpl(url, {
-        method,
-        headers,
-        ...(payload === undefined ? {} : { body }),
-        signal: abort.signal,
-      });
-      status = response.status;
-      text = await response.text();
+      const response = await this.fetchImpl(url, { method, headers, ...(method === 'POST' ? { body } : {}), signal: abort.signal });
+      const json = parseJson(await response.text());
+      return { status: response.status, json, retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')) };
     } catch (err) {
-      throw new SealPushError('ERR_UNAVAILABLE', `sealpush did not answer: ${err instanceof Error ? err.message : String(err)}`);
+      return { status: undefined, failure: new SealPushError('ERR_UNAVAILABLE', `sealpush did not answer: ${err instanceof Error ? err.message : String(err)}`) };
     } finally {
       clearTimeout(timer);
     }
-    const json = parseJson(text);
-    if (status >= 200 && status < 300 && typeof json === 'object' && json !== null) return json as T;
-    throw errorFromResponse(status, json);
   }
 }
+
+/** What the server (or something in between) answered, or (no status) why nothing was. */
+type Answer =
+  | { readonly status: number; readonly json: unknown; readonly retryAfterSeconds: number | undefined }
+  | { readonly status: undefined; readonly json?: undefined; readonly failure: SealPushError };
 
 /** One URL path segment. `.` and `..` cannot be sent (URL parsers resolve them away). */
 function pathSegment(id: string): string {
@@ -211,14 +248,14 @@ function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /** The server's error, or (from something in between, such as a proxy) the closest code. */
-function errorFromResponse(status: number, json: unknown): SealPushError {
+function errorFromResponse(status: number, json: unknown, retryAfter: number | undefined): SealPushError {
   const error = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
   if (typeof error === 'object' && error !== null) {
     const { code, message } = error as { code?: unknown; message?: unknown };
-    if (isErrorCode(code)) return new SealPushError(code, typeof message === 'string' ? message : undefined);
+    if (isErrorCode(code)) return new SealPushError(code, typeof message === 'string' ? message : undefined, retryAfter);
   }
   const note = `HTTP ${status} without a sealpush error body`;
-  if (status === 429 || status === 502 || status === 503 || status === 504) return new SealPushError('ERR_UNAVAILABLE', note);
+  if (status === 429 || status === 502 || status === 503 || status === 504) return new SealPushError('ERR_UNAVAILABLE', note, retryAfter);
   if (status === 413) return new SealPushError('ERR_TOO_LARGE', note);
   if (status === 404) return new SealPushError('ERR_NOT_FOUND', note);
   if (status >= 400 && status < 500) return new SealPushError('ERR_BAD_REQUEST', note);

@@ -3,6 +3,7 @@ import { startServer, createLogger } from '../server.js';
 import { ConfigError, maskedStoreUrl, type Config } from '../config.js';
 import { configFor } from './context.js';
 import { isSealPushError } from '../domain/errors.js';
+import { siteLinks } from '../transport/http/site-links.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -30,6 +31,7 @@ export function registerServeCommand(program: Command): void {
       process.stdout.write(
         `sealpush listening on ${server.url}\n` +
           `  REST ${server.url}/v1   WebSocket ${server.url.replace(/^http/, 'ws')}/v1/ws\n` +
+          pageLines(server.url, config.pages) +
           `  server key fingerprint: ${server.identity.fingerprint}\n` +
           `  server public key (serverKey): ${server.identity.publicKey}\n` +
           `  data: ${config.dataDir}\n` +
@@ -59,6 +61,13 @@ export function registerServeCommand(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
     });
+}
+
+/** The index and what it links (site-links.ts), one a line with its full URL. */
+function pageLines(url: string, pages: boolean): string {
+  const links = [{ title: 'Home', path: '/' }, ...siteLinks(pages)];
+  const width = Math.max(...links.map((link) => link.title.length));
+  return links.map((link) => `  ${link.title.padEnd(width)}  ${url}${link.path}\n`).join('');
 }
 
 interface ServeOptions {

@@ -1,68 +1,26 @@
 import { SealPushError, type ErrorCode } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
-import { decodeServerFrame, encodeAck, encodeSignedAck } from '../crypto/frames.js';
-import { ackSignedBytes, encodeCoveredList, type AckKeyPair, type CoveredMessage } from '../crypto/ack-receipt.js';
+import { decodeServerFrame } from '../crypto/frames.js';
+import type { AckKeyPair } from '../crypto/ack-receipt.js';
 import { HandshakeRefusal, type StartedHello } from '../crypto/hello.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
-import type { ClientCrypto, FrameOpenerLike, FrameSealerLike } from './platform.js';
-import { Backoff, type ReconnectOptions } from './backoff.js';
+import type { ClientCrypto, FrameOpenerLike } from './platform.js';
+import type { ReconnectOptions } from './backoff.js';
 import { CohortInbox } from './cohort-inbox.js';
 import { Emitter } from './emitter.js';
 import type { SavedSession } from './session.js';
 import type { SocketLike } from './socket.js';
 import { needsUnwrap, parseDeliveredData, unwrapData, type InboundKeys } from './inbound.js';
 import { confirmChannel, startClientHello } from './handshake.js';
-import { describeClose, judgeClose } from './close-policy.js';
+import { judgeClose } from './close-policy.js';
+import { connectionError, type SealPushConnectionError } from './connection-error.js';
+import { SocketAcks } from './acks.js';
+import { HeartbeatWatchdog } from './heartbeat.js';
+import { RetrySchedule } from './retry.js';
+import type { WakeSignals } from './wake.js';
+import type { ClientEvents, Inbound } from './events.js';
 
-/** A message as the application sees it: each exactly once, in publish order. */
-export interface Message {
-  readonly id: string;
-  readonly seq: number;
-  /** The publisher's `data`, parsed. */
-  readonly data: unknown;
-  /** When sealpush accepted it (ISO 8601). */
-  readonly createdAt: string;
-  /** It arrived HPKE-sealed to this client: sealpush stored and forwarded only ciphertext. */
-  readonly sealed: boolean;
-  /** Its publisher signature verified with the `publisherKey` this client pinned. */
-  readonly verified: boolean;
-}
-
-/**
- * A delivered message the SDK refused (ERR_SEALED_MESSAGE, ERR_MESSAGE_SIGNATURE): in order
- * with the others, given to 'error' listeners instead of 'message' ones, and acked like any
- * other (docs/relay-blind.md says why).
- */
-interface RefusedMessage {
-  readonly seq: number;
-  readonly error: SealPushError;
-}
-
-type Inbound = Message | RefusedMessage;
-
-export interface ClientEvents {
-  message: Message;
-  /** The secure session is up (first connect or a reconnect). */
-  connected: { clientId: string; resumed: boolean };
-  disconnected: { code: number; reason: string; willReconnect: boolean };
-  /** The saved session changed (new lastSeq or new client id): store it again if you persist it. */
-  session: SavedSession;
-  /**
-   * The server rotated its identity: it announced `serverKey` (base64url) inside a handshake
-   * authenticated by the key this client had pinned. The client uses it from its next
-   * connection on; persist it and pass it as `serverKey` next time. The key used so far is
-   * accepted until `until` (ISO 8601).
-   */
-  serverkey: { serverKey: string; until: string; previousKey: string };
-  error: SealPushError;
-  /**
-   * A frame as it came off the wire, still sealed (the transport ciphertext, or the whole
-   * cohort envelope), once it was opened: for inspection, as the demo page shows them.
-   * `messageIds` are the messages it carried for this client (none for a heartbeat, or an
-   * envelope with nothing for it); it comes before their 'message' events.
-   */
-  frame: { bytes: Uint8Array; receivedAt: string; cohort: boolean; messageIds: string[] };
-}
+export type { ClientEvents, Message } from './events.js';
 
 export interface ClientSetup {
   readonly wsUrl: string;
@@ -81,6 +39,8 @@ export interface ClientSetup {
   readonly announcedKey: string | null;
   readonly openSocket: (url: string) => SocketLike;
   readonly reconnect: ReconnectOptions | false;
+  /** Where the client hears that retrying at once is worth it (wake.ts). */
+  readonly wake: WakeSignals;
   readonly handshakeTimeoutMs: number;
   /** Noise and frame ciphers: WebCrypto in browsers, node:crypto in the Node entry. */
   readonly crypto: ClientCrypto;
@@ -102,23 +62,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private receivedUpTo: number;
   private held: Inbound[] = [];
   private socket: SocketLike | null = null;
-  /**
-   * Highest seq the current socket delivered (fresh or a resend), and highest seq acked on
-   * it. The server refuses an ACK above what it sent on that connection, so no ACK passes
-   * socketSeq: a message held from an earlier socket is acked only once this one resent it.
-   */
-  private socketSeq = 0;
-  private socketAckedSeq = 0;
-  /**
-   * True when the server took our ack key on this socket: every ACK is then signed over the
-   * messages this socket delivered since the previous ACK (`socketUnsigned`, duplicates included).
-   */
-  private signing = false;
-  private socketUnsigned: CoveredMessage[] = [];
-  /** Messages handed over since the last ACK, and the timer that sends the ACK anyway. */
-  private unacked = 0;
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  private sealer: FrameSealerLike | null = null;
+  private readonly acks: SocketAcks;
   /** Set when the server delivers in cohort envelopes: opens our slots and checks their counters. */
   private cohort: CohortInbox | null = null;
   private opener: FrameOpenerLike | null = null;
@@ -131,14 +75,15 @@ export class SealPushClient extends Emitter<ClientEvents> {
   /** Set from our CONFIRM until the server's first frame, which tells us it took the confirmation. */
   private opening: ClientEvents['connected'] | null = null;
   private inbound: Promise<void> = Promise.resolve();
-  private outbound: Promise<void> = Promise.resolve();
-  private watchdog: ReturnType<typeof setTimeout> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly backoff: Backoff | null;
+  private readonly watchdog = new HeartbeatWatchdog();
+  /** Reconnection, unless turned off (`reconnect: false`). */
+  private readonly retry: RetrySchedule | null;
   private closedByUser = false;
   /** The pinned server keys, the one to use first at [keyIndex]; an announced new key goes first. */
   private serverKeys: Uint8Array[];
   private keyIndex = 0;
+  /** The key the current attempt pinned: a connection error names its fingerprint. */
+  private attemptKey: Uint8Array;
   /** Handshakes refused in a row since the last success: every pinned key is tried once. */
   private refusedKeys = 0;
   /** The key the server last announced (kept in the session); `pendingAnnouncement` waits for a listener. */
@@ -153,7 +98,21 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.receivedUpTo = setup.lastSeq;
     this.serverKeys = [...setup.serverKeys];
     this.announcedKey = setup.announcedKey;
-    this.backoff = setup.reconnect === false ? null : new Backoff(setup.reconnect);
+    this.attemptKey = this.serverKeys[0]!;
+    const reopen = () => {
+      if (!this.closedByUser) this.open();
+    };
+    this.retry = setup.reconnect === false ? null : new RetrySchedule(setup.reconnect, setup.wake, reopen);
+    const client = this;
+    this.acks = new SocketAcks(setup, {
+      get clientId() {
+        return client.clientId;
+      },
+      get handedOverSeq() {
+        return client.lastSeq;
+      },
+      fail: (socket, err) => this.abort(socket, err),
+    });
   }
 
   /** Resolves once the first secure session is up; rejects if the first attempt fails. */
@@ -207,12 +166,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
   /** Closes for good: no reconnection. Sends the pending ACK first, so nothing handed over stays un-acked. */
   async close(): Promise<void> {
     this.closedByUser = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.stopWatchdog();
+    this.retry?.stop();
+    this.watchdog.stop();
     const socket = this.socket;
     if (!socket || socket.readyState === 3) return;
     // Messages may still arrive while an ACK is being sealed: repeat until none is due.
-    while (socket === this.socket && socket.readyState === 1 && this.flushAck()) await this.outbound;
+    while (socket === this.socket && socket.readyState === 1 && this.acks.flush()) await this.acks.sending;
     if (socket.readyState === 3) return;
     return new Promise((resolve) => {
       socket.addEventListener('close', () => resolve());
@@ -236,10 +195,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private open(): void {
     const socket = this.setup.openSocket(this.setup.wsUrl);
     this.socket = socket;
-    this.socketSeq = 0;
-    this.socketAckedSeq = 0;
-    this.signing = false;
-    this.socketUnsigned = [];
+    this.attemptKey = this.serverKeys[this.keyIndex]!;
+    this.acks.newSocket(socket);
     this.refused = this.sessionSecret = this.opening = null;
     socket.binaryType = 'arraybuffer';
     let handshake: Promise<StartedHello> | null = null;
@@ -247,7 +204,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const timer = setTimeout(() => socket.close(4000, 'handshake timeout'), this.setup.handshakeTimeoutMs);
 
     socket.addEventListener('open', () => {
-      handshake = startClientHello(this.setup, this.serverKeys[this.keyIndex]!, this.lastSeq);
+      handshake = startClientHello(this.setup, this.attemptKey, this.lastSeq);
       handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
     });
 
@@ -274,10 +231,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private async finishHandshake(socket: SocketLike, handshake: Promise<StartedHello> | null, reply: Uint8Array): Promise<void> {
     const done = await confirmChannel(this.setup.crypto, handshake, reply, (frame) => socket.send(frame));
     const { clientId, resumed, heartbeatMs } = done.payload;
-    ({ sealer: this.sealer, opener: this.opener, sessionSecret: this.sessionSecret } = done);
+    ({ opener: this.opener, sessionSecret: this.sessionSecret } = done);
     // Cohort delivery: every server message is an envelope, opened with the session secret.
     this.cohort = done.payload.cohortTickMs === undefined ? null : new CohortInbox(this.setup.crypto.noise, done.sessionSecret);
-    this.signing = done.payload.signedAcks === true;
+    this.acks.ready(done.sealer, done.payload.signedAcks === true, this.cohort !== null);
     if (!resumed && clientId !== this.clientId) {
       // The server did not know our key (a new client, or its data was reset): start over.
       this.lastSeq = 0;
@@ -288,7 +245,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.heartbeatMs = heartbeatMs;
     if (done.payload.nextServerKey !== undefined) this.followServerKey(done.payload.nextServerKey, done.payload.nextServerKeyUntil!);
     this.opening = { clientId, resumed };
-    this.armWatchdog(socket);
+    this.watchdog.arm(socket, this.heartbeatMs);
   }
 
   /** The server's first frame after our CONFIRM (a HEARTBEAT, or an envelope): the session is open. */
@@ -296,7 +253,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const connected = this.opening!;
     this.opening = null;
     this.refusedKeys = 0;
-    this.backoff?.reset();
+    this.retry?.succeeded();
     this.emit('session', this.session());
     this.emit('connected', connected);
     this.firstConnect?.resolve();
@@ -320,17 +277,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
     if (socket !== this.socket || !this.opener) return;
-    if (this.cohort) {
-      // One ACK per envelope, sent before opening it: the client's frames follow the tick,
-      // not the arrival of its own messages (the envelope's are acked at the next tick).
-      const fromSeq = this.socketAckedSeq;
-      const seq = Math.max(this.ackableSeq(), fromSeq);
-      this.socketAckedSeq = seq;
-      this.sendAck(fromSeq, seq);
-    }
+    if (this.cohort) this.acks.perEnvelope(); // before opening it: one ACK per envelope
     const receivedAt = Date.now(); // formatted only for a 'frame' listener
     const frame = this.cohort ? await this.cohort.open(data) : decodeServerFrame(await this.opener.open(data));
-    this.armWatchdog(socket);
+    this.watchdog.arm(socket, this.heartbeatMs);
     if (this.opening) this.opened();
     if (this.listenerCount('frame') > 0) {
       const messageIds = frame.type === 'deliver' ? frame.messages.map((m) => m.id) : [];
@@ -339,8 +289,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
     const fresh: Inbound[] = [];
     for (const m of frame.messages) {
-      this.socketSeq = m.seq;
-      if (this.signing) this.socketUnsigned.push({ seq: m.seq, id: m.id });
+      this.acks.delivered(m.seq, m.id);
       if (m.seq <= this.receivedUpTo) continue; // already received: resent after a reconnect
       const data = parseDeliveredData(m.data);
       const createdAt = new Date(m.createdAt).toISOString();
@@ -354,7 +303,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     if (fresh.length > 0) this.handOver(fresh);
     // Only resends: they can make a message held from an earlier socket ackable on this one.
-    else this.ackSoon();
+    else this.acks.soon();
   }
 
   /** Checks a signature and opens a seal; a message that fails either is refused, not thrown. */
@@ -379,94 +328,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
       if ('error' in message) this.emit('error', message.error);
       else this.emit('message', message);
     }
-    this.unacked += batch.length;
-    this.ackSoon();
+    this.acks.handedOver(batch.length);
     this.emit('session', this.session());
-  }
-
-  /**
-   * Sends the ACK now when acks are not delayed or ackEvery messages wait, else within
-   * ackDelayMs of the first un-acked hand-over. Acks are cumulative, so one carries them all.
-   */
-  private ackSoon(): void {
-    if (this.cohort) return; // cohort delivery: one ACK per envelope (onFrame)
-    if (this.ackableSeq() <= this.socketAckedSeq) return;
-    if (this.setup.ackDelayMs === 0 || this.unacked >= this.setup.ackEvery) {
-      this.flushAck();
-      return;
-    }
-    if (this.ackTimer) return;
-    const timer = setTimeout(() => {
-      this.ackTimer = null;
-      this.flushAck();
-    }, this.setup.ackDelayMs);
-    // A pending ACK must not keep a Node process alive; browsers have no unref.
-    (timer as { unref?: () => void }).unref?.();
-    this.ackTimer = timer;
-  }
-
-  /** Sends the pending ACK, if any; true when one went. */
-  private flushAck(): boolean {
-    this.dropAck();
-    const seq = this.ackableSeq();
-    const fromSeq = this.socketAckedSeq;
-    if (seq <= fromSeq) return false;
-    this.socketAckedSeq = seq;
-    this.sendAck(fromSeq, seq);
-    return true;
-  }
-
-  /** Forgets the pending ACK: the next hello's lastSeq tells the server instead. */
-  private dropAck(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-    this.unacked = 0;
-  }
-
-  /** The highest seq both handed over and delivered on the current socket. */
-  private ackableSeq(): number {
-    return Math.min(this.lastSeq, this.socketSeq);
-  }
-
-  /** `fromSeq`: the previous ACK's seq on this socket (0 for its first). */
-  private sendAck(fromSeq: number, seq: number): void {
-    const socket = this.socket;
-    const sealer = this.sealer;
-    if (!socket || !sealer || socket.readyState !== 1) return; // resume tells the server instead
-    // Taken now, in ACK order: what this ACK covers is fixed before anything else arrives.
-    const covered = this.signing ? this.takeCovered(seq) : null;
-    const statement = { appId: this.setup.appId, clientId: this.clientId, fromSeq, uptoSeq: seq };
-    this.outbound = this.outbound
-      .then(async () => {
-        const plaintext = covered === null ? encodeAck(seq) : await this.signedAck(statement, covered);
-        const frame = await sealer.seal(plaintext);
-        if (socket.readyState === 1 && socket === this.socket) socket.send(frame);
-      })
-      .catch((err: unknown) => this.abort(socket, err));
-  }
-
-  /** The messages this socket delivered up to `seq` that no ACK covered yet, removed from the list. */
-  private takeCovered(seq: number): CoveredMessage[] {
-    let count = 0;
-    while (count < this.socketUnsigned.length && this.socketUnsigned[count]!.seq <= seq) count++;
-    return this.socketUnsigned.splice(0, count);
-  }
-
-  private async signedAck(statement: Parameters<typeof ackSignedBytes>[0], covered: readonly CoveredMessage[]): Promise<Uint8Array> {
-    const digest = await this.setup.crypto.ack.sha256(encodeCoveredList(covered));
-    const signature = await this.setup.ackKey.sign(ackSignedBytes(statement, digest));
-    return encodeSignedAck(statement.uptoSeq, signature);
-  }
-
-  private armWatchdog(socket: SocketLike): void {
-    this.stopWatchdog();
-    // The server sends a frame at least every heartbeatMs; silence past twice that means a dead link.
-    this.watchdog = setTimeout(() => socket.close(4000, 'heartbeat timeout'), this.heartbeatMs * 2 + 5_000);
-  }
-
-  private stopWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
-    this.watchdog = null;
   }
 
   private abort(socket: SocketLike, err: unknown): void {
@@ -482,9 +345,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (socket !== this.socket) return;
     await this.inbound; // what came before the close first: a refusal in message 2, say
     if (socket !== this.socket) return;
-    this.stopWatchdog();
-    this.dropAck();
-    this.sealer = null;
+    this.watchdog.stop();
+    this.acks.closed();
     this.opener = null;
     this.cohort = null;
     const local = this.lastLocalError;
@@ -499,25 +361,27 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     // A first connect fails on its own attempt, unless the server already answered under the
     // pinned key (message 2) and the close is transient: then it retries like any reconnect.
-    const retryFirst = this.sessionSecret !== null && !permanent && this.backoff !== null && !this.closedByUser;
+    const retryFirst = this.sessionSecret !== null && !permanent && this.retry !== null && !this.closedByUser;
     if (this.firstConnect && !retryFirst) {
       const first = this.firstConnect;
       this.firstConnect = null;
-      first.reject(new SealPushError(errorCode ?? 'ERR_UNAVAILABLE', describeClose(code, reason)));
       this.closedByUser = true;
+      this.retry?.stop();
+      first.reject(await this.connectionError(errorCode ?? 'ERR_UNAVAILABLE', code, reason));
       return;
     }
-    const willReconnect = !this.closedByUser && !permanent && this.backoff !== null;
-    this.emit('disconnected', { code, reason, willReconnect });
-    if (unauthenticated && !this.closedByUser) {
-      this.emit('error', new SealPushError(unauthenticated, `${describeClose(code, reason)} without the server's authentication: treated as transient`));
-    }
-    if (permanent && !this.closedByUser) this.emit('error', new SealPushError(errorCode ?? 'ERR_PROTOCOL', describeClose(code, reason)));
-    if (willReconnect) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        if (!this.closedByUser) this.open();
-      }, this.backoff!.next());
-    }
+    // Built before anything is emitted, so that 'error' follows 'disconnected' at once.
+    const reportedCode = this.closedByUser ? null : (unauthenticated ?? (permanent ? (errorCode ?? 'ERR_PROTOCOL') : null));
+    const note = unauthenticated ? "without the server's authentication: treated as transient" : undefined;
+    const reported = reportedCode === null ? null : await this.connectionError(reportedCode, code, reason, note);
+    const willReconnect = !this.closedByUser && !permanent && this.retry !== null;
+    if (!willReconnect) this.retry?.stop();
+    const retryInMs = willReconnect ? this.retry!.later() : undefined;
+    this.emit('disconnected', { code, reason, willReconnect, ...(retryInMs === undefined ? {} : { retryInMs }) });
+    if (reported && !this.closedByUser) this.emit('error', reported);
+  }
+
+  private connectionError(code: ErrorCode, closeCode: number, closeReason: string, note?: string): Promise<SealPushConnectionError> {
+    return connectionError({ code, url: this.setup.wsUrl, serverKey: this.attemptKey, closeCode, closeReason, note });
   }
 }

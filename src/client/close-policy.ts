@@ -41,7 +41,3 @@ export async function judgeClose(crypto: Pick<NoiseCrypto, 'hmac'>, facts: Close
   const unauthenticated = !isTransientClose(code) || local === 'ERR_HANDSHAKE' || local === 'ERR_VERSION' ? (errorCode ?? null) : null;
   return { errorCode, permanent: false, unauthenticated };
 }
-
-export function describeClose(code: number, reason: string): string {
-  return `Connection closed (${code}${reason ? ` ${reason}` : ''})`;
-}

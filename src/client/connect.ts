@@ -6,11 +6,12 @@
 import { SealPushError } from '../domain/errors.js';
 import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import { ackKeyFingerprint } from '../crypto/ack-receipt.js';
-import type { ReconnectOptions } from './backoff.js';
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS, type ReconnectOptions } from './backoff.js';
 import { SealPushClient } from './client.js';
 import type { ClientCrypto, PublisherVerify } from './platform.js';
 import { parseSession, webSocketUrl, type SavedSession } from './session.js';
 import { defaultSocketConstructor, type SocketConstructor } from './socket.js';
+import { browserWakeSignals, type WakeSignals } from './wake.js';
 
 export interface ConnectOptions {
   /** The server's base URL (http(s)://host:port) or its WebSocket URL. */
@@ -26,8 +27,18 @@ export interface ConnectOptions {
   readonly serverKeys?: readonly string[];
   /** A session saved from `c.session()`, to resume the same client id. */
   readonly session?: SavedSession | undefined;
-  /** Reconnection with backoff after a transient close; `false` turns it off. */
+  /**
+   * Reconnection after a transient close: exponential backoff with full jitter, from
+   * minDelayMs (default 250) to maxDelayMs (default 10000); `false` turns it off.
+   */
   readonly reconnect?: ReconnectOptions | false;
+  /**
+   * Where the client hears that reconnecting at once is worth it: `online` (the network is
+   * back) and `visibilitychange` to visible. A waiting reconnection then goes at once and the
+   * backoff starts over. Default: the browser's `window` and `document`; none in Node.
+   * `false` turns it off. close() removes the listeners.
+   */
+  readonly wakeSignals?: WakeSignals | false;
   /** Time a handshake may take, until the server's first frame after the key confirmation. Default 10000 ms. */
   readonly handshakeTimeoutMs?: number;
   /**
@@ -60,6 +71,7 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   const pinned = [options.serverKey, ...(options.serverKeys ?? [])].map((text, i) => pinnedKey(text, i === 0 ? 'serverKey' : 'serverKeys'));
   const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
   const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
+  const reconnect = reconnectOption(options.reconnect);
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
   // The keys the application pinned go first: a saved session is only as safe as its storage.
   // A key the server announced (kept in the session) is tried once they are refused, so an
@@ -89,7 +101,8 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
     announcedKey: session?.serverKey ?? null,
     lastSeq: session?.lastSeq ?? 0,
     openSocket: (wsUrl) => new Socket(wsUrl),
-    reconnect: options.reconnect ?? {},
+    reconnect,
+    wake: options.wakeSignals === false ? {} : (options.wakeSignals ?? browserWakeSignals()),
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     ackDelayMs,
     ackEvery,
@@ -131,6 +144,16 @@ function pinnedKey(text: unknown, name: string): Uint8Array {
 
 /** setTimeout fires at once for a delay above this (a signed 32-bit count of ms). */
 const MAX_TIMER_MS = 2_147_483_647;
+
+function reconnectOption(value: ReconnectOptions | false | undefined): ReconnectOptions | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new SealPushError('ERR_BAD_REQUEST', 'reconnect must be false or { minDelayMs, maxDelayMs }');
+  }
+  const minDelayMs = integerOption('reconnect.minDelayMs', value?.minDelayMs, DEFAULT_MIN_DELAY_MS, 1, MAX_TIMER_MS);
+  const maxDelayMs = integerOption('reconnect.maxDelayMs', value?.maxDelayMs, Math.max(DEFAULT_MAX_DELAY_MS, minDelayMs), minDelayMs, MAX_TIMER_MS);
+  return { minDelayMs, maxDelayMs };
+}
 
 function integerOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

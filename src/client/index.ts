@@ -3,19 +3,24 @@
  * WebCrypto only and runs unchanged in browsers and Node; Node resolves the package's `node`
  * export condition to node.ts, the same API on node:crypto.
  *
- *   const c = await connect({ url, appId, serverKey });
+ *   const c = await connect({ url, appId, serverKey, session });
  *   c.on('message', (m) => console.log(m.data));
- *   localStorage.session = JSON.stringify(c.session());
+ *   save(c.session());          // the session is up when connect() resolves: save it now
+ *   c.on('session', save);      // and on every change (where to keep it: docs/sdk.md)
+ *
+ * Options, events, errors and where to keep the session: docs/sdk.md.
  */
 import type { SealPushClient } from './client.js';
 import { connectWith, type ConnectOptions } from './connect.js';
 import { webClientCrypto } from './platform.js';
 
 export { SealPushError } from '../domain/errors.js';
+export { SealPushConnectionError } from './connection-error.js';
 export type { ErrorCode } from '../domain/errors.js';
 export type { SealPushClient, Message, ClientEvents } from './client.js';
 export type { SavedSession } from './session.js';
 export type { ReconnectOptions } from './backoff.js';
+export type { WakeSignals, WakeTarget } from './wake.js';
 /** The 16-character fingerprint of a server key (as `sealpush keys show` prints it): `serverKeyFingerprint(c.serverKey)`. */
 export { serverKeyFingerprint } from './fingerprint.js';
 

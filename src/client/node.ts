@@ -13,10 +13,12 @@ import { connectWith, type ConnectOptions } from './connect.js';
 import type { ClientCrypto } from './platform.js';
 
 export { SealPushError } from '../domain/errors.js';
+export { SealPushConnectionError } from './connection-error.js';
 export type { ErrorCode } from '../domain/errors.js';
 export type { SealPushClient, Message, ClientEvents } from './client.js';
 export type { SavedSession } from './session.js';
 export type { ReconnectOptions } from './backoff.js';
+export type { WakeSignals, WakeTarget } from './wake.js';
 /** The 16-character fingerprint of a server key (as `sealpush keys show` prints it): `serverKeyFingerprint(c.serverKey)`. */
 export { serverKeyFingerprint } from './fingerprint.js';
 export type { ConnectOptions } from './connect.js';

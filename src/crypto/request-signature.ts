@@ -64,6 +64,18 @@ const NONCE = new RegExp(`^[A-Za-z0-9_-]{${NONCE_MIN_LENGTH},${NONCE_MAX_LENGTH}
 /** base64url of a 32-byte HMAC-SHA-256 tag, unpadded. */
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const PARAMS = ['app', 'ts', 'nonce', 'sig'] as const;
+const MAX_HEADER_LENGTH = 1024;
+/** Each parameter's shape, and what to tell a caller whose value does not have it. */
+const PARAM_RULES: readonly { name: (typeof PARAMS)[number]; shape: RegExp; must: string }[] = [
+  { name: 'app', shape: APP_ID, must: 'an app id (1-128 characters of A-Z a-z 0-9 _ . -)' },
+  { name: 'ts', shape: TS, must: 'the time in whole Unix seconds (digits only, no milliseconds)' },
+  {
+    name: 'nonce',
+    shape: NONCE,
+    must: `${NONCE_MIN_LENGTH}-${NONCE_MAX_LENGTH} base64url characters (A-Z a-z 0-9 - _): use ${NONCE_BYTES} fresh random bytes each request`,
+  },
+  { name: 'sig', shape: SIG, must: '43 base64url characters: HMAC-SHA-256 in base64url without `=` padding (`-` and `_`, not `+` and `/`)' },
+];
 
 export function formatAuthorization(auth: RequestAuthorization): string {
   return `${SIGNATURE_SCHEME} app=${auth.appId},ts=${auth.ts},nonce=${auth.nonce},sig=${auth.sig}`;
@@ -73,29 +85,44 @@ export function formatAuthorization(auth: RequestAuthorization): string {
  * Parses an Authorization header strictly: the scheme (case-insensitive, as HTTP auth schemes
  * are), then exactly the four parameters, each once, in any order, separated by commas
  * (optional spaces after a comma). Returns undefined for anything else, which the server
- * answers with ERR_AUTH_MISSING.
+ * answers with ERR_AUTH_MISSING (the message from `readAuthorization`).
  */
 export function parseAuthorization(header: string | undefined): RequestAuthorization | undefined {
-  if (header === undefined || header.length > 1024) return undefined;
+  const read = readAuthorization(header);
+  return 'auth' in read ? read.auth : undefined;
+}
+
+/**
+ * The header parsed, or what is wrong with it: the first fault found, naming the part at
+ * fault and what it must be. A problem never quotes the header's values (a caller may have
+ * pasted its secret there); it names a parameter only when the name is one of the four.
+ */
+export function readAuthorization(header: string | undefined): { readonly auth: RequestAuthorization } | { readonly problem: string } {
+  const fail = (problem: string) => ({ problem });
+  if (header === undefined || header.trim() === '') {
+    return fail(`No Authorization header: sign the request (\`${SIGNATURE_SCHEME} app=...,ts=...,nonce=...,sig=...\`) or send \`Bearer <JWT>\``);
+  }
+  if (header.length > MAX_HEADER_LENGTH) return fail(`The Authorization header is longer than ${MAX_HEADER_LENGTH} characters`);
   const space = header.indexOf(' ');
-  if (space < 0 || header.slice(0, space).toUpperCase() !== SIGNATURE_SCHEME) return undefined;
+  if (space < 0 || header.slice(0, space).toUpperCase() !== SIGNATURE_SCHEME) {
+    return fail(`The Authorization header does not start with \`${SIGNATURE_SCHEME} \` (or \`Bearer \` and a JWT)`);
+  }
   const values = new Map<string, string>();
   for (const part of header.slice(space + 1).trim().split(/, */)) {
     const eq = part.indexOf('=');
-    if (eq < 0) return undefined;
-    const name = part.slice(0, eq);
-    if (!(PARAMS as readonly string[]).includes(name) || values.has(name)) return undefined;
+    const name = part.slice(0, Math.max(0, eq));
+    if (eq < 0 || !(PARAMS as readonly string[]).includes(name)) {
+      return fail(`The Authorization header has a part other than ${PARAMS.map((p) => `\`${p}=\``).join(', ')} (comma-separated, each once)`);
+    }
+    if (values.has(name)) return fail(`The Authorization header gives the \`${name}\` parameter twice`);
     values.set(name, part.slice(eq + 1));
   }
-  const appId = values.get('app');
-  const ts = values.get('ts');
-  const nonce = values.get('nonce');
-  const sig = values.get('sig');
-  if (appId === undefined || !APP_ID.test(appId)) return undefined;
-  if (ts === undefined || !TS.test(ts)) return undefined;
-  if (nonce === undefined || !NONCE.test(nonce)) return undefined;
-  if (sig === undefined || !SIG.test(sig)) return undefined;
-  return { appId, ts: Number(ts), nonce, sig };
+  for (const { name, shape, must } of PARAM_RULES) {
+    const value = values.get(name);
+    if (value === undefined) return fail(`The Authorization header lacks the \`${name}\` parameter`);
+    if (!shape.test(value)) return fail(`The \`${name}\` parameter is not ${must}`);
+  }
+  return { auth: { appId: values.get('app')!, ts: Number(values.get('ts')), nonce: values.get('nonce')!, sig: values.get('sig')! } };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /**
@@ -17,6 +18,13 @@ export const CHROMIUM_PATH = process.env.SEALPUSH_CHROMIUM ?? '/usr/bin/chromium
 
 export function chromiumMissing(): string | undefined {
   return requirement('Chromium', existsSync(CHROMIUM_PATH), 'apt-get install -y chromium (or set SEALPUSH_CHROMIUM)');
+}
+
+/** Each command that is not on the PATH, as `requirement` reports it: for tests that run other languages' tools. */
+export function commandsMissing(commands: Record<string, string>): string | undefined {
+  const absent = Object.entries(commands).filter(([name]) => spawnSync('sh', ['-c', `command -v ${name}`]).status !== 0);
+  const howToGet = absent.map(([name, pkg]) => `${name} (apt-get install -y ${pkg})`).join(', ');
+  return requirement(absent.map(([name]) => name).join(', '), absent.length === 0, howToGet);
 }
 
 /** The Redis the Redis driver tests run against (`redis://127.0.0.1:6379` in CI). */

@@ -74,8 +74,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
   }
 }
 
-/** A trace-level logger whose whole output the test can read back, to check what was never logged. */
-export function captureLogs(): { logger: Logger; text(): string } {
+/** A logger (trace-level unless `level` says) whose whole output the test can read back, to check what was never logged. */
+export function captureLogs(level = 'trace'): { logger: Logger; text(): string } {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -83,5 +83,5 @@ export function captureLogs(): { logger: Logger; text(): string } {
       done();
     },
   });
-  return { logger: pino({ level: 'trace' }, sink), text: () => text };
+  return { logger: pino({ level }, sink), text: () => text };
 }

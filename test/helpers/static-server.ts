@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -8,15 +8,22 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.json': 'appl
 /**
  * Serves files under `root` read-only on a free port, plus fixed pages. `mounts` serve other
  * directories under a URL prefix (`{ '/node_modules/@hpke/': dir }`), as a bundler would
- * resolve the SDK's dependencies.
+ * resolve the SDK's dependencies. `handlers` answer other requests to their exact path (any
+ * method), as an application's own routes would (`/jobs`).
  */
 export async function serveStatic(
   root: string,
   pages: Record<string, string>,
   mounts: Record<string, string> = {},
+  handlers: Record<string, RequestListener> = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    const handler = handlers[path];
+    if (handler !== undefined) {
+      handler(req, res);
+      return;
+    }
     const page = pages[path];
     if (page !== undefined) {
       res.writeHead(200, { 'content-type': 'text/html' }).end(page);

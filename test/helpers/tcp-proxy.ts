@@ -5,11 +5,14 @@ import { freePort } from './redis.js';
  * A TCP proxy in front of a real server (MySQL in the outage tests), to make outages without
  * touching the server itself: `cut()` closes every connection and refuses new ones, `hang()`
  * keeps connections open but forwards nothing (a server that stopped answering), `restore()`
- * forwards again. It listens on one port (127.0.0.1) throughout.
+ * forwards again, `loseAnswers(n)` closes the connection of each of the next n answers as it
+ * starts (the request was served, but the caller never hears). It listens on one port
+ * (127.0.0.1) throughout.
  */
 export class TcpProxy {
   #server: Server | null = null;
   #mode: 'open' | 'hung' | 'cut' = 'open';
+  #answersToLose = 0;
   readonly #pairs = new Set<Pair>();
 
   private constructor(
@@ -42,6 +45,14 @@ export class TcpProxy {
     this.#mode = 'hung';
   }
 
+  /**
+   * The next `count` answers from upstream, on any connection, are not forwarded: their
+   * connection is closed both ways as the first byte arrives, so the client receives nothing.
+   */
+  loseAnswers(count: number): void {
+    this.#answersToLose = count;
+  }
+
   /** Forwards again (what a hang held is let through); listens again after a cut. */
   async restore(): Promise<void> {
     this.#mode = 'open';
@@ -62,9 +73,16 @@ export class TcpProxy {
     });
   }
 
+  /** Whether the answer starting now is one to lose (and counts it). */
+  #takeLostAnswer(): boolean {
+    if (this.#answersToLose === 0) return false;
+    this.#answersToLose -= 1;
+    return true;
+  }
+
   #accept(client: Socket): void {
     if (this.#mode === 'cut') return void client.destroy();
-    const pair = new Pair(client, connect(this.target.port, this.target.host), () => this.#mode === 'open');
+    const pair = new Pair(client, connect(this.target.port, this.target.host), () => this.#mode === 'open', () => this.#takeLostAnswer());
     this.#pairs.add(pair);
     pair.onClose(() => this.#pairs.delete(pair));
   }
@@ -78,9 +96,10 @@ class Pair {
     private readonly client: Socket,
     private readonly upstream: Socket,
     private readonly open: () => boolean,
+    loseAnswer: () => boolean = () => false,
   ) {
     client.on('data', (chunk: Buffer) => this.#forward(upstream, chunk));
-    upstream.on('data', (chunk: Buffer) => this.#forward(client, chunk));
+    upstream.on('data', (chunk: Buffer) => (loseAnswer() ? this.destroy() : this.#forward(client, chunk)));
     for (const socket of [client, upstream]) {
       socket.on('error', () => this.destroy());
       socket.on('close', () => this.destroy());

@@ -74,11 +74,12 @@ describe('pages and their files', () => {
 test('pages: false serves none of them', async () => {
   const server = await startTestServer({ pages: false });
   try {
-    for (const path of ['/dashboard', '/demo', '/assets/pages.css', '/sdk/client/index.js']) {
+    for (const path of ['/dashboard', '/demo', '/assets/dashboard.js', '/sdk/client/index.js']) {
       const res = await fetch(server.url + path);
       assert.equal(res.status, 404, path);
     }
     assert.equal((await fetch(`${server.url}/docs`)).status, 200, 'the API reference stays');
+    assert.equal((await fetch(`${server.url}/assets/pages.css`)).status, 200, 'and the stylesheet it shares with / (front-door.test.ts)');
   } finally {
     await server.close();
   }
@@ -87,7 +88,7 @@ test('pages: false serves none of them', async () => {
 test('files carry an ETag: a browser that has them gets 304 and no body', async () => {
   const server = await startTestServer();
   try {
-    for (const path of ['/dashboard', '/assets/dashboard.js', '/sdk/client/index.js', '/sdk/hpke/core/esm/mod.js']) {
+    for (const path of ['/dashboard', '/', '/docs', '/assets/pages.css', '/assets/dashboard.js', '/sdk/client/index.js', '/sdk/hpke/core/esm/mod.js']) {
       const first = await fetch(server.url + path);
       assert.equal(first.status, 200);
       const etag = first.headers.get('etag');

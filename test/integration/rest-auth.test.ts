@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { connect } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { bindingClaims, mintToken, sendBearer } from '../helpers/jwt.js';
 
 /**
  * Signs requests by hand (independently of the app SDK) against the real server, to show
@@ -116,5 +117,76 @@ describe('signed REST requests on the real server', () => {
     }
     const afterwards = await send({ method: 'GET', path: `/v1/clients/${clientId}` });
     assert.equal(afterwards.body.pending, before.body.pending, 'no refused message was stored');
+  });
+
+  // What each refusal says: a caller signing by hand learns which part to fix.
+  test('a malformed Authorization header is refused with a message naming the part at fault', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sig = 'A'.repeat(43);
+    const nonce = randomBytes(16).toString('base64url');
+    const app = server.app.appId;
+    const cases: [string, RegExp][] = [
+      ['', /No Authorization header/],
+      [`SEALPUSH-HMAC-SHA256 app=${app},ts=${now},nonce=short,sig=${sig}`, /`nonce` parameter is not 22-128 base64url characters/],
+      [`SEALPUSH-HMAC-SHA256 app=${app},ts=${now},nonce=${nonce}`, /lacks the `sig` parameter/],
+      [`SEALPUSH-HMAC-SHA256 app=${app},ts=${now},nonce=${nonce},sig=${'A'.repeat(42)}+/=`, /`sig` parameter is not 43 base64url characters/],
+      [`SEALPUSH-HMAC-SHA256 app=${app},ts=${now}000,nonce=${nonce},sig=${sig}`, /`ts` parameter is not the time in whole Unix seconds/],
+      [`SEALPUSH-HMAC-SHA256 app=${app},ts=${now},ts=${now},nonce=${nonce},sig=${sig}`, /gives the `ts` parameter twice/],
+      [`HMAC app=${app}`, /does not start with `SEALPUSH-HMAC-SHA256 `/],
+      ['Bearer not-a-jwt', /not a compact JWT/],
+      ['Bearer sp_admin_x_y', /admin token is a credential for \/v1\/admin only/],
+    ];
+    for (const [header, message] of cases) {
+      const res = await send(publish(), header);
+      assert.deepEqual([res.status, res.body.error?.code], [401, 'ERR_AUTH_MISSING'], header);
+      assert.match(res.body.error!.message, message, header);
+    }
+    // A secret pasted where the header's values go is never echoed back.
+    const pasted = await send(publish(), `SEALPUSH-HMAC-SHA256 ${server.app.secret}`);
+    assert.equal(pasted.body.error?.code, 'ERR_AUTH_MISSING');
+    assert.ok(!pasted.body.error!.message.includes(server.app.secret), 'the message quotes the secret');
+  });
+
+  test('an expired timestamp is told the server time and the skew in seconds', async () => {
+    for (const [offset, direction] of [[-412, 'behind'], [412, 'ahead']] as const) {
+      const ts = Math.floor(Date.now() / 1000) + offset;
+      const res = await send({ ...publish(), ts });
+      assert.equal(res.body.error?.code, 'ERR_AUTH_EXPIRED');
+      const told = /server time (\S+) \((\d+)\), your `ts` (\d+) is (\d+) s (behind|ahead); allowed ±300 s/.exec(res.body.error!.message);
+      assert.ok(told, res.body.error!.message);
+      const [, iso, serverSeconds, echoedTs, skew, said] = told;
+      assert.equal(Number(echoedTs), ts);
+      assert.equal(said, direction);
+      assert.equal(Math.abs(Number(serverSeconds) - ts), Number(skew), 'the skew is the distance from the server time');
+      assert.equal(Date.parse(iso!) / 1000, Number(serverSeconds), 'the ISO time and the Unix seconds agree');
+      assert.ok(Math.abs(Number(serverSeconds) - Math.floor(Date.now() / 1000)) <= 5, 'the server time is the server clock');
+    }
+  });
+
+  test('a wrong secret is told the exact string the signature covers and that the key is the decoded secret', async () => {
+    const target = `/v1/clients/${clientId}?probe=1`;
+    const ts = Math.floor(Date.now() / 1000);
+    const nonce = randomBytes(16).toString('base64url');
+    const req: Signed = { method: 'GET', path: target, ts, nonce };
+    const wrongSecret = await send({ ...req, secret: randomBytes(32).toString('base64url') });
+    assert.equal(wrongSecret.body.error?.code, 'ERR_AUTH_SIGNATURE');
+    const message = wrongSecret.body.error!.message;
+    const covered = `GET\n${target}\n${ts}\n${nonce}\n${createHash('sha256').update('').digest('hex')}`;
+    assert.ok(message.includes(JSON.stringify(covered)), message);
+    assert.match(message, /the 32 bytes the app secret decodes to \(base64url-decode it; not its text\)/);
+    // Neither the secret nor the signature that would have verified is given away.
+    const rightSig = /sig=(.*)$/.exec(authorization(req))![1]!;
+    for (const secret of [server.app.secret, rightSig]) assert.ok(!message.includes(secret));
+    // An unknown app reads exactly like a wrong secret: app ids do not leak.
+    const unknownApp = await send({ ...req, nonce, appId: 'app_doesnotexist00' });
+    assert.deepEqual(unknownApp.body.error, wrongSecret.body.error);
+  });
+
+  test('a bearer token under no registered key is told where keys come from', async () => {
+    const request = { method: 'GET', path: `/v1/clients/${clientId}` } as const;
+    const token = await mintToken(randomBytes(32), 'HS256', 'k-unknown', { iss: 'billing', ...bindingClaims(request) });
+    const res = await sendBearer(server.url, token, request);
+    assert.deepEqual([res.status, res.code], [401, 'ERR_AUTH_SIGNATURE']);
+    assert.match((res.body.error as { message: string }).message, /no key is registered \(`sealpush apps jwt-key`\) for its `iss` and `kid`/);
   });
 });

@@ -113,25 +113,26 @@ test("the server's error codes surface as SealPushError.code", async (t) => {
   await rejectsWith(unknownApp.client('c1'), 'ERR_AUTH_SIGNATURE');
 });
 
-test('draining surfaces as ERR_UNAVAILABLE', async (t) => {
-  const { sdk } = await serve(t, false);
-  await rejectsWith(sdk.publish({ to: 'c1', data: 1 }), 'ERR_UNAVAILABLE');
+test('draining surfaces as ERR_UNAVAILABLE, with its Retry-After', async (t) => {
+  const { url } = await serve(t, false);
+  const sdk = new SealPushApp({ url, appId: APP, secret: SECRET, retry: false });
+  await assert.rejects(sdk.publish({ to: 'c1', data: 1 }), (err: unknown) => err instanceof SealPushError && err.code === 'ERR_UNAVAILABLE' && err.retryAfterSeconds === 1);
 });
 
 test('a network failure or timeout is ERR_UNAVAILABLE; a non-sealpush answer maps by status', async () => {
   const refused: typeof fetch = async () => {
     throw new TypeError('fetch failed');
   };
-  const down = new SealPushApp({ url: 'http://127.0.0.1:9', appId: APP, secret: SECRET, fetch: refused });
+  const down = new SealPushApp({ url: 'http://127.0.0.1:9', appId: APP, secret: SECRET, fetch: refused, retry: false });
   await rejectsWith(down.publish({ to: 'c1', data: 1 }), 'ERR_UNAVAILABLE');
 
   const hang: typeof fetch = (_input, init) =>
     new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
-  const slow = new SealPushApp({ url: 'http://127.0.0.1:9', appId: APP, secret: SECRET, fetch: hang, timeoutMs: 20 });
+  const slow = new SealPushApp({ url: 'http://127.0.0.1:9', appId: APP, secret: SECRET, fetch: hang, timeoutMs: 20, retry: false });
   await rejectsWith(slow.status('m1'), 'ERR_UNAVAILABLE');
 
   const proxy: typeof fetch = async () => new Response('<html>Bad Gateway</html>', { status: 502 });
-  const behindProxy = new SealPushApp({ url: 'http://127.0.0.1:9', appId: APP, secret: SECRET, fetch: proxy });
+  const behindProxy = new SealPushApp({ url: 'http://127.0.0.1:9', appId: APP, secret: SECRET, fetch: proxy, retry: false });
   await rejectsWith(behindProxy.client('c1'), 'ERR_UNAVAILABLE');
 });
 
@@ -154,4 +155,7 @@ test('bad options are refused at construction', () => {
   assert.throws(() => new SealPushApp({ url: 'ftp://x', appId: APP, secret: SECRET }), SealPushError);
   assert.throws(() => new SealPushApp({ url: 'http://x', appId: APP, secret: 'short' }), SealPushError);
   assert.throws(() => new SealPushApp({ url: 'http://x', appId: APP, secret: SECRET, timeoutMs: 0 }), SealPushError);
+  for (const retry of [{ attempts: 0 }, { attempts: 1.5 }, { minDelayMs: -1 }, { minDelayMs: 100, maxDelayMs: 50 }, { maxDelayMs: Number.NaN }]) {
+    assert.throws(() => new SealPushApp({ url: 'http://x', appId: APP, secret: SECRET, retry }), SealPushError, JSON.stringify(retry));
+  }
 });

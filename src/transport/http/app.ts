@@ -1,8 +1,9 @@
 /**
  * The REST API as a fastify instance: `/v1` (signed; see auth.ts), `/v1/admin` (an admin
  * token only; routes/admin.ts), `/healthz`, `/readyz`,
- * `/metrics`, the API's description `/v1/openapi.json` and `/docs` (public; openapi.ts), and
- * the pages `/dashboard` and `/demo` (public HTML that holds no data; routes/pages.ts).
+ * `/metrics`, the API's description `/v1/openapi.json` and `/docs` (public; openapi.ts), the
+ * index `/` (routes/front-door.ts), and the pages `/dashboard` and `/demo` (public HTML that
+ * holds no data; routes/pages.ts). Each request logs one line at info (request-log.ts).
  * `buildHttpApp` neither listens nor attaches the WebSocket gateway: the composer attaches
  * the gateway to `app.server` and calls `listen`.
  *
@@ -29,6 +30,10 @@ import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
 import { adminAuthHook, registerAdminRoutes, type AdminSource } from './routes/admin.js';
 import { registerPages, type PageFiles } from './routes/pages.js';
+import { registerFrontDoor, type SiteFiles } from './routes/front-door.js';
+import { noteRefusal, registerRequestLog, requestLogController } from './request-log.js';
+import { DOC_KEYWORDS } from './schemas.js';
+import { siteLinks } from './site-links.js';
 
 export interface HttpLimits extends Partial<HttpConnectionLimits> {
   /** Largest request body in bytes; larger gets 413 ERR_TOO_LARGE unread. Default 4194304 (4 MiB). */
@@ -65,6 +70,8 @@ export interface HttpAppDeps {
   readonly admin?: AdminSource;
   /** `/dashboard`, `/demo` and their files (routes/pages.ts). Absent: no such routes. */
   readonly pages?: PageFiles;
+  /** The version `/` shows and the stylesheet of `/` and `/docs` (routes/front-door.ts). Absent: no `/`. */
+  readonly site?: SiteFiles;
 }
 
 /** Belt and braces: fastify's serializers log no headers or bodies, and these never appear. */
@@ -96,13 +103,15 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     requestTimeout: timeouts.requestTimeout,
     keepAliveTimeout: timeouts.keepAliveTimeout,
     loggerInstance: logger,
+    // fastify's own lines (arrival, completion) give way to one line per request: request-log.ts.
+    logController: requestLogController(),
     bodyLimit,
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
     // Fastify's own 503-on-close body has another shape; draining is signalled through
     // Readiness instead (publish routes and /readyz answer ERR_UNAVAILABLE).
     return503OnClosing: false,
     // Bodies are checked as sent: no type coercion, no silent removal of properties.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, keywords: DOC_KEYWORDS } },
     frameworkErrors: (err, _request, reply) => {
       void sendError(reply, toCatalogueError(err) ?? new SealPushError('ERR_BAD_REQUEST'));
     },
@@ -128,12 +137,17 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       request.log.error({ err }, 'unexpected error serving a request');
       return sendError(reply, new SealPushError('ERR_INTERNAL'));
     }
+    noteRefusal(request, known.code);
     if (known.httpStatus >= 500) request.log.warn({ code: known.code, err }, 'request failed');
-    else request.log.info({ code: known.code }, 'request refused');
+    else request.log.debug({ code: known.code, message: known.message }, 'request refused');
     return sendError(reply, known);
   });
 
-  app.setNotFoundHandler((_request, reply) => sendError(reply, new SealPushError('ERR_NOT_FOUND', 'No such route')));
+  app.setNotFoundHandler((request, reply) => {
+    noteRefusal(request, 'ERR_NOT_FOUND');
+    return sendError(reply, new SealPushError('ERR_NOT_FOUND', 'No such route'));
+  });
+  registerRequestLog(app);
 
   // The route table as registered (HEAD mirrors of GET routes are fastify's own): registeredRoutes().
   const routes: RegisteredRoute[] = [];
@@ -146,7 +160,9 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   registerOpenApi(app);
   void app.register(async (root) => {
     registerHealthRoutes(root, deps.readiness);
-    registerApiDocsRoutes(root);
+    const links = siteLinks(deps.pages !== undefined);
+    registerApiDocsRoutes(root, links.filter((link) => link.page));
+    if (deps.site) registerFrontDoor(root, deps.site, links);
     if (deps.metrics) registerMetricsRoute(root, deps.metrics);
     if (deps.pages) registerPages(root, deps.pages);
   });

@@ -11,6 +11,8 @@
  *                  (the app's share of the cache is full: 429     -> ERR_RATE_LIMITED)
  *                  then the raw body is parsed as JSON            -> ERR_BAD_REQUEST
  *
+ * Each refusal's message says what to fix (auth-messages.ts).
+ *
  * An unknown app fails exactly like a wrong signature (and costs the same HMAC), so app ids
  * do not leak. The nonce is claimed last: a request that fails any other check burns nothing.
  *
@@ -30,6 +32,7 @@ import type { AppSecrets } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
 import { checkBearerBinding, DEFAULT_JWT_AUDIENCE, type BoundRequest } from '../../crypto/bearer-binding.js';
 import type { FailedAuthLimit } from '../../domain/usecases/failed-auth-limit.js';
+import { bearerMismatch, bearerOutsideLifetime, malformedHeader, nonceReused, signatureMismatch, timestampOutsideWindow } from './auth-messages.js';
 import {
   NONCE_TTL_SECONDS,
   SIGNATURE_WINDOW_SECONDS,
@@ -59,9 +62,7 @@ export class RequestAuthenticator {
   /** onRequest hook: refuses a missing or malformed Authorization header before any body is read. */
   readonly checkHeader = async (request: FastifyRequest): Promise<void> => {
     if (bearerToken(request.headers.authorization) !== undefined) return;
-    if (parseAuthorization(request.headers.authorization) === undefined) {
-      throw new SealPushError('ERR_AUTH_MISSING');
-    }
+    if (parseAuthorization(request.headers.authorization) === undefined) throw malformedHeader(request.headers.authorization);
   };
 
   /**
@@ -79,17 +80,15 @@ export class RequestAuthenticator {
       return;
     }
     const auth = parseAuthorization(request.headers.authorization);
-    if (auth === undefined) throw new SealPushError('ERR_AUTH_MISSING');
+    if (auth === undefined) throw malformedHeader(request.headers.authorization);
     const secrets = await this.deps.secrets.secretsFor(auth.appId);
-    const bound = boundRequest(request, raw);
+    const signedText = canonicalTextOf(auth, boundRequest(request, raw));
     // Each candidate is checked (no early exit): two during a secret rotation's overlap.
-    const matches = (secrets.length > 0 ? secrets : [DECOY_KEY]).map((key) => signatureMatches(auth, key, bound));
-    if (secrets.length === 0 || !matches.includes(true)) throw new SealPushError('ERR_AUTH_SIGNATURE');
+    const matches = (secrets.length > 0 ? secrets : [DECOY_KEY]).map((key) => signatureMatches(auth.sig, key, signedText));
+    if (secrets.length === 0 || !matches.includes(true)) throw signatureMismatch(signedText);
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
-    if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw new SealPushError('ERR_AUTH_EXPIRED');
-    if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId))) {
-      throw new SealPushError('ERR_AUTH_REPLAY');
-    }
+    if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw timestampOutsideWindow(nowSeconds, auth.ts);
+    if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId))) throw nonceReused('nonce');
     this.verified.set(request, auth.appId);
     if (raw !== undefined) request.body = parseJsonBody(raw);
   };
@@ -112,7 +111,7 @@ export class RequestAuthenticator {
     const { kid } = header;
     const { iss } = claims;
     const key = typeof kid === 'string' && typeof iss === 'string' ? await this.deps.secrets.jwtKeyFor?.(iss, kid) : undefined;
-    if (!key || header.alg !== key.alg) throw new SealPushError('ERR_AUTH_SIGNATURE');
+    if (!key || header.alg !== key.alg) throw bearerMismatch();
     const verifyWith = key.secret ?? (await importJWK(key.publicJwk!, key.alg));
     let payload;
     try {
@@ -126,10 +125,10 @@ export class RequestAuthenticator {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ERR_JWT_EXPIRED' || (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && /iat|nbf/.test(String((err as { claim?: string }).claim)))) {
-        throw new SealPushError('ERR_AUTH_EXPIRED', 'The bearer token is expired or not yet valid');
+        throw bearerOutsideLifetime(Math.floor(this.deps.clock.now() / 1000));
       }
       if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token lacks iat, exp or jti');
-      throw new SealPushError('ERR_AUTH_SIGNATURE');
+      throw bearerMismatch();
     }
     const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
@@ -141,7 +140,7 @@ export class RequestAuthenticator {
     if (typeof jti !== 'string' || jti.length < 1 || jti.length > 255) throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token needs a jti');
     checkBearerBinding(payload, request, this.deps.jwtAudience ?? DEFAULT_JWT_AUDIENCE);
     const ttl = Math.max(1, exp - nowSeconds) + 5;
-    if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl, key.appId))) throw new SealPushError('ERR_AUTH_REPLAY');
+    if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl, key.appId))) throw nonceReused('jti');
     return key.appId;
   }
 
@@ -193,12 +192,16 @@ function boundRequest(request: FastifyRequest, body: Uint8Array | undefined): Bo
   return { method: request.method, target: request.raw.url ?? request.url, bodySha256 };
 }
 
-function signatureMatches(auth: RequestAuthorization, key: Uint8Array, request: BoundRequest): boolean {
+/** The canonical string of the HMAC scheme for the request as received. */
+function canonicalTextOf(auth: RequestAuthorization, request: BoundRequest): string {
   const bodySha256Hex = Buffer.from(request.bodySha256, 'base64url').toString('hex');
-  const text = canonicalRequest({ method: request.method, pathWithQuery: request.target, ts: auth.ts, nonce: auth.nonce, bodySha256Hex });
+  return canonicalRequest({ method: request.method, pathWithQuery: request.target, ts: auth.ts, nonce: auth.nonce, bodySha256Hex });
+}
+
+function signatureMatches(sig: string, key: Uint8Array, text: string): boolean {
   const expected = Buffer.from(createHmac('sha256', key).update(text, 'utf8').digest('base64url'), 'ascii');
   // Both are 43 ASCII characters (parseAuthorization checked the shape of `sig`).
-  const given = Buffer.from(auth.sig, 'ascii');
+  const given = Buffer.from(sig, 'ascii');
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 

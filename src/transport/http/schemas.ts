@@ -4,13 +4,14 @@
  * the domain (PushApi.publish), so that a batch item's error is that item's result, and a
  * single message fails with the same codes and messages as a batch item.
  */
-import { ERROR_CODES } from '../../domain/errors.js';
+import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../../domain/errors.js';
+import { DEFAULT_PUBLISH_LIMITS } from '../../domain/publish-request.js';
 
 /** Most messages in one batch request. */
 export const MAX_BATCH_MESSAGES = 1000;
 
 const messageStatus = { type: 'string', enum: ['queued', 'delivered', 'acked', 'expired'] } as const;
-const isoTime = { type: 'string', format: 'date-time' } as const;
+export const isoTime = { type: 'string', format: 'date-time' } as const;
 const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const errorResponse = {
@@ -28,127 +29,39 @@ export const errorResponse = {
   },
 } as const;
 
-const errorResponses = {
-  '4xx': { ...errorResponse, description: 'Refused: { error: { code, message } }, the code from the catalogue (docs/errors.md)' },
-  '5xx': { ...errorResponse, description: 'Failed or unavailable (ERR_UNAVAILABLE, ERR_INTERNAL)' },
-} as const;
+/**
+ * Annotations for the reader of the OpenAPI document and /docs (docs-page.ts), on fields the
+ * schema leaves to the domain to check: ajv accepts them and checks nothing with them.
+ */
+export const DOC_KEYWORDS = ['x-type', 'x-required', 'x-limits'];
+
+/**
+ * A route's error answers: the catalogue's shape, its `code` narrowed to what the route can
+ * answer (docs/api.md lists them per route), so the document and /docs name those, not all.
+ * Every route may fail with ERR_UNAVAILABLE or ERR_INTERNAL.
+ */
+export function errorResponses(codes: readonly ErrorCode[]) {
+  const shape = (only: readonly ErrorCode[], description: string) => ({
+    ...errorResponse,
+    description,
+    properties: { error: { ...errorResponse.properties.error, properties: { ...errorResponse.properties.error.properties, code: { type: 'string', enum: only } } } },
+  });
+  return {
+    '4xx': shape(codes.filter((code) => ERROR_CATALOGUE[code].http < 500), 'Refused: { error: { code, message } } (docs/errors.md)'),
+    '5xx': shape(['ERR_UNAVAILABLE', 'ERR_INTERNAL'], 'Failed or unavailable: retry later'),
+  };
+}
+
+/** What any signed request may be refused with before its route runs (auth.ts, the failed-auth limit). */
+const SIGNED_REFUSALS: readonly ErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_AUTH_MISSING', 'ERR_AUTH_SIGNATURE', 'ERR_AUTH_EXPIRED', 'ERR_AUTH_REPLAY', 'ERR_RATE_LIMITED'];
+/** ... and a request with a body, besides. */
+const BODY_REFUSALS: readonly ErrorCode[] = [...SIGNED_REFUSALS, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_TOO_LARGE'];
+/** What one message may be refused with (a whole request for /messages, one result in /messages/batch). */
+const MESSAGE_REFUSALS: readonly ErrorCode[] = ['ERR_NOT_FOUND', 'ERR_CLIENT_FULL', 'ERR_IDEMPOTENCY_CONFLICT', 'ERR_SEALED_MESSAGE', 'ERR_MESSAGE_SIGNATURE'];
 
 /** Each /v1 route: the signed-request scheme or a bearer JWT (openapi.ts defines both). */
 const signed = { security: [{ sealpushHmac: [] }, { bearerJwt: [] }] } as const;
 const unsigned = { security: [] } as const;
-/** Each /v1/admin route: an operator's admin token (`sealpush admin create`; openapi.ts). */
-const admin = { security: [{ adminToken: [] }] } as const;
-
-const adminOverview = {
-  type: 'object',
-  required: ['serverKeyFingerprint', 'uptimeSeconds', 'connections', 'apps', 'nodes', 'partial'],
-  properties: {
-    serverKeyFingerprint: { type: 'string', description: "The fingerprint of the server's current identity key (clients pin it)" },
-    uptimeSeconds: { type: 'integer', minimum: 0, description: 'Of the node that answered' },
-    connections: { type: 'integer', minimum: 0, description: 'Open WebSocket connections on every node' },
-    nodes: {
-      type: 'array',
-      description: 'Every node that reported within the last 5 s (over Redis; one node: itself), by node id',
-      items: {
-        type: 'object',
-        required: ['nodeId', 'self', 'connections', 'uptimeSeconds', 'reportedAt'],
-        properties: {
-          nodeId: { type: 'string' },
-          self: { type: 'boolean', description: 'The node that answered this request' },
-          connections: { type: 'integer', minimum: 0 },
-          uptimeSeconds: { type: 'integer', minimum: 0 },
-          reportedAt: isoTime,
-        },
-      },
-    },
-    partial: { type: 'boolean', description: "true when the other nodes' reports could not be read (Redis unreachable): the counts are this node's only" },
-    apps: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['appId', 'name', 'connections', 'pending'],
-        properties: {
-          appId: { type: 'string' },
-          name: { type: 'string' },
-          connections: { type: 'integer', minimum: 0, description: "The app's connected clients on every node" },
-          pending: { type: 'integer', minimum: 0, description: 'Its messages queued or delivered, not acked or expired (all nodes)' },
-        },
-      },
-    },
-  },
-} as const;
-
-const auditVerification = {
-  type: ['object', 'null'],
-  required: ['state', 'at', 'headSeq', 'records', 'checkpoints'],
-  properties: {
-    state: { type: 'string', enum: ['verified', 'failed'], description: 'verified: the chain and every checkpoint signature are intact; failed: see problem' },
-    at: { ...isoTime, description: 'When this node finished the verification' },
-    headSeq: { type: 'integer', minimum: 0, description: 'The head it verified up to' },
-    records: { type: 'integer', minimum: 0 },
-    checkpoints: { type: 'integer', minimum: 0, description: 'Checkpoint signatures checked' },
-    problem: {
-      type: 'object',
-      required: ['seq', 'code', 'reason'],
-      properties: {
-        seq: { type: 'integer', description: '0 when the audit key itself failed' },
-        code: { type: 'string', description: 'Why, as `sealpush audit verify --json` names it (docs/audit.md), e.g. audit-key-replaced, records-uncovered' },
-        reason: { type: 'string' },
-      },
-      description: 'The first record that is not what the server wrote',
-    },
-  },
-  description: 'The last verification of the chain any node ran (POST /v1/admin/audit/verify; other nodes report theirs over Redis), or null before the first',
-} as const;
-
-const adminAudit = {
-  type: 'object',
-  required: ['headSeq', 'lastCheckpoint', 'verification'],
-  properties: {
-    headSeq: { type: 'integer', minimum: 0, description: "The audit chain's last record (0: empty)" },
-    verification: auditVerification,
-    lastCheckpoint: {
-      type: ['object', 'null'],
-      required: ['seq', 'at'],
-      properties: { seq: { type: 'integer' }, at: isoTime },
-      description: 'The last signed checkpoint, or null before the first',
-    },
-  },
-} as const;
-
-const adminThroughput = {
-  type: 'object',
-  required: ['intervalSeconds', 'endsAt', 'published', 'delivered'],
-  properties: {
-    intervalSeconds: { type: 'integer', const: 1 },
-    endsAt: { ...isoTime, description: 'Start of the last bucket (the current second, still filling)' },
-    published: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages committed, per second, oldest first' },
-    delivered: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Messages handed to client connections, per second, oldest first' },
-  },
-} as const;
-
-const adminAuthFailures = {
-  type: 'object',
-  required: ['failures'],
-  properties: {
-    failures: {
-      type: 'array',
-      description: 'Newest first; every one is also in the audit log',
-      items: {
-        type: 'object',
-        required: ['at', 'code', 'scheme', 'appId', 'issuer', 'remote'],
-        properties: {
-          at: isoTime,
-          code: { type: 'string', description: 'ERR_AUTH_MISSING, ERR_AUTH_SIGNATURE, ERR_AUTH_EXPIRED or ERR_AUTH_REPLAY' },
-          scheme: { type: 'string', enum: ['hmac', 'bearer', 'none'] },
-          appId: { type: ['string', 'null'], description: 'The app id the request claimed, if any (unverified)' },
-          issuer: { type: ['string', 'null'], description: 'The JWT issuer it claimed, if any (unverified)' },
-          remote: { type: 'string', description: 'The client address' },
-        },
-      },
-    },
-  },
-} as const;
 
 export const publishAccepted = {
   type: 'object',
@@ -157,17 +70,35 @@ export const publishAccepted = {
 } as const;
 
 /**
- * One message as a publisher sends it. The field schemas carry descriptions only (no types),
- * so they document without validating: the domain checks each message (see the header).
+ * One message as a publisher sends it. The fields carry annotations only (DOC_KEYWORDS), so
+ * they document without validating: the domain checks each message (see the header).
  */
 export const messageInput = {
   type: 'object',
   description: 'A message for one client: { to, data, ttl?, id? }.',
   properties: {
-    to: { description: 'string: the recipient client id (1-64 of A-Z a-z 0-9 _ -).' },
-    data: { description: 'Any JSON value, delivered to the client as is (size-limited).' },
-    ttl: { description: 'integer, optional: seconds until the message expires undelivered.' },
-    id: { description: 'string, optional: idempotency key; the same id again returns the first message.' },
+    to: {
+      'x-type': 'string',
+      'x-required': true,
+      'x-limits': '1-64 characters of A-Z a-z 0-9 _ -',
+      description: 'The recipient client id, as the client passed it to your application.',
+    },
+    data: {
+      'x-type': 'any JSON',
+      'x-required': true,
+      'x-limits': `at most ${DEFAULT_PUBLISH_LIMITS.maxDataBytes} bytes as JSON (limits.maxDataBytes)`,
+      description: 'Delivered to the client as is, sealed.',
+    },
+    ttl: {
+      'x-type': 'integer',
+      'x-limits': `1-${DEFAULT_PUBLISH_LIMITS.maxTtlSeconds} seconds; default ${DEFAULT_PUBLISH_LIMITS.defaultTtlSeconds}`,
+      description: 'Seconds until the message expires undelivered.',
+    },
+    id: {
+      'x-type': 'string',
+      'x-limits': '1-128 characters of A-Z a-z 0-9 . _ : -',
+      description: "Idempotency key and the message's id: the same id with the same to, data and ttl returns the first message. Without it sealpush generates one.",
+    },
   },
 } as const;
 
@@ -179,7 +110,8 @@ export const publishBatchBody = {
       type: 'array',
       minItems: 1,
       maxItems: MAX_BATCH_MESSAGES,
-      items: { description: messageInput.description },
+      // Each item is checked by the domain, so that its error is its own result.
+      items: { description: messageInput.description, 'x-type': 'object: a message, its fields as for POST /v1/messages' },
     },
   },
 } as const;
@@ -283,7 +215,7 @@ export const routeSchemas = {
     summary: 'Publish one message',
     description: 'Queues one sealed message for a client of the app; an item error has the status of its code.',
     body: messageInput,
-    response: { 202: { ...publishAccepted, description: 'Accepted: the message is queued (or, for a known id with the same to, data and ttl, the first one; other parameters: 409 ERR_IDEMPOTENCY_CONFLICT)' }, ...errorResponses },
+    response: { 202: { ...publishAccepted, description: 'Accepted: the message is queued (or, for a known id with the same to, data and ttl, the first one; other parameters: 409 ERR_IDEMPOTENCY_CONFLICT)' }, ...errorResponses([...BODY_REFUSALS, ...MESSAGE_REFUSALS]) },
   },
   publishBatch: {
     ...signed,
@@ -291,35 +223,35 @@ export const routeSchemas = {
     description: 'Each result is { id, status } or { error } for that item alone, in the order sent.',
     summary: `Publish 1 to ${MAX_BATCH_MESSAGES} messages; one result per message, in order`,
     body: publishBatchBody,
-    response: { 202: { ...publishBatchResponse, description: 'One result per message, in order' }, ...errorResponses },
+    response: { 202: { ...publishBatchResponse, description: 'One result per message, in order' }, ...errorResponses(BODY_REFUSALS) },
   },
   messageStatus: {
     ...signed,
     tags: ['messages'],
     summary: 'A message and its delivery status',
     params: idParams,
-    response: { 200: { ...messageView, description: 'The message and its status' }, ...errorResponses },
+    response: { 200: { ...messageView, description: 'The message and its status' }, ...errorResponses([...SIGNED_REFUSALS, 'ERR_NOT_FOUND']) },
   },
   messageReceipt: {
     ...signed,
     tags: ['messages'],
     summary: "The client's signed ACK of a message (proof of delivery); 409 ERR_NO_RECEIPT when there is none",
     params: idParams,
-    response: { 200: { ...receiptView, description: 'The signed receipt covering the message' }, ...errorResponses },
+    response: { 200: { ...receiptView, description: 'The signed receipt covering the message' }, ...errorResponses([...SIGNED_REFUSALS, 'ERR_NOT_FOUND', 'ERR_NO_RECEIPT']) },
   },
   clientInfo: {
     ...signed,
     tags: ['clients'],
     summary: 'A client and its pending messages',
     params: idParams,
-    response: { 200: { ...clientView, description: 'The client' }, ...errorResponses },
+    response: { 200: { ...clientView, description: 'The client' }, ...errorResponses([...SIGNED_REFUSALS, 'ERR_NOT_FOUND']) },
   },
   forgetClient: {
     ...signed,
     tags: ['clients'],
     summary: "Forget a client: destroy its key and every message of it; its id is never valid again",
     params: idParams,
-    response: { 200: { ...forgottenClientView, description: 'The client is forgotten' }, ...errorResponses },
+    response: { 200: { ...forgottenClientView, description: 'The client is forgotten' }, ...errorResponses([...SIGNED_REFUSALS, 'ERR_NOT_FOUND']) },
   },
   health: {
     ...unsigned,
@@ -343,41 +275,6 @@ export const routeSchemas = {
     tags: ['probes'],
     summary: 'Prometheus metrics of this node, as text (docs/metrics.md); keep it on the private network',
     // No response schema: the body is Prometheus text, which a JSON serializer would quote.
-  },
-  adminOverview: {
-    ...admin,
-    tags: ['admin'],
-    summary: 'Operator overview: server key fingerprint, the nodes, connections, and per app its connections and pending messages (all nodes)',
-    response: { 200: { ...adminOverview, description: 'The overview' }, ...errorResponses },
-  },
-  adminAudit: {
-    ...admin,
-    tags: ['admin'],
-    summary: "The audit chain's head seq and its last signed checkpoint",
-    response: { 200: { ...adminAudit, description: 'The audit state' }, ...errorResponses },
-  },
-  adminAuditVerify: {
-    ...admin,
-    tags: ['admin'],
-    summary: 'Verify the audit chain and every checkpoint signature now (as `sealpush audit verify`); the result is kept as the verification state',
-    response: { 200: { ...auditVerification, type: 'object', description: 'The verification' }, ...errorResponses },
-  },
-  adminThroughput: {
-    ...admin,
-    tags: ['admin'],
-    summary: 'Messages published and delivered per second, all nodes summed, over the last seconds (at most 600)',
-    querystring: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { seconds: { type: 'string', pattern: '^([1-9][0-9]?|[1-5][0-9]{2}|600)$', description: 'How many seconds, 1 to 600 (default 300)' } },
-    },
-    response: { 200: { ...adminThroughput, description: 'Two per-second series' }, ...errorResponses },
-  },
-  adminAuthFailures: {
-    ...admin,
-    tags: ['admin'],
-    summary: 'The last REST requests refused with an ERR_AUTH_* code, on any node (at most 50)',
-    response: { 200: { ...adminAuthFailures, description: 'The refusals, newest first' }, ...errorResponses },
   },
   openapi: {
     ...unsigned,

@@ -12,7 +12,7 @@ import type { ThroughputSeries } from '../../../domain/usecases/activity.js';
 import type { RecentAuthFailure } from '../../../domain/ports/node-reports.js';
 import type { ClusterNode } from '../../../domain/usecases/cluster-view.js';
 import type { AuditVerification } from '../../../domain/usecases/audit-verify.js';
-import { routeSchemas } from '../schemas.js';
+import { adminRouteSchemas } from '../admin-schemas.js';
 
 export interface AdminOverview {
   readonly serverKeyFingerprint: string;
@@ -64,13 +64,13 @@ export function adminAuthHook(source: Pick<AdminSource, 'findAdminToken'>) {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, source: AdminSource): void {
-  app.get('/overview', { schema: routeSchemas.adminOverview }, async (_request, reply) => reply.code(200).send(await source.overview()));
-  app.get('/audit', { schema: routeSchemas.adminAudit }, async (_request, reply) => reply.code(200).send(await source.audit()));
-  app.post('/audit/verify', { schema: routeSchemas.adminAuditVerify }, async (_request, reply) => reply.code(200).send(await source.verifyAudit()));
-  app.get<{ Querystring: { seconds?: string } }>('/throughput', { schema: routeSchemas.adminThroughput }, async (request, reply) => {
+  app.get('/overview', { schema: adminRouteSchemas.adminOverview }, async (_request, reply) => reply.code(200).send(await source.overview()));
+  app.get('/audit', { schema: adminRouteSchemas.adminAudit }, async (_request, reply) => reply.code(200).send(await source.audit()));
+  app.post('/audit/verify', { schema: adminRouteSchemas.adminAuditVerify }, async (_request, reply) => reply.code(200).send(await source.verifyAudit()));
+  app.get<{ Querystring: { seconds?: string } }>('/throughput', { schema: adminRouteSchemas.adminThroughput }, async (request, reply) => {
     const seconds = request.query.seconds === undefined ? DEFAULT_THROUGHPUT_SECONDS : Number(request.query.seconds);
     return reply.code(200).send(await source.throughput(seconds));
   });
-  app.get('/auth-failures', { schema: routeSchemas.adminAuthFailures }, async (_request, reply) =>
+  app.get('/auth-failures', { schema: adminRouteSchemas.adminAuthFailures }, async (_request, reply) =>
     reply.code(200).send({ failures: await source.authFailures(50) }));
 }

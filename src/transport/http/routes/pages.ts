@@ -15,8 +15,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { SealPushError } from '../../../domain/errors.js';
+import { pagePolicy, sendServed as send, served, type Served } from '../page-response.js';
+import type { SiteFiles } from './front-door.js';
 
 export interface PageFiles {
   /** `web/`: the pages, their script and style. */
@@ -27,12 +29,18 @@ export interface PageFiles {
   readonly hpkeDir: string;
 }
 
-/** The package's own folders, found from this file (src/ under tsx, dist/ when built: the same depth). */
-export function packagePageFiles(): PageFiles {
+/**
+ * The package's own folders and version, found from this file (src/ under tsx, dist/ when
+ * built: the same depth): what `/` and `/docs` need always, the pages' files when `pages` is on.
+ */
+export function packageFiles(pages: boolean): { site: SiteFiles; pages?: PageFiles } {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const site = { version, webDir: join(root, 'web') };
+  if (!pages) return { site };
   const require = createRequire(import.meta.url);
   const hpkeCore = dirname(require.resolve('@hpke/core/package.json'));
-  return { webDir: join(root, 'web'), distDir: join(root, 'dist'), hpkeDir: dirname(hpkeCore) };
+  return { site, pages: { webDir: site.webDir, distDir: join(root, 'dist'), hpkeDir: dirname(hpkeCore) } };
 }
 
 /** Bare specifiers of the SDK, resolved as a bundler would. The demo page carries this map inline. */
@@ -58,45 +66,12 @@ function importMapTag(): { tag: string; hash: string } {
 
 function policy(page: keyof typeof PAGES, importMapHash: string): string {
   // The demo talks to the example application, wherever it runs; the dashboard to sealpush only.
-  const demo = page === '/demo';
-  const connect = demo ? "connect-src 'self' http: https: ws: wss:" : "connect-src 'self'";
-  return [
-    "default-src 'none'",
-    demo ? `script-src 'self' ${importMapHash}` : "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    connect,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-function securityHeaders(reply: FastifyReply, type: string): FastifyReply {
-  return reply
-    .type(type)
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-cache');
+  return page === '/demo'
+    ? pagePolicy({ script: `'self' ${importMapHash}`, connect: "'self' http: https: ws: wss:" })
+    : pagePolicy({ script: "'self'", connect: "'self'" });
 }
 
 const notFound = (): SealPushError => new SealPushError('ERR_NOT_FOUND', 'No such file');
-
-/** A file's bytes and their strong validator: a browser that has them gets 304 and no body. */
-interface Served {
-  readonly body: Buffer | string;
-  readonly etag: string;
-}
-
-function served(body: Buffer | string): Served {
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-}
-
-function send(request: FastifyRequest, reply: FastifyReply, type: string, file: Served): FastifyReply {
-  securityHeaders(reply, type).header('etag', file.etag);
-  if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
-  return reply.send(file.body);
-}
 
 /** Reads a file under `base` once; a path that leaves `base` or is not a file is ERR_NOT_FOUND. */
 function fileCache(base: string): (relative: string) => Promise<Served> {

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Copies the browser SDK as published (plain ES modules) and its @hpke modules into the folder
+# your web server serves, so that a page can load it with <script type="module">, no bundler.
+# Run it where node_modules is, after `npm install sealpush`: sh copy-sdk.sh public
+set -eu
+OUT=${1:?usage: copy-sdk.sh PUBLIC_DIR}
+SEALPUSH=${SEALPUSH_PACKAGE:-node_modules/sealpush}
+HPKE=${HPKE_PACKAGES:-node_modules/@hpke}
+
+mkdir -p "$OUT/sealpush"
+cp -R "$SEALPUSH/dist/client" "$SEALPUSH/dist/crypto" "$SEALPUSH/dist/domain" "$OUT/sealpush/"
+for package in core common dhkem-x25519; do
+  mkdir -p "$OUT/hpke/$package"
+  cp -R "$HPKE/$package/esm" "$OUT/hpke/$package/"
+done
