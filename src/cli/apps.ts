@@ -4,7 +4,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_COHORT } from '../domain/delivery-settings.js';
 import type { DeliverySettings } from '../domain/types.js';
 import { SealPushError } from '../domain/errors.js';
+import { AppLifecycle, DEFAULT_SECRET_OVERLAP_HOURS, MAX_SECRET_OVERLAP_HOURS } from '../domain/usecases/app-lifecycle.js';
 import { printJson, withCore } from './context.js';
+import { confirmed } from './confirm.js';
 
 export function registerAppsCommands(program: Command): void {
   const apps = program.command('apps').description('manage publisher apps (works whether or not a server runs)');
@@ -52,6 +54,43 @@ export function registerAppsCommands(program: Command): void {
       for (const row of rows) {
         process.stdout.write(`${row.appId}  ${row.createdAt}  ${row.delivery.mode.padEnd(6)}  receipts ${row.receipts ? 'on ' : 'off'}  ${row.name}\n`);
       }
+    });
+
+  apps
+    .command('rotate-secret <appId>')
+    .description('issue a new app secret (shown once); the old one keeps verifying for the overlap, then only the new one does (docs/api.md)')
+    .option('--overlap-hours <h>', `how long the old secret stays valid (default ${DEFAULT_SECRET_OVERLAP_HOURS}; 0 refuses it at once; at most ${MAX_SECRET_OVERLAP_HOURS})`, overlapHours, DEFAULT_SECRET_OVERLAP_HOURS)
+    .option('--json', 'print {"appId", "secret", "previousSecretValidUntil"} as JSON')
+    .action(async (appId: string, options: { overlapHours: number; json?: boolean }, command: Command) => {
+      const rotated = await withCore(command, (core) => new AppLifecycle(core).rotateSecret(appId, options.overlapHours));
+      const until = new Date(rotated.previousNotAfter).toISOString();
+      if (options.json) return printJson({ appId, secret: rotated.secret, previousSecretValidUntil: until });
+      process.stdout.write(
+        `New secret of app ${appId}\n  secret: ${rotated.secret}\n` +
+          'The secret is shown once and stored only wrapped by the master key: keep it now.\n' +
+          (options.overlapHours === 0
+            ? 'The old secret is refused from now on (running servers switch within about a second).\n'
+            : `The old secret keeps working until ${until}: give the new one to every back end before then.\n`),
+      );
+    });
+
+  apps
+    .command('delete <appId>')
+    .description('delete an app and everything of it: its clients (crypto-shredded, as clients forget), messages, receipts, keys and secrets (docs/forget.md)')
+    .option('--yes', 'do not ask (needed when stdin is not a terminal)')
+    .option('--json', 'print {"appId", "name", "clients", "messagesDeleted", "receiptsDeleted", "jwtKeysDeleted", "journalScrubbed"} as JSON')
+    .action(async (appId: string, options: { yes?: boolean; json?: boolean }, command: Command) => {
+      if (options.yes !== true && !(await confirmed(`Delete app ${appId} with all its clients and messages? This cannot be undone. Type the app id to confirm: `, appId))) {
+        throw new SealPushError('ERR_BAD_REQUEST', `Not deleted: confirm by typing the app id, or pass --yes (sealpush apps delete ${appId} --yes)`);
+      }
+      const deleted = await withCore(command, (core) => new AppLifecycle(core).delete(appId));
+      const { name, clients, messages, receipts, jwtKeys, journalScrubbed } = deleted;
+      if (options.json) return printJson({ appId, name, clients, messagesDeleted: messages, receiptsDeleted: receipts, jwtKeysDeleted: jwtKeys, journalScrubbed });
+      process.stdout.write(
+        `Deleted app ${appId} ("${name}"): ${clients} client(s) crypto-shredded, ${messages} message(s), ${receipts} receipt(s) ` +
+          `and ${jwtKeys} bearer-token key(s) deleted.\n` +
+          'Its credentials are refused and its clients disconnected on running servers within about a second. Backups taken before now still hold its data: see docs/forget.md.\n',
+      );
     });
 
   apps
@@ -186,6 +225,12 @@ interface UpdateOptions {
   slotBytes?: number[];
   slotCounts?: number[];
   json?: boolean;
+}
+
+/** Hours as typed, fractions allowed; the range is the domain's (app-lifecycle.ts). */
+function overlapHours(text: string): number {
+  if (!/^\d{1,4}(\.\d{1,6})?$/.test(text)) throw new InvalidArgumentError(`expected a number of hours from 0 to ${MAX_SECRET_OVERLAP_HOURS}`);
+  return Number(text);
 }
 
 /** A whole number as typed; range checks are the domain's (delivery-settings.ts). */

@@ -8,6 +8,7 @@ import { CommandExit } from './context.js';
 import { registerClientsCommands } from './clients.js';
 import { registerInitCommand } from './init.js';
 import { registerKeysCommands } from './keys.js';
+import { registerMessagesCommands } from './messages.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommand } from './serve.js';
 
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerInitCommand(program);
   registerAppsCommands(program);
   registerClientsCommands(program);
+  registerMessagesCommands(program);
   registerKeysCommands(program);
   registerAuditCommands(program);
   registerMigrateCommand(program);

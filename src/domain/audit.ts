@@ -171,6 +171,8 @@ export type AdminAction =
   | 'apps.update'
   | 'apps.jwt-key'
   | 'apps.signing-key'
+  | 'apps.rotate-secret'
+  | 'apps.delete'
   | 'keys.rotate'
   | 'keys.rotate-identity'
   | 'clients.forget'

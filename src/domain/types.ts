@@ -37,6 +37,13 @@ export interface StoredApp extends App {
    * the server then refuses a publish whose data is not signed by it (docs/relay-blind.md).
    */
   readonly signingKey?: Uint8Array | null;
+  /**
+   * The secret `apps rotate-secret` replaced, wrapped like `wrappedSecret`, and when it stops
+   * verifying (ms since the epoch): it verifies while now < previousSecretNotAfter. Null or
+   * absent: none (never rotated, or the previous one was dropped by the next rotation).
+   */
+  readonly previousWrappedSecret?: Uint8Array | null;
+  readonly previousSecretNotAfter?: number | null;
 }
 
 export interface Client {
@@ -125,7 +132,7 @@ export interface StoredServerKey {
  * column means one more name here, one entry in the rotation's context table
  * (domain/usecases/master-key-rotation.ts) and one in each store driver's column table.
  */
-export type WrappedColumn = 'apps.wrapped_secret' | 'server_keys.wrapped_secret' | 'app_jwt_keys.key_material';
+export type WrappedColumn = 'apps.wrapped_secret' | 'apps.previous_wrapped_secret' | 'server_keys.wrapped_secret' | 'app_jwt_keys.key_material';
 
 /** One wrapped blob and the row that holds it: `key` is the row's primary key, in column order. */
 export interface WrappedBlob {

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './errors.js';
-import type { MessageStatus } from './types.js';
+import type { MessageRecord, MessageStatus } from './types.js';
 
 /** What the REST API and the app SDK show. Times are ISO 8601 strings (UTC) or null. */
 
@@ -75,4 +75,18 @@ export interface ForgottenClientView {
 
 export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** A message past its expiry reads as expired even before the sweeper has marked it. */
+export function messageView(record: MessageRecord, now: number): MessageView {
+  const due = record.expiresAt <= now && (record.status === 'queued' || record.status === 'delivered');
+  return {
+    id: record.id,
+    to: record.clientId,
+    status: due ? 'expired' : record.status,
+    createdAt: new Date(record.createdAt).toISOString(),
+    expiresAt: new Date(record.expiresAt).toISOString(),
+    deliveredAt: isoOrNull(record.deliveredAt),
+    ackedAt: isoOrNull(record.ackedAt),
+  };
 }

@@ -12,6 +12,7 @@ import { runMessageStoreConformance, type MessageStoreFixture } from './message-
 import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
 import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
 import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
+import { runMessageStoreAppsConformance } from './message-store-apps.suite.js';
 
 /** A fresh database per fixture, migrated; `reopen` is another pool (another node) on it. */
 async function mysqlFixture(): Promise<MessageStoreFixture> {
@@ -44,6 +45,7 @@ if (missing === undefined) {
   runMessageStoreRetentionConformance('mysql', mysqlFixture);
   // InnoDB has no secure delete: the journal is never reported scrubbed (docs/forget.md).
   runMessageStoreForgetConformance('mysql', mysqlFixture, false);
+  runMessageStoreAppsConformance('mysql', mysqlFixture);
   acrossNodes();
 } else {
   describe('MessageStore conformance: mysql', () => {

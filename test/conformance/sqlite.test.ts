@@ -9,6 +9,7 @@ import { runMessageStoreConformance, type MessageStoreFixture } from './message-
 import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
 import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
 import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
+import { runMessageStoreAppsConformance } from './message-store-apps.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
 async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
@@ -49,3 +50,5 @@ runMessageStoreRetentionConformance('sqlite', () => sqliteFixture('normal'));
 runMessageStoreRetentionConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
 runMessageStoreForgetConformance('sqlite', () => sqliteFixture('normal'), true);
 runMessageStoreForgetConformance('sqlite on a worker thread', () => sqliteFixture('full', true), true);
+runMessageStoreAppsConformance('sqlite', () => sqliteFixture('normal'));
+runMessageStoreAppsConformance('sqlite on a worker thread', () => sqliteFixture('full', true));

@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
 import type { ClientLastSeq, CommitResult, ForgetResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { DeletedApp } from '../../src/domain/ports/app-admin-store.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../src/domain/audit.js';
 import type { PayloadCipher, PayloadKeyring } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
@@ -261,6 +262,15 @@ export class InstrumentedStore implements MessageStore {
   }
   forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
     return this.real.forgetClient(clientId, appId, at, staleBefore);
+  }
+  rotateAppSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): Promise<boolean> {
+    return this.real.rotateAppSecret(appId, wrappedSecret, previousNotAfter);
+  }
+  deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
+    return this.real.deleteApp(appId, at);
+  }
+  listClients(appId: string | undefined, limit: number): Promise<Client[]> {
+    return this.real.listClients(appId, limit);
   }
   staleClients(seenBefore: number, limit: number): Promise<string[]> {
     return this.real.staleClients(seenBefore, limit);

@@ -64,7 +64,7 @@ async function serve(t: { after(fn: () => Promise<void>): void }, ready = true) 
   const api = testApi();
   const http = buildHttpApp({
     api,
-    secrets: { secretFor: async (appId) => (appId === APP ? new Uint8Array(Buffer.from(SECRET, 'base64url')) : undefined) },
+    secrets: { secretsFor: async (appId) => (appId === APP ? [new Uint8Array(Buffer.from(SECRET, 'base64url'))] : []) },
     nonces: testNonces(),
     readiness: { ready: async () => ready },
     clock: { now: () => Date.now() },

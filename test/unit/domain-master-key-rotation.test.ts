@@ -15,6 +15,7 @@ import { InstrumentedStore } from '../helpers/domain.js';
 import type { MessageStore } from '../../src/domain/ports/message-store.js';
 import { WRAPPED_COLUMNS, rotateMasterKey, type RotationDeps } from '../../src/domain/usecases/master-key-rotation.js';
 import { appSecretContext } from '../../src/domain/usecases/apps.js';
+import { AppLifecycle } from '../../src/domain/usecases/app-lifecycle.js';
 import { tempDir } from '../helpers/server.js';
 
 async function withCore(fn: (core: Core, dataDir: string) => Promise<void>): Promise<void> {
@@ -44,20 +45,26 @@ function deps(core: Core, overrides: Partial<RotationDeps> = {}): RotationDeps {
 test('every wrapped column moves to the new version, the secrets unchanged, and the old version is retired', () => withCore(async (core) => {
   const apps = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => core.apps.create(name)));
   const hs = await core.apps.addJwtKey(apps[0]!.appId, { issuer: 'iss', kid: 'k1', alg: 'HS256' });
+  // An app in a secret rotation's overlap: its previous secret is wrapped too.
+  const rotated = await new AppLifecycle(core).rotateSecret(apps[1]!.appId, 1);
   await loadServerIdentity(core);
-  assert.deepEqual(await versions(core), { 'apps.wrapped_secret': [1, 1, 1, 1, 1], 'server_keys.wrapped_secret': [1], 'app_jwt_keys.key_material': [1] });
+  const all = (v: number) => ({ 'apps.wrapped_secret': [v, v, v, v, v], 'apps.previous_wrapped_secret': [v], 'server_keys.wrapped_secret': [v], 'app_jwt_keys.key_material': [v] });
+  assert.deepEqual(await versions(core), all(1));
   const progress: number[] = [];
 
   const report = await rotateMasterKey(deps(core, { onProgress: (p) => progress.push(p.done) }));
-  assert.deepEqual(report, { version: 2, addedVersion: true, rewrapped: 7, retired: [1] });
-  assert.deepEqual(await versions(core), { 'apps.wrapped_secret': [2, 2, 2, 2, 2], 'server_keys.wrapped_secret': [2], 'app_jwt_keys.key_material': [2] });
-  assert.equal(progress.at(-1), 7);
+  assert.deepEqual(report, { version: 2, addedVersion: true, rewrapped: 8, retired: [1] });
+  assert.deepEqual(await versions(core), all(2));
+  assert.equal(progress.at(-1), 8);
 
   const fresh = await openLocalKms({ dataDir: core.config.dataDir }); // holds version 2 only
   for (const app of apps) {
     const stored = await core.store.getApp(app.appId);
-    assert.equal(Buffer.from(await fresh.unwrap(stored!.wrappedSecret, appSecretContext(app.appId))).toString('base64url'), app.secret);
+    const current = app === apps[1] ? rotated.secret : app.secret;
+    assert.equal(Buffer.from(await fresh.unwrap(stored!.wrappedSecret, appSecretContext(app.appId))).toString('base64url'), current);
   }
+  const previous = (await core.store.getApp(apps[1]!.appId))!.previousWrappedSecret!;
+  assert.equal(Buffer.from(await fresh.unwrap(previous, appSecretContext(apps[1]!.appId))).toString('base64url'), apps[1]!.secret);
   const jwt = await core.store.findJwtKey('iss', 'k1');
   assert.equal(Buffer.from(await fresh.unwrap(jwt!.keyMaterial, 'jwt-secret:iss:k1')).toString('base64url'), hs.secret);
 }));

@@ -82,7 +82,7 @@ async function fixture(t: { after(fn: () => Promise<void>): void }, bodyLimitByt
   const state = { ready: true };
   const logs: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString()), done()) });
-  const secrets: AppSecrets = { secretFor: async (appId) => (appId === APP ? KEY : undefined) };
+  const secrets: AppSecrets = { secretsFor: async (appId) => (appId === APP ? [KEY] : []) };
   const app = buildHttpApp({
     api,
     secrets,
@@ -296,7 +296,7 @@ test('an unexpected failure is 500 ERR_INTERNAL, logged without body or credenti
 test('buildHttpApp refuses a nonsensical body limit', () => {
   const deps = {
     api: new TestPushApi(),
-    secrets: { secretFor: async () => undefined },
+    secrets: { secretsFor: async () => [] },
     nonces: new TestNonces(),
     readiness: { ready: async () => true },
     clock: { now: () => NOW_MS },

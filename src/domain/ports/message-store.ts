@@ -16,6 +16,7 @@ import type {
   WrappedColumn,
 } from '../types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../audit.js';
+import type { AppAdminStore } from './app-admin-store.js';
 
 /** A message to insert. Its payload is already sealed at rest (see PayloadCipher). */
 export interface NewMessage {
@@ -146,8 +147,11 @@ export interface CommitResult {
  * Seqs start at 1 and increase by 1; each record's prevHash is its predecessor's hash (the
  * genesis hash for seq 1). Appends are serialized by the chain head, read for update in the
  * appending transaction.
+ *
+ * The operator's whole-app writes (rotate an app's secret, delete an app) and the client
+ * listing are AppAdminStore's (app-admin-store.ts), which every driver implements too.
  */
-export interface MessageStore {
+export interface MessageStore extends AppAdminStore {
   commit(batch: WriteBatch): Promise<CommitResult>;
 
   createApp(app: StoredApp): Promise<void>;

@@ -38,9 +38,13 @@ export interface MessageReceipt {
   readonly ackKey: Uint8Array;
 }
 
-/** Resolves an app's signing secret (unwrapped, kept in memory only). */
+/** Resolves an app's signing secrets (unwrapped, kept in memory only). */
 export interface AppSecrets {
-  secretFor(appId: string): Promise<Uint8Array | undefined>;
+  /**
+   * The secrets a request of the app may be signed with, current first, then the one a
+   * rotation replaced while its overlap lasts; empty for an unknown app.
+   */
+  secretsFor(appId: string): Promise<readonly Uint8Array[]>;
   /** The key that verifies bearer tokens of `issuer` with key id `kid`, if one is registered. */
   jwtKeyFor?(issuer: string, kid: string): Promise<{ appId: string; alg: JwtAlgorithm; publicJwk?: Record<string, string>; secret?: Uint8Array } | undefined>;
 }

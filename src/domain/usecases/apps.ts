@@ -8,6 +8,7 @@ import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-set
 import type { App, CohortSettings, DeliverySettings, JwtAlgorithm, StoredApp } from '../types.js';
 import { ED25519_KEY_BYTES } from '../message-wrappers.js';
 import { hex } from '../audit.js';
+import { bytesEqual } from '../bytes.js';
 import { recordAdminAction } from './audit.js';
 
 export interface CreatedApp {
@@ -72,9 +73,11 @@ export function appSecretContext(appId: string): string {
 
 /** Publisher accounts: creation, listing, and the secrets that verify their requests. */
 export class Apps implements AppSecrets {
-  /** Unwrapped secrets, in memory only. Secrets never change, so entries never go stale. */
-  private readonly secrets = new Map<string, Uint8Array>();
-  private readonly known = new Set<string>();
+  /**
+   * Unwrapped secrets, in memory only, by the wrapped blob they came from: a secret rotated or
+   * an app deleted in another process reaches this one with the app's next read (recentApp).
+   */
+  private readonly secrets = new Map<string, { readonly wrapped: Uint8Array; readonly secret: Uint8Array }>();
   /** Apps as read from the store, for what running servers may use for DELIVERY_CACHE_MS. */
   private readonly recent = new Map<string, { app: StoredApp | undefined; at: number }>();
   private get audit(): { store: MessageStore; clock: Clock } {
@@ -153,12 +156,12 @@ export class Apps implements AppSecrets {
     return { delivery: delivery ?? app.delivery, receipts: receipts ?? app.receipts === true };
   }
 
-  /** Apps are never deleted, so a positive answer is remembered; every handshake asks. */
+  /**
+   * Every handshake asks: read at most once per DELIVERY_CACHE_MS, so an `apps delete` from
+   * another process refuses the app's handshakes within that time.
+   */
   async exists(appId: string): Promise<boolean> {
-    if (this.known.has(appId) || this.secrets.has(appId)) return true;
-    const found = (await this.store.getApp(appId)) !== undefined;
-    if (found) this.known.add(appId);
-    return found;
+    return (await this.recentApp(appId)) !== undefined;
   }
 
   /**
@@ -246,13 +249,32 @@ export class Apps implements AppSecrets {
     return { appId: stored.appId, alg: stored.alg, publicJwk: JSON.parse(new TextDecoder().decode(stored.keyMaterial)) as Record<string, string> };
   }
 
-  async secretFor(appId: string): Promise<Uint8Array | undefined> {
-    const cached = this.secrets.get(appId);
-    if (cached) return cached;
-    const app = await this.store.getApp(appId);
-    if (!app) return undefined;
-    const secret = await this.kms.unwrap(app.wrappedSecret, appSecretContext(appId));
-    this.secrets.set(appId, secret);
+  /**
+   * The secrets a request of the app may be signed with: the current one, then the one
+   * `apps rotate-secret` replaced while its overlap lasts (docs/api.md, "Rotating an app
+   * secret"); none for an unknown app. Read at most once per DELIVERY_CACHE_MS, so a rotation
+   * or deletion in another process reaches every node within that time; a blob is unwrapped
+   * once and kept while it stays the app's.
+   */
+  async secretsFor(appId: string): Promise<Uint8Array[]> {
+    const app = await this.recentApp(appId);
+    if (!app) {
+      this.secrets.delete(appId);
+      this.secrets.delete(`${appId}:previous`);
+      return [];
+    }
+    const secrets = [await this.unwrapped(appId, app.wrappedSecret)];
+    const { previousWrappedSecret: previous, previousSecretNotAfter: notAfter } = app;
+    if (previous && notAfter != null && this.clock.now() < notAfter) secrets.push(await this.unwrapped(`${appId}:previous`, previous, appId));
+    return secrets;
+  }
+
+  /** `wrapped` unwrapped, from memory while the cache slot `slot` still holds that blob. */
+  private async unwrapped(slot: string, wrapped: Uint8Array, appId = slot): Promise<Uint8Array> {
+    const cached = this.secrets.get(slot);
+    if (cached && bytesEqual(cached.wrapped, wrapped)) return cached.secret;
+    const secret = await this.kms.unwrap(wrapped, appSecretContext(appId));
+    this.secrets.set(slot, { wrapped, secret });
     return secret;
   }
 }

@@ -21,6 +21,8 @@ import { serverKeyContext } from './server-keys.js';
  */
 export const WRAPPED_COLUMNS: readonly { readonly column: WrappedColumn; context(key: readonly (string | number)[]): string }[] = [
   { column: 'apps.wrapped_secret', context: ([appId]) => appSecretContext(String(appId)) },
+  // A rotated-out secret keeps the context it was wrapped for (apps rotate-secret moves the blob).
+  { column: 'apps.previous_wrapped_secret', context: ([appId]) => appSecretContext(String(appId)) },
   { column: 'server_keys.wrapped_secret', context: ([purpose]) => serverKeyContext(String(purpose)) },
   { column: 'app_jwt_keys.key_material', context: ([issuer, kid]) => jwtSecretContext(String(issuer), String(kid)) },
 ];

@@ -9,7 +9,7 @@ import type { Clock } from '../ports/runtime.js';
 import { parsePublishRequest, type PublishLimits, type PublishRequest } from '../publish-request.js';
 import { rateLimited, type RateLimit } from '../ports/rate-limit.js';
 import type { MessageRecord } from '../types.js';
-import { isoOrNull, type ClientView, type ForgottenClientView, type MessageView, type PublishResult } from '../views.js';
+import { isoOrNull, messageView, type ClientView, type ForgottenClientView, type MessageView, type PublishResult } from '../views.js';
 import type { ClientCiphers } from './client-ciphers.js';
 import type { CommitQueue, PendingPublish } from './commit-queue.js';
 import type { Forgetting } from './forget.js';
@@ -198,20 +198,6 @@ export class Publisher implements PushApi {
     const waitMs = (await this.deps.readLimit?.take(appId)) ?? 0;
     if (waitMs > 0) throw rateLimited(waitMs, 'This app reads more per second than its limit allows');
   }
-}
-
-/** A message past its expiry reads as expired even before the sweeper has marked it. */
-function messageView(record: MessageRecord, now: number): MessageView {
-  const due = record.expiresAt <= now && (record.status === 'queued' || record.status === 'delivered');
-  return {
-    id: record.id,
-    to: record.clientId,
-    status: due ? 'expired' : record.status,
-    createdAt: new Date(record.createdAt).toISOString(),
-    expiresAt: new Date(record.expiresAt).toISOString(),
-    deliveredAt: isoOrNull(record.deliveredAt),
-    ackedAt: isoOrNull(record.ackedAt),
-  };
 }
 
 /** A publish whose id is stored: its status when the parameters match, else a conflict. */

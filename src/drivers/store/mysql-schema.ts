@@ -177,6 +177,17 @@ export const MYSQL_MIGRATIONS: readonly MysqlMigration[] = [
     // after an interrupted migration meets ER_DUP_FIELDNAME, which migrateMysql takes as done.
     statements: ['ALTER TABLE messages ADD COLUMN fingerprint VARBINARY(32) NULL'],
   },
+  {
+    version: 4,
+    name: 'previous app secret during a rotation',
+    // apps rotate-secret (docs/api.md): the secret it replaced, wrapped like wrapped_secret, and
+    // until when (ms since the epoch) it still verifies. NULL: none. A rerun after an
+    // interrupted migration meets ER_DUP_FIELDNAME, which migrateMysql takes as done.
+    statements: [
+      'ALTER TABLE apps ADD COLUMN previous_wrapped_secret BLOB NULL',
+      'ALTER TABLE apps ADD COLUMN previous_secret_not_after BIGINT NULL',
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_VERSION = MYSQL_MIGRATIONS[MYSQL_MIGRATIONS.length - 1]?.version ?? 0;

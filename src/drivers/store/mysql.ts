@@ -30,6 +30,7 @@ import type {
   WriteBatch,
 } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
+import { LIST_CLIENTS_MAX, type DeletedApp } from '../../domain/ports/app-admin-store.js';
 import type {
   App,
   Client,
@@ -53,9 +54,11 @@ import { STATUS_CODE } from './sqlite-schema.js';
 import { MYSQL_SCHEMA_VERSION } from './mysql-schema.js';
 import { readMysqlSchemaVersion } from './mysql-migrate.js';
 import { forgetMysqlClient } from './mysql-forget.js';
+import { ROTATE_APP_SECRET_SQL, deleteMysqlApp, listClientsSql } from './mysql-apps.js';
 import { MysqlLink, isLinkError, linkSettings, type Param } from './mysql-link.js';
 import { STALE_CLIENTS_SQL } from './stale-clients.js';
 import {
+  APP_COLUMNS,
   CLIENT_COLUMNS,
   commitAuditEvents,
   deliveryOf,
@@ -67,7 +70,9 @@ import {
   toMessageRecord,
   toReceipt,
   toAdminToken,
+  toStoredApp,
   type AdminTokenRow,
+  type AppRow,
   toServerKey,
   toTombstone,
   type AuditRow,
@@ -208,6 +213,7 @@ interface SeqState { readonly no: number; readonly appId: string; readonly acked
 /** Where each wrapped column lives (see the SQLite driver's table of the same name). */
 const WRAPPED_COLUMNS: Readonly<Record<WrappedColumn, { table: string; key: readonly string[]; blob: string; where: string }>> = {
   'apps.wrapped_secret': { table: 'apps', key: ['id'], blob: 'wrapped_secret', where: '1 = 1' },
+  'apps.previous_wrapped_secret': { table: 'apps', key: ['id'], blob: 'previous_wrapped_secret', where: '1 = 1' },
   'server_keys.wrapped_secret': { table: 'server_keys', key: ['purpose', 'version'], blob: 'wrapped_secret', where: '1 = 1' },
   'app_jwt_keys.key_material': { table: 'app_jwt_keys', key: ['issuer', 'kid'], blob: 'key_material', where: "alg = 'HS256'" },
 };
@@ -443,18 +449,22 @@ export class MysqlStore implements MessageStore {
   }
 
   async getApp(appId: string): Promise<StoredApp | undefined> {
-    const [row] = await select<{ id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; receipts: number; signing_key: Buffer | null }>(
-      this.#link, 'SELECT id, name, wrapped_secret, created_at, delivery, receipts, signing_key FROM apps WHERE id = ?', [appId]);
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      name: row.name,
-      wrappedSecret: row.wrapped_secret,
-      createdAt: row.created_at,
-      delivery: deliveryOf(row),
-      receipts: row.receipts === 1,
-      signingKey: row.signing_key,
-    };
+    const [row] = await select<AppRow>(this.#link, `SELECT ${APP_COLUMNS} FROM apps WHERE id = ?`, [appId]);
+    return row === undefined ? undefined : toStoredApp(row);
+  }
+
+  async rotateAppSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): Promise<boolean> {
+    return (await run(this.#link, ROTATE_APP_SECRET_SQL, [previousNotAfter, bytes(wrappedSecret), appId])).affectedRows === 1;
+  }
+
+  /** In one transaction (mysql-apps.ts); never reports the journal scrubbed. */
+  async deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
+    return this.#tx((conn) => deleteMysqlApp((sql, params) => statement(conn, sql, params), appId, at));
+  }
+
+  async listClients(appId: string | undefined, limit: number): Promise<Client[]> {
+    const most = int(Math.min(limit, LIST_CLIENTS_MAX));
+    return (await select<ClientRow>(this.#link, `${listClientsSql(appId)} ${most}`, appId === undefined ? [] : [appId])).map(toClient);
   }
 
   async listApps(): Promise<App[]> {

@@ -32,16 +32,23 @@ export function sqliteForgetter(db: Database.Database): ForgetClient {
     return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages, receipts };
   });
 
-  return (clientId, appId, at, staleBefore) => {
-    let forgotten;
-    db.pragma('secure_delete = ON');
-    try {
-      forgotten = forget.immediate(clientId, appId, at, staleBefore);
-    } finally {
-      db.pragma('secure_delete = FAST');
-    }
-    if (forgotten === undefined) return undefined;
-    const [checkpoint] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-    return { ...forgotten, journalScrubbed: checkpoint?.busy === 0 };
-  };
+  return (clientId, appId, at, staleBefore) => scrubbing(db, () => forget.immediate(clientId, appId, at, staleBefore));
+}
+
+/**
+ * Runs a deleting transaction with `secure_delete = ON`, so the freed bytes are zeroed, then
+ * (when it deleted anything: `run` resolved a value) empties the WAL, which still held the old
+ * page images; `journalScrubbed` says whether that checkpoint could finish now.
+ */
+export function scrubbing<T extends object>(db: Database.Database, run: () => T | undefined): (T & { journalScrubbed: boolean }) | undefined {
+  let deleted;
+  db.pragma('secure_delete = ON');
+  try {
+    deleted = run();
+  } finally {
+    db.pragma('secure_delete = FAST');
+  }
+  if (deleted === undefined) return undefined;
+  const [checkpoint] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  return { ...deleted, journalScrubbed: checkpoint?.busy === 0 };
 }

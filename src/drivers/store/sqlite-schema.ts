@@ -265,6 +265,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN fingerprint BLOB;
     `,
   },
+  {
+    version: 14,
+    name: 'previous app secret during a rotation',
+    sql: `
+      -- apps rotate-secret (docs/api.md): the secret it replaced, wrapped by the master key like
+      -- wrapped_secret, and until when (ms since the epoch) it still verifies. NULL: none.
+      ALTER TABLE apps ADD COLUMN previous_wrapped_secret BLOB;
+      ALTER TABLE apps ADD COLUMN previous_secret_not_after INTEGER;
+    `,
+  },
 ];
 
 /**

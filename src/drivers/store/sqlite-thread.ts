@@ -18,6 +18,7 @@ import type {
   MessageStore,
   WriteBatch,
 } from '../../domain/ports/message-store.js';
+import type { DeletedApp } from '../../domain/ports/app-admin-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredAdminToken, AppPendingCount, StoredReceipt, StoredServerKey, WrappedBlob, WrappedColumn } from '../../domain/types.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
@@ -186,6 +187,15 @@ export class ThreadedSqliteStore implements MessageStore {
   }
   forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
     return this.#call('forgetClient', [clientId, appId, at, staleBefore]);
+  }
+  rotateAppSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): Promise<boolean> {
+    return this.#call('rotateAppSecret', [appId, wrappedSecret, previousNotAfter]);
+  }
+  deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
+    return this.#call('deleteApp', [appId, at]);
+  }
+  listClients(appId: string | undefined, limit: number): Promise<Client[]> {
+    return this.#call('listClients', [appId, limit]);
   }
   staleClients(seenBefore: number, limit: number): Promise<string[]> {
     return this.#call('staleClients', [seenBefore, limit]);

@@ -24,6 +24,7 @@ import type {
   MessageStore,
   WriteBatch,
 } from '../../domain/ports/message-store.js';
+import type { DeletedApp } from '../../domain/ports/app-admin-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type {
   App,
@@ -44,8 +45,10 @@ import type {
 import { encodeCoveredList } from '../../crypto/ack-receipt.js';
 import { STATUS_CODE, migrate } from './sqlite-schema.js';
 import { sqliteForgetter, type ForgetClient } from './sqlite-forget.js';
+import { sqliteAppAdmin, type SqliteAppAdmin } from './sqlite-apps.js';
 import { STALE_CLIENTS_SQL } from './stale-clients.js';
 import {
+  APP_COLUMNS,
   CLIENT_COLUMNS,
   commitAuditEvents,
   deliveryOf,
@@ -57,7 +60,9 @@ import {
   toMessageRecord,
   toReceipt,
   toAdminToken,
+  toStoredApp,
   type AdminTokenRow,
+  type AppRow,
   toServerKey,
   toTombstone,
   type AuditRow,
@@ -102,7 +107,6 @@ export interface SqliteStoreOptions {
   readonly logger?: Logger;
 }
 
-interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at: number; delivery: string | null; signing_key: Buffer | null; receipts: number }
 
 /**
  * Where each wrapped column lives: its table, primary key columns (in key order), blob column,
@@ -110,6 +114,7 @@ interface AppRow { id: string; name: string; wrapped_secret: Buffer; created_at:
  */
 const WRAPPED_COLUMNS: Readonly<Record<WrappedColumn, { table: string; key: readonly string[]; blob: string; where: string }>> = {
   'apps.wrapped_secret': { table: 'apps', key: ['id'], blob: 'wrapped_secret', where: '1 = 1' },
+  'apps.previous_wrapped_secret': { table: 'apps', key: ['id'], blob: 'previous_wrapped_secret', where: '1 = 1' },
   'server_keys.wrapped_secret': { table: 'server_keys', key: ['purpose', 'version'], blob: 'wrapped_secret', where: '1 = 1' },
   // EdDSA and ES256 rows hold a public JWK, not a wrapped blob.
   'app_jwt_keys.key_material': { table: 'app_jwt_keys', key: ['issuer', 'kid'], blob: 'key_material', where: "alg = 'HS256'" },
@@ -150,7 +155,7 @@ const { queued: QUEUED, delivered: DELIVERED, acked: ACKED, expired: EXPIRED } =
 function prepareStatements(db: Database.Database) {
   return {
     insertApp: db.prepare('INSERT INTO apps (id, name, wrapped_secret, created_at, delivery, receipts) VALUES (?, ?, ?, ?, ?, ?)'),
-    appById: db.prepare('SELECT id, name, wrapped_secret, created_at, delivery, signing_key, receipts FROM apps WHERE id = ?'),
+    appById: db.prepare(`SELECT ${APP_COLUMNS} FROM apps WHERE id = ?`),
     allApps: db.prepare('SELECT id, name, created_at, delivery, receipts FROM apps ORDER BY created_at, id'),
     setAppDelivery: db.prepare('UPDATE apps SET delivery = ? WHERE id = ?'),
     setAppReceipts: db.prepare('UPDATE apps SET receipts = ? WHERE id = ?'),
@@ -288,6 +293,7 @@ export class SqliteStore implements MessageStore {
   readonly #appendAudit: Database.Transaction<(events: readonly AuditEvent[], at: number) => void>;
   readonly #expire: Database.Transaction<(now: number, limit: number) => number>;
   readonly #forget: ForgetClient;
+  readonly #apps: SqliteAppAdmin;
   readonly #addServerKeyVersion: Database.Transaction<(key: StoredServerKey, previousNotAfter: number) => boolean>;
   readonly #wrapped = new Map<WrappedColumn, ReturnType<typeof wrappedStatements>>();
   readonly #maxPending: number;
@@ -314,6 +320,7 @@ export class SqliteStore implements MessageStore {
       return rows.length;
     });
     this.#forget = sqliteForgetter(db);
+    this.#apps = sqliteAppAdmin(db);
     this.#addServerKeyVersion = db.transaction((key: StoredServerKey, previousNotAfter: number) => {
       const s = this.#stmts;
       const latest = s.latestServerKey.get(key.purpose) as ServerKeyRow | undefined;
@@ -474,16 +481,19 @@ export class SqliteStore implements MessageStore {
 
   async getApp(appId: string): Promise<StoredApp | undefined> {
     const row = this.#stmts.appById.get(appId) as AppRow | undefined;
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      name: row.name,
-      wrappedSecret: row.wrapped_secret,
-      createdAt: row.created_at,
-      delivery: deliveryOf(row),
-      receipts: row.receipts === 1,
-      signingKey: row.signing_key,
-    };
+    return row === undefined ? undefined : toStoredApp(row);
+  }
+
+  async rotateAppSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): Promise<boolean> {
+    return this.#apps.rotateSecret(appId, wrappedSecret, previousNotAfter);
+  }
+
+  async deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
+    return this.#apps.deleteApp(appId, at);
+  }
+
+  async listClients(appId: string | undefined, limit: number): Promise<Client[]> {
+    return this.#apps.listClients(appId, limit);
   }
 
   async listApps(): Promise<App[]> {

@@ -9,6 +9,7 @@ import type {
   ForgottenClient,
   MessageRecord,
   StoredAdminToken,
+  StoredApp,
   StoredReceipt,
   StoredServerKey,
 } from '../../domain/types.js';
@@ -32,6 +33,27 @@ export interface ServerKeyRow {
   purpose: string; version: number; public_key: Uint8Array; wrapped_secret: Uint8Array; created_at: number; not_after: number | null;
 }
 export interface ReceiptRow { client_id: string; from_seq: number; upto_seq: number; covered: Uint8Array; signature: Uint8Array; acked_at: number }
+
+export interface AppRow {
+  id: string; name: string; wrapped_secret: Uint8Array; created_at: number; delivery: string | null; signing_key: Uint8Array | null; receipts: number;
+  previous_wrapped_secret: Uint8Array | null; previous_secret_not_after: number | null;
+}
+
+export const APP_COLUMNS = 'id, name, wrapped_secret, created_at, delivery, signing_key, receipts, previous_wrapped_secret, previous_secret_not_after';
+
+export function toStoredApp(row: AppRow): StoredApp {
+  return {
+    id: row.id,
+    name: row.name,
+    wrappedSecret: row.wrapped_secret,
+    createdAt: Number(row.created_at),
+    delivery: deliveryOf(row),
+    receipts: Number(row.receipts) === 1,
+    signingKey: row.signing_key,
+    previousWrappedSecret: row.previous_wrapped_secret,
+    previousSecretNotAfter: row.previous_secret_not_after === null ? null : Number(row.previous_secret_not_after),
+  };
+}
 
 export const CLIENT_COLUMNS = 'id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key, hpke_key';
 

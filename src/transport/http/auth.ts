@@ -81,10 +81,11 @@ export class RequestAuthenticator {
     }
     const auth = parseAuthorization(request.headers.authorization);
     if (auth === undefined) throw malformedHeader(request.headers.authorization);
-    const secret = await this.deps.secrets.secretFor(auth.appId);
+    const secrets = await this.deps.secrets.secretsFor(auth.appId);
     const signedText = canonicalTextOf(auth, boundRequest(request, raw));
-    const ok = signatureMatches(auth.sig, secret ?? DECOY_KEY, signedText);
-    if (secret === undefined || !ok) throw signatureMismatch(signedText);
+    // Each candidate is checked (no early exit): two during a secret rotation's overlap.
+    const matches = (secrets.length > 0 ? secrets : [DECOY_KEY]).map((key) => signatureMatches(auth.sig, key, signedText));
+    if (secrets.length === 0 || !matches.includes(true)) throw signatureMismatch(signedText);
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
     if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw timestampOutsideWindow(nowSeconds, auth.ts);
     if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId))) throw nonceReused('nonce');
