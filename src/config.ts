@@ -216,6 +216,11 @@ export type Config = z.infer<typeof configSchema> & { readonly masterKeyFile: st
 export type ConfigInput = z.input<typeof configSchema>;
 export type Limits = Config['limits'];
 
+/** Every option that has a default, at its default, as a config file spells it (paths as written, not resolved). */
+export function configDefaults(): ConfigInput {
+  return configSchema.parse({});
+}
+
 /** The rate limits of `limits`, by name (their key prefix on Redis): docs/configuration.md. */
 export function rateLimitSpecs(limits: Limits): Record<'publish' | 'handshake' | 'read' | 'failedAuth' | 'registration', RateLimitSpec> {
   return {
