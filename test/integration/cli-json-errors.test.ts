@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/process.js';
@@ -53,6 +54,7 @@ describe('sealpush --version and errors under --json', () => {
       { args: ['publish', 'c_nobody', '{}'], env: app, exit: 1, code: 'ERR_NOT_FOUND', message: /./ },
       { args: ['publish', 'c_x', '{}'], env: { ...app, SEALPUSH_APP_SECRET: server.app.secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }, exit: 1, code: 'ERR_AUTH_SIGNATURE', message: /./ },
       { args: ['listen', '--server-key', 'short'], env: app, exit: 1, code: 'ERR_BAD_REQUEST', message: /serverKey must be base64url of 32 bytes/ },
+      { args: ['listen', '--server-key', randomBytes(32).toString('base64url')], env: app, exit: 1, code: 'ERR_HANDSHAKE', message: /./ },
     ];
     for (const { args, env, exit, code, message } of cases) {
       const text = await runCli(args, env);
