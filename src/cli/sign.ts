@@ -17,10 +17,7 @@ export function registerSignCommand(program: Command): void {
     .argument('<method>', 'GET, POST or DELETE', requestMethod)
     .argument('<path>', 'the request target exactly as sent: /v1/... plus any ?query', requestPath)
     .argument('[body]', 'the body exactly as sent (POST only)')
-    .description(
-      'print the Authorization header value for one REST request (GET, POST or DELETE; PATH with any ?query, exactly as sent; ' +
-        'BODY exactly as sent, e.g. with curl --data-binary); app id and secret from the environment; good for one request within 300 s',
-    )
+    .description('print the Authorization header value for one signed REST request, for curl; good for one request within 300 s (docs/cli.md)')
     .option('--app <appId>', 'app id (env SEALPUSH_APP_ID)')
     .option('--secret-env <var>', 'environment variable holding the app secret (default SEALPUSH_APP_SECRET)')
     .option('--json', 'print {"authorization", "method", "path", "validUntil"} as JSON')
