@@ -344,6 +344,8 @@ function readConfigFile(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`Cannot read config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    // V8 quotes the text around a syntax error, which may be a password: keep only what is wrong.
+    const why = err instanceof Error ? err.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, ' (not valid JSON)') : String(err);
+    throw new ConfigError(`Cannot read config file ${path}: ${why}`);
   }
 }

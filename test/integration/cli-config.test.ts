@@ -46,6 +46,7 @@ describe('sealpush config', () => {
       ['{"prot": 8080}', /Unrecognized key\(s\) in object: 'prot'/],
       ['{"port": 8080,}', /Cannot read config file/],
       ['{"store": "mysql://u:hunter2@db"}', /store: no database name/],
+      ['{"masterKey": hunter2}', /Cannot read config file .*: Unexpected token 'h' \(not valid JSON\)/],
     ];
     for (const [text, expected] of cases) {
       const file = join(dir, 'broken.json');
