@@ -216,6 +216,11 @@ export type Config = z.infer<typeof configSchema> & { readonly masterKeyFile: st
 export type ConfigInput = z.input<typeof configSchema>;
 export type Limits = Config['limits'];
 
+/** Every option that has a default, at its default, as a config file spells it (paths as written, not resolved). */
+export function configDefaults(): ConfigInput {
+  return configSchema.parse({});
+}
+
 /** The rate limits of `limits`, by name (their key prefix on Redis): docs/configuration.md. */
 export function rateLimitSpecs(limits: Limits): Record<'publish' | 'handshake' | 'read' | 'failedAuth' | 'registration', RateLimitSpec> {
   return {
@@ -339,6 +344,8 @@ function readConfigFile(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`Cannot read config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    // V8 quotes the text around a syntax error, which may be a password: keep only what is wrong.
+    const why = err instanceof Error ? err.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, ' (not valid JSON)') : String(err);
+    throw new ConfigError(`Cannot read config file ${path}: ${why}`);
   }
 }

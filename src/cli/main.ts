@@ -1,26 +1,33 @@
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
-import { isSealPushError } from '../domain/errors.js';
+import { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerAppsCommands } from './apps.js';
 import { registerAuditCommands } from './audit.js';
-import { CommandExit } from './context.js';
 import { registerClientsCommands } from './clients.js';
+import { registerConfigCommands } from './config.js';
+import { reportFailure, wantsJson } from './errors.js';
 import { registerInitCommand } from './init.js';
 import { registerKeysCommands } from './keys.js';
+import { registerListenCommand } from './listen.js';
 import { registerMessagesCommands } from './messages.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerPublishCommand } from './publish.js';
 import { registerServeCommand } from './serve.js';
+import { registerSignCommand } from './sign.js';
+import { packageVersion, registerVersionCommand } from './version.js';
 
 /** Runs the `sealpush` command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const json = wantsJson(argv);
   const program = new Command()
     .name('sealpush')
     .description('Secure message push service: sealed, durable delivery of results to WebSocket clients.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--data <dir>', 'data directory (env SEALPUSH_DATA_DIR)', undefined)
     .option('--config <file>', 'JSON config file (env SEALPUSH_CONFIG)', undefined)
-    .showHelpAfterError()
+    .showHelpAfterError(!json)
     .exitOverride();
+  // Under --json a refused command line is reported once, as JSON (errors.ts), not as text.
+  if (json) program.configureOutput({ outputError: () => undefined });
   registerServeCommand(program);
   registerInitCommand(program);
   registerAppsCommands(program);
@@ -30,21 +37,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAuditCommands(program);
   registerMigrateCommand(program);
   registerAdminCommands(program);
+  registerConfigCommands(program);
+  registerPublishCommand(program);
+  registerListenCommand(program);
+  registerSignCommand(program);
+  registerVersionCommand(program);
   try {
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof CommandExit) return err.exitCode;
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 2;
-    }
-    if (isSealPushError(err)) {
-      console.error(`sealpush: ${err.code}: ${err.message}`);
-      return 1;
-    }
-    console.error(`sealpush: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return reportFailure(err, json);
   }
 }

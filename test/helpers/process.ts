@@ -75,3 +75,44 @@ export function clockAhead(ms: number): Record<string, string> {
   const preload = new URL('./clock-ahead.mjs', import.meta.url).href;
   return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), SEALPUSH_TEST_CLOCK_AHEAD_MS: String(ms) };
 }
+
+/** A long-running `sealpush` command (e.g. `listen`), its output so far, and waits on it. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The first complete stdout line (already printed or still to come) that matches; rejects if the process exits first. */
+  line(pattern: RegExp): Promise<string>;
+}
+
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, [SEALPUSH_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const found = (pattern: RegExp): string | undefined => out.split('\n').slice(0, -1).find((text) => pattern.test(text));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    line: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const text = found(pattern);
+          if (text === undefined) return;
+          child.stdout!.off('data', check);
+          child.off('exit', gone);
+          resolve(text);
+        };
+        const gone = (code: number | null): void => {
+          child.stdout!.off('data', check);
+          reject(new Error(`sealpush ${args.join(' ')} exited with ${code} before printing ${pattern}:\n${out}\n${err}`));
+        };
+        child.stdout!.on('data', check);
+        child.once('exit', gone);
+        check();
+        if (child.exitCode !== null || child.signalCode !== null) gone(child.exitCode);
+      }),
+  };
+}

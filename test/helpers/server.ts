@@ -23,6 +23,19 @@ export function tempDir(prefix = 'sealpush-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Fresh temporary directories for one suite: `make()` each, `removeAll()` in its `after`. */
+export function scratchDirs(): { make(): string; removeAll(): void } {
+  const dirs: string[] = [];
+  return {
+    make: () => {
+      const dir = tempDir();
+      dirs.push(dir);
+      return dir;
+    },
+    removeAll: () => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })),
+  };
+}
+
 export async function createApp(dataDir: string, name: string): Promise<CreatedApp> {
   const core = await openCore(parseConfig({ dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
   try {

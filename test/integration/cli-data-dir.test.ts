@@ -1,20 +1,16 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { existsSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, runCli, spawnServer } from '../helpers/process.js';
-import { tempDir } from '../helpers/server.js';
+import { scratchDirs } from '../helpers/server.js';
 
 /** Issue 14 items 1 and 2: only serve and init create state; one node per SQLite dir; a failed start exits. */
 describe('the data directory, as the sealpush command uses it', () => {
-  const dirs: string[] = [];
-  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-  const scratch = (): string => {
-    const dir = tempDir();
-    dirs.push(dir);
-    return dir;
-  };
+  const dirs = scratchDirs();
+  after(() => dirs.removeAll());
+  const scratch = dirs.make;
   const refusedNaming = (run: { code: number; stderr: string }, where: string): void => {
     assert.equal(run.code, 2, run.stderr);
     assert.ok(run.stderr.includes(where), `names ${where}: ${run.stderr}`);
