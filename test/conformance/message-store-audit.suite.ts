@@ -79,8 +79,8 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
         await seed(store);
         await store.commit(batch({ messages: [message('A', 'a1', 'm1')] }));
         const before = await store.auditHead();
-        // A client of an app that does not exist violates a foreign key: the whole batch fails.
-        await assert.rejects(store.commit(batch({ clients: [client('nope', 'x1', 9)], messages: [message('A', 'a1', 'm2')], acked: [{ clientId: 'a1', uptoSeq: 1 }] })));
+        // A new client under a taken id (another key) violates the primary key: the whole batch fails.
+        await assert.rejects(store.commit(batch({ clients: [client('B', 'a1', 9)], messages: [message('A', 'a1', 'm2')], acked: [{ clientId: 'a1', uptoSeq: 1 }] })));
         assert.equal((await store.auditHead()).seq, before.seq);
         assert.equal((await allRecords(store)).length, before.seq);
         assert.equal(await store.findAckRecord('a1', 1), undefined);

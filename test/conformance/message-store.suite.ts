@@ -188,7 +188,7 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       await store.createApp(app('A'));
       await store.createApp(app('B'));
       const { clients } = await store.commit(batch({ clients: [{ ...newClient('A', 'a1', 1), hpkeKey: key(2) }, newClient('A', 'a2', 3)] }));
-      assert.deepEqual(clients.map((c) => hex(c.hpkeKey ?? null)), [hex(key(2)), null]);
+      assert.deepEqual(clients.map((c) => hex(c?.hpkeKey ?? null)), [hex(key(2)), null]);
       assert.equal(hex((await store.getClient('A', 'a1'))?.hpkeKey), hex(key(2)));
       assert.equal(hex((await store.findClientByKey('A', key(1)))?.hpkeKey), hex(key(2)));
       assert.equal((await store.getClient('A', 'a2'))?.hpkeKey ?? null, null);
@@ -219,10 +219,18 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
       assert.equal(await store.findClientByKey('A', key(9)), undefined);
     }));
 
+    test('clients: a client of an app that no longer exists is null, inserts nothing, and the rest of the batch commits', () => withStore(async (_fx, store) => {
+      await store.createApp(app('A'));
+      const { clients } = await store.commit(batch({ clients: [newClient('GONE', 'g1', 5), newClient('A', 'a1', 6)] }));
+      assert.deepEqual(clients.map((c) => c?.id ?? null), [null, 'a1']);
+      assert.equal(await store.findClientByKey('GONE', key(5)), undefined);
+      assert.equal((await store.getClient('A', 'a1'))?.id, 'a1');
+    }));
+
     test('clients: the same key twice in one batch yields the first client for both', () => withStore(async (_fx, store) => {
       await store.createApp(app('A'));
       const { clients } = await store.commit(batch({ clients: [newClient('A', 'c1', 7), newClient('A', 'c2', 7)] }));
-      assert.deepEqual(clients.map((c) => c.id), ['c1', 'c1']);
+      assert.deepEqual(clients.map((c) => c?.id), ['c1', 'c1']);
       assert.equal(await store.getClient('A', 'c2'), undefined);
     }));
 

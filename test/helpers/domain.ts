@@ -441,7 +441,9 @@ export class DomainWorld {
   async createClient(appId: string, keyByte: number): Promise<Client> {
     const id = `client-${appId}-${keyByte}`;
     const keySalt = new Uint8Array(randomBytes(32));
-    return this.run(this.commits.addClient({ id, appId, staticKey: staticKey(keyByte), keySalt, createdAt: this.clock.now() }));
+    const client = await this.run(this.commits.addClient({ id, appId, staticKey: staticKey(keyByte), keySalt, createdAt: this.clock.now() }));
+    if (client === null) throw new Error(`no app ${appId}`);
+    return client;
   }
 
   /** The at-rest cipher of a stored client, made as a connection makes it. */

@@ -191,3 +191,13 @@ test('two confirmed handshakes of one new key: the second learns the first creat
   await assert.rejects(world.run(world.sessions.confirm(b, 0)), { code: 'ERR_UNAVAILABLE' });
   assert.equal((await world.store.findClientByKey(APP, KEY))?.id, a.clientId);
 });
+
+test('an app deleted between the hello and the key confirmation: the confirmation is refused (ERR_NOT_FOUND) and stores nothing', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const prepared = await world.sessions.prepare(APP, KEY);
+  await world.store.deleteApp(APP, Date.now());
+
+  await assert.rejects(world.run(world.sessions.confirm(prepared, 0)), (err: { code?: string }) => err.code === 'ERR_NOT_FOUND');
+  assert.equal(await world.store.findClientByKey(APP, KEY), undefined);
+});

@@ -114,9 +114,11 @@ export interface CommitResult {
   readonly messages: readonly MessageOutcome[];
   /**
    * One client per `batch.clients` entry, same order: the one inserted, or the one that
-   * already held that (appId, staticKey) pair (a concurrent first connect won the race).
+   * already held that (appId, staticKey) pair (a concurrent first connect won the race), or
+   * null when the app no longer exists (deleted while the handshake ran): nothing inserted,
+   * and the rest of the batch commits as usual.
    */
-  readonly clients: readonly Client[];
+  readonly clients: readonly (Client | null)[];
 }
 
 /**

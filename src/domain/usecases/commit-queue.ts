@@ -73,7 +73,7 @@ export class CommitQueue {
   /** Calls with items not yet taken into a commit, oldest first. */
   private calls: PublishCall[] = [];
   private clients: NewClient[] = [];
-  private clientWaiters: Waiter<Client>[] = [];
+  private clientWaiters: Waiter<Client | null>[] = [];
   private delivered = new Map<string, number>();
   private acked = new Map<string, number>();
   /** Signed ACKs waiting, per client, in arrival order: every one is kept, even when marks merge. */
@@ -119,8 +119,9 @@ export class CommitQueue {
     });
   }
 
-  addClient(client: NewClient): Promise<Client> {
-    return new Promise<Client>((resolve, reject) => {
+  /** The client as committed (see CommitResult.clients): null when its app no longer exists. */
+  addClient(client: NewClient): Promise<Client | null> {
+    return new Promise<Client | null>((resolve, reject) => {
       this.clients.push(client);
       this.clientWaiters.push({ resolve, reject });
       this.schedule();

@@ -104,6 +104,8 @@ export class Sessions {
         hpkeKey,
         ...(ackKey ? { ackKey } : {}),
       });
+      // Deleted while this handshake ran (its nodes had not yet seen the delete): refused as at the hello.
+      if (client === null) throw new SealPushError('ERR_NOT_FOUND', 'No such app');
       if (client.id !== prepared.clientId) throw new SealPushError('ERR_UNAVAILABLE', 'Another connection created this client first; reconnect');
       this.commits.markSeen(client.id);
       return { client, resumed: false, cursor: client.ackedSeq, ackKey: signedAcks ? ackKey! : null };

@@ -271,7 +271,7 @@ export class MysqlStore implements MessageStore {
   }
 
   async #apply(conn: Tx, batch: WriteBatch): Promise<CommitResult> {
-    const clients: Client[] = [];
+    const clients: (Client | null)[] = [];
     for (const c of batch.clients) clients.push(await this.#insertClient(conn, c));
 
     // The clients this batch touches, locked in id order (the index order of the IN list).
@@ -334,14 +334,19 @@ export class MysqlStore implements MessageStore {
     return { messages, clients };
   }
 
-  /** The client inserted, or the one that already holds its (app, static key): a concurrent first connect won. */
-  async #insertClient(conn: Tx, c: WriteBatch['clients'][number]): Promise<Client> {
+  /**
+   * The client inserted, or the one that already holds its (app, static key): a concurrent
+   * first connect won; null when its app is gone (the INSERT ... SELECT share-locks the app row,
+   * so a delete waits for this commit or this insert finds no app).
+   */
+  async #insertClient(conn: Tx, c: WriteBatch['clients'][number]): Promise<Client | null> {
     const hpkeKey = c.hpkeKey ?? null;
     try {
-      await run(conn,
+      const { affectedRows } = await run(conn,
         `INSERT INTO clients (id, app_id, static_key, key_salt, last_seq, acked_seq, created_at, last_seen_at, ack_key, hpke_key)
-         VALUES (?, ?, ?, ?, 0, 0, ?, NULL, ?, ?)`,
-        [c.id, c.appId, bytes(c.staticKey), bytes(c.keySalt), c.createdAt, bytesOrNull(c.ackKey), bytesOrNull(hpkeKey)]);
+         SELECT ?, ?, ?, ?, 0, 0, ?, NULL, ?, ? FROM apps WHERE id = ? LOCK IN SHARE MODE`,
+        [c.id, c.appId, bytes(c.staticKey), bytes(c.keySalt), c.createdAt, bytesOrNull(c.ackKey), bytesOrNull(hpkeKey), c.appId]);
+      if (affectedRows === 0) return null;
     } catch (err) {
       if (errno(err) !== ER_DUP_ENTRY) throw err;
       // Only a taken (app, static key) is a race to lose; a taken id fails the batch.

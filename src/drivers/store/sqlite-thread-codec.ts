@@ -346,7 +346,7 @@ export interface PackedCommitResult {
   readonly outcomes: ArrayBuffer;
   /** The `existing` record of each 'duplicate' outcome, in message order. */
   readonly duplicates: readonly MessageRecord[];
-  readonly clients: readonly Client[];
+  readonly clients: readonly (Client | null)[];
 }
 
 const OUTCOME_KIND = { inserted: 0, duplicate: 1, 'unknown-client': 2, 'client-full': 3 } as const satisfies Record<MessageOutcome['kind'], number>;

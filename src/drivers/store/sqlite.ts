@@ -383,8 +383,12 @@ export class SqliteStore implements MessageStore {
   #apply(batch: WriteBatch): CommitResult {
     const s = this.#stmts;
 
-    const clients: Client[] = [];
+    const clients: (Client | null)[] = [];
     for (const c of batch.clients) {
+      if (s.appById.get(c.appId) === undefined) {
+        clients.push(null); // the app was deleted while this client's handshake ran
+        continue;
+      }
       const hpkeKey = c.hpkeKey ?? null;
       const { changes } = s.insertClient.run(c.id, c.appId, c.staticKey, c.keySalt, c.createdAt, c.ackKey ?? null, hpkeKey);
       if (changes === 1) {
