@@ -1,3 +1,4 @@
+import { isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
 import type { MessageStore } from '../../domain/ports/message-store.js';
 
 /**
@@ -14,6 +15,23 @@ export type StoreCall =
  */
 export type StoreReply =
   | { readonly ready: true }
-  | { readonly ready: false; readonly error: string }
+  | ({ readonly ready: false } & FailureReply)
   | { readonly id: number; readonly result: unknown }
-  | { readonly id: number; readonly error: string };
+  | ({ readonly id: number } & FailureReply);
+
+/** A failure as it crosses the thread: its message, and its catalogue code when it has one. */
+export interface FailureReply {
+  readonly error: string;
+  readonly code?: ErrorCode;
+}
+
+/** The worker's side: a thrown value as a reply (a SealPushError keeps its code). */
+export function failureReply(err: unknown): FailureReply {
+  const error = err instanceof Error ? err.message : String(err);
+  return isSealPushError(err) ? { error, code: err.code } : { error };
+}
+
+/** The node's side: the error the call rejects with, a SealPushError again when it was one. */
+export function failureOf(reply: FailureReply): Error {
+  return reply.code === undefined ? new Error(reply.error) : new SealPushError(reply.code, reply.error);
+}

@@ -24,7 +24,7 @@ import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, Sea
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
-import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
+import { failureOf, type StoreCall, type StoreReply } from './sqlite-thread-protocol.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -57,7 +57,7 @@ export class ThreadedSqliteStore implements MessageStore {
       const pending = this.#pending.get(reply.id);
       if (!pending) return;
       this.#pending.delete(reply.id);
-      if ('error' in reply) pending.reject(new Error(reply.error));
+      if ('error' in reply) pending.reject(failureOf(reply));
       else pending.resolve(reply.result);
     });
     const fail = (err: Error): void => {
@@ -80,7 +80,7 @@ export class ThreadedSqliteStore implements MessageStore {
         if ('id' in reply) return;
         worker.off('message', onReply);
         if (reply.ready) resolve();
-        else reject(new Error(reply.error));
+        else reject(failureOf(reply));
       };
       worker.on('message', onReply);
       worker.once('error', reject);

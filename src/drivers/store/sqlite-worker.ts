@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessageStore } from '../../domain/ports/message-store.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import { decodeWriteBatch, encodeCommitResult } from './sqlite-thread-codec.js';
-import type { StoreCall, StoreReply } from './sqlite-thread-protocol.js';
+import { failureReply, type StoreCall, type StoreReply } from './sqlite-thread-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker runs in a worker thread only');
@@ -16,7 +16,7 @@ try {
   store = openSqliteStore(workerData as SqliteStoreOptions);
   port.postMessage({ ready: true } satisfies StoreReply);
 } catch (err) {
-  port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) } satisfies StoreReply);
+  port.postMessage({ ready: false, ...failureReply(err) } satisfies StoreReply);
   process.exit(1);
 }
 
@@ -42,6 +42,6 @@ port.on('message', (call: StoreCall) => {
       port.postMessage({ id: call.id, result } satisfies StoreReply, transfer);
       if (call.method === 'close') port.close();
     },
-    (err: unknown) => port.postMessage({ id: call.id, error: err instanceof Error ? err.message : String(err) } satisfies StoreReply),
+    (err: unknown) => port.postMessage({ id: call.id, ...failureReply(err) } satisfies StoreReply),
   );
 });
