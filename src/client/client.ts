@@ -1,5 +1,5 @@
 import { SealPushError, type ErrorCode } from '../domain/errors.js';
-import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
+import { base64urlEncode } from '../crypto/encoding.js';
 import { decodeServerFrame } from '../crypto/frames.js';
 import type { AckKeyPair } from '../crypto/ack-receipt.js';
 import { HandshakeRefusal, type StartedHello } from '../crypto/hello.js';
@@ -17,6 +17,7 @@ import { connectionError, type SealPushConnectionError } from './connection-erro
 import { SocketAcks } from './acks.js';
 import { HeartbeatWatchdog } from './heartbeat.js';
 import { RetrySchedule } from './retry.js';
+import { PinnedKeys } from './pinned-keys.js';
 import type { WakeSignals } from './wake.js';
 import type { ClientEvents, Inbound } from './events.js';
 
@@ -79,15 +80,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
   /** Reconnection, unless turned off (`reconnect: false`). */
   private readonly retry: RetrySchedule | null;
   private closedByUser = false;
-  /** The pinned server keys, the one to use first at [keyIndex]; an announced new key goes first. */
-  private serverKeys: Uint8Array[];
-  private keyIndex = 0;
+  private readonly pinned: PinnedKeys;
   /** The key the current attempt pinned: a connection error names its fingerprint. */
   private attemptKey: Uint8Array;
-  /** Handshakes refused in a row since the last success: every pinned key is tried once. */
-  private refusedKeys = 0;
-  /** The key the server last announced (kept in the session); `pendingAnnouncement` waits for a listener. */
-  private announcedKey: string | null;
+  /** An announcement made before anyone listened to `serverkey`: told to the first listener. */
   private pendingAnnouncement: ClientEvents['serverkey'] | null = null;
   private firstConnect: { resolve(): void; reject(err: SealPushError): void } | null = null;
 
@@ -96,9 +92,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
     this.clientId = setup.clientId;
     this.lastSeq = setup.lastSeq;
     this.receivedUpTo = setup.lastSeq;
-    this.serverKeys = [...setup.serverKeys];
-    this.announcedKey = setup.announcedKey;
-    this.attemptKey = this.serverKeys[0]!;
+    this.pinned = new PinnedKeys(setup.serverKeys, setup.announcedKey);
+    this.attemptKey = this.pinned.current;
     const reopen = () => {
       if (!this.closedByUser) this.open();
     };
@@ -140,7 +135,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
       lastSeq: this.lastSeq,
       ackKey: base64urlEncode(this.setup.ackKey.seed),
       hpkeKey: base64urlEncode(this.setup.inbound.hpke.privateKey),
-      ...(this.announcedKey === null ? {} : { serverKey: this.announcedKey }),
+      ...(this.pinned.announced === null ? {} : { serverKey: this.pinned.announced }),
     };
   }
 
@@ -160,7 +155,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
 
   /** The server key (base64url) this client's next handshake pins: the one that last succeeded, or an announced successor. */
   get serverKey(): string {
-    return base64urlEncode(this.serverKeys[this.keyIndex]!);
+    return base64urlEncode(this.pinned.current);
   }
 
   /** Closes for good: no reconnection. Sends the pending ACK first, so nothing handed over stays un-acked. */
@@ -195,7 +190,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private open(): void {
     const socket = this.setup.openSocket(this.setup.wsUrl);
     this.socket = socket;
-    this.attemptKey = this.serverKeys[this.keyIndex]!;
+    this.attemptKey = this.pinned.current;
     this.acks.newSocket(socket);
     this.refused = this.sessionSecret = this.opening = null;
     socket.binaryType = 'arraybuffer';
@@ -243,7 +238,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
     }
     this.clientId = clientId;
     this.heartbeatMs = heartbeatMs;
-    if (done.payload.nextServerKey !== undefined) this.followServerKey(done.payload.nextServerKey, done.payload.nextServerKeyUntil!);
+    if (done.payload.nextServerKey !== undefined) {
+      // The server told us, under the key we pinned, that its identity moved on.
+      const announcement = this.pinned.follow(done.payload.nextServerKey, done.payload.nextServerKeyUntil!);
+      if (this.listenerCount('serverkey') === 0) this.pendingAnnouncement = announcement;
+      else this.emit('serverkey', announcement);
+    }
     this.opening = { clientId, resumed };
     this.watchdog.arm(socket, this.heartbeatMs);
   }
@@ -252,27 +252,12 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private opened(): void {
     const connected = this.opening!;
     this.opening = null;
-    this.refusedKeys = 0;
+    this.pinned.succeeded();
     this.retry?.succeeded();
     this.emit('session', this.session());
     this.emit('connected', connected);
     this.firstConnect?.resolve();
     this.firstConnect = null;
-  }
-
-  /**
-   * The server told us, under the key we pinned, that its identity moved on: pin the new key
-   * first, keep the others (the old one still works until `until`), and tell the application.
-   */
-  private followServerKey(next: string, until: number): void {
-    const key = base64urlDecode(next);
-    const previous = this.serverKeys[this.keyIndex]!;
-    this.serverKeys = [key, ...this.serverKeys.filter((k) => base64urlEncode(k) !== next)];
-    this.keyIndex = 0;
-    this.announcedKey = next;
-    const announcement = { serverKey: next, until: new Date(until).toISOString(), previousKey: base64urlEncode(previous) };
-    if (this.listenerCount('serverkey') === 0) this.pendingAnnouncement = announcement;
-    else this.emit('serverkey', announcement);
   }
 
   private async onFrame(socket: SocketLike, data: Uint8Array): Promise<void> {
@@ -352,13 +337,9 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const { errorCode, permanent, unauthenticated } = await judgeClose(this.setup.crypto.noise, { code, reason, local, refused: this.refused, sessionSecret: this.sessionSecret });
-    if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && this.serverKeys.length > 1) {
-      // Refused under this pinned key: try the next one at once (an identity rotation); once
-      // every key was refused, all of them again after the backoff.
-      this.keyIndex = (this.keyIndex + 1) % this.serverKeys.length;
-      if (++this.refusedKeys < this.serverKeys.length) return this.open();
-      this.refusedKeys = 0;
-    }
+    // Refused under this pinned key: try the next one at once (an identity rotation); once
+    // every key was refused, all of them again after the backoff.
+    if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && this.pinned.refused()) return this.open();
     // A first connect fails on its own attempt, unless the server already answered under the
     // pinned key (message 2) and the close is transient: then it retries like any reconnect.
     const retryFirst = this.sessionSecret !== null && !permanent && this.retry !== null && !this.closedByUser;
