@@ -1,10 +1,10 @@
 /**
  * The layering of DESIGN.md section 2, checked on every `npm test`:
- *   domain <- crypto <- drivers/*, transport/* <- compose.ts <- server.ts, cli/
+ *   domain <- crypto <- drivers/*, transport/* <- compose/ <- server.ts, cli/
  * plus: the browser SDK (client/) and the back-end SDK (app/) reach no Node built-in.
  */
-const NODE_ONLY = '^src/(crypto/node/|drivers/|transport/|cli/|compose\\.ts|server\\.ts|config\\.ts)';
-const OUTER = '^src/(drivers/|transport/|cli/|client/|app/|compose\\.ts|server\\.ts|config\\.ts)';
+const NODE_ONLY = '^src/(crypto/node/|drivers/|transport/|cli/|compose/|server\\.ts|config\\.ts)';
+const OUTER = '^src/(drivers/|transport/|cli/|client/|app/|compose/|server\\.ts|config\\.ts)';
 
 module.exports = {
   forbidden: [
@@ -50,14 +50,14 @@ module.exports = {
     {
       name: 'only-compose-imports-drivers',
       severity: 'error',
-      from: { pathNot: '^src/(compose\\.ts|drivers/)' },
+      from: { pathNot: '^src/(compose/|drivers/)' },
       to: { path: '^src/drivers/' },
     },
     {
       name: 'transport-does-not-import-composition',
       severity: 'error',
       from: { path: '^src/transport' },
-      to: { path: '^src/(cli/|client/|app/|compose\\.ts|server\\.ts)' },
+      to: { path: '^src/(cli/|client/|app/|compose/|server\\.ts)' },
     },
     {
       name: 'sdks-run-in-browsers',
