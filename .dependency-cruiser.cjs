@@ -16,6 +16,13 @@ module.exports = {
       to: { pathNot: '^src/domain' },
     },
     {
+      name: 'ports-do-not-import-use-cases',
+      comment: 'A port is a contract the use cases depend on; its types live in ports/ (or domain/), never in a use case.',
+      severity: 'error',
+      from: { path: '^src/domain/ports/' },
+      to: { path: '^src/domain/usecases/' },
+    },
+    {
       name: 'crypto-depends-on-domain-only',
       severity: 'error',
       from: { path: '^src/crypto/' },

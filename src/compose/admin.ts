@@ -1,7 +1,6 @@
 /** What `/v1/admin` shows: the store, this node's report, and the other nodes' reports (with Redis). */
 import type { Logger as PinoLogger } from 'pino';
-import type { NodeReport, NodeReports } from '../domain/ports/node-reports.js';
-import type { AuditVerification } from '../domain/usecases/audit-verify.js';
+import type { AuditVerification, NodeReport, NodeReports } from '../domain/ports/node-reports.js';
 import { clusterView } from '../domain/usecases/cluster-view.js';
 import type { AdminSource } from '../transport/http/routes/admin.js';
 import { verifyAuditLog } from './audit.js';
