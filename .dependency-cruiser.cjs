@@ -1,10 +1,10 @@
 /**
  * The layering of DESIGN.md section 2, checked on every `npm test`:
- *   domain <- crypto <- drivers/*, transport/* <- compose.ts <- server.ts, cli/
+ *   domain <- crypto <- drivers/*, transport/* <- compose/ <- server.ts, cli/
  * plus: the browser SDK (client/) and the back-end SDK (app/) reach no Node built-in.
  */
-const NODE_ONLY = '^src/(crypto/node/|drivers/|transport/|cli/|compose\\.ts|server\\.ts|config\\.ts)';
-const OUTER = '^src/(drivers/|transport/|cli/|client/|app/|compose\\.ts|server\\.ts|config\\.ts)';
+const NODE_ONLY = '^src/(crypto/node/|drivers/|transport/|cli/|compose/|server\\.ts|config\\.ts)';
+const OUTER = '^src/(drivers/|transport/|cli/|client/|app/|compose/|server\\.ts|config\\.ts)';
 
 module.exports = {
   forbidden: [
@@ -14,6 +14,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/domain' },
       to: { pathNot: '^src/domain' },
+    },
+    {
+      name: 'ports-do-not-import-use-cases',
+      comment: 'A port is a contract the use cases depend on; its types live in ports/ (or domain/), never in a use case.',
+      severity: 'error',
+      from: { path: '^src/domain/ports/' },
+      to: { path: '^src/domain/usecases/' },
     },
     {
       name: 'crypto-depends-on-domain-only',
@@ -50,14 +57,14 @@ module.exports = {
     {
       name: 'only-compose-imports-drivers',
       severity: 'error',
-      from: { pathNot: '^src/(compose\\.ts|drivers/)' },
+      from: { pathNot: '^src/(compose/|drivers/)' },
       to: { path: '^src/drivers/' },
     },
     {
       name: 'transport-does-not-import-composition',
       severity: 'error',
       from: { path: '^src/transport' },
-      to: { path: '^src/(cli/|client/|app/|compose\\.ts|server\\.ts)' },
+      to: { path: '^src/(cli/|client/|app/|compose/|server\\.ts)' },
     },
     {
       name: 'sdks-run-in-browsers',

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ConfigError, maskedStoreUrl, type Config } from './config.js';
-import { sqlitePath } from './compose.js';
+import { sqlitePath } from './compose/core.js';
 
 /** Thrown when a command that must not create state finds none where it looked. */
 export class DataDirMissingError extends ConfigError {

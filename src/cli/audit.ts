@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Core } from '../compose.js';
-import { auditCheckpointerOf, loadAuditKey, verifyAuditLog, type AuditExport, type AuditLogReport } from '../compose-audit.js';
+import type { Core } from '../compose/core.js';
+import { auditCheckpointerOf, loadAuditKey, verifyAuditLog, type AuditExport, type AuditLogReport } from '../compose/audit.js';
 import { base64urlDecode, base64urlEncode, hexDecode, hexEncode } from '../crypto/encoding.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import { SealPushError } from '../domain/errors.js';

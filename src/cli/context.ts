@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig, type Config, type ConfigInput } from '../config.js';
-import { openCore, type Core } from '../compose.js';
-import { auditCheckpointerOf } from '../compose-audit.js';
+import { openCore, type Core } from '../compose/core.js';
+import { auditCheckpointerOf } from '../compose/audit.js';
 import { dataLocationLine, requireExistingData } from '../data-dir.js';
 
 /** The config for a command: global flags (--data, --config) over env over file. */

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { loadServerIdentity, migrateStore, openCore, sqlitePath } from '../compose.js';
+import { migrateStore, openCore, sqlitePath } from '../compose/core.js';
+import { loadServerIdentity } from '../compose/keys.js';
 import { dataLocation } from '../data-dir.js';
 import { configFor, printJson } from './context.js';
 

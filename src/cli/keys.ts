@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { listServerIdentities, rotateIdentity } from '../compose.js';
-import { auditKeysOf } from '../compose-audit.js';
+import { listServerIdentities, rotateIdentity } from '../compose/keys.js';
+import { auditKeysOf } from '../compose/audit.js';
 import { base64urlEncode } from '../crypto/encoding.js';
 import { recordAdminAction } from '../domain/usecases/audit.js';
 import { rotateMasterKey, type RotationReport } from '../domain/usecases/master-key-rotation.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type SavedSession, type SealPushClient } from '../client/node.js';
-import { listServerIdentities } from '../compose.js';
+import { listServerIdentities } from '../compose/keys.js';
 import { ConfigError } from '../config.js';
 import { DataDirMissingError } from '../data-dir.js';
 import { SealPushError } from '../domain/errors.js';

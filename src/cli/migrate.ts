@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrateStore } from '../compose.js';
+import { migrateStore } from '../compose/core.js';
 import { configFor, printJson } from './context.js';
 import { dataLocationLine, requireExistingData } from '../data-dir.js';
 

@@ -187,3 +187,28 @@ export type AdminAction =
 export function adminEvent(action: AdminAction, details: Readonly<Record<string, string | number | boolean | null>>): AuditEvent {
   return { kind: 'admin', fields: JSON.stringify({ action, ...details }) };
 }
+
+/** Why verification failed, for scripts (`--json`) and tests; `reason` says it for people. */
+export type AuditProblemCode =
+  | 'record-missing'
+  | 'record-altered'
+  | 'record-replaced'
+  | 'record-inserted'
+  | 'record-unlinked'
+  | 'records-rewritten'
+  | 'truncated'
+  | 'head-mismatch'
+  | 'checkpoint-bad-signature'
+  | 'checkpoints-disagree'
+  | 'records-uncovered'
+  | AuditKeyProblemCode;
+
+/** The audit key could not be anchored outside the database (audit-anchor.ts): seq 0. */
+export type AuditKeyProblemCode = 'audit-key-replaced' | 'audit-key-unanchored' | 'audit-key-not-pinned' | 'audit-key-not-exported';
+
+export interface AuditProblem {
+  /** The first record that is not what the server wrote (or, for a checkpoint, its seq; 0 for the key). */
+  readonly seq: number;
+  readonly code: AuditProblemCode;
+  readonly reason: string;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { parseConfig, type ConfigInput } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { AppChanges, AppSettings, CreatedApp } from '../../src/domain/usecases/apps.js';
 

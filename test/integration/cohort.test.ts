@@ -8,7 +8,7 @@ import { connect, type SealPushClient } from '../../src/client/node.js';
 import type { SocketConstructor } from '../../src/client/socket.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { decodeCohortHeader } from '../../src/crypto/cohort.js';
 import { SEAL_OVERHEAD, SIGNED_ACK_BYTES } from '../../src/crypto/frames.js';
 import { collect } from '../helpers/messages.js';

@@ -6,7 +6,8 @@ import { connect, type SealPushClient } from '../../src/client/index.js';
 import type { SocketConstructor } from '../../src/client/socket.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { listServerIdentities, openCore, rotateIdentity, type Core } from '../../src/compose.js';
+import { openCore, type Core } from '../../src/compose/core.js';
+import { listServerIdentities, rotateIdentity } from '../../src/compose/keys.js';
 import { collect, once } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { connect, type SealPushClient } from '../../src/client/node.js';
 import { SealPushApp, bearerClaims } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { collect } from '../helpers/messages.js';
 import { runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

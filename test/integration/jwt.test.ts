@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } 
 import pino from 'pino';
 import { connect, type SealPushClient } from '../../src/client/node.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { bindingClaims, mintToken, sendBearer, type BearerRequestSpec } from '../helpers/jwt.js';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { collect } from '../helpers/messages.js';

@@ -53,10 +53,10 @@ describe('pages and their files', () => {
     for (const path of [
       '/sdk/crypto/node/keys.js', // node-only code
       '/sdk/drivers/store/sqlite.js',
-      '/sdk/compose.js',
+      '/sdk/compose/node.js',
       '/sdk/client/index.js.map',
-      '/sdk/client/../compose.js',
-      '/sdk/client/%2e%2e/compose.js',
+      '/sdk/client/../compose/node.js',
+      '/sdk/client/%2e%2e/compose/node.js',
       '/sdk/hpke/core/package.json',
       '/sdk/hpke/core/esm/../../../../package.json',
       '/assets/../package.json',

@@ -6,7 +6,7 @@ import { connect as webConnect } from '../../src/client/index.js';
 import { connect as nodeConnect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { signedBytes, signedWrapper } from '../../src/domain/message-wrappers.js';
 import { clientPool, collect, errorsOf } from '../helpers/messages.js';
 import { runCli } from '../helpers/process.js';

@@ -11,7 +11,7 @@ import { connect, type SealPushClient } from '../../src/client/node.js';
 import type { SocketConstructor } from '../../src/client/socket.js';
 import { SealPushApp, verifyReceipt } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { DEFAULT_COHORT } from '../../src/domain/delivery-settings.js';
 import { SEAL_OVERHEAD, SIGNED_ACK_BYTES } from '../../src/crypto/frames.js';
 import { nodeAckKeyCrypto } from '../../src/crypto/node/ack-key.js';

@@ -9,7 +9,7 @@ import { connect, type SealPushClient } from '../../src/client/index.js';
 import { connect as connectNode } from '../../src/client/node.js';
 import { SealPushApp, verifyReceipt, type ReceiptView } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { ackSignedBytes, encodeCoveredList } from '../../src/crypto/ack-receipt.js';
 import { base64urlDecode, base64urlEncode } from '../../src/crypto/encoding.js';
 import { decodeServerFrame, encodeConfirm, encodeSignedAck } from '../../src/crypto/frames.js';

@@ -8,7 +8,7 @@ import { connect as webConnect } from '../../src/client/index.js';
 import { connect as nodeConnect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { loadOrCreateServerKey } from '../../src/domain/usecases/server-keys.js';

@@ -17,7 +17,7 @@ import { SignJWT } from 'jose';
 import { connect } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { parseConfig } from '../../src/config.js';
-import { openCore } from '../../src/compose.js';
+import { openCore } from '../../src/compose/core.js';
 import { base64urlDecode } from '../../src/crypto/encoding.js';
 import { deriveClientKey } from '../../src/crypto/node/at-rest.js';
 import { collect } from '../helpers/messages.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import pino from 'pino';
 import { parseConfig } from '../../src/config.js';
-import { openCore, type Core } from '../../src/compose.js';
+import { openCore, type Core } from '../../src/compose/core.js';
 import { Apps, DELIVERY_CACHE_MS } from '../../src/domain/usecases/apps.js';
 import { AppLifecycle } from '../../src/domain/usecases/app-lifecycle.js';
 import { isSealPushError } from '../../src/domain/errors.js';

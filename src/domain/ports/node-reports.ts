@@ -1,5 +1,4 @@
-import type { AuthFailure } from '../audit.js';
-import type { AuditVerification } from '../usecases/audit-verify.js';
+import type { AuditProblem, AuthFailure } from '../audit.js';
 
 /** A refused REST request as the dashboard lists it (claims cut short: they come from strangers). */
 export interface RecentAuthFailure {
@@ -42,4 +41,15 @@ export interface NodeReports {
   put(report: NodeReport, ttlMs: number): Promise<void>;
   /** Every report still alive, any order. */
   live(): Promise<NodeReport[]>;
+}
+
+/** A verification as the operator sees it (`/v1/admin/audit`): what was found, and when. */
+export interface AuditVerification {
+  readonly state: 'verified' | 'failed';
+  /** ISO 8601. */
+  readonly at: string;
+  readonly headSeq: number;
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly problem?: AuditProblem;
 }

@@ -3,7 +3,7 @@ import { SealPushError } from '../errors.js';
 /**
  * A rate limit: a budget of `ratePerSecond` per key (an app id, a client address), of which at
  * most `burst` can be spent at once. One instance is one named limit (publishes per app,
- * upgrades per address...), built from its config options by compose.ts.
+ * upgrades per address...), built from its config options by compose/coordination.ts.
  *
  * Contract, for every driver:
  * - `take(key, cost)` spends `cost` of the key's budget and resolves 0, or spends nothing and

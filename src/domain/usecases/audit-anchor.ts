@@ -1,5 +1,5 @@
 import type { MessageStore } from '../ports/message-store.js';
-import type { AuditKeyProblemCode, AuditProblem } from './audit-verify.js';
+import type { AuditKeyProblemCode, AuditProblem } from '../audit.js';
 
 /**
  * Where verification takes the audit public keys from: never from the database alone, since

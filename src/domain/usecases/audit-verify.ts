@@ -1,30 +1,5 @@
-import { GENESIS_HASH, type AuditCheckpoint, type AuditRecord } from '../audit.js';
+import { GENESIS_HASH, type AuditCheckpoint, type AuditProblem, type AuditProblemCode, type AuditRecord } from '../audit.js';
 import type { MessageStore } from '../ports/message-store.js';
-
-/** Why verification failed, for scripts (`--json`) and tests; `reason` says it for people. */
-export type AuditProblemCode =
-  | 'record-missing'
-  | 'record-altered'
-  | 'record-replaced'
-  | 'record-inserted'
-  | 'record-unlinked'
-  | 'records-rewritten'
-  | 'truncated'
-  | 'head-mismatch'
-  | 'checkpoint-bad-signature'
-  | 'checkpoints-disagree'
-  | 'records-uncovered'
-  | AuditKeyProblemCode;
-
-/** The audit key could not be anchored outside the database (audit-anchor.ts): seq 0. */
-export type AuditKeyProblemCode = 'audit-key-replaced' | 'audit-key-unanchored' | 'audit-key-not-pinned' | 'audit-key-not-exported';
-
-export interface AuditProblem {
-  /** The first record that is not what the server wrote (or, for a checkpoint, its seq; 0 for the key). */
-  readonly seq: number;
-  readonly code: AuditProblemCode;
-  readonly reason: string;
-}
 
 export interface AuditReport {
   readonly ok: boolean;
@@ -33,17 +8,6 @@ export interface AuditReport {
   /** Checkpoints whose signature was checked, from the database and the export. */
   readonly checkpoints: number;
   readonly headSeq: number;
-  readonly problem?: AuditProblem;
-}
-
-/** A verification as the operator sees it (`/v1/admin/audit`): what was found, and when. */
-export interface AuditVerification {
-  readonly state: 'verified' | 'failed';
-  /** ISO 8601. */
-  readonly at: string;
-  readonly headSeq: number;
-  readonly records: number;
-  readonly checkpoints: number;
   readonly problem?: AuditProblem;
 }
 

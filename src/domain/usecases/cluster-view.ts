@@ -3,9 +3,8 @@
  * node's report (ports/node-reports.ts) summed. With one node it is that node's own report,
  * so the dashboard reads the same way on one node and on many.
  */
-import type { NodeReport, RecentAuthFailure } from '../ports/node-reports.js';
+import type { AuditVerification, NodeReport, RecentAuthFailure } from '../ports/node-reports.js';
 import type { ThroughputSeries } from './activity.js';
-import type { AuditVerification } from './audit-verify.js';
 
 export interface ClusterNode {
   readonly nodeId: string;

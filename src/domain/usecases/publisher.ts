@@ -3,6 +3,7 @@ import { newMessageId, toBase64Url } from '../ids.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { ClientPayloadCipher } from '../ports/payload-cipher.js';
 import type { MessageReceipt, PushApi } from '../ports/push-api.js';
+import type { PresenceLookup } from '../ports/presence.js';
 import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import { parseSignedWrapper, signedBytes } from '../message-wrappers.js';
 import type { Clock } from '../ports/runtime.js';
@@ -15,11 +16,6 @@ import type { CommitQueue, PendingPublish } from './commit-queue.js';
 import type { Forgetting } from './forget.js';
 import { idempotencyConflict, publishFingerprint, sameParameters } from './idempotency.js';
 import { payloadAad } from './payload-aad.js';
-
-/** Tells whether a client holds a live connection anywhere. */
-export interface PresenceLookup {
-  isOnline(clientId: string): Promise<boolean>;
-}
 
 export interface PublisherDeps {
   readonly store: MessageStore;

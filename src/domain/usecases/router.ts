@@ -1,7 +1,7 @@
 import type { Bus } from '../ports/bus.js';
 import type { Logger } from '../ports/runtime.js';
 import type { DeliverableMessage } from '../types.js';
-import type { PresenceLookup } from './publisher.js';
+import type { PresenceLookup } from '../ports/presence.js';
 
 /** This node's own connections. */
 export interface LocalClients {

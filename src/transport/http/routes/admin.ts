@@ -9,9 +9,8 @@ import { adminSecretMatches, parseAdminToken } from '../../../crypto/node/admin-
 import { SealPushError } from '../../../domain/errors.js';
 import type { StoredAdminToken } from '../../../domain/types.js';
 import type { ThroughputSeries } from '../../../domain/usecases/activity.js';
-import type { RecentAuthFailure } from '../../../domain/ports/node-reports.js';
+import type { AuditVerification, RecentAuthFailure } from '../../../domain/ports/node-reports.js';
 import type { ClusterNode } from '../../../domain/usecases/cluster-view.js';
-import type { AuditVerification } from '../../../domain/usecases/audit-verify.js';
 import { adminRouteSchemas } from '../admin-schemas.js';
 
 export interface AdminOverview {

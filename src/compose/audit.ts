@@ -1,21 +1,21 @@
 /**
- * The audit log's part of the composition root (compose.ts wires a node; this, the audit key,
+ * The audit log's part of the composition root (node.ts wires a node; this, the audit key,
  * its checkpointer and its verification): `sealpush audit verify`, `POST /v1/admin/audit/verify`,
  * `audit export` and the node's checkpoints all come through here.
  */
-import type { Config } from './config.js';
-import type { Kms } from './domain/ports/kms.js';
-import type { MessageStore } from './domain/ports/message-store.js';
-import type { Clock } from './domain/ports/runtime.js';
-import { AUDIT_KEY_PURPOSE, type AuditCheckpoint } from './domain/audit.js';
-import { AuditCheckpointer } from './domain/usecases/audit.js';
-import { anchorAuditKeys, type AnchoredAuditKey, type AuditKeyAnchor, type AuditKeyAnchoring } from './domain/usecases/audit-anchor.js';
-import { verifyAuditChain, type AuditReport } from './domain/usecases/audit-verify.js';
-import { loadOrCreateServerKey, serverKeyContext } from './domain/usecases/server-keys.js';
-import { auditCheckpointVerifier, auditPublicKeyFromSecret, auditRecordHash, auditSigner, generateAuditKeyPair } from './crypto/node/audit.js';
-import { fingerprint } from './crypto/node/keys.js';
+import type { Config } from '../config.js';
+import type { Kms } from '../domain/ports/kms.js';
+import type { MessageStore } from '../domain/ports/message-store.js';
+import type { Clock } from '../domain/ports/runtime.js';
+import { AUDIT_KEY_PURPOSE, type AuditCheckpoint } from '../domain/audit.js';
+import { AuditCheckpointer } from '../domain/usecases/audit.js';
+import { anchorAuditKeys, type AnchoredAuditKey, type AuditKeyAnchor, type AuditKeyAnchoring } from '../domain/usecases/audit-anchor.js';
+import { verifyAuditChain, type AuditReport } from '../domain/usecases/audit-verify.js';
+import { loadOrCreateServerKey, serverKeyContext } from '../domain/usecases/server-keys.js';
+import { auditCheckpointVerifier, auditPublicKeyFromSecret, auditRecordHash, auditSigner, generateAuditKeyPair } from '../crypto/node/audit.js';
+import { fingerprint } from '../crypto/node/keys.js';
 
-/** What the audit wiring needs of a Core (compose.ts). */
+/** What the audit wiring needs of a Core (core.ts). */
 export interface AuditCore {
   readonly config: Pick<Config, 'audit'>;
   readonly store: MessageStore;
@@ -23,7 +23,7 @@ export interface AuditCore {
   readonly clock: Clock;
 }
 
-/** How often a serving node asks whether a checkpoint is due (at most; see compose.ts). */
+/** How often a serving node asks whether a checkpoint is due (at most; see node.ts). */
 export const CHECKPOINT_POLL_MS = 1000;
 
 /**
