@@ -11,7 +11,8 @@ import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, 
 import { slotCapacity, type CohortSlot } from '../../crypto/cohort.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
-import { AckVerifier, sha256 } from '../../crypto/node/ack-key.js';
+import { AckVerifier } from '../../crypto/node/ack-key.js';
+import { sha256 } from '../../crypto/node/sha256.js';
 import { ackSignedBytes, encodeCoveredList, type CoveredMessage } from '../../crypto/ack-receipt.js';
 import { authenticatedCloseReason } from '../../crypto/node/close-reason.js';
 import type { WsLimits } from './limits.js';
