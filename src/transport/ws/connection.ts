@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { SealPushError, isSealPushError, isTransientClose, type ErrorCode } from '../../domain/errors.js';
+import { SealPushError, isSealPushError, isTransientClose, type ErrorCode, errorMessage } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
 import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
@@ -325,7 +325,7 @@ export class Connection implements DeliverySink {
   /** A catalogue error closes with its code; anything else is ours (ERR_INTERNAL), and logged. */
   private failWith(err: unknown, what: string): void {
     if (isSealPushError(err)) return this.fail(err.code);
-    this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, what);
+    this.deps.logger.error({ err: errorMessage(err) }, what);
     this.fail('ERR_INTERNAL');
   }
 

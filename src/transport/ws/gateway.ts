@@ -12,6 +12,7 @@ import { rawHttpError } from '../http/errors.js';
 import { catchUpPass } from '../../domain/usecases/catch-up.js';
 import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export const WS_PATH = '/v1/ws';
 /** How often a node looks for changed delivery settings of the apps it serves, and for forgotten clients. */
@@ -235,7 +236,7 @@ export class Gateway {
     try {
       await this.deps.forgetting.poll();
     } catch (err) {
-      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'polling forgotten clients failed; retrying');
+      this.deps.logger.warn({ err: errorMessage(err) }, 'polling forgotten clients failed; retrying');
     } finally {
       this.pollingForgotten = false;
     }
