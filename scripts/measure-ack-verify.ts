@@ -4,7 +4,8 @@
  * seconds: `node --import tsx scripts/measure-ack-verify.ts [n...]`.
  */
 import { ackSignedBytes, encodeCoveredList } from '../src/crypto/ack-receipt.js';
-import { AckVerifier, nodeAckKeyCrypto, sha256 } from '../src/crypto/node/ack-key.js';
+import { AckVerifier, nodeAckKeyCrypto } from '../src/crypto/node/ack-key.js';
+import { sha256 } from '../src/crypto/node/sha256.js';
 
 const key = await nodeAckKeyCrypto.generate();
 const verifier = new AckVerifier(key.publicKey);

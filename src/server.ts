@@ -8,6 +8,7 @@ import { composeNode } from './compose/node.js';
 import { KEY_BESIDE_DATABASE_WARNING, masterKeyBesideDatabase } from './master-key-placement.js';
 import { registeredRoutes, type RegisteredRoute } from './transport/http/app.js';
 import { lockDataDir, needsServeLock } from './serve-lock.js';
+import { errorMessage } from './domain/errors.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -41,7 +42,7 @@ function loadTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new ConfigError(`Cannot read the TLS ${what} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError(`Cannot read the TLS ${what} ${path}: ${errorMessage(err)}`);
     }
   };
   return { cert: read('certificate', config.tlsCert), key: read('key', config.tlsKey) };

@@ -12,7 +12,7 @@
  */
 import { DEFAULT_JWT_AUDIENCE, type BearerBindingClaims } from '../crypto/bearer-binding.js';
 import { base64urlEncode } from '../crypto/encoding.js';
-import { SealPushError, isSealPushError } from '../domain/errors.js';
+import { SealPushError, isSealPushError, errorMessage } from '../domain/errors.js';
 import type { RequestToSign } from './signing.js';
 
 export { DEFAULT_JWT_AUDIENCE, EMPTY_BODY_SHA256_B64URL, type BearerBindingClaims } from '../crypto/bearer-binding.js';
@@ -52,7 +52,7 @@ export function bearerAuthorization(mint: (claims: BearerBindingClaims) => Promi
       token = await mint(claims);
     } catch (err) {
       if (isSealPushError(err)) throw err;
-      throw new SealPushError('ERR_BAD_REQUEST', `bearerToken failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new SealPushError('ERR_BAD_REQUEST', `bearerToken failed: ${errorMessage(err)}`);
     }
     if (typeof token !== 'string' || token === '') throw new SealPushError('ERR_BAD_REQUEST', 'bearerToken must return a compact JWT');
     return `Bearer ${token}`;

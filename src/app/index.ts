@@ -16,7 +16,7 @@
  * or signing needs one); a publish that failed with ERR_UNAVAILABLE may then have been
  * committed: give it an `id` and send it again yourself.
  */
-import { ERROR_CATALOGUE, SealPushError, type ErrorCode } from '../domain/errors.js';
+import { ERROR_CATALOGUE, SealPushError, type ErrorCode, errorMessage } from '../domain/errors.js';
 import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../domain/json-depth.js';
 import type { ClientView, ForgottenClientView, MessageView, PublishAccepted, PublishResult, ReceiptView } from '../domain/views.js';
 import { RequestSigner, type RequestToSign } from './signing.js';
@@ -120,7 +120,7 @@ export class SealPushApp {
       try {
         signer = new RequestSigner(options.appId, options.secret!);
       } catch (err) {
-        throw new SealPushError('ERR_BAD_REQUEST', `secret: ${err instanceof Error ? err.message : String(err)}`);
+        throw new SealPushError('ERR_BAD_REQUEST', `secret: ${errorMessage(err)}`);
       }
       this.authorize = (request) => signer.authorization(request);
     }
@@ -214,7 +214,7 @@ export class SealPushApp {
       const json = parseJson(await response.text());
       return { status: response.status, json, retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')) };
     } catch (err) {
-      return { status: undefined, failure: new SealPushError('ERR_UNAVAILABLE', `sealpush did not answer: ${err instanceof Error ? err.message : String(err)}`) };
+      return { status: undefined, failure: new SealPushError('ERR_UNAVAILABLE', `sealpush did not answer: ${errorMessage(err)}`) };
     } finally {
       clearTimeout(timer);
     }

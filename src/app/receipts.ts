@@ -6,6 +6,7 @@ import { ackSignedBytes, encodeCoveredList } from '../crypto/ack-receipt.js';
 import { base64urlDecode } from '../crypto/encoding.js';
 import { verifyEd25519, webAckKeyCrypto } from '../crypto/web/ack-key.js';
 import type { ReceiptView } from '../domain/views.js';
+import { errorMessage } from '../domain/errors.js';
 
 export type ReceiptVerdict = { readonly valid: true } | { readonly valid: false; readonly reason: string };
 
@@ -58,7 +59,7 @@ export async function verifyReceipt(view: ReceiptView, ackKey: string | Uint8Arr
     const digest = await webAckKeyCrypto.sha256(encodeCoveredList(receipt.messages));
     signed = ackSignedBytes({ appId: view.appId, clientId: view.clientId, fromSeq: receipt.fromSeq, uptoSeq: receipt.uptoSeq }, digest);
   } catch (err) {
-    return { valid: false, reason: `cannot rebuild the signed bytes: ${err instanceof Error ? err.message : String(err)}` };
+    return { valid: false, reason: `cannot rebuild the signed bytes: ${errorMessage(err)}` };
   }
   if (!(await verifyEd25519(key, signed, signature))) return { valid: false, reason: 'the signature does not verify with this ack key' };
   return { valid: true };

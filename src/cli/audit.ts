@@ -4,7 +4,7 @@ import type { Core } from '../compose/core.js';
 import { auditCheckpointerOf, loadAuditKey, verifyAuditLog, type AuditExport, type AuditLogReport } from '../compose/audit.js';
 import { base64urlDecode, base64urlEncode, hexDecode, hexEncode } from '../crypto/encoding.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
-import { SealPushError } from '../domain/errors.js';
+import { SealPushError, errorMessage } from '../domain/errors.js';
 import { CommandExit, printJson, withCore } from './context.js';
 import { progressBar } from './progress.js';
 
@@ -87,7 +87,7 @@ function readExport(path: string): AuditExport {
   try {
     file = JSON.parse(readFileSync(path, 'utf8')) as Partial<ExportFile>;
   } catch (err) {
-    throw bad(err instanceof Error ? err.message : String(err));
+    throw bad(errorMessage(err));
   }
   if (file === null || typeof file !== 'object' || file.format !== EXPORT_FORMAT) throw bad(`format is not "${EXPORT_FORMAT}"`);
   if (!Array.isArray(file.checkpoints)) throw bad('no checkpoints array');
@@ -107,6 +107,6 @@ function readExport(path: string): AuditExport {
     if (!Number.isSafeInteger(keyVersion) || (keyVersion as number) < 1) throw new TypeError('keyVersion is not a whole number from 1');
     return { publicKey, keyVersion: keyVersion as number, checkpoints };
   } catch (err) {
-    throw bad(err instanceof Error ? err.message : String(err));
+    throw bad(errorMessage(err));
   }
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config, type ConfigInput } from '../config.js';
 import { openCore, type Core } from '../compose/core.js';
 import { auditCheckpointerOf } from '../compose/audit.js';
 import { dataLocationLine, requireExistingData } from '../data-dir.js';
+import { errorMessage } from '../domain/errors.js';
 
 /** The config for a command: global flags (--data, --config) over env over file. */
 export function configFor(command: Command, flags: Partial<Record<keyof ConfigInput, unknown>> = {}): Config {
@@ -38,7 +39,7 @@ async function signHead(core: Core): Promise<void> {
   try {
     await (await auditCheckpointerOf(core)).tick(true);
   } catch (err) {
-    process.stderr.write(`warning: the audit records were written but no checkpoint was signed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`warning: the audit records were written but no checkpoint was signed: ${errorMessage(err)}\n`);
   }
 }
 

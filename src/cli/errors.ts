@@ -10,7 +10,7 @@
  */
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
-import { isSealPushError, type ErrorCode } from '../domain/errors.js';
+import { isSealPushError, type ErrorCode, errorMessage } from '../domain/errors.js';
 import { CommandExit } from './context.js';
 
 export type CliErrorCode = 'ERR_USAGE' | 'ERR_CONFIG' | 'ERR_INTERNAL';
@@ -41,7 +41,7 @@ export function reportFailure(err: unknown, json: boolean): number {
     else console.error(`sealpush: ${err.code}: ${err.message}`);
     return 1;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (json) writeJsonError('ERR_INTERNAL', message);
   else console.error(`sealpush: ${message}`);
   return 1;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startServer, createLogger } from '../server.js';
 import { ConfigError, maskedStoreUrl, type Config } from '../config.js';
 import { configFor } from './context.js';
-import { isSealPushError } from '../domain/errors.js';
+import { isSealPushError, errorMessage } from '../domain/errors.js';
 import { siteLinks } from '../transport/http/site-links.js';
 
 export function registerServeCommand(program: Command): void {
@@ -88,7 +88,7 @@ interface ServeOptions {
  */
 export function exitOnStartFailure(err: unknown, config: Config): never {
   // A catalogue error keeps its code in front (`ERR_UNAVAILABLE: Cannot connect to Redis ...`).
-  const message = isSealPushError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const message = isSealPushError(err) ? `${err.code}: ${err.message}` : errorMessage(err);
   process.stderr.write(`sealpush serve: cannot start: ${message}\n${hintFor(err, config)}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { RequestSigner, type RequestToSign } from '../app/signing.js';
 import { SIGNATURE_WINDOW_SECONDS } from '../crypto/request-signature.js';
-import { SealPushError } from '../domain/errors.js';
+import { SealPushError, errorMessage } from '../domain/errors.js';
 import { appCredentials, type AppCredentialFlags } from './app-credentials.js';
 import { printJson } from './context.js';
 
@@ -28,7 +28,7 @@ export function registerSignCommand(program: Command): void {
       try {
         signer = new RequestSigner(appId, secret);
       } catch (err) {
-        throw new SealPushError('ERR_BAD_REQUEST', `${secretEnv}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new SealPushError('ERR_BAD_REQUEST', `${secretEnv}: ${errorMessage(err)}`);
       }
       const request: RequestToSign = { method, pathWithQuery: path, body: new TextEncoder().encode(body ?? '') };
       const now = Date.now();

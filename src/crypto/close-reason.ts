@@ -14,7 +14,7 @@
  */
 
 import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.js';
-import { base64urlDecode, base64urlEncode, concatBytes, utf8Encode } from './encoding.js';
+import { base64urlDecode, base64urlEncode, bytesEqual, concatBytes, utf8Encode } from './encoding.js';
 import type { NoiseCrypto } from './noise/primitives.js';
 
 export const CLOSE_TOKEN_LABEL = 'sealpush close v2';
@@ -44,12 +44,10 @@ export function parseCloseReason(closeCode: number, reason: string): { code: Err
   return { code, token: base64urlDecode(match[2]!) };
 }
 
-/** Compares a received token with the expected one in time independent of where they differ. */
+/** Compares a received token with the expected HMAC's first CLOSE_TOKEN_BYTES, in constant time (bytesEqual). */
 export function sameToken(expected: Uint8Array, received: Uint8Array): boolean {
   if (received.length !== CLOSE_TOKEN_BYTES || expected.length < CLOSE_TOKEN_BYTES) return false;
-  let diff = 0;
-  for (let i = 0; i < CLOSE_TOKEN_BYTES; i++) diff |= expected[i]! ^ received[i]!;
-  return diff === 0;
+  return bytesEqual(expected.subarray(0, CLOSE_TOKEN_BYTES), received);
 }
 
 /**

@@ -125,3 +125,8 @@ export class SealPushError extends Error {
 export function isSealPushError(err: unknown): err is SealPushError {
   return err instanceof SealPushError;
 }
+
+/** The message of anything thrown: an Error's message, or the thrown value as a string. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

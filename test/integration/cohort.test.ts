@@ -1,6 +1,6 @@
 // Cohort delivery end to end: a real server whose app delivers in cohorts, real SDK clients
 // over real sockets, each socket's raw messages recorded so the envelopes can be compared.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { WebSocket } from 'ws';
@@ -37,21 +37,22 @@ function envelopesByTick(log: Uint8Array[]): Map<number, string> {
   return out;
 }
 
+/** Sets the server's app to deliver directly or in cohorts of 4 slots every TICK_MS, receipts on. */
+async function setDelivery(server: TestServer, mode: 'direct' | 'cohort'): Promise<void> {
+  const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
+  try {
+    // Receipts on: the SDK signs every ACK, so a member's ACK frames have one size (docs/receipts.md).
+    const cohort = mode === 'cohort' ? { tickMs: TICK_MS, cohortSize: 4, slotCounts: [4] } : {};
+    await core.apps.update(server.app.appId, { delivery: mode, cohort, receipts: true });
+  } finally {
+    await core.close();
+  }
+}
+
 describe('cohort delivery, end to end', () => {
   let server: TestServer;
   let app: SealPushApp;
   const open: SealPushClient[] = [];
-
-  async function setDelivery(mode: 'direct' | 'cohort'): Promise<void> {
-    const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
-    try {
-      // Receipts on: the SDK signs every ACK, so a member's ACK frames have one size (docs/receipts.md).
-      const cohort = mode === 'cohort' ? { tickMs: TICK_MS, cohortSize: 4, slotCounts: [4] } : {};
-      await core.apps.update(server.app.appId, { delivery: mode, cohort, receipts: true });
-    } finally {
-      await core.close();
-    }
-  }
 
   async function client(log: Uint8Array[], session?: Parameters<typeof connect>[0]['session'], sent?: Uint8Array[]): Promise<SealPushClient> {
     const c = await connect({
@@ -68,7 +69,7 @@ describe('cohort delivery, end to end', () => {
   before(async () => {
     server = await startTestServer();
     app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
-    await setDelivery('cohort');
+    await setDelivery(server, 'cohort');
   });
   after(async () => {
     await Promise.all(open.map((c) => c.close()));
@@ -132,28 +133,6 @@ describe('cohort delivery, end to end', () => {
     }
   });
 
-  test('a message published just before a tick goes out in that tick', async () => {
-    const log: Uint8Array[] = [];
-    const c = await client(log);
-    const slotBytes = (envelope: Uint8Array): number => decodeCohortHeader(envelope).header.slotBytes;
-    for (let round = 0; round < 3; round++) {
-      // Publish about 30 ms before the next tick: wait for an envelope, then for most of a tick.
-      const seen = log.length;
-      await eventually(async () => (log.length > seen ? true : undefined), 'an envelope');
-      await new Promise((resolve) => setTimeout(resolve, TICK_MS - 30));
-      const arriving = collect(c, 1);
-      await app.publish({ to: c.clientId, data: { round, pad: 'x'.repeat(300) } }); // too large for the 256-byte slot
-      const atAccepted = log.length; // envelopes received when the 202 came back
-      await arriving;
-      // The cohort's other members are idle, so the one envelope with large slots carries it;
-      // it must be the first envelope after the 202 at the latest (or, if the tick fired
-      // between the commit and the 202, one received before it).
-      const carrying = log.findIndex((e, i) => i >= seen + 1 && slotBytes(e) > 256);
-      assert.ok(carrying >= 0, 'an envelope with a larger slot carried the message');
-      assert.ok(carrying <= atAccepted, `round ${round}: envelope ${carrying}, first after the 202 was ${atAccepted}`);
-    }
-  });
-
   test('offline and back in cohort mode: what was published meanwhile arrives once, in order', async () => {
     const log: Uint8Array[] = [];
     const first = await client(log);
@@ -180,7 +159,7 @@ describe('cohort delivery, end to end', () => {
     const c = await client(log);
     let reconnects = 0;
     c.on('connected', () => reconnects++);
-    await setDelivery('direct');
+    await setDelivery(server, 'direct');
     await eventually(async () => (reconnects >= 1 ? true : undefined), 'the client reconnected in the new mode');
     const arriving = collect(c, 1);
     const before = log.length;
@@ -189,6 +168,50 @@ describe('cohort delivery, end to end', () => {
     const frame = log[log.length - 1]!;
     assert.ok(log.length > before);
     assert.throws(() => decodeCohortHeader(frame), 'now a transport frame, not an envelope');
-    await setDelivery('cohort');
+    await setDelivery(server, 'cohort');
+  });
+});
+
+describe('cohort ticks on a clock the test controls', () => {
+  let server: TestServer;
+  let c: SealPushClient;
+
+  before(async () => {
+    server = await startTestServer();
+    await setDelivery(server, 'cohort');
+    // The cohort group starts its tick timer when its first member registers; from here on
+    // every setInterval of this process is the test's: it fires only on mock.timers.tick().
+    mock.timers.enable({ apis: ['setInterval'] });
+  });
+  after(async () => {
+    await c?.close();
+    await server.close();
+    mock.timers.reset();
+  });
+
+  test('a message published just before a tick goes out in that tick', async () => {
+    const log: Uint8Array[] = [];
+    let connected = false;
+    const connecting = connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, WebSocket: recordingSocket(log) });
+    void connecting.then(() => (connected = true), () => undefined);
+    // The session opens with the first envelope: tick until the client has one.
+    await eventually(async () => (mock.timers.tick(TICK_MS), connected ? true : undefined), 'the first envelope', 5_000);
+    c = await connecting;
+    const app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
+    const slotBytes = (envelope: Uint8Array): number => decodeCohortHeader(envelope).header.slotBytes;
+    for (let round = 0; round < 3; round++) {
+      const seen = log.length;
+      const arriving = collect(c, 1);
+      await app.publish({ to: c.clientId, data: { round, pad: 'x'.repeat(300) } }); // too large for the 256-byte slot
+      const atAccepted = log.length; // envelopes received when the 202 came back
+      mock.timers.tick(TICK_MS); // the tick right after the commit
+      await eventually(async () => (log.length > atAccepted ? true : undefined), 'the envelope of that tick', 5_000);
+      // The cohort's other slots are idle, so the one envelope with large slots carries it:
+      // the first envelope after the 202 (no tick can fire between the commit and the 202).
+      const carrying = log.findIndex((e, i) => i >= seen && slotBytes(e) > 256);
+      assert.ok(carrying >= 0, 'an envelope with a larger slot carried the message');
+      assert.ok(carrying <= atAccepted, `round ${round}: envelope ${carrying}, first after the 202 was ${atAccepted}`);
+      await arriving;
+    }
   });
 });

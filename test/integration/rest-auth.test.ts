@@ -86,6 +86,9 @@ describe('signed REST requests on the real server', () => {
       await send({ ...req, secret: randomBytes(32).toString('base64url') }),
       await send({ ...req, appId: 'app_doesnotexist00' }),
       await send(req, header.replace(/sig=.{5}/, 'sig=AAAAA')),
+      // One character off, the first or the last: the comparison covers every byte.
+      await send(req, authorization(req).replace(/sig=(.)/, (_, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`)),
+      await send(req, authorization(req).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))),
     ];
     for (const res of cases) assert.deepEqual([res.status, res.body.error?.code], [401, 'ERR_AUTH_SIGNATURE']);
   });

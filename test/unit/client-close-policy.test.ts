@@ -33,3 +33,14 @@ test('transient codes stay transient and are not reported', async () => {
   assert.deepEqual(await judge({ code: 1001, reason: 'ERR_UNAVAILABLE' }), { errorCode: undefined, permanent: false, unauthenticated: null });
   assert.deepEqual(await judge({ code: 4000, local: 'ERR_FRAME' }), { errorCode: 'ERR_FRAME', permanent: false, unauthenticated: null });
 });
+
+test('a token that differs from the session token in any one byte, the first or the last, is not authenticated', async () => {
+  const reason = authenticatedCloseReason(secret, 'ERR_SESSION_REPLACED');
+  const token = Buffer.from(reason.split(' ')[1]!, 'base64url');
+  for (const at of [0, token.length - 1]) {
+    const altered = Buffer.from(token);
+    altered[at]! ^= 1;
+    const forged = `ERR_SESSION_REPLACED ${altered.toString('base64url')}`;
+    assert.equal((await judge({ code: 4506, reason: forged })).permanent, false, `byte ${at} altered`);
+  }
+});

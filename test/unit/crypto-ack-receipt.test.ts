@@ -7,7 +7,8 @@ import { base64urlEncode, hexDecode, hexEncode, utf8Encode } from '../../src/cry
 import { FRAME_TYPE, SIGNED_ACK_BYTES, decodeClientFrame, decodeServerFrame, encodeSignedAck } from '../../src/crypto/frames.js';
 import { decodeClientHelloPayload, decodeServerHelloPayload, encodeClientHelloPayload, encodeServerHelloPayload } from '../../src/crypto/hello-payloads.js';
 import { ackKeyFingerprint, ackSignedBytes, decodeCoveredList, encodeCoveredList } from '../../src/crypto/ack-receipt.js';
-import { AckVerifier, nodeAckKeyCrypto, sha256 } from '../../src/crypto/node/ack-key.js';
+import { AckVerifier, nodeAckKeyCrypto } from '../../src/crypto/node/ack-key.js';
+import { sha256 } from '../../src/crypto/node/sha256.js';
 import { verifyEd25519, webAckKeyCrypto } from '../../src/crypto/web/ack-key.js';
 
 const code = (expected: string) => (err: unknown) => isSealPushError(err) && err.code === expected;

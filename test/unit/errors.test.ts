@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_CATALOGUE, ERROR_CODES, SealPushError, codeForClose, isTransientClose } from '../../src/domain/errors.js';
+import { ERROR_CATALOGUE, ERROR_CODES, SealPushError, codeForClose, errorMessage, isTransientClose } from '../../src/domain/errors.js';
 
 test('every catalogue entry has an HTTP status, a close code and a message', () => {
   for (const code of ERROR_CODES) {
@@ -45,4 +45,12 @@ test('SealPushError serialises to the REST error shape', () => {
   const err = new SealPushError('ERR_NOT_FOUND', 'No such client');
   assert.deepEqual(err.toJSON(), { error: { code: 'ERR_NOT_FOUND', message: 'No such client' } });
   assert.equal(err.httpStatus, 404);
+});
+
+test('errorMessage gives an Error its message and anything else thrown its string form', () => {
+  assert.equal(errorMessage(new SealPushError('ERR_NOT_FOUND', 'No such client')), 'No such client');
+  assert.equal(errorMessage(new TypeError('bad')), 'bad');
+  assert.equal(errorMessage('plain'), 'plain');
+  assert.equal(errorMessage(42), '42');
+  assert.equal(errorMessage(undefined), 'undefined');
 });

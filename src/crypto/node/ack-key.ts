@@ -4,8 +4,9 @@
  * once per connection, not per ACK.
  */
 
-import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { base64urlDecode, base64urlEncode } from '../encoding.js';
+import { sha256 } from './sha256.js';
 import { ACK_KEY_BYTES, ACK_SIGNATURE_BYTES, type AckKeyCrypto, type AckKeyPair } from '../ack-receipt.js';
 
 /** PKCS#8 DER of an Ed25519 private key is this prefix followed by the 32-byte seed. */
@@ -31,10 +32,6 @@ export const nodeAckKeyCrypto: AckKeyCrypto = {
   fromSeed: async (seed) => pairFromSeed(seed),
   sha256: async (data) => sha256(data),
 };
-
-export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
-}
 
 /** Checks one client's signed ACKs; throws RangeError on a key that is not 32 bytes. */
 export class AckVerifier {

@@ -3,7 +3,8 @@
  * random bytes and the secret 32, both base64url. The store keeps SHA-256 of the secret
  * only: a 256-bit random secret needs no slow hash, and the token itself is never stored.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { bytesEqual } from '../../domain/bytes.js';
 
 const PREFIX = 'sp_admin_';
 const TOKEN_SHAPE = /^sp_admin_([A-Za-z0-9-]{16})_([A-Za-z0-9_-]{43})$/;
@@ -46,5 +47,5 @@ export function adminSecretHash(secret: string): Uint8Array {
 /** Constant-time comparison of the secret's hash with the stored one. */
 export function adminSecretMatches(secret: string, storedHash: Uint8Array): boolean {
   const given = adminSecretHash(secret);
-  return given.length === storedHash.length && timingSafeEqual(given, storedHash);
+  return bytesEqual(given, storedHash);
 }

@@ -1,5 +1,6 @@
 import { LAST_SEQS_MAX, type MessageStore } from '../ports/message-store.js';
 import type { Logger } from '../ports/runtime.js';
+import { errorMessage } from '../errors.js';
 
 /** A live client of this node, as the periodic catch-up sees it (a DeliveryStream's connection). */
 export interface CatchUpTarget {
@@ -27,7 +28,7 @@ export async function catchUpPass(store: MessageStore, targets: readonly CatchUp
     try {
       seqs = await store.lastSeqs(page.map((t) => t.clientId));
     } catch (err) {
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'catch-up check failed; retrying next interval');
+      logger.warn({ err: errorMessage(err) }, 'catch-up check failed; retrying next interval');
       return;
     }
     const byId = new Map(page.map((t) => [t.clientId, t]));

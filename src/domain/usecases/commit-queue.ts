@@ -1,4 +1,4 @@
-import { SealPushError } from '../errors.js';
+import { SealPushError, errorMessage } from '../errors.js';
 import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
@@ -249,7 +249,7 @@ export class CommitQueue {
     try {
       result = await this.store.commit(batch);
     } catch (err) {
-      this.logger.error({ err: describe(err), messages: messages.length }, 'commit failed');
+      this.logger.error({ err: errorMessage(err), messages: messages.length }, 'commit failed');
       for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
       for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
       // Receipts that arrived meanwhile are newer: the failed batch's go before them.
@@ -321,7 +321,7 @@ export class CommitQueue {
         this.onPublished(clientId, messages);
       } catch (err) {
         // Live delivery is best effort: the messages are committed and go out on resume.
-        this.logger.error({ err: describe(err), clientId }, 'live delivery failed');
+        this.logger.error({ err: errorMessage(err), clientId }, 'live delivery failed');
       }
     }
   }
@@ -334,8 +334,4 @@ function raise(marks: Map<string, number>, clientId: string, seq: number): void 
 
 function toMarks(marks: Map<string, number>): SeqMark[] {
   return [...marks].map(([clientId, uptoSeq]) => ({ clientId, uptoSeq }));
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,4 +1,4 @@
-import { SealPushError } from '../errors.js';
+import { SealPushError, errorMessage } from '../errors.js';
 import type { MessageStore } from '../ports/message-store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
@@ -257,7 +257,7 @@ export class DeliveryStream {
       page = await store.pendingMessages(this.clientId, this.sentUpTo, limits.pageSize, clock.now());
     } catch (err) {
       this.reading = false;
-      logger.warn({ clientId: this.clientId, err: err instanceof Error ? err.message : String(err) }, 'catch-up read failed');
+      logger.warn({ clientId: this.clientId, err: errorMessage(err) }, 'catch-up read failed');
       return; // the next offer, drain or reconnect tries again
     }
     this.reading = false;

@@ -14,6 +14,7 @@ import type { MessageStore } from '../ports/message-store.js';
 import type { WrappedColumn } from '../types.js';
 import { appSecretContext, jwtSecretContext } from './apps.js';
 import { serverKeyContext } from './server-keys.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * Every column of KMS-wrapped blobs, with the context each row's blob was wrapped for. A new
@@ -97,7 +98,7 @@ async function scan(deps: RotationDeps, run: { current: number; done: number; to
           plaintext.fill(0);
         } catch (err) {
           // Names the row, so an operator can find the one blob that stops the rotation.
-          throw new Error(`${column} of ${JSON.stringify(key)}: ${err instanceof Error ? err.message : String(err)}`);
+          throw new Error(`${column} of ${JSON.stringify(key)}: ${errorMessage(err)}`);
         }
       }
       if (changes.length === 0) continue;

@@ -25,6 +25,7 @@ import type { PayloadCipher } from '../../domain/ports/payload-cipher.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { DeliverableMessage } from '../../domain/types.js';
 import { redisCall } from './connection.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export type BusHandler = (envelope: BusEnvelope) => void;
 
@@ -157,7 +158,7 @@ export class RedisBus implements Bus {
         if (err === null && held1 === 0 && this.#held.get(clientId) === nodeId) this.#held.delete(clientId);
       });
     } catch (err) {
-      this.#logger?.warn({ err: err instanceof Error ? err.message : String(err), clients: this.#held.size }, 'presence refresh failed; retrying');
+      this.#logger?.warn({ err: errorMessage(err), clients: this.#held.size }, 'presence refresh failed; retrying');
     } finally {
       this.#refreshing = false;
     }
@@ -207,7 +208,7 @@ export class RedisBus implements Bus {
 
   #track(pending: Promise<unknown>, what: string): void {
     const tracked = pending.catch((err: unknown) => {
-      this.#logger?.warn({ err: err instanceof Error ? err.message : String(err) }, `redis ${what} failed`);
+      this.#logger?.warn({ err: errorMessage(err) }, `redis ${what} failed`);
     });
     this.#pendingSubscribes.add(tracked);
     void tracked.finally(() => this.#pendingSubscribes.delete(tracked));

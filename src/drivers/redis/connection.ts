@@ -11,7 +11,7 @@
  * reconnects with capped exponential backoff for as long as it takes.
  */
 import { Redis } from 'ioredis';
-import { SealPushError } from '../../domain/errors.js';
+import { SealPushError, errorMessage } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 
 export interface RedisConnectionOptions {
@@ -81,7 +81,7 @@ async function connectOrFail(redis: Redis, where: string, logger: Logger | undef
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new SealPushError('ERR_UNAVAILABLE', `Cannot connect to Redis at ${where}: ${messageOf(err)}`);
+    throw new SealPushError('ERR_UNAVAILABLE', `Cannot connect to Redis at ${where}: ${errorMessage(err)}`);
   }
   return redis;
 }
@@ -95,7 +95,7 @@ function watchConnection(redis: Redis, where: string, logger: Logger | undefined
   redis.on('error', (err: unknown) => {
     if (lost) return;
     lost = true;
-    logger?.warn({ redis: where, err: messageOf(err) }, 'redis connection lost; reconnecting with backoff');
+    logger?.warn({ redis: where, err: errorMessage(err) }, 'redis connection lost; reconnecting with backoff');
   });
   redis.on('close', () => {
     if (lost || redis.status === 'end') return;
@@ -132,8 +132,4 @@ export async function closeRedisConnection(redis: Redis): Promise<void> {
     }
   }
   redis.disconnect();
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -22,6 +22,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimit, RateLimitSpec } from '../../domain/ports/rate-limit.js';
 import type { Logger } from '../../domain/ports/runtime.js';
+import { errorMessage } from '../../domain/errors.js';
 
 /** ARGV: cost, window seconds, points. Returns {what the count would be, ms left in the window}. */
 const TAKE_IF_IT_FITS = `redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
@@ -92,7 +93,7 @@ export class RedisRateLimit implements RateLimit {
     if (this.#onFallback) return;
     this.#onFallback = true;
     this.#options.logger?.warn(
-      { limit: this.#options.name, err: err instanceof Error ? err.message : String(err) },
+      { limit: this.#options.name, err: errorMessage(err) },
       'rate limit counted on this node only while Redis does not answer',
     );
   }

@@ -1,4 +1,4 @@
-import { isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
+import { errorMessage, isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
 import type { MessageStore } from '../../domain/ports/message-store.js';
 
 /**
@@ -27,7 +27,7 @@ export interface FailureReply {
 
 /** The worker's side: a thrown value as a reply (a SealPushError keeps its code). */
 export function failureReply(err: unknown): FailureReply {
-  const error = err instanceof Error ? err.message : String(err);
+  const error = errorMessage(err);
   return isSealPushError(err) ? { error, code: err.code } : { error };
 }
 

@@ -17,6 +17,7 @@ import { decodeCoveredList } from '../../crypto/ack-receipt.js';
 import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
 import { ackEvent, deliverEvent, publishEvent, type AuditCheckpoint, type AuditEvent, type AuditRecord } from '../../domain/audit.js';
 import { STATUS_BY_CODE } from './sqlite-schema.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export interface ClientRow {
   id: string; app_id: string; static_key: Uint8Array; key_salt: Uint8Array | null; last_seq: number; acked_seq: number;
@@ -67,7 +68,7 @@ export function deliveryOf(row: { id: string; delivery: string | null }): Delive
   try {
     return parseDeliverySettings(JSON.parse(row.delivery));
   } catch (err) {
-    throw new Error(`store: app ${row.id} has unreadable delivery settings (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`store: app ${row.id} has unreadable delivery settings (${errorMessage(err)})`);
   }
 }
 

@@ -22,7 +22,8 @@
  * Both schemes see the request alike (boundRequest): the method, the target as received and
  * SHA-256 of the raw body bytes.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { bytesEqual } from '../../domain/bytes.js';
 import type { FastifyRequest } from 'fastify';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { SealPushError, isSealPushError } from '../../domain/errors.js';
@@ -202,7 +203,7 @@ function signatureMatches(sig: string, key: Uint8Array, text: string): boolean {
   const expected = Buffer.from(createHmac('sha256', key).update(text, 'utf8').digest('base64url'), 'ascii');
   // Both are 43 ASCII characters (parseAuthorization checked the shape of `sig`).
   const given = Buffer.from(sig, 'ascii');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return bytesEqual(expected, given);
 }
 
 /** A bearer token may live this long at most (exp - iat), so that its jti is remembered for as long. */

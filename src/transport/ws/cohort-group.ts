@@ -11,6 +11,7 @@ import type { CohortSettings } from '../../domain/types.js';
 import { sealCohortEnvelope, slotCapacity } from '../../crypto/cohort.js';
 import { nodeNoiseCrypto } from '../../crypto/node/noise-crypto.js';
 import { cohortCapacity, type Connection } from './connection.js';
+import { errorMessage } from '../../domain/errors.js';
 
 /**
  * The slot size and count of one cohort's envelope at a tick: the smallest size bucket that
@@ -96,7 +97,7 @@ export class CohortGroup {
     } catch (err) {
       // Their bundles left the queues and their counters moved on: end these sessions, so that
       // they resume from the store rather than let a later cumulative ACK cover what was never sent.
-      this.logger.error({ appId: this.appId, err: err instanceof Error ? err.message : String(err) }, 'cohort envelope failed');
+      this.logger.error({ appId: this.appId, err: errorMessage(err) }, 'cohort envelope failed');
       for (const m of cohort) m.fail('ERR_INTERNAL');
       return;
     }

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { SealPushError, isSealPushError, isTransientClose, type ErrorCode } from '../../domain/errors.js';
+import { SealPushError, isSealPushError, isTransientClose, type ErrorCode, errorMessage } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
 import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
@@ -11,7 +11,8 @@ import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, 
 import { slotCapacity, type CohortSlot } from '../../crypto/cohort.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
-import { AckVerifier, sha256 } from '../../crypto/node/ack-key.js';
+import { AckVerifier } from '../../crypto/node/ack-key.js';
+import { sha256 } from '../../crypto/node/sha256.js';
 import { ackSignedBytes, encodeCoveredList, type CoveredMessage } from '../../crypto/ack-receipt.js';
 import { authenticatedCloseReason } from '../../crypto/node/close-reason.js';
 import type { WsLimits } from './limits.js';
@@ -324,7 +325,7 @@ export class Connection implements DeliverySink {
   /** A catalogue error closes with its code; anything else is ours (ERR_INTERNAL), and logged. */
   private failWith(err: unknown, what: string): void {
     if (isSealPushError(err)) return this.fail(err.code);
-    this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, what);
+    this.deps.logger.error({ err: errorMessage(err) }, what);
     this.fail('ERR_INTERNAL');
   }
 

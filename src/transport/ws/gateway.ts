@@ -12,6 +12,7 @@ import { rawHttpError } from '../http/errors.js';
 import { catchUpPass } from '../../domain/usecases/catch-up.js';
 import { CohortGroup } from './cohort-group.js';
 import { Connection, type ConnectionDeps } from './connection.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export const WS_PATH = '/v1/ws';
 /** How often a node looks for changed delivery settings of the apps it serves, and for forgotten clients. */
@@ -140,7 +141,7 @@ export class Gateway {
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== WS_PATH || !this.accepting) {
-      socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(this.accepting ? rawHttpError('ERR_NOT_FOUND') : rawHttpError('ERR_UNAVAILABLE'));
       return;
     }
     const address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.deps.trustProxy ?? false);
@@ -158,7 +159,7 @@ export class Gateway {
     if (waitMs > 0) {
       // Refused before any handshake work; the SDK retries with backoff.
       this.deps.metrics?.handshake('ERR_RATE_LIMITED');
-      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(waitMs / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(rawHttpError('ERR_RATE_LIMITED', undefined, Math.ceil(waitMs / 1000)));
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.accept(ws));
@@ -235,7 +236,7 @@ export class Gateway {
     try {
       await this.deps.forgetting.poll();
     } catch (err) {
-      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'polling forgotten clients failed; retrying');
+      this.deps.logger.warn({ err: errorMessage(err) }, 'polling forgotten clients failed; retrying');
     } finally {
       this.pollingForgotten = false;
     }

@@ -8,7 +8,7 @@ import type { MessageReceipt, PushApi, Readiness } from '../../../domain/ports/p
 import type { ReceiptView } from '../../../domain/views.js';
 import { ackSignedBytes, encodeCoveredList } from '../../../crypto/ack-receipt.js';
 import { base64urlEncode } from '../../../crypto/encoding.js';
-import { sha256 } from '../../../crypto/node/ack-key.js';
+import { sha256 } from '../../../crypto/node/sha256.js';
 import type { RequestAuthenticator } from '../auth.js';
 import { routeSchemas } from '../schemas.js';
 import { httpStatusFor, sendError } from '../errors.js';
