@@ -6,6 +6,7 @@ import type { AdminSource } from '../transport/http/routes/admin.js';
 import { verifyAuditLog } from './audit.js';
 import type { Core } from './core.js';
 import type { ServerIdentity } from './keys.js';
+import { errorMessage } from '../domain/errors.js';
 
 /** This node as the operator sees it, and how it learns of the others (with Redis). */
 export interface NodeSelf {
@@ -30,7 +31,7 @@ export function adminSourceOf(core: Core, identity: ServerIdentity, node: NodeSe
       return { cluster: clusterView(self, await node.reports.live()), partial: false };
     } catch (err) {
       // The Redis connection itself logs the outage; this runs on every dashboard refresh.
-      node.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'other nodes\' reports unreadable; showing this node only');
+      node.logger.debug({ err: errorMessage(err) }, 'other nodes\' reports unreadable; showing this node only');
       return { cluster: clusterView(self, []), partial: true };
     }
   };

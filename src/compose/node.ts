@@ -35,6 +35,7 @@ import { openCoordination } from './coordination.js';
 import { openCore, type Core } from './core.js';
 import { loadServerIdentity, type ServerIdentity } from './keys.js';
 import { nodeReadiness } from './readiness.js';
+import { errorMessage } from '../domain/errors.js';
 
 const deferToIo: Defer = (fn) => setImmediate(fn);
 
@@ -135,7 +136,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   });
   // With Redis, every node tells the others what it holds, for the operator's view of them all.
   const putReport = (): void => {
-    reports?.put(selfReport(), NODE_REPORT_TTL_MS).catch((err: unknown) => logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'node report not put'));
+    reports?.put(selfReport(), NODE_REPORT_TTL_MS).catch((err: unknown) => logger.debug({ err: errorMessage(err) }, 'node report not put'));
   };
   const reportTimer = reports && setInterval(putReport, NODE_REPORT_EVERY_MS);
   reportTimer?.unref();
@@ -170,7 +171,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
 
   // Polled often (one read of the chain head); the policy decides when one is due.
   const checkpointTimer = setInterval(() => {
-    checkpointer.tick().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
+    checkpointer.tick().catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'audit checkpoint failed'));
   }, Math.min(CHECKPOINT_POLL_MS, config.audit.checkpointEverySeconds * 1000));
   checkpointTimer.unref();
 
@@ -194,7 +195,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       clearInterval(checkpointTimer);
       if (reportTimer) clearInterval(reportTimer);
       // A clean shutdown leaves the whole chain covered by a signed checkpoint.
-      await checkpointer.tick(true).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'audit checkpoint failed'));
+      await checkpointer.tick(true).catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'audit checkpoint failed'));
       await nonces.close();
       await bus.close();
       await coordination.close();
@@ -214,7 +215,7 @@ async function applyConfiguredDelivery(core: Core): Promise<void> {
       await core.apps.update(appId, { delivery, cohort, receipts });
     } catch (err) {
       await core.close();
-      throw new ConfigError(`config apps.${appId}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError(`config apps.${appId}: ${errorMessage(err)}`);
     }
   }
 }
