@@ -11,17 +11,8 @@
  * ready and refuses publishes (ERR_UNAVAILABLE) rather than accept what it cannot commit.
  */
 import { Worker } from 'node:worker_threads';
-import type {
-  ClientLastSeq,
-  CommitResult,
-  ForgetResult,
-  MessageStore,
-  WriteBatch,
-} from '../../domain/ports/message-store.js';
-import type { DeletedApp } from '../../domain/ports/app-admin-store.js';
+import type { CommitResult, MessageStore, WriteBatch } from '../../domain/ports/message-store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { App, Client, DeliverySettings, ForgottenClient, MessageRecord, SealedPending, StoredApp, StoredJwtKey, StoredAdminToken, AppPendingCount, StoredReceipt, StoredServerKey, WrappedBlob, WrappedColumn } from '../../domain/types.js';
-import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../domain/audit.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
 import { failureOf, type StoreCall, type StoreReply } from './sqlite-thread-protocol.js';
@@ -43,7 +34,42 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
+/** Every store method but `commit` (packed) and `close` (ends the worker) goes over as it is. */
+type Forwarded = Exclude<keyof MessageStore, 'commit' | 'close'>;
+
+/** The methods forwarded to the worker, one line each; the type check below keeps it complete. */
+const FORWARDED = [
+  'createApp', 'getApp', 'listApps', 'updateAppDelivery', 'setAppReceipts', 'setAppSigningKey', 'addJwtKey', 'findJwtKey',
+  'rotateAppSecret', 'deleteApp',
+  'getClient', 'setClientHpkeKey', 'findClientByKey', 'registerAckKey', 'listClients', 'lastSeqs',
+  'staleClients', 'forgetClient', 'forgottenAfter', 'lastForgottenSeq',
+  'getMessage', 'getReceipt', 'pendingMessages', 'countPending', 'countPendingByApp', 'expireMessages', 'purgeMessages',
+  'addAdminToken', 'findAdminToken', 'listAdminTokens', 'removeAdminToken',
+  'getServerKey', 'putServerKeyIfAbsent', 'listServerKeys', 'addServerKeyVersion', 'wrappedBlobs', 'replaceWrappedBlobs',
+  'appendAudit', 'auditHead', 'auditRecords', 'findAckRecord', 'addAuditCheckpoint', 'auditCheckpoints', 'latestAuditCheckpoint',
+  'ping',
+] as const satisfies readonly Forwarded[];
+
+/** Fails to compile when a method of the port is missing from FORWARDED. */
+const everyMethodForwarded: Exclude<Forwarded, (typeof FORWARDED)[number]> extends never ? true : never = true;
+void everyMethodForwarded;
+
+// The forwarded methods are defined on the prototype from FORWARDED (below); this gives them their types.
+export interface ThreadedSqliteStore extends Pick<MessageStore, Forwarded> {}
+
 export class ThreadedSqliteStore implements MessageStore {
+  static {
+    for (const method of FORWARDED) {
+      Object.defineProperty(this.prototype, method, {
+        value(this: ThreadedSqliteStore, ...args: unknown[]): Promise<unknown> {
+          return this.#call(method, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -113,145 +139,6 @@ export class ThreadedSqliteStore implements MessageStore {
       this.#worker.postMessage({ id, method: 'commit', batch: packed } satisfies StoreCall, [packed]);
     }).then((result) => decodeCommitResult(result as PackedCommitResult));
   }
-  createApp(app: StoredApp): Promise<void> {
-    return this.#call('createApp', [app]);
-  }
-  getApp(appId: string): Promise<StoredApp | undefined> {
-    return this.#call('getApp', [appId]);
-  }
-  listApps(): Promise<App[]> {
-    return this.#call('listApps', []);
-  }
-  updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
-    return this.#call('updateAppDelivery', [appId, delivery]);
-  }
-  setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
-    return this.#call('setAppReceipts', [appId, receipts]);
-  }
-  setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
-    return this.#call('setAppSigningKey', [appId, key]);
-  }
-  addJwtKey(key: StoredJwtKey): Promise<boolean> {
-    return this.#call('addJwtKey', [key]);
-  }
-  findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
-    return this.#call('findJwtKey', [issuer, kid]);
-  }
-  getClient(appId: string, clientId: string): Promise<Client | undefined> {
-    return this.#call('getClient', [appId, clientId]);
-  }
-  setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
-    return this.#call('setClientHpkeKey', [appId, clientId, key]);
-  }
-  findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
-    return this.#call('findClientByKey', [appId, staticKey]);
-  }
-  registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#call('registerAckKey', [appId, clientId, ackKey]);
-  }
-  getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
-    return this.#call('getReceipt', [appId, messageId]);
-  }
-  getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
-    return this.#call('getMessage', [appId, messageId]);
-  }
-  pendingMessages(clientId: string, afterSeq: number, limit: number, now: number): Promise<SealedPending[]> {
-    return this.#call('pendingMessages', [clientId, afterSeq, limit, now]);
-  }
-  countPending(clientId: string, now: number): Promise<number> {
-    return this.#call('countPending', [clientId, now]);
-  }
-  countPendingByApp(now: number): Promise<AppPendingCount[]> {
-    return this.#call('countPendingByApp', [now]);
-  }
-  addAdminToken(token: StoredAdminToken): Promise<boolean> {
-    return this.#call('addAdminToken', [token]);
-  }
-  findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
-    return this.#call('findAdminToken', [id]);
-  }
-  listAdminTokens(): Promise<StoredAdminToken[]> {
-    return this.#call('listAdminTokens', []);
-  }
-  removeAdminToken(id: string): Promise<boolean> {
-    return this.#call('removeAdminToken', [id]);
-  }
-  lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
-    return this.#call('lastSeqs', [clientIds]);
-  }
-  expireMessages(now: number, limit: number): Promise<number> {
-    return this.#call('expireMessages', [now, limit]);
-  }
-  purgeMessages(createdBefore: number, limit: number): Promise<number> {
-    return this.#call('purgeMessages', [createdBefore, limit]);
-  }
-  forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
-    return this.#call('forgetClient', [clientId, appId, at, staleBefore]);
-  }
-  rotateAppSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): Promise<boolean> {
-    return this.#call('rotateAppSecret', [appId, wrappedSecret, previousNotAfter]);
-  }
-  deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
-    return this.#call('deleteApp', [appId, at]);
-  }
-  listClients(appId: string | undefined, limit: number): Promise<Client[]> {
-    return this.#call('listClients', [appId, limit]);
-  }
-  staleClients(seenBefore: number, limit: number): Promise<string[]> {
-    return this.#call('staleClients', [seenBefore, limit]);
-  }
-  forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
-    return this.#call('forgottenAfter', [afterSeq, limit]);
-  }
-  lastForgottenSeq(): Promise<number> {
-    return this.#call('lastForgottenSeq', []);
-  }
-  getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
-    return this.#call('getServerKey', [purpose]);
-  }
-  putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
-    return this.#call('putServerKeyIfAbsent', [key]);
-  }
-  appendAudit(events: readonly AuditEvent[], at: number): Promise<void> {
-    return this.#call('appendAudit', [events, at]);
-  }
-  auditHead(): Promise<AuditHead> {
-    return this.#call('auditHead', []);
-  }
-  auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return this.#call('auditRecords', [afterSeq, limit]);
-  }
-  findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
-    return this.#call('findAckRecord', [clientId, seq]);
-  }
-  addAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean> {
-    return this.#call('addAuditCheckpoint', [checkpoint]);
-  }
-  auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
-    return this.#call('auditCheckpoints', [afterSeq, limit]);
-  }
-  latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
-    return this.#call('latestAuditCheckpoint', []);
-  }
-  listServerKeys(purpose: string): Promise<StoredServerKey[]> {
-    return this.#call('listServerKeys', [purpose]);
-  }
-  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
-    return this.#call('addServerKeyVersion', [key, previousNotAfter]);
-  }
-  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
-    return this.#call('wrappedBlobs', [column, after, limit]);
-  }
-  replaceWrappedBlobs(
-    column: WrappedColumn,
-    changes: readonly { readonly key: readonly (string | number)[]; readonly expected: Uint8Array; readonly replacement: Uint8Array }[],
-  ): Promise<number> {
-    return this.#call('replaceWrappedBlobs', [column, changes]);
-  }
-  ping(): Promise<void> {
-    return this.#call('ping', []);
-  }
-
   async close(): Promise<void> {
     if (this.#failure || this.#closing) return;
     const closed = this.#call('close', []);
