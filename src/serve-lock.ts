@@ -11,10 +11,11 @@
  * `serve.pid` only names the holder in the refusal; the lock decides.
  * With Redis the bus delivers across nodes, so several nodes may share a directory.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, type Config } from './config.js';
+import { createDataDir } from './compose/core.js';
 
 export const SERVE_LOCK_FILE = 'serve.lock';
 const PID_FILE = 'serve.pid';
@@ -26,7 +27,7 @@ export function needsServeLock(config: Config): boolean {
 
 /** Takes the lock (ConfigError when another node holds it); resolves to its release. */
 export function lockDataDir(config: Config): () => void {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  createDataDir(config);
   const db = new Database(join(config.dataDir, SERVE_LOCK_FILE), { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');

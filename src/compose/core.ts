@@ -36,11 +36,16 @@ export interface Core {
  * the event loop); admin commands use it in-process.
  */
 export async function openCore(config: Config, logger: PinoLogger, threaded = false): Promise<Core> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  createDataDir(config);
   const kms = await openLocalKms({ keyFile: config.masterKeyFile, masterKey: config.masterKey });
   const store = await openStore(config, logger, threaded);
   const apps = new Apps(store, kms, systemClock);
   return { config, store, kms, masterKeys: kms, apps, clock: systemClock, close: () => store.close() };
+}
+
+/** Creates the data directory, owner-only, if it is missing (serve and init only: src/data-dir.ts). */
+export function createDataDir(config: Config): void {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 }
 
 export function sqlitePath(config: Config): string {
@@ -76,7 +81,7 @@ export async function migrateStore(config: Config, onApply: (migration: { versio
     const report = await migrateMysql(config.store, Date.now(), onApply);
     return { driver: 'mysql', location: maskedStoreUrl(config.store), ...report };
   }
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  createDataDir(config);
   const path = sqlitePath(config);
   const before = sqliteSchemaVersion(path);
   const store = openSqliteStore({ path, durability: config.durability });
