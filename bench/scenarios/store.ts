@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
-import type { NewMessage, SeqMark } from '../../src/domain/ports/message-store.js';
+import type { NewMessage, SeqMark } from '../../src/domain/ports/message-log.js';
 import { nowUs } from '../lib/clock.js';
 import { percentileSorted } from '../lib/stats.js';
 import { BareSqlite } from './bare-sqlite.js';

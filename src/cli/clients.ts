@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { LIST_CLIENTS_MAX } from '../domain/ports/app-admin-store.js';
+import { LIST_CLIENTS_MAX } from '../domain/ports/client-registry.js';
 import { Forgetting } from '../domain/usecases/forget.js';
 import { OperatorLookup, type ClientSummary } from '../domain/usecases/operator-lookup.js';
 import { printJson, withCore } from './context.js';

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { Kms } from '../domain/ports/kms.js';
-import type { MessageStore } from '../domain/ports/message-store.js';
+import type { Store } from '../domain/ports/store.js';
 import type { Clock } from '../domain/ports/runtime.js';
 import { AUDIT_KEY_PURPOSE, type AuditCheckpoint } from '../domain/audit.js';
 import { AuditCheckpointer } from '../domain/usecases/audit.js';
@@ -18,7 +18,7 @@ import { fingerprint } from '../crypto/node/keys.js';
 /** What the audit wiring needs of a Core (core.ts). */
 export interface AuditCore {
   readonly config: Pick<Config, 'audit'>;
-  readonly store: MessageStore;
+  readonly store: Store;
   readonly kms: Kms;
   readonly clock: Clock;
 }

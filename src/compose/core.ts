@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { maskedStoreUrl, type Config } from '../config.js';
 import type { Kms, MasterKeyRing } from '../domain/ports/kms.js';
-import type { MessageStore } from '../domain/ports/message-store.js';
+import type { Store } from '../domain/ports/store.js';
 import type { Clock } from '../domain/ports/runtime.js';
 import { Apps } from '../domain/usecases/apps.js';
 import { openSqliteStore } from '../drivers/store/sqlite.js';
@@ -22,7 +22,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** The store and KMS, for admin commands and as the base of a node. */
 export interface Core {
   readonly config: Config;
-  readonly store: MessageStore;
+  readonly store: Store;
   readonly kms: Kms;
   /** The master-key versions behind `kms`, for `keys rotate`. */
   readonly masterKeys: MasterKeyRing;
@@ -53,7 +53,7 @@ export function sqlitePath(config: Config): string {
 }
 
 /** The store `config.store` names. MySQL: refused (MysqlSchemaError) unless its schema is this build's. */
-async function openStore(config: Config, logger: PinoLogger, threaded: boolean): Promise<MessageStore> {
+async function openStore(config: Config, logger: PinoLogger, threaded: boolean): Promise<Store> {
   const maxPendingPerClient = config.limits.maxPendingPerClient;
   if (config.store !== 'sqlite') {
     logger.info({ store: maskedStoreUrl(config.store) }, 'opening mysql store');

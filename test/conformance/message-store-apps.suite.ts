@@ -1,11 +1,12 @@
 /**
- * AppAdminStore (src/domain/ports/app-admin-store.ts), run against every MessageStore driver:
+ * AppAdminStore (src/domain/ports/app-admin-store.ts), run against every Store driver:
  * an app's secret rotation, the deletion of an app with everything of it, and the client listing.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
-import type { MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import { withFreshStore, type MessageStoreFactory } from './message-store.suite.js';
 
 const T0 = 1_700_000_000_000;
@@ -19,9 +20,9 @@ const secret = (n: number): Uint8Array => new Uint8Array(40).fill(n);
 const app = (id: string, n = 1) => ({ id, name: `app ${id}`, wrappedSecret: secret(n), createdAt: T0, delivery: DIRECT_DELIVERY });
 
 export function runMessageStoreAppsConformance(driverName: string, factory: MessageStoreFactory): void {
-  const withStore = (fn: (store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
+  const withStore = (fn: (store: Store) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
 
-  describe(`MessageStore apps conformance: ${driverName}`, () => {
+  describe(`Store apps conformance: ${driverName}`, () => {
     test('rotateAppSecret makes the new secret current and the old one previous with its end; a second rotation drops the first', () =>
       withStore(async (store) => {
         await store.createApp(app('A', 1));

@@ -1,5 +1,5 @@
 /**
- * The audit clauses of the MessageStore contract (docs/audit.md), run against every driver:
+ * The audit clauses of the Store contract (docs/audit.md), run against every driver:
  * what each write appends, in which order, chained how, and that a failed write appends
  * nothing. The record's fields shapes are the domain builders'; here they are checked as data.
  */
@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { auditRecordHash } from '../../src/crypto/node/audit.js';
 import { GENESIS_HASH, adminEvent, authFailureEvent, type AuditRecord } from '../../src/domain/audit.js';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
-import type { MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import type { MessageStoreFactory } from './message-store.suite.js';
 
 const T0 = 1_700_000_000_000;
@@ -19,17 +20,17 @@ const message = (appId: string, clientId: string, id: string, expiresAt = T0 + 3
   ({ appId, id, clientId, payload: new TextEncoder().encode(`sealed:${id}`), createdAt: T0, expiresAt });
 const parsed = (record: AuditRecord | undefined) => ({ kind: record?.kind, ...(JSON.parse(record?.fields ?? '{}') as object) });
 
-async function seed(store: MessageStore): Promise<void> {
+async function seed(store: Store): Promise<void> {
   for (const id of ['A', 'B']) await store.createApp({ id, name: id, wrappedSecret: new Uint8Array(4), createdAt: T0, delivery: DIRECT_DELIVERY });
   await store.commit(batch({ clients: [client('A', 'a1', 1), client('A', 'a2', 2), client('B', 'b1', 3)] }));
 }
 
-async function allRecords(store: MessageStore): Promise<AuditRecord[]> {
+async function allRecords(store: Store): Promise<AuditRecord[]> {
   return store.auditRecords(0, 1_000_000);
 }
 
 export function runMessageStoreAuditConformance(driverName: string, factory: MessageStoreFactory): void {
-  async function withStore(fn: (store: MessageStore, reopen: () => Promise<MessageStore>) => Promise<void>): Promise<void> {
+  async function withStore(fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>): Promise<void> {
     const fx = await factory();
     try {
       await fn(fx.store, () => fx.reopen());
@@ -38,7 +39,7 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
     }
   }
 
-  describe(`MessageStore audit conformance: ${driverName}`, () => {
+  describe(`Store audit conformance: ${driverName}`, () => {
     test('a commit appends one publish record per app (inserted messages only), then deliver, ack and its riders, chained', () =>
       withStore(async (store) => {
         await seed(store);

@@ -6,7 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
-import type { MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import { withFreshStore, type MessageStoreFactory } from './message-store.suite.js';
 
 const T0 = 1_700_000_000_000;
@@ -20,9 +21,9 @@ const receipt = (fromSeq: number, messages: { seq: number; id: string }[], n: nu
 
 /** `scrubsJournal`: what the driver's engine reports after a forget (SQLite true, MySQL false). */
 export function runMessageStoreForgetConformance(driverName: string, factory: MessageStoreFactory, scrubsJournal: boolean): void {
-  const withStore = (fn: (store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
+  const withStore = (fn: (store: Store) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
 
-  describe(`MessageStore forget conformance: ${driverName}`, () => {
+  describe(`Store forget conformance: ${driverName}`, () => {
     test('forgetClient deletes every signed receipt of the client (its purged messages\' too), no one else\'s, and reports the journal', () =>
       withStore(async (store) => {
         await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(4), createdAt: T0, delivery: DIRECT_DELIVERY });

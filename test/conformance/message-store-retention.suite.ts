@@ -1,5 +1,5 @@
 /**
- * The retention clauses of the MessageStore contract (usecases/retention.ts): `staleClients`
+ * The retention clauses of the Store contract (usecases/retention.ts): `staleClients`
  * lists clients last seen (or created, never seen) before the cutoff that hold no message, and
  * `forgetClient` with `staleBefore` forgets only a client that is still stale in its own
  * transaction, so one seen or published to since the listing is kept.
@@ -7,7 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
-import type { MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import { withFreshStore, type MessageStoreFactory } from './message-store.suite.js';
 
 const T0 = 1_700_000_000_000;
@@ -21,7 +22,7 @@ const message = (clientId: string, id: string) => ({ appId: 'A', id, clientId, p
  * Four clients of app A: `old` last seen at T0, `recent` seen at T0 + 30 days, `never` created
  * at T0 and never marked seen, `busy` seen at T0 with one message pending.
  */
-async function seed(store: MessageStore): Promise<void> {
+async function seed(store: Store): Promise<void> {
   await store.createApp({ id: 'A', name: 'A', wrappedSecret: new Uint8Array(4), createdAt: T0, delivery: DIRECT_DELIVERY });
   await store.commit(batch({ clients: [client('old', 1), client('recent', 2), client('never', 3), client('busy', 4)] }));
   await store.commit(batch({ seen: ['old', 'busy'], at: T0 }));
@@ -30,9 +31,9 @@ async function seed(store: MessageStore): Promise<void> {
 }
 
 export function runMessageStoreRetentionConformance(driverName: string, factory: MessageStoreFactory): void {
-  const withStore = (fn: (store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
+  const withStore = (fn: (store: Store) => Promise<void>): Promise<void> => withFreshStore(factory, (_fx, store) => fn(store));
 
-  describe(`MessageStore retention conformance: ${driverName}`, () => {
+  describe(`Store retention conformance: ${driverName}`, () => {
     test('staleClients: last seen (or created, never seen) before the cutoff, holding no message; up to limit', () => withStore(async (store) => {
       await seed(store);
       assert.deepEqual((await store.staleClients(T0 + DAY, 10)).sort(), ['never', 'old']);

@@ -1,26 +1,19 @@
 /**
- * The MessageStore conformance suite: every clause of the port's contract, run against
+ * The Store conformance suite: every clause of the port's contract, run against
  * any driver through a factory. Nothing here may depend on a driver; what the port cannot
  * observe (an erased payload) goes through the fixture's `storedPayload` hook.
  */
 import { DIRECT_DELIVERY, cohortDelivery } from '../../src/domain/delivery-settings.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAST_SEQS_MAX } from '../../src/domain/ports/message-store.js';
-import type {
-  CommitResult,
-  MessageOutcome,
-  MessageStore,
-  NewClient,
-  NewMessage,
-  WriteBatch,
-} from '../../src/domain/ports/message-store.js';
+import { type CommitResult, LAST_SEQS_MAX, type MessageOutcome, type NewClient, type NewMessage, type WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import type { Client, StoredApp } from '../../src/domain/types.js';
 
 export interface MessageStoreFixture {
-  readonly store: MessageStore;
+  readonly store: Store;
   /** Opens another store on the same storage; the first may still be open, or closed. */
-  reopen(): Promise<MessageStore>;
+  reopen(): Promise<Store>;
   /** The payload as stored, read around the port: null once erased, undefined if no such row. */
   storedPayload(appId: string, messageId: string): Promise<Uint8Array | null | undefined>;
   /** Closes every store the fixture opened and removes its storage. */
@@ -30,7 +23,7 @@ export interface MessageStoreFixture {
 export type MessageStoreFactory = () => Promise<MessageStoreFixture>;
 
 /** Runs `fn` on a fresh store from `factory`, cleaning it up afterwards: one home for the suites. */
-export async function withFreshStore(factory: MessageStoreFactory, fn: (fx: MessageStoreFixture, store: MessageStore) => Promise<void>): Promise<void> {
+export async function withFreshStore(factory: MessageStoreFactory, fn: (fx: MessageStoreFixture, store: Store) => Promise<void>): Promise<void> {
   const fx = await factory();
   try {
     await fn(fx, fx.store);
@@ -77,25 +70,25 @@ function seqOf(outcome: MessageOutcome | undefined): number {
 }
 
 /** Two apps: a1 and a2 belong to app A, b1 to app B. */
-async function seed(store: MessageStore): Promise<void> {
+async function seed(store: Store): Promise<void> {
   await store.createApp(app('A'));
   await store.createApp(app('B'));
   await store.commit(batch({ clients: [newClient('A', 'a1', 1), newClient('A', 'a2', 2), newClient('B', 'b1', 3)] }));
 }
 
-async function publish(store: MessageStore, messages: NewMessage[]): Promise<number[]> {
+async function publish(store: Store, messages: NewMessage[]): Promise<number[]> {
   const result = await store.commit(batch({ messages }));
   return result.messages.map(seqOf);
 }
 
-async function statuses(store: MessageStore, appId: string, ids: string[]): Promise<(string | undefined)[]> {
+async function statuses(store: Store, appId: string, ids: string[]): Promise<(string | undefined)[]> {
   return Promise.all(ids.map(async (id) => (await store.getMessage(appId, id))?.status));
 }
 
 export function runMessageStoreConformance(driverName: string, factory: MessageStoreFactory): void {
-  const withStore = (fn: (fx: MessageStoreFixture, store: MessageStore) => Promise<void>): Promise<void> => withFreshStore(factory, fn);
+  const withStore = (fn: (fx: MessageStoreFixture, store: Store) => Promise<void>): Promise<void> => withFreshStore(factory, fn);
 
-  describe(`MessageStore conformance: ${driverName}`, () => {
+  describe(`Store conformance: ${driverName}`, () => {
     test('apps: create, get with the wrapped secret, list; unknown is undefined', () => withStore(async (_fx, store) => {
       await store.createApp(app('A'));
       await store.createApp(app('B'));
@@ -158,7 +151,7 @@ export function runMessageStoreConformance(driverName: string, factory: MessageS
     test('apps: receipts start off, turn on and off, and read back the same from getApp, listApps and a reopened store', () => withStore(async (fx, store) => {
       await store.createApp(app('A'));
       await store.createApp(app('B'));
-      const receipts = async (s: MessageStore) => [(await s.getApp('A'))?.receipts === true, (await s.listApps()).map((a) => [a.id, a.receipts === true])];
+      const receipts = async (s: Store) => [(await s.getApp('A'))?.receipts === true, (await s.listApps()).map((a) => [a.id, a.receipts === true])];
       assert.deepEqual(await receipts(store), [false, [['A', false], ['B', false]]], 'off by default');
       assert.equal(await store.setAppReceipts('A', true), true);
       assert.deepEqual(await receipts(store), [true, [['A', true], ['B', false]]], 'per app');

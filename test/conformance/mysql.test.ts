@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import { adminEvent } from '../../src/domain/audit.js';
 import { auditRecordHash } from '../../src/crypto/node/audit.js';
-import type { MessageStore } from '../../src/domain/ports/message-store.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import { openMysqlStore } from '../../src/drivers/store/mysql.js';
 import { migrateMysql } from '../../src/drivers/store/mysql-migrate.js';
 import { freshDatabase } from '../helpers/mysql.js';
@@ -18,8 +18,8 @@ import { runMessageStoreAppsConformance } from './message-store-apps.suite.js';
 async function mysqlFixture(): Promise<MessageStoreFixture> {
   const db = await freshDatabase();
   await migrateMysql(db.url, Date.now());
-  const opened: MessageStore[] = [];
-  const open = async (): Promise<MessageStore> => {
+  const opened: Store[] = [];
+  const open = async (): Promise<Store> => {
     const store = await openMysqlStore({ url: db.url, connectionLimit: 4 });
     opened.push(store);
     return store;
@@ -48,7 +48,7 @@ if (missing === undefined) {
   runMessageStoreAppsConformance('mysql', mysqlFixture);
   acrossNodes();
 } else {
-  describe('MessageStore conformance: mysql', () => {
+  describe('Store conformance: mysql', () => {
     test('needs MySQL', { skip: missing }, () => undefined);
   });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { MessageStore } from '../../src/domain/ports/message-store.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
 import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite-thread.js';
 import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
@@ -15,8 +15,8 @@ import { runMessageStoreAppsConformance } from './message-store-apps.suite.js';
 async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sealpush-sqlite-'));
   const path = join(dir, 'store.db');
-  const opened: MessageStore[] = [];
-  const open = async (): Promise<MessageStore> => {
+  const opened: Store[] = [];
+  const open = async (): Promise<Store> => {
     const store = threaded ? await ThreadedSqliteStore.open({ path, durability }) : openSqliteStore({ path, durability });
     opened.push(store);
     return store;

@@ -15,8 +15,10 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
-import type { ClientLastSeq, CommitResult, ForgetResult, MessageStore, WriteBatch } from '../../src/domain/ports/message-store.js';
-import type { DeletedApp } from '../../src/domain/ports/app-admin-store.js';
+import type { DeletedApp } from '../../src/domain/ports/app-registry.js';
+import type { ForgetResult } from '../../src/domain/ports/client-registry.js';
+import type { ClientLastSeq, CommitResult, WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { Store } from '../../src/domain/ports/store.js';
 import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../src/domain/audit.js';
 import type { PayloadCipher, PayloadKeyring } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
@@ -141,7 +143,7 @@ class Gate {
  * The real SQLite store, with its commits and catch-up reads counted and controllable.
  * (Wrapped by delegation: the driver keeps its state in #private fields.)
  */
-export class InstrumentedStore implements MessageStore {
+export class InstrumentedStore implements Store {
   /** Every batch handed to `commit`, in order, including ones made to fail. */
   readonly batches: WriteBatch[] = [];
   /** Calls to `pendingMessages`. */
@@ -317,7 +319,7 @@ export class InstrumentedStore implements MessageStore {
   wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
     return this.real.wrappedBlobs(column, after, limit);
   }
-  replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<MessageStore['replaceWrappedBlobs']>[1]): Promise<number> {
+  replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<Store['replaceWrappedBlobs']>[1]): Promise<number> {
     return this.real.replaceWrappedBlobs(column, changes);
   }
   ping(): Promise<void> {

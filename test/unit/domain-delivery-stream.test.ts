@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DELIVERY_LIMITS, DeliveryStream, type DeliveryLimits } from '../../src/domain/usecases/delivery-stream.js';
 import { catchUpPass, type CatchUpTarget } from '../../src/domain/usecases/catch-up.js';
-import { LAST_SEQS_MAX } from '../../src/domain/ports/message-store.js';
+import { LAST_SEQS_MAX } from '../../src/domain/ports/message-log.js';
 import { DomainWorld, RecordingSink, jsonBytes } from '../helpers/domain.js';
 
 const APP = 'app_delivery';

@@ -1,7 +1,7 @@
 /** The packed form of the store worker's commit call; the threaded store itself runs the conformance suite. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommitResult, NewMessage, WriteBatch } from '../../src/domain/ports/message-store.js';
+import type { CommitResult, NewMessage, WriteBatch } from '../../src/domain/ports/message-log.js';
 import type { Client, MessageRecord } from '../../src/domain/types.js';
 import {
   MAX_STRING_BYTES,

@@ -1,8 +1,8 @@
 import { SealPushError } from '../errors.js';
 import { newAppSecret } from '../ids.js';
 import type { Kms } from '../ports/kms.js';
-import type { MessageStore } from '../ports/message-store.js';
-import type { DeletedApp } from '../ports/app-admin-store.js';
+import type { DeletedApp } from '../ports/app-registry.js';
+import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/runtime.js';
 import { appSecretContext } from './apps.js';
 import { recordAdminAction } from './audit.js';
@@ -28,7 +28,7 @@ export interface RotatedSecret {
  */
 export class AppLifecycle {
   constructor(
-    private readonly deps: { readonly store: MessageStore; readonly kms: Kms; readonly clock: Clock },
+    private readonly deps: { readonly store: Store; readonly kms: Kms; readonly clock: Clock },
   ) {}
 
   /**

@@ -1,5 +1,5 @@
 import { GENESIS_HASH, type AuditCheckpoint, type AuditProblem, type AuditProblemCode, type AuditRecord } from '../audit.js';
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 
 export interface AuditReport {
   readonly ok: boolean;
@@ -12,7 +12,7 @@ export interface AuditReport {
 }
 
 export interface VerifyDeps {
-  readonly store: Pick<MessageStore, 'auditHead' | 'auditRecords' | 'auditCheckpoints'>;
+  readonly store: Pick<Store, 'auditHead' | 'auditRecords' | 'auditCheckpoints'>;
   /** SHA-256 of a record's canonical bytes. */
   readonly hash: (record: Omit<AuditRecord, 'hash'>) => Uint8Array;
   /** Whether a checkpoint's signature verifies under the audit key. */

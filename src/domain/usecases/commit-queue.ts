@@ -1,5 +1,6 @@
 import { SealPushError, errorMessage } from '../errors.js';
-import type { MessageOutcome, MessageStore, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-store.js';
+import type { MessageOutcome, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-log.js';
+import type { Store } from '../ports/store.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { AckReceipt, Client, DeliverableMessage } from '../types.js';
@@ -92,7 +93,7 @@ export class CommitQueue {
   private waiting = 0;
 
   constructor(
-    private readonly store: MessageStore,
+    private readonly store: Store,
     private readonly clock: Clock,
     private readonly defer: Defer,
     private readonly logger: Logger,

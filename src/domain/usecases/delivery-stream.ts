@@ -1,5 +1,5 @@
 import { SealPushError, errorMessage } from '../errors.js';
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 import type { PayloadCipher } from '../ports/payload-cipher.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
@@ -27,7 +27,7 @@ export interface DeliveryLimits {
 export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { frameDataBytes: 65_536, pageSize: 256, maxLiveQueue: 1024 };
 
 export interface DeliveryDeps {
-  readonly store: MessageStore;
+  readonly store: Store;
   /** The connected client's own at-rest cipher (ClientCiphers), made once per connection. */
   readonly payloads: PayloadCipher;
   readonly commits: CommitQueue;
@@ -288,7 +288,7 @@ export class DeliveryStream {
     }
   }
 
-  private openPage(page: Awaited<ReturnType<MessageStore['pendingMessages']>>): DeliverableMessage[] {
+  private openPage(page: Awaited<ReturnType<Store['pendingMessages']>>): DeliverableMessage[] {
     const out: DeliverableMessage[] = [];
     for (const row of page) {
       try {

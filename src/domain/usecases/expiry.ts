@@ -1,9 +1,9 @@
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 import type { Clock, Logger } from '../ports/runtime.js';
 import type { ClientRetention } from './retention.js';
 
 export interface SweepDeps {
-  readonly store: MessageStore;
+  readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long a finished (acked or expired) message's status is kept after its creation. */

@@ -1,5 +1,5 @@
 import { SealPushError } from '../errors.js';
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/runtime.js';
 import { recordAdminAction } from './audit.js';
 import type { ClientCiphers } from './client-ciphers.js';
@@ -37,7 +37,7 @@ export class Forgetting {
   private listener: (clientId: string) => void = () => {};
 
   constructor(
-    private readonly store: Pick<MessageStore, 'forgetClient' | 'forgottenAfter' | 'lastForgottenSeq' | 'appendAudit'>,
+    private readonly store: Pick<Store, 'forgetClient' | 'forgottenAfter' | 'lastForgottenSeq' | 'appendAudit'>,
     private readonly clock: Clock,
     private readonly ciphers?: ClientCiphers,
   ) {}

@@ -10,7 +10,7 @@
  * without adding a version.
  */
 import type { Kms, MasterKeyRing } from '../ports/kms.js';
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 import type { WrappedColumn } from '../types.js';
 import { appSecretContext, jwtSecretContext } from './apps.js';
 import { serverKeyContext } from './server-keys.js';
@@ -44,7 +44,7 @@ export interface RotationReport {
 }
 
 export interface RotationDeps {
-  readonly store: MessageStore;
+  readonly store: Store;
   readonly kms: Kms;
   readonly ring: MasterKeyRing;
   /** Rows read (and at most re-wrapped) per transaction. */

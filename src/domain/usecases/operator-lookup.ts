@@ -1,6 +1,6 @@
 import { SealPushError } from '../errors.js';
-import { LIST_CLIENTS_MAX } from '../ports/app-admin-store.js';
-import type { MessageStore } from '../ports/message-store.js';
+import { LIST_CLIENTS_MAX } from '../ports/client-registry.js';
+import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/runtime.js';
 import type { Client } from '../types.js';
 import { isoOrNull, messageView, type MessageView } from '../views.js';
@@ -29,7 +29,7 @@ export type MessageSummary = MessageView & { readonly appId: string };
  * unique in the store; message ids per app only, so a message may need its app named).
  */
 export class OperatorLookup {
-  constructor(private readonly deps: { readonly store: MessageStore; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}
 
   /** Newest first; `limit` 1 to LIST_CLIENTS_MAX (ERR_BAD_REQUEST otherwise); ERR_NOT_FOUND for an unknown app. */
   async listClients(appId: string | undefined, limit: number): Promise<ClientSummary[]> {

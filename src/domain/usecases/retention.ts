@@ -1,4 +1,4 @@
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 import type { Clock, Logger } from '../ports/runtime.js';
 import { recordAdminAction } from './audit.js';
 
@@ -10,7 +10,7 @@ export const RETENTION_BATCH = 200;
 export const RETENTION_CHECK_MS = 3_600_000;
 
 export interface RetentionDeps {
-  readonly store: Pick<MessageStore, 'staleClients' | 'forgetClient' | 'appendAudit'>;
+  readonly store: Pick<Store, 'staleClients' | 'forgetClient' | 'appendAudit'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long since its last connection a client is kept: clientRetentionDays. */

@@ -6,7 +6,7 @@
  */
 import { SealPushError } from '../errors.js';
 import type { Kms } from '../ports/kms.js';
-import type { MessageStore } from '../ports/message-store.js';
+import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/runtime.js';
 import { loadOrCreateServerKey, serverKeyContext, type KeyMaterial } from './server-keys.js';
 
@@ -32,7 +32,7 @@ export interface IdentityRing<K> {
 }
 
 export interface IdentityDeps {
-  readonly store: MessageStore;
+  readonly store: Store;
   readonly kms: Kms;
   readonly clock: Clock;
 }

@@ -3,7 +3,7 @@
  * its deletion (in the caller's transaction, as mysql-forget.ts forgets one client: InnoDB
  * cannot scrub, so the journal is never reported scrubbed) and of the client listing.
  */
-import type { DeletedApp } from '../../domain/ports/app-admin-store.js';
+import type { DeletedApp } from '../../domain/ports/app-registry.js';
 import type { Param } from './mysql-link.js';
 import type { TxStatement } from './mysql-forget.js';
 import { CLIENT_COLUMNS } from './store-rows.js';

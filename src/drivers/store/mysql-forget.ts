@@ -1,12 +1,12 @@
 /**
- * `forgetClient` on MySQL (MessageStore's contract; docs/forget.md): in the caller's
+ * `forgetClient` on MySQL (Store's contract; docs/forget.md): in the caller's
  * transaction, deletes the client's signed receipts, its messages and its row (with the key
  * salt: crypto-shredding) and appends its tombstone. InnoDB has no secure delete: the deleted
  * bytes stay in free page space, the undo and redo logs, the binlog and backups until they
  * are overwritten, so the journal is never reported scrubbed. What makes the messages
  * unreadable is the key salt's deletion, which holds all the same.
  */
-import type { ForgetResult } from '../../domain/ports/message-store.js';
+import type { ForgetResult } from '../../domain/ports/client-registry.js';
 import type { Param } from './mysql-link.js';
 import { STILL_STALE_SQL } from './stale-clients.js';
 

@@ -1,5 +1,5 @@
 /**
- * MessageStore on MySQL (mysql2, promise API): MySQL 8, MariaDB 10.11+, and any engine of
+ * Store on MySQL (mysql2, promise API): MySQL 8, MariaDB 10.11+, and any engine of
  * the MySQL protocol that takes plain SQL (TiDB, Vitess). Several nodes share one database.
  *
  * Durability: a resolved `commit` has been committed by InnoDB; with the server's default
@@ -20,17 +20,11 @@
  * LIMIT takes a validated integer in the text (MySQL 8 refuses a DOUBLE parameter there).
  */
 import type { PoolConnection, PoolOptions, TypeCastField } from 'mysql2/promise';
-import type {
-  ClientLastSeq,
-  CommitResult,
-  ForgetResult,
-  MessageOutcome,
-  MessageStore,
-  NewMessage,
-  WriteBatch,
-} from '../../domain/ports/message-store.js';
+import type { DeletedApp } from '../../domain/ports/app-registry.js';
+import { type ForgetResult, LIST_CLIENTS_MAX } from '../../domain/ports/client-registry.js';
+import type { ClientLastSeq, CommitResult, MessageOutcome, NewMessage, WriteBatch } from '../../domain/ports/message-log.js';
+import type { Store } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import { LIST_CLIENTS_MAX, type DeletedApp } from '../../domain/ports/app-admin-store.js';
 import type {
   App,
   Client,
@@ -224,7 +218,7 @@ const SERVER_KEY = 'SELECT purpose, version, public_key, wrapped_secret, created
 const AUDIT_RECORD = 'SELECT seq, at, kind, fields, prev_hash, hash FROM audit_log';
 const CHECKPOINT = 'SELECT seq, head_hash, at, key_version, signature FROM audit_checkpoints';
 
-export class MysqlStore implements MessageStore {
+export class MysqlStore implements Store {
   readonly #link: MysqlLink;
   readonly #maxPending: number;
   #closed = false;

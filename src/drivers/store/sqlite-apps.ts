@@ -4,8 +4,8 @@
  * the client listing.
  */
 import type Database from 'better-sqlite3';
-import type { DeletedApp } from '../../domain/ports/app-admin-store.js';
-import { LIST_CLIENTS_MAX } from '../../domain/ports/app-admin-store.js';
+import type { DeletedApp } from '../../domain/ports/app-registry.js';
+import { LIST_CLIENTS_MAX } from '../../domain/ports/client-registry.js';
 import type { Client } from '../../domain/types.js';
 import { scrubbing } from './sqlite-forget.js';
 import { CLIENT_COLUMNS, toClient, type ClientRow } from './store-rows.js';

@@ -1,12 +1,12 @@
 /**
- * `forgetClient` on SQLite (MessageStore's contract; docs/forget.md): one transaction that
+ * `forgetClient` on SQLite (Store's contract; docs/forget.md): one transaction that
  * deletes the client's signed receipts, its messages and its row (with the key salt, so its
  * at-rest key can never be derived again) and records its tombstone, run with
  * `secure_delete = ON` so the freed bytes are zeroed; then a TRUNCATE checkpoint empties the
  * WAL, which still held the old page images.
  */
 import type Database from 'better-sqlite3';
-import type { ForgetResult } from '../../domain/ports/message-store.js';
+import type { ForgetResult } from '../../domain/ports/client-registry.js';
 import { STILL_STALE_SQL } from './stale-clients.js';
 
 /** `staleBefore`: the retention pass's guard; the client is forgotten only if still stale then. */

@@ -1,5 +1,5 @@
 import { errorMessage, isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
-import type { MessageStore } from '../../domain/ports/message-store.js';
+import type { Store } from '../../domain/ports/store.js';
 
 /**
  * A call from the node's thread to the store worker. `commit`, the hot one, carries its
@@ -7,7 +7,7 @@ import type { MessageStore } from '../../domain/ports/message-store.js';
  */
 export type StoreCall =
   | { readonly id: number; readonly method: 'commit'; readonly batch: ArrayBuffer }
-  | { readonly id: number; readonly method: Exclude<keyof MessageStore, 'commit'>; readonly args: unknown[] };
+  | { readonly id: number; readonly method: Exclude<keyof Store, 'commit'>; readonly args: unknown[] };
 
 /**
  * The worker's answer: first a readiness report, then one reply per call. The result of a

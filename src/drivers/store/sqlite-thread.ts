@@ -11,7 +11,8 @@
  * ready and refuses publishes (ERR_UNAVAILABLE) rather than accept what it cannot commit.
  */
 import { Worker } from 'node:worker_threads';
-import type { CommitResult, MessageStore, WriteBatch } from '../../domain/ports/message-store.js';
+import type { CommitResult, WriteBatch } from '../../domain/ports/message-log.js';
+import type { Store } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
@@ -35,7 +36,7 @@ function startWorker(workerData: unknown): Worker {
 }
 
 /** Every store method but `commit` (packed) and `close` (ends the worker) goes over as it is. */
-type Forwarded = Exclude<keyof MessageStore, 'commit' | 'close'>;
+type Forwarded = Exclude<keyof Store, 'commit' | 'close'>;
 
 /** The methods forwarded to the worker, one line each; the type check below keeps it complete. */
 const FORWARDED = [
@@ -55,9 +56,9 @@ const everyMethodForwarded: Exclude<Forwarded, (typeof FORWARDED)[number]> exten
 void everyMethodForwarded;
 
 // The forwarded methods are defined on the prototype from FORWARDED (below); this gives them their types.
-export interface ThreadedSqliteStore extends Pick<MessageStore, Forwarded> {}
+export interface ThreadedSqliteStore extends Pick<Store, Forwarded> {}
 
-export class ThreadedSqliteStore implements MessageStore {
+export class ThreadedSqliteStore implements Store {
   static {
     for (const method of FORWARDED) {
       Object.defineProperty(this.prototype, method, {

@@ -3,7 +3,7 @@
  * and runs each call it is sent, one at a time, in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { MessageStore } from '../../domain/ports/message-store.js';
+import type { Store } from '../../domain/ports/store.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import { decodeWriteBatch, encodeCommitResult } from './sqlite-thread-codec.js';
 import { failureReply, type StoreCall, type StoreReply } from './sqlite-thread-protocol.js';
@@ -11,7 +11,7 @@ import { failureReply, type StoreCall, type StoreReply } from './sqlite-thread-p
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker runs in a worker thread only');
 
-let store: MessageStore;
+let store: Store;
 try {
   store = openSqliteStore(workerData as SqliteStoreOptions);
   port.postMessage({ ready: true } satisfies StoreReply);

@@ -1,5 +1,5 @@
 /**
- * MessageStore on SQLite (better-sqlite3): the embedded default, one file on local disk.
+ * Store on SQLite (better-sqlite3): the embedded default, one file on local disk.
  *
  * Durability. The database runs in WAL mode. With `durability: 'full'` (the default) every
  * commit fsyncs the WAL before it returns, so a 202 means the batch survives `kill -9`, an
@@ -16,15 +16,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type {
-  ClientLastSeq,
-  CommitResult,
-  ForgetResult,
-  MessageOutcome,
-  MessageStore,
-  WriteBatch,
-} from '../../domain/ports/message-store.js';
-import type { DeletedApp } from '../../domain/ports/app-admin-store.js';
+import type { DeletedApp } from '../../domain/ports/app-registry.js';
+import type { ForgetResult } from '../../domain/ports/client-registry.js';
+import type { ClientLastSeq, CommitResult, MessageOutcome, WriteBatch } from '../../domain/ports/message-log.js';
+import type { Store } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import type {
   App,
@@ -285,7 +280,7 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-export class SqliteStore implements MessageStore {
+export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #stmts: Statements;
   readonly #commit: Database.Transaction<(batch: WriteBatch) => CommitResult>;

@@ -2,7 +2,7 @@
  * What the SQL drivers share: row shapes (the column names are the same in every engine),
  * their mapping to domain types, and the audit events a commit derives from its batch.
  */
-import type { MessageOutcome, WriteBatch } from '../../domain/ports/message-store.js';
+import type { MessageOutcome, WriteBatch } from '../../domain/ports/message-log.js';
 import type {
   Client,
   DeliverySettings,
