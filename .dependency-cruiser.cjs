@@ -55,6 +55,13 @@ module.exports = {
       to: { path: '^src/drivers/', pathNot: '^src/drivers/$1/' },
     },
     {
+      name: 'no-store-driver-imports-another',
+      comment: 'Each database driver is a folder of drivers/store/; what two engines share lives in drivers/store/shared/, never in the other engine\'s folder.',
+      severity: 'error',
+      from: { path: '^src/drivers/store/([^/]+)/' },
+      to: { path: '^src/drivers/store/', pathNot: '^src/drivers/store/($1|shared)/' },
+    },
+    {
       name: 'only-compose-imports-drivers',
       severity: 'error',
       from: { pathNot: '^src/(compose/|drivers/)' },

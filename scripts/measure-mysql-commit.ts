@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { DIRECT_DELIVERY } from '../src/domain/delivery-settings.js';
-import { openMysqlStore } from '../src/drivers/store/mysql.js';
-import { migrateMysql } from '../src/drivers/store/mysql-migrate.js';
+import { openMysqlStore } from '../src/drivers/store/mysql/store.js';
+import { migrateMysql } from '../src/drivers/store/mysql/migrate.js';
 
 const base = process.env.SEALPUSH_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
 const perBatch = Number(process.argv[2] ?? 300);

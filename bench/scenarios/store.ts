@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import type { NewMessage, SeqMark } from '../../src/domain/ports/message-log.js';
 import { nowUs } from '../lib/clock.js';
 import { percentileSorted } from '../lib/stats.js';

@@ -10,11 +10,11 @@ import type { Kms, MasterKeyRing } from '../domain/ports/kms.js';
 import type { Store } from '../domain/ports/store.js';
 import type { Clock } from '../domain/ports/runtime.js';
 import { Apps } from '../domain/usecases/apps.js';
-import { openSqliteStore } from '../drivers/store/sqlite.js';
-import { ThreadedSqliteStore } from '../drivers/store/sqlite-thread.js';
-import { sqliteSchemaVersion } from '../drivers/store/sqlite-schema.js';
-import { openMysqlStore } from '../drivers/store/mysql.js';
-import { migrateMysql } from '../drivers/store/mysql-migrate.js';
+import { openSqliteStore } from '../drivers/store/sqlite/store.js';
+import { ThreadedSqliteStore } from '../drivers/store/sqlite/thread.js';
+import { sqliteSchemaVersion } from '../drivers/store/sqlite/schema.js';
+import { openMysqlStore } from '../drivers/store/mysql/store.js';
+import { migrateMysql } from '../drivers/store/mysql/migrate.js';
 import { openLocalKms } from '../drivers/kms/local.js';
 
 export const systemClock: Clock = { now: () => Date.now() };

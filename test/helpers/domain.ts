@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
-import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import type { DeletedApp } from '../../src/domain/ports/app-registry.js';
 import type { ForgetResult } from '../../src/domain/ports/client-registry.js';
 import type { ClientLastSeq, CommitResult, WriteBatch } from '../../src/domain/ports/message-log.js';

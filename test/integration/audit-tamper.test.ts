@@ -4,7 +4,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from '../../src/crypto/node/audit.js';
 import { GENESIS_HASH, adminEvent, authFailureEvent, type AuditCheckpoint } from '../../src/domain/audit.js';
 import { AuditCheckpointer } from '../../src/domain/usecases/audit.js';

@@ -4,7 +4,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from '../../src/crypto/node/audit.js';
 import { fingerprint } from '../../src/crypto/node/keys.js';
 import { AUDIT_KEY_PURPOSE, GENESIS_HASH } from '../../src/domain/audit.js';

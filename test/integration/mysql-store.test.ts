@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { connect } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
-import { MYSQL_SCHEMA_VERSION } from '../../src/drivers/store/mysql-schema.js';
+import { MYSQL_SCHEMA_VERSION } from '../../src/drivers/store/mysql/schema.js';
 import { collect } from '../helpers/messages.js';
 import { freshDatabase, type TestDatabase } from '../helpers/mysql.js';
 import { exited, runCli, spawnServer } from '../helpers/process.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { auditCheckpointVerifier, auditSigner, generateAuditKeyPair } from '../../src/crypto/node/audit.js';
 import { adminEvent } from '../../src/domain/audit.js';
 import { AuditCheckpointer } from '../../src/domain/usecases/audit.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { auditCheckpointVerifier, auditRecordHash, auditSigner, generateAuditKeyPair } from '../../src/crypto/node/audit.js';
 import { adminEvent, type AuditCheckpoint } from '../../src/domain/audit.js';
 import { verifyAuditChain } from '../../src/domain/usecases/audit-verify.js';

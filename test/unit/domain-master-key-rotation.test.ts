@@ -10,7 +10,7 @@ import { loadServerIdentity } from '../../src/compose/keys.js';
 import { join } from 'node:path';
 import { LocalKms, MASTER_KEY_FILE, openLocalKms } from '../../src/drivers/kms/local.js';
 import { readKeyFile } from '../../src/drivers/kms/key-file.js';
-import type { SqliteStore } from '../../src/drivers/store/sqlite.js';
+import type { SqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import type { WrappedColumn } from '../../src/domain/types.js';
 import { InstrumentedStore } from '../helpers/domain.js';
 import type { Store } from '../../src/domain/ports/store.js';

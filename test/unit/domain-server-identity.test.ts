@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
+import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { openLocalKms } from '../../src/drivers/kms/local.js';
 import { IDENTITY_CACHE_MS, ServerIdentities, rotateServerIdentity } from '../../src/domain/usecases/server-identity.js';
 import { SealPushError } from '../../src/domain/errors.js';

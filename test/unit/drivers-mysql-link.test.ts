@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MYSQL_TIMEOUTS, isLinkError, linkSettings } from '../../src/drivers/store/mysql-link.js';
+import { MYSQL_TIMEOUTS, isLinkError, linkSettings } from '../../src/drivers/store/mysql/link.js';
 
 test('linkSettings: the URL timeouts (defaults when absent), ours removed from what mysql2 gets', () => {
   assert.deepEqual(linkSettings('mysql://u:p@h:3306/db'), { uri: 'mysql://u:p@h:3306/db', ...MYSQL_TIMEOUTS });

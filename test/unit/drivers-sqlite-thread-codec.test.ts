@@ -9,7 +9,7 @@ import {
   decodeWriteBatch,
   encodeCommitResult,
   encodeWriteBatch,
-} from '../../src/drivers/store/sqlite-thread-codec.js';
+} from '../../src/drivers/store/sqlite/thread-codec.js';
 
 const T0 = 1_700_000_000_000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;

@@ -1,6 +1,6 @@
 /**
  * A failure crosses the SQLite store's thread boundary as a structured-cloned reply
- * (sqlite-thread-protocol.ts): a SealPushError thrown on the store's thread rejects the
+ * (sqlite/thread-protocol.ts): a SealPushError thrown on the store's thread rejects the
  * caller's promise with the same catalogue code, so the REST layer answers it as the catalogue
  * says (e.g. 503 for ERR_UNAVAILABLE) instead of a 500.
  */
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { once } from 'node:events';
 import { isSealPushError, SealPushError } from '../../src/domain/errors.js';
-import { failureOf, failureReply, type FailureReply } from '../../src/drivers/store/sqlite-thread-protocol.js';
+import { failureOf, failureReply, type FailureReply } from '../../src/drivers/store/sqlite/thread-protocol.js';
 
 /** Posts the reply through a real MessagePort (structured clone), as the worker does. */
 async function acrossThePort(reply: FailureReply): Promise<FailureReply> {

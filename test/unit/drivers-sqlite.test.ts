@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../src/drivers/store/sqlite.js';
-import { MIGRATIONS } from '../../src/drivers/store/sqlite-schema.js';
+import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
+import { MIGRATIONS } from '../../src/drivers/store/sqlite/schema.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sealpush-sqlite-unit-'));
@@ -72,7 +72,7 @@ test('two connections on one file (a CLI beside the server) see and continue eac
 
 test('a batch committed before kill -9 is there after it (WAL, synchronous FULL)', () => withDir(async (dir) => {
   const path = join(dir, 'crash.db');
-  const storeModule = fileURLToPath(new URL('../../src/drivers/store/sqlite.ts', import.meta.url));
+  const storeModule = fileURLToPath(new URL('../../src/drivers/store/sqlite/store.ts', import.meta.url));
   const child = join(dir, 'child.mts');
   await writeFile(child, `
     import { openSqliteStore } from ${JSON.stringify(storeModule)};

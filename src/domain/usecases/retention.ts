@@ -6,7 +6,7 @@ import { recordAdminAction } from './audit.js';
 export const DEFAULT_CLIENT_RETENTION_DAYS = 90;
 /** Clients forgotten per pass at most: a large backlog goes over several sweeps. */
 export const RETENTION_BATCH = 200;
-/** How often the stale clients are looked for (each look walks the clients table; stale-clients.ts). */
+/** How often the stale clients are looked for (each look walks the clients table; shared/stale-clients.ts). */
 export const RETENTION_CHECK_MS = 3_600_000;
 
 export interface RetentionDeps {

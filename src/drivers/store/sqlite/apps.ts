@@ -1,14 +1,14 @@
 /**
  * AppAdminStore on SQLite (app-admin-store.ts): an app's secret rotation, the deletion of an
- * app with everything of it (crypto-shredding, as sqlite-forget.ts does for one client), and
+ * app with everything of it (crypto-shredding, as sqlite/forget.ts does for one client), and
  * the client listing.
  */
 import type Database from 'better-sqlite3';
-import type { DeletedApp } from '../../domain/ports/app-registry.js';
-import { LIST_CLIENTS_MAX } from '../../domain/ports/client-registry.js';
-import type { Client } from '../../domain/types.js';
-import { scrubbing } from './sqlite-forget.js';
-import { CLIENT_COLUMNS, toClient, type ClientRow } from './store-rows.js';
+import type { DeletedApp } from '../../../domain/ports/app-registry.js';
+import { LIST_CLIENTS_MAX } from '../../../domain/ports/client-registry.js';
+import type { Client } from '../../../domain/types.js';
+import { scrubbing } from './forget.js';
+import { CLIENT_COLUMNS, toClient, type ClientRow } from '../shared/rows.js';
 
 export interface SqliteAppAdmin {
   rotateSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): boolean;

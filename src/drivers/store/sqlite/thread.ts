@@ -4,19 +4,19 @@
  * request for its whole duration. Here the node's thread only posts the batch and goes on
  * serving; the worker commits and answers. Same contract as SqliteStore: calls are run one
  * at a time in the order they were made, so commits stay serial and in queue order. A batch
- * and its result cross packed and transferred (sqlite-thread-codec.ts): cloning thousands of
+ * and its result cross packed and transferred (sqlite/thread-codec.ts): cloning thousands of
  * small message objects was most of what posting a commit cost the node's thread.
  *
  * If the worker dies, every pending and later call rejects; the node then reports not
  * ready and refuses publishes (ERR_UNAVAILABLE) rather than accept what it cannot commit.
  */
 import { Worker } from 'node:worker_threads';
-import type { CommitResult, WriteBatch } from '../../domain/ports/message-log.js';
-import type { Store } from '../../domain/ports/store.js';
-import type { Logger } from '../../domain/ports/runtime.js';
-import type { SqliteStoreOptions } from './sqlite.js';
-import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './sqlite-thread-codec.js';
-import { failureOf, type StoreCall, type StoreReply } from './sqlite-thread-protocol.js';
+import type { CommitResult, WriteBatch } from '../../../domain/ports/message-log.js';
+import type { Store } from '../../../domain/ports/store.js';
+import type { Logger } from '../../../domain/ports/runtime.js';
+import type { SqliteStoreOptions } from './store.js';
+import { decodeCommitResult, encodeWriteBatch, type PackedCommitResult } from './thread-codec.js';
+import { failureOf, type StoreCall, type StoreReply } from './thread-protocol.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -29,8 +29,8 @@ interface Pending {
  * module hooks: a small bootstrap registers tsx in the worker first.
  */
 function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData });
-  const entry = new URL('./sqlite-worker.ts', import.meta.url).href;
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const entry = new URL('./worker.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(bootstrap, { eval: true, workerData });
 }

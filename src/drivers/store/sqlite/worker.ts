@@ -3,13 +3,13 @@
  * and runs each call it is sent, one at a time, in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Store } from '../../domain/ports/store.js';
-import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-import { decodeWriteBatch, encodeCommitResult } from './sqlite-thread-codec.js';
-import { failureReply, type StoreCall, type StoreReply } from './sqlite-thread-protocol.js';
+import type { Store } from '../../../domain/ports/store.js';
+import { openSqliteStore, type SqliteStoreOptions } from './store.js';
+import { decodeWriteBatch, encodeCommitResult } from './thread-codec.js';
+import { failureReply, type StoreCall, type StoreReply } from './thread-protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('sqlite-worker runs in a worker thread only');
+if (!port) throw new Error('the sqlite worker runs in a worker thread only');
 
 let store: Store;
 try {

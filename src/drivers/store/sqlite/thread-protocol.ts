@@ -1,9 +1,9 @@
-import { errorMessage, isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
-import type { Store } from '../../domain/ports/store.js';
+import { errorMessage, isSealPushError, SealPushError, type ErrorCode } from '../../../domain/errors.js';
+import type { Store } from '../../../domain/ports/store.js';
 
 /**
  * A call from the node's thread to the store worker. `commit`, the hot one, carries its
- * batch packed and transferred (sqlite-thread-codec.ts); every other call is structured-cloned.
+ * batch packed and transferred (sqlite/thread-codec.ts); every other call is structured-cloned.
  */
 export type StoreCall =
   | { readonly id: number; readonly method: 'commit'; readonly batch: ArrayBuffer }

@@ -7,7 +7,7 @@
  *   TEXT, with no collation and no PAD SPACE ('a' = 'a ' is true under utf8mb4_bin). The
  *   driver decodes them as UTF-8 (mysql.ts, typeCast).
  * - Bytes are VARBINARY where an index needs them (static_key), BLOB elsewhere; times and
- *   seqs are BIGINT (ms since the epoch), statuses TINYINT (STATUS_CODE of sqlite-schema.ts).
+ *   seqs are BIGINT (ms since the epoch), statuses TINYINT (STATUS_CODE of shared/rows.ts).
  * - No stored procedures, triggers, JSON functions, window functions or partial indexes.
  *   Where SQLite has a partial index, the status is the index's leading column instead:
  *   the expiry sweep reads the ranges status IN (0, 1) and the purge status IN (2, 3), so

@@ -16,7 +16,7 @@
  *   Retry-After, WebSocket close 1001); SQL errors are left as they are.
  */
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
-import { SealPushError } from '../../domain/errors.js';
+import { SealPushError } from '../../../domain/errors.js';
 
 export type Param = string | number | Buffer | null;
 

@@ -1,12 +1,12 @@
 /**
  * AppAdminStore on MySQL (app-admin-store.ts): the statements of an app's secret rotation, of
- * its deletion (in the caller's transaction, as mysql-forget.ts forgets one client: InnoDB
+ * its deletion (in the caller's transaction, as mysql/forget.ts forgets one client: InnoDB
  * cannot scrub, so the journal is never reported scrubbed) and of the client listing.
  */
-import type { DeletedApp } from '../../domain/ports/app-registry.js';
-import type { Param } from './mysql-link.js';
-import type { TxStatement } from './mysql-forget.js';
-import { CLIENT_COLUMNS } from './store-rows.js';
+import type { DeletedApp } from '../../../domain/ports/app-registry.js';
+import type { Param } from './link.js';
+import type { TxStatement } from './forget.js';
+import { CLIENT_COLUMNS } from '../shared/rows.js';
 
 /** One UPDATE: MySQL assigns left to right, so the current secret is moved before it is replaced. */
 export const ROTATE_APP_SECRET_SQL = `UPDATE apps SET previous_wrapped_secret = wrapped_secret, previous_secret_not_after = ?,

@@ -2,22 +2,36 @@
  * What the SQL drivers share: row shapes (the column names are the same in every engine),
  * their mapping to domain types, and the audit events a commit derives from its batch.
  */
-import type { MessageOutcome, WriteBatch } from '../../domain/ports/message-log.js';
+import type { MessageOutcome, WriteBatch } from '../../../domain/ports/message-log.js';
 import type {
   Client,
   DeliverySettings,
   ForgottenClient,
   MessageRecord,
+  MessageStatus,
   StoredAdminToken,
   StoredApp,
   StoredReceipt,
   StoredServerKey,
-} from '../../domain/types.js';
-import { decodeCoveredList } from '../../crypto/ack-receipt.js';
-import { DIRECT_DELIVERY, parseDeliverySettings } from '../../domain/delivery-settings.js';
-import { ackEvent, deliverEvent, publishEvent, type AuditCheckpoint, type AuditEvent, type AuditRecord } from '../../domain/audit.js';
-import { STATUS_BY_CODE } from './sqlite-schema.js';
-import { errorMessage } from '../../domain/errors.js';
+} from '../../../domain/types.js';
+import { decodeCoveredList } from '../../../crypto/ack-receipt.js';
+import { DIRECT_DELIVERY, parseDeliverySettings } from '../../../domain/delivery-settings.js';
+import { ackEvent, deliverEvent, publishEvent, type AuditCheckpoint, type AuditEvent, type AuditRecord } from '../../../domain/audit.js';
+import { errorMessage } from '../../../domain/errors.js';
+
+/**
+ * Statuses are stored as small integers. The order matters: `status < 2` means pending
+ * (queued or delivered), which the partial expiry index and the pending reads rely on.
+ */
+export const STATUS_CODE: Readonly<Record<MessageStatus, number>> = {
+  queued: 0,
+  delivered: 1,
+  acked: 2,
+  expired: 3,
+};
+
+/** STATUS_CODE inverted: the status stored as `code`. */
+export const STATUS_BY_CODE: readonly MessageStatus[] = ['queued', 'delivered', 'acked', 'expired'];
 
 export interface ClientRow {
   id: string; app_id: string; static_key: Uint8Array; key_salt: Uint8Array | null; last_seq: number; acked_seq: number;

@@ -6,8 +6,8 @@
  * WAL, which still held the old page images.
  */
 import type Database from 'better-sqlite3';
-import type { ForgetResult } from '../../domain/ports/client-registry.js';
-import { STILL_STALE_SQL } from './stale-clients.js';
+import type { ForgetResult } from '../../../domain/ports/client-registry.js';
+import { STILL_STALE_SQL } from '../shared/stale-clients.js';
 
 /** `staleBefore`: the retention pass's guard; the client is forgotten only if still stale then. */
 export type ForgetClient = (clientId: string, appId: string | undefined, at: number, staleBefore?: number) => ForgetResult | undefined;

@@ -25,9 +25,9 @@
  * The reply (PackedCommitResult) packs only the common outcome, 'inserted' with its seq; the
  * rare records (duplicates, and the batch's clients) ride beside it as ordinary clones.
  */
-import type { CommitResult, MessageOutcome, NewClient, NewMessage, SeqMark, WriteBatch } from '../../domain/ports/message-log.js';
-import type { AckReceipt, Client, MessageRecord } from '../../domain/types.js';
-import type { AuditEvent, AuditKind } from '../../domain/audit.js';
+import type { CommitResult, MessageOutcome, NewClient, NewMessage, SeqMark, WriteBatch } from '../../../domain/ports/message-log.js';
+import type { AckReceipt, Client, MessageRecord } from '../../../domain/types.js';
+import type { AuditEvent, AuditKind } from '../../../domain/audit.js';
 
 /** The longest string a u16 length prefix holds; a longer id fails the commit (RangeError). */
 export const MAX_STRING_BYTES = 0xffff;

@@ -6,9 +6,9 @@
  * are overwritten, so the journal is never reported scrubbed. What makes the messages
  * unreadable is the key salt's deletion, which holds all the same.
  */
-import type { ForgetResult } from '../../domain/ports/client-registry.js';
-import type { Param } from './mysql-link.js';
-import { STILL_STALE_SQL } from './stale-clients.js';
+import type { ForgetResult } from '../../../domain/ports/client-registry.js';
+import type { Param } from './link.js';
+import { STILL_STALE_SQL } from '../shared/stale-clients.js';
 
 /** Runs one statement in the transaction: the rows of a SELECT, the result of anything else. */
 export type TxStatement = (sql: string, params: readonly Param[]) => Promise<unknown>;

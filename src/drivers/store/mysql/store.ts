@@ -20,11 +20,11 @@
  * LIMIT takes a validated integer in the text (MySQL 8 refuses a DOUBLE parameter there).
  */
 import type { PoolConnection, PoolOptions, TypeCastField } from 'mysql2/promise';
-import type { DeletedApp } from '../../domain/ports/app-registry.js';
-import { type ForgetResult, LIST_CLIENTS_MAX } from '../../domain/ports/client-registry.js';
-import type { ClientLastSeq, CommitResult, MessageOutcome, NewMessage, WriteBatch } from '../../domain/ports/message-log.js';
-import type { Store } from '../../domain/ports/store.js';
-import type { Logger } from '../../domain/ports/runtime.js';
+import type { DeletedApp } from '../../../domain/ports/app-registry.js';
+import { type ForgetResult, LIST_CLIENTS_MAX } from '../../../domain/ports/client-registry.js';
+import type { ClientLastSeq, CommitResult, MessageOutcome, NewMessage, WriteBatch } from '../../../domain/ports/message-log.js';
+import type { Store } from '../../../domain/ports/store.js';
+import type { Logger } from '../../../domain/ports/runtime.js';
 import type {
   App,
   Client,
@@ -40,17 +40,17 @@ import type {
   StoredServerKey,
   WrappedBlob,
   WrappedColumn,
-} from '../../domain/types.js';
-import { encodeCoveredList } from '../../crypto/ack-receipt.js';
-import { expireEvent, type AuditCheckpoint, type AuditEvent, type AuditHead, type AuditRecord } from '../../domain/audit.js';
-import { auditRecordHash } from '../../crypto/node/audit.js';
-import { STATUS_CODE } from './sqlite-schema.js';
-import { MYSQL_SCHEMA_VERSION } from './mysql-schema.js';
-import { readMysqlSchemaVersion } from './mysql-migrate.js';
-import { forgetMysqlClient } from './mysql-forget.js';
-import { ROTATE_APP_SECRET_SQL, deleteMysqlApp, listClientsSql } from './mysql-apps.js';
-import { MysqlLink, isLinkError, linkSettings, type Param } from './mysql-link.js';
-import { STALE_CLIENTS_SQL } from './stale-clients.js';
+} from '../../../domain/types.js';
+import { encodeCoveredList } from '../../../crypto/ack-receipt.js';
+import { expireEvent, type AuditCheckpoint, type AuditEvent, type AuditHead, type AuditRecord } from '../../../domain/audit.js';
+import { auditRecordHash } from '../../../crypto/node/audit.js';
+import { STATUS_CODE } from '../shared/rows.js';
+import { MYSQL_SCHEMA_VERSION } from './schema.js';
+import { readMysqlSchemaVersion } from './migrate.js';
+import { forgetMysqlClient } from './forget.js';
+import { ROTATE_APP_SECRET_SQL, deleteMysqlApp, listClientsSql } from './apps.js';
+import { MysqlLink, isLinkError, linkSettings, type Param } from './link.js';
+import { STALE_CLIENTS_SQL } from '../shared/stale-clients.js';
 import {
   APP_COLUMNS,
   CLIENT_COLUMNS,
@@ -76,7 +76,7 @@ import {
   type ReceiptRow,
   type ServerKeyRow,
   type TombstoneRow,
-} from './store-rows.js';
+} from '../shared/rows.js';
 
 export interface MysqlStoreOptions {
   /** mysql://user:password@host:port/database */
@@ -99,7 +99,7 @@ const RETRYABLE = new Set([1213 /* ER_LOCK_DEADLOCK */, 1205 /* ER_LOCK_WAIT_TIM
 const MAX_ATTEMPTS = 5;
 const MAX_CHUNK = 256;
 
-/** VARBINARY columns that hold text (see mysql-schema.ts): decoded as UTF-8 strings. */
+/** VARBINARY columns that hold text (see mysql/schema.ts): decoded as UTF-8 strings. */
 const TEXT_COLUMNS = new Set(['id', 'app_id', 'client_id', 'purpose', 'issuer', 'kid', 'alg', 'kind']);
 
 function typeCast(field: TypeCastField, next: () => unknown): unknown {
@@ -231,7 +231,7 @@ export class MysqlStore implements Store {
 
   /**
    * Runs `fn` in one transaction; retried from the start on a deadlock or lock-wait timeout.
-   * A lost or hung connection is not retried: it rejects with ERR_UNAVAILABLE (mysql-link.ts),
+   * A lost or hung connection is not retried: it rejects with ERR_UNAVAILABLE (mysql/link.ts),
    * so the CommitQueue refuses the publishes of the batch. If the COMMIT itself was lost on
    * the way back, the transaction may have committed: the publisher's retry with the same
    * message ids then reads as a duplicate, never as a second copy.
@@ -456,7 +456,7 @@ export class MysqlStore implements Store {
     return (await run(this.#link, ROTATE_APP_SECRET_SQL, [previousNotAfter, bytes(wrappedSecret), appId])).affectedRows === 1;
   }
 
-  /** In one transaction (mysql-apps.ts); never reports the journal scrubbed. */
+  /** In one transaction (mysql/apps.ts); never reports the journal scrubbed. */
   async deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
     return this.#tx((conn) => deleteMysqlApp((sql, params) => statement(conn, sql, params), appId, at));
   }
@@ -615,7 +615,7 @@ export class MysqlStore implements Store {
       [createdBefore])).affectedRows;
   }
 
-  /** In one transaction; never reports the journal scrubbed (mysql-forget.ts says why). */
+  /** In one transaction; never reports the journal scrubbed (mysql/forget.ts says why). */
   async forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
     return this.#tx((conn) => forgetMysqlClient((sql, params) => statement(conn, sql, params), clientId, appId, at, staleBefore));
   }

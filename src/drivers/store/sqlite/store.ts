@@ -16,11 +16,11 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { DeletedApp } from '../../domain/ports/app-registry.js';
-import type { ForgetResult } from '../../domain/ports/client-registry.js';
-import type { ClientLastSeq, CommitResult, MessageOutcome, WriteBatch } from '../../domain/ports/message-log.js';
-import type { Store } from '../../domain/ports/store.js';
-import type { Logger } from '../../domain/ports/runtime.js';
+import type { DeletedApp } from '../../../domain/ports/app-registry.js';
+import type { ForgetResult } from '../../../domain/ports/client-registry.js';
+import type { ClientLastSeq, CommitResult, MessageOutcome, WriteBatch } from '../../../domain/ports/message-log.js';
+import type { Store } from '../../../domain/ports/store.js';
+import type { Logger } from '../../../domain/ports/runtime.js';
 import type {
   App,
   Client,
@@ -36,12 +36,13 @@ import type {
   StoredServerKey,
   WrappedBlob,
   WrappedColumn,
-} from '../../domain/types.js';
-import { encodeCoveredList } from '../../crypto/ack-receipt.js';
-import { STATUS_CODE, migrate } from './sqlite-schema.js';
-import { sqliteForgetter, type ForgetClient } from './sqlite-forget.js';
-import { sqliteAppAdmin, type SqliteAppAdmin } from './sqlite-apps.js';
-import { STALE_CLIENTS_SQL } from './stale-clients.js';
+} from '../../../domain/types.js';
+import { encodeCoveredList } from '../../../crypto/ack-receipt.js';
+import { migrate } from './schema.js';
+import { STATUS_CODE } from '../shared/rows.js';
+import { sqliteForgetter, type ForgetClient } from './forget.js';
+import { sqliteAppAdmin, type SqliteAppAdmin } from './apps.js';
+import { STALE_CLIENTS_SQL } from '../shared/stale-clients.js';
 import {
   APP_COLUMNS,
   CLIENT_COLUMNS,
@@ -67,15 +68,15 @@ import {
   type ReceiptRow,
   type ServerKeyRow,
   type TombstoneRow,
-} from './store-rows.js';
+} from '../shared/rows.js';
 import {
   expireEvent,
   type AuditCheckpoint,
   type AuditEvent,
   type AuditHead,
   type AuditRecord,
-} from '../../domain/audit.js';
-import { auditRecordHash } from '../../crypto/node/audit.js';
+} from '../../../domain/audit.js';
+import { auditRecordHash } from '../../../crypto/node/audit.js';
 
 export type SqliteDurability = 'full' | 'normal';
 
@@ -600,7 +601,7 @@ export class SqliteStore implements Store {
     return this.#stmts.purge.run(createdBefore, limit).changes;
   }
 
-  /** Receipts, messages and row in one secure_delete transaction, then the WAL truncated (sqlite-forget.ts). */
+  /** Receipts, messages and row in one secure_delete transaction, then the WAL truncated (sqlite/forget.ts). */
   async forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
     return this.#forget(clientId, appId, at, staleBefore);
   }

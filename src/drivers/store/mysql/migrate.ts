@@ -12,8 +12,8 @@
  * which every MySQL-protocol engine has, are used.
  */
 import { createConnection, type Connection, type Pool } from 'mysql2/promise';
-import { linkSettings } from './mysql-link.js';
-import { MYSQL_MIGRATIONS, MYSQL_SCHEMA_VERSION, type MysqlMigration } from './mysql-schema.js';
+import { linkSettings } from './link.js';
+import { MYSQL_MIGRATIONS, MYSQL_SCHEMA_VERSION, type MysqlMigration } from './schema.js';
 
 const ER_NO_SUCH_TABLE = 1146;
 const ER_LOCK_WAIT_TIMEOUT = 1205;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { MessageStatus } from '../../domain/types.js';
 
 /**
  * The SQLite schema, as an ordered list of migrations. A migration is never edited once it
@@ -11,20 +10,6 @@ export interface Migration {
   readonly name: string;
   readonly sql: string;
 }
-
-/**
- * Statuses are stored as small integers. The order matters: `status < 2` means pending
- * (queued or delivered), which the partial expiry index and the pending reads rely on.
- */
-export const STATUS_CODE: Readonly<Record<MessageStatus, number>> = {
-  queued: 0,
-  delivered: 1,
-  acked: 2,
-  expired: 3,
-};
-
-/** STATUS_CODE inverted: the status stored as `code`. */
-export const STATUS_BY_CODE: readonly MessageStatus[] = ['queued', 'delivered', 'acked', 'expired'];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
