@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
-import type { MessageOutcome, NewClient, NewMessage, WriteBatch } from '../../src/domain/ports/message-log.js';
+import type { AppRegistry } from '../../src/domain/ports/app-registry.js';
+import type { MessageLog, MessageOutcome, NewClient, NewMessage, WriteBatch } from '../../src/domain/ports/message-log.js';
 import type { Store } from '../../src/domain/ports/store.js';
 import type { StoredApp } from '../../src/domain/types.js';
 
@@ -87,17 +88,17 @@ export function seqOf(outcome: MessageOutcome | undefined): number {
 }
 
 /** Two apps: a1 and a2 belong to app A, b1 to app B. */
-export async function seed(store: Store): Promise<void> {
+export async function seed(store: Pick<AppRegistry, 'createApp'> & Pick<MessageLog, 'commit'>): Promise<void> {
   await store.createApp(app('A'));
   await store.createApp(app('B'));
   await store.commit(batch({ clients: [newClient('A', 'a1', 1), newClient('A', 'a2', 2), newClient('B', 'b1', 3)] }));
 }
 
-export async function publish(store: Store, messages: NewMessage[]): Promise<number[]> {
+export async function publish(store: Pick<MessageLog, 'commit'>, messages: NewMessage[]): Promise<number[]> {
   const result = await store.commit(batch({ messages }));
   return result.messages.map(seqOf);
 }
 
-export async function statuses(store: Store, appId: string, ids: string[]): Promise<(string | undefined)[]> {
+export async function statuses(store: Pick<MessageLog, 'getMessage'>, appId: string, ids: string[]): Promise<(string | undefined)[]> {
   return Promise.all(ids.map(async (id) => (await store.getMessage(appId, id))?.status));
 }
