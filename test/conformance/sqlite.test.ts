@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../../src/domain/ports/store.js';
 import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite/thread.js';
-import type { StoreFixture } from './store-fixture.js';
+import type { StoreFactory, StoreFixture } from './store-fixture.js';
 import { runMessageLogConformance } from './message-log.suite.js';
 import { runMessageLogMarksConformance } from './message-log-marks.suite.js';
 import { runAppRegistryConformance } from './app-registry.suite.js';
@@ -44,7 +44,7 @@ async function sqliteFixture(durability: 'full' | 'normal', threaded = false): P
 }
 
 /** Every role suite against each way a node may open SQLite. */
-const variants: [string, () => Promise<StoreFixture>][] = [
+const variants: [string, StoreFactory][] = [
   ['sqlite (durability full)', () => sqliteFixture('full')],
   ['sqlite (durability normal)', () => sqliteFixture('normal')],
   ['sqlite on a worker thread', () => sqliteFixture('full', true)],
