@@ -5,7 +5,8 @@
  */
 import type { Config } from '../config.js';
 import type { Kms } from '../domain/ports/kms.js';
-import type { Store } from '../domain/ports/store.js';
+import type { AuditLog } from '../domain/ports/audit-log.js';
+import type { KeyVault } from '../domain/ports/key-vault.js';
 import type { Clock } from '../domain/ports/runtime.js';
 import { AUDIT_KEY_PURPOSE, type AuditCheckpoint } from '../domain/audit.js';
 import { AuditCheckpointer } from '../domain/usecases/audit.js';
@@ -18,7 +19,8 @@ import { fingerprint } from '../crypto/node/keys.js';
 /** What the audit wiring needs of a Core (core.ts). */
 export interface AuditCore {
   readonly config: Pick<Config, 'audit'>;
-  readonly store: Store;
+  /** The chain and its checkpoints, and the audit key's versions in the vault. */
+  readonly store: AuditLog & Pick<KeyVault, 'getServerKey' | 'putServerKeyIfAbsent' | 'listServerKeys'>;
   readonly kms: Kms;
   readonly clock: Clock;
 }

@@ -8,14 +8,16 @@ import { openMysqlStore } from '../../src/drivers/store/mysql/store.js';
 import { migrateMysql } from '../../src/drivers/store/mysql/migrate.js';
 import { freshDatabase } from '../helpers/mysql.js';
 import { mysqlMissing } from '../helpers/requirements.js';
-import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
-import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
-import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
-import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
-import { runMessageStoreAppsConformance } from './message-store-apps.suite.js';
+import type { StoreFixture } from './store-fixture.js';
+import { runMessageLogConformance } from './message-log.suite.js';
+import { runMessageLogMarksConformance } from './message-log-marks.suite.js';
+import { runAppRegistryConformance } from './app-registry.suite.js';
+import { runClientRegistryConformance } from './client-registry.suite.js';
+import { runKeyVaultConformance } from './key-vault.suite.js';
+import { runAuditLogConformance } from './audit-log.suite.js';
 
 /** A fresh database per fixture, migrated; `reopen` is another pool (another node) on it. */
-async function mysqlFixture(): Promise<MessageStoreFixture> {
+async function mysqlFixture(): Promise<StoreFixture> {
   const db = await freshDatabase();
   await migrateMysql(db.url, Date.now());
   const opened: Store[] = [];
@@ -40,12 +42,13 @@ async function mysqlFixture(): Promise<MessageStoreFixture> {
 
 const missing = mysqlMissing();
 if (missing === undefined) {
-  runMessageStoreConformance('mysql', mysqlFixture);
-  runMessageStoreAuditConformance('mysql', mysqlFixture);
-  runMessageStoreRetentionConformance('mysql', mysqlFixture);
+  runMessageLogConformance('mysql', mysqlFixture);
+  runMessageLogMarksConformance('mysql', mysqlFixture);
+  runAppRegistryConformance('mysql', mysqlFixture);
   // InnoDB has no secure delete: the journal is never reported scrubbed (docs/forget.md).
-  runMessageStoreForgetConformance('mysql', mysqlFixture, false);
-  runMessageStoreAppsConformance('mysql', mysqlFixture);
+  runClientRegistryConformance('mysql', mysqlFixture, false);
+  runKeyVaultConformance('mysql', mysqlFixture);
+  runAuditLogConformance('mysql', mysqlFixture);
   acrossNodes();
 } else {
   describe('Store conformance: mysql', () => {

@@ -5,14 +5,16 @@ import Database from 'better-sqlite3';
 import type { Store } from '../../src/domain/ports/store.js';
 import { openSqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import { ThreadedSqliteStore } from '../../src/drivers/store/sqlite/thread.js';
-import { runMessageStoreConformance, type MessageStoreFixture } from './message-store.suite.js';
-import { runMessageStoreAuditConformance } from './message-store-audit.suite.js';
-import { runMessageStoreRetentionConformance } from './message-store-retention.suite.js';
-import { runMessageStoreForgetConformance } from './message-store-forget.suite.js';
-import { runMessageStoreAppsConformance } from './message-store-apps.suite.js';
+import type { StoreFactory, StoreFixture } from './store-fixture.js';
+import { runMessageLogConformance } from './message-log.suite.js';
+import { runMessageLogMarksConformance } from './message-log-marks.suite.js';
+import { runAppRegistryConformance } from './app-registry.suite.js';
+import { runClientRegistryConformance } from './client-registry.suite.js';
+import { runKeyVaultConformance } from './key-vault.suite.js';
+import { runAuditLogConformance } from './audit-log.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
-async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<MessageStoreFixture> {
+async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<StoreFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sealpush-sqlite-'));
   const path = join(dir, 'store.db');
   const opened: Store[] = [];
@@ -41,14 +43,18 @@ async function sqliteFixture(durability: 'full' | 'normal', threaded = false): P
   };
 }
 
-runMessageStoreConformance('sqlite (durability full)', () => sqliteFixture('full'));
-runMessageStoreConformance('sqlite (durability normal)', () => sqliteFixture('normal'));
-runMessageStoreConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
-runMessageStoreAuditConformance('sqlite', () => sqliteFixture('normal'));
-runMessageStoreAuditConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
-runMessageStoreRetentionConformance('sqlite', () => sqliteFixture('normal'));
-runMessageStoreRetentionConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
-runMessageStoreForgetConformance('sqlite', () => sqliteFixture('normal'), true);
-runMessageStoreForgetConformance('sqlite on a worker thread', () => sqliteFixture('full', true), true);
-runMessageStoreAppsConformance('sqlite', () => sqliteFixture('normal'));
-runMessageStoreAppsConformance('sqlite on a worker thread', () => sqliteFixture('full', true));
+/** Every role suite against each way a node may open SQLite. */
+const variants: [string, StoreFactory][] = [
+  ['sqlite (durability full)', () => sqliteFixture('full')],
+  ['sqlite (durability normal)', () => sqliteFixture('normal')],
+  ['sqlite on a worker thread', () => sqliteFixture('full', true)],
+];
+for (const [name, factory] of variants) {
+  runMessageLogConformance(name, factory);
+  runMessageLogMarksConformance(name, factory);
+  runAppRegistryConformance(name, factory);
+  // SQLite overwrites freed pages (secure_delete) and checkpoints the WAL: the journal is scrubbed.
+  runClientRegistryConformance(name, factory, true);
+  runKeyVaultConformance(name, factory);
+  runAuditLogConformance(name, factory);
+}

@@ -15,32 +15,13 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { openSqliteStore, type SqliteStore } from '../../src/drivers/store/sqlite/store.js';
-import type { DeletedApp } from '../../src/domain/ports/app-registry.js';
-import type { ForgetResult } from '../../src/domain/ports/client-registry.js';
 import type { ClientLastSeq, CommitResult, WriteBatch } from '../../src/domain/ports/message-log.js';
 import type { Store } from '../../src/domain/ports/store.js';
-import type { AuditCheckpoint, AuditEvent, AuditHead, AuditRecord } from '../../src/domain/audit.js';
 import type { PayloadCipher, PayloadKeyring } from '../../src/domain/ports/payload-cipher.js';
 import type { Clock, Defer, Logger } from '../../src/domain/ports/runtime.js';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from '../../src/domain/publish-request.js';
-import type {
-  App,
-  Client,
-  DeliverableMessage,
-  DeliverySettings,
-  ForgottenClient,
-  MessageRecord,
-  SealedPending,
-  StoredApp,
-  StoredJwtKey,
-  StoredAdminToken,
-  AppPendingCount,
-  StoredReceipt,
-  StoredServerKey,
-  WrappedBlob,
-  WrappedColumn,
-} from '../../src/domain/types.js';
+import type { Client, DeliverableMessage, SealedPending } from '../../src/domain/types.js';
 import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
 import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
 import { Forgetting } from '../../src/domain/usecases/forget.js';
@@ -140,10 +121,13 @@ class Gate {
 }
 
 /**
- * The real SQLite store, with its commits and catch-up reads counted and controllable.
- * (Wrapped by delegation: the driver keeps its state in #private fields.)
+ * The real SQLite store, with its commits and catch-up reads counted and controllable. Every
+ * other Store method goes to the real store, bound to it (the driver keeps its state in
+ * #private fields, which only the real object holds); a subclass overrides any method it
+ * wants to see (RacingStore in domain-master-key-rotation.test.ts).
  */
-export class InstrumentedStore implements Store {
+export interface InstrumentedStore extends Store {}
+export class InstrumentedStore {
   /** Every batch handed to `commit`, in order, including ones made to fail. */
   readonly batches: WriteBatch[] = [];
   /** Calls to `pendingMessages`. */
@@ -156,7 +140,15 @@ export class InstrumentedStore implements Store {
   private readonly readGate = new Gate();
   private readonly commitGate = new Gate();
 
-  constructor(readonly real: SqliteStore) {}
+  constructor(readonly real: SqliteStore) {
+    return new Proxy(this, {
+      get: (self, name, receiver) => {
+        if (Reflect.has(self, name)) return Reflect.get(self, name, receiver);
+        const member: unknown = Reflect.get(real, name);
+        return typeof member === 'function' ? member.bind(real) : member;
+      },
+    });
+  }
 
   /** The next commit rejects with `err` and writes nothing. */
   failNextCommit(err: unknown = new Error('disk I/O error')): void {
@@ -190,143 +182,14 @@ export class InstrumentedStore implements Store {
     return rows;
   }
 
-  createApp(app: StoredApp): Promise<void> {
-    return this.real.createApp(app);
-  }
-  getApp(appId: string): Promise<StoredApp | undefined> {
-    return this.real.getApp(appId);
-  }
-  listApps(): Promise<App[]> {
-    return this.real.listApps();
-  }
-  updateAppDelivery(appId: string, delivery: DeliverySettings): Promise<boolean> {
-    return this.real.updateAppDelivery(appId, delivery);
-  }
-  setAppReceipts(appId: string, receipts: boolean): Promise<boolean> {
-    return this.real.setAppReceipts(appId, receipts);
-  }
-  setAppSigningKey(appId: string, key: Uint8Array | null): Promise<boolean> {
-    return this.real.setAppSigningKey(appId, key);
-  }
-  addJwtKey(key: StoredJwtKey): Promise<boolean> {
-    return this.real.addJwtKey(key);
-  }
-  findJwtKey(issuer: string, kid: string): Promise<StoredJwtKey | undefined> {
-    return this.real.findJwtKey(issuer, kid);
-  }
-  registerAckKey(appId: string, clientId: string, ackKey: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.real.registerAckKey(appId, clientId, ackKey);
-  }
-  getReceipt(appId: string, messageId: string): Promise<StoredReceipt | undefined> {
-    return this.real.getReceipt(appId, messageId);
-  }
   getClient(appId: string, clientId: string): Promise<Client | undefined> {
     this.clientReads++;
     return this.real.getClient(appId, clientId);
   }
-  findClientByKey(appId: string, staticKey: Uint8Array): Promise<Client | undefined> {
-    return this.real.findClientByKey(appId, staticKey);
-  }
-  setClientHpkeKey(appId: string, clientId: string, key: Uint8Array | null): Promise<boolean> {
-    return this.real.setClientHpkeKey(appId, clientId, key);
-  }
-  getMessage(appId: string, messageId: string): Promise<MessageRecord | undefined> {
-    return this.real.getMessage(appId, messageId);
-  }
-  countPending(clientId: string, now: number): Promise<number> {
-    return this.real.countPending(clientId, now);
-  }
-  countPendingByApp(now: number): Promise<AppPendingCount[]> {
-    return this.real.countPendingByApp(now);
-  }
-  addAdminToken(token: StoredAdminToken): Promise<boolean> {
-    return this.real.addAdminToken(token);
-  }
-  findAdminToken(id: string): Promise<StoredAdminToken | undefined> {
-    return this.real.findAdminToken(id);
-  }
-  listAdminTokens(): Promise<StoredAdminToken[]> {
-    return this.real.listAdminTokens();
-  }
-  removeAdminToken(id: string): Promise<boolean> {
-    return this.real.removeAdminToken(id);
-  }
+
   lastSeqs(clientIds: readonly string[]): Promise<ClientLastSeq[]> {
     this.lastSeqReads++;
     return this.real.lastSeqs(clientIds);
-  }
-  expireMessages(now: number, limit: number): Promise<number> {
-    return this.real.expireMessages(now, limit);
-  }
-
-  purgeMessages(createdBefore: number, limit: number): Promise<number> {
-    return this.real.purgeMessages(createdBefore, limit);
-  }
-  forgetClient(clientId: string, appId: string | undefined, at: number, staleBefore?: number): Promise<ForgetResult | undefined> {
-    return this.real.forgetClient(clientId, appId, at, staleBefore);
-  }
-  rotateAppSecret(appId: string, wrappedSecret: Uint8Array, previousNotAfter: number): Promise<boolean> {
-    return this.real.rotateAppSecret(appId, wrappedSecret, previousNotAfter);
-  }
-  deleteApp(appId: string, at: number): Promise<DeletedApp | undefined> {
-    return this.real.deleteApp(appId, at);
-  }
-  listClients(appId: string | undefined, limit: number): Promise<Client[]> {
-    return this.real.listClients(appId, limit);
-  }
-  staleClients(seenBefore: number, limit: number): Promise<string[]> {
-    return this.real.staleClients(seenBefore, limit);
-  }
-  forgottenAfter(afterSeq: number, limit: number): Promise<ForgottenClient[]> {
-    return this.real.forgottenAfter(afterSeq, limit);
-  }
-  lastForgottenSeq(): Promise<number> {
-    return this.real.lastForgottenSeq();
-  }
-  getServerKey(purpose: string): Promise<StoredServerKey | undefined> {
-    return this.real.getServerKey(purpose);
-  }
-  putServerKeyIfAbsent(key: StoredServerKey): Promise<StoredServerKey> {
-    return this.real.putServerKeyIfAbsent(key);
-  }
-  appendAudit(events: readonly AuditEvent[], at: number): Promise<void> {
-    return this.real.appendAudit(events, at);
-  }
-  auditHead(): Promise<AuditHead> {
-    return this.real.auditHead();
-  }
-  auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return this.real.auditRecords(afterSeq, limit);
-  }
-  findAckRecord(clientId: string, seq: number): Promise<AuditRecord | undefined> {
-    return this.real.findAckRecord(clientId, seq);
-  }
-  addAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean> {
-    return this.real.addAuditCheckpoint(checkpoint);
-  }
-  auditCheckpoints(afterSeq: number, limit: number): Promise<AuditCheckpoint[]> {
-    return this.real.auditCheckpoints(afterSeq, limit);
-  }
-  latestAuditCheckpoint(): Promise<AuditCheckpoint | undefined> {
-    return this.real.latestAuditCheckpoint();
-  }
-  listServerKeys(purpose: string): Promise<StoredServerKey[]> {
-    return this.real.listServerKeys(purpose);
-  }
-  addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean> {
-    return this.real.addServerKeyVersion(key, previousNotAfter);
-  }
-  wrappedBlobs(column: WrappedColumn, after: readonly (string | number)[] | null, limit: number): Promise<WrappedBlob[]> {
-    return this.real.wrappedBlobs(column, after, limit);
-  }
-  replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<Store['replaceWrappedBlobs']>[1]): Promise<number> {
-    return this.real.replaceWrappedBlobs(column, changes);
-  }
-  ping(): Promise<void> {
-    return this.real.ping();
-  }
-  close(): Promise<void> {
-    return this.real.close();
   }
 }
 

@@ -13,7 +13,7 @@ import { readKeyFile } from '../../src/drivers/kms/key-file.js';
 import type { SqliteStore } from '../../src/drivers/store/sqlite/store.js';
 import type { WrappedColumn } from '../../src/domain/types.js';
 import { InstrumentedStore } from '../helpers/domain.js';
-import type { Store } from '../../src/domain/ports/store.js';
+import type { KeyVault } from '../../src/domain/ports/key-vault.js';
 import { WRAPPED_COLUMNS, rotateMasterKey, type RotationDeps } from '../../src/domain/usecases/master-key-rotation.js';
 import { appSecretContext } from '../../src/domain/usecases/apps.js';
 import { AppLifecycle } from '../../src/domain/usecases/app-lifecycle.js';
@@ -78,7 +78,7 @@ test('a concurrent write between the read and the compare-and-set is kept, and m
   const replacement = new Uint8Array(32).fill(7);
   let raced = false;
   class RacingStore extends InstrumentedStore {
-    override async replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<Store['replaceWrappedBlobs']>[1]): Promise<number> {
+    override async replaceWrappedBlobs(column: WrappedColumn, changes: Parameters<KeyVault['replaceWrappedBlobs']>[1]): Promise<number> {
       if (!raced && changes.some((c) => c.key[0] === target)) {
         raced = true;
         const current = (await this.real.getApp(target))!.wrappedSecret;

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { AuditEvent } from '../../src/domain/audit.js';
 import type { ForgetResult } from '../../src/domain/ports/client-registry.js';
-import type { Store } from '../../src/domain/ports/store.js';
-import { ClientRetention, RETENTION_BATCH, RETENTION_CHECK_MS } from '../../src/domain/usecases/retention.js';
+import { ClientRetention, RETENTION_BATCH, RETENTION_CHECK_MS, type RetentionDeps } from '../../src/domain/usecases/retention.js';
 import { ManualClock, T0 } from '../helpers/domain.js';
 
 const DAY = 86_400_000;
@@ -15,7 +14,7 @@ const DAY = 86_400_000;
 /** A store holding `stale` stale client ids; `kept` ones refuse their guarded forget (seen since). */
 function fakeStore(stale: string[], kept: string[] = []) {
   const calls = { listed: [] as number[], forgotten: [] as [string, number | undefined][], audit: [] as AuditEvent[] };
-  const store: Pick<Store, 'staleClients' | 'forgetClient' | 'appendAudit'> = {
+  const store: RetentionDeps['store'] = {
     staleClients: async (seenBefore, limit) => {
       calls.listed.push(seenBefore);
       return stale.splice(0, limit);

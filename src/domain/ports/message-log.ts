@@ -100,7 +100,8 @@ export interface CommitResult {
  * The messages and their statuses: the group commit, the pending reads a delivery stream
  * pages through, expiry, purge and the signed receipts of acked messages.
  *
- * Contract for every driver (test/conformance/message-log.suite.ts):
+ * Contract for every driver (test/conformance/message-log.suite.ts and
+ * message-log-marks.suite.ts):
  * - `commit` is atomic and durable: when its promise resolves, the whole batch survives a
  *   crash of the process (and, with the driver's durable setting, of the machine); when it
  *   rejects, nothing of the batch was written. It appends the audit records of the batch in

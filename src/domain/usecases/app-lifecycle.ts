@@ -1,8 +1,8 @@
 import { SealPushError } from '../errors.js';
 import { newAppSecret } from '../ids.js';
 import type { Kms } from '../ports/kms.js';
-import type { DeletedApp } from '../ports/app-registry.js';
-import type { Store } from '../ports/store.js';
+import type { AppRegistry, DeletedApp } from '../ports/app-registry.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/runtime.js';
 import { appSecretContext } from './apps.js';
 import { recordAdminAction } from './audit.js';
@@ -28,7 +28,7 @@ export interface RotatedSecret {
  */
 export class AppLifecycle {
   constructor(
-    private readonly deps: { readonly store: Store; readonly kms: Kms; readonly clock: Clock },
+    private readonly deps: { readonly store: Pick<AppRegistry, 'getApp' | 'rotateAppSecret' | 'deleteApp'> & Pick<AuditLog, 'appendAudit'>; readonly kms: Kms; readonly clock: Clock },
   ) {}
 
   /**
@@ -55,7 +55,7 @@ export class AppLifecycle {
   /**
    * Deletes the app, its clients (crypto-shredded, as `clients forget` does each: their
    * connections close on every node, their ids are never valid again), their messages and
-   * receipts, its bearer-token keys and its secrets (AppAdminStore.deleteApp). From then on
+   * receipts, its bearer-token keys and its secrets (AppRegistry.deleteApp). From then on
    * its credentials fail as an unknown app's do and its handshakes are refused. Throws
    * ERR_NOT_FOUND, changing nothing, for an unknown app.
    */

@@ -1,7 +1,8 @@
 import { SealPushError } from '../errors.js';
 import { newAppId, newAppSecret } from '../ids.js';
 import type { Kms } from '../ports/kms.js';
-import type { Store } from '../ports/store.js';
+import type { AppRegistry } from '../ports/app-registry.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { AppSecrets } from '../ports/push-api.js';
 import type { Clock } from '../ports/runtime.js';
 import { DEFAULT_COHORT, DIRECT_DELIVERY, cohortDelivery } from '../delivery-settings.js';
@@ -80,12 +81,12 @@ export class Apps implements AppSecrets {
   private readonly secrets = new Map<string, { readonly wrapped: Uint8Array; readonly secret: Uint8Array }>();
   /** Apps as read from the store, for what running servers may use for DELIVERY_CACHE_MS. */
   private readonly recent = new Map<string, { app: StoredApp | undefined; at: number }>();
-  private get audit(): { store: Store; clock: Clock } {
+  private get audit(): { store: Pick<AuditLog, 'appendAudit'>; clock: Clock } {
     return { store: this.store, clock: this.clock };
   }
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AppRegistry & Pick<AuditLog, 'appendAudit'>,
     private readonly kms: Kms,
     private readonly clock: Clock,
   ) {}

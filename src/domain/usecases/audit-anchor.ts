@@ -1,4 +1,4 @@
-import type { Store } from '../ports/store.js';
+import type { KeyVault } from '../ports/key-vault.js';
 import type { AuditKeyProblemCode, AuditProblem } from '../audit.js';
 
 /**
@@ -23,7 +23,7 @@ export interface AnchoredAuditKey {
 }
 
 export interface AnchorDeps {
-  readonly store: Pick<Store, 'listServerKeys'>;
+  readonly store: Pick<KeyVault, 'listServerKeys'>;
   /** The public key of the private key the master key unwraps from `wrappedSecret`; rejects when it does not open. */
   readonly derive: (wrappedSecret: Uint8Array) => Promise<Uint8Array>;
   readonly fingerprint: (publicKey: Uint8Array) => string;

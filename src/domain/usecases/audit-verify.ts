@@ -1,5 +1,5 @@
 import { GENESIS_HASH, type AuditCheckpoint, type AuditProblem, type AuditProblemCode, type AuditRecord } from '../audit.js';
-import type { Store } from '../ports/store.js';
+import type { AuditLog } from '../ports/audit-log.js';
 
 export interface AuditReport {
   readonly ok: boolean;
@@ -12,7 +12,7 @@ export interface AuditReport {
 }
 
 export interface VerifyDeps {
-  readonly store: Pick<Store, 'auditHead' | 'auditRecords' | 'auditCheckpoints'>;
+  readonly store: Pick<AuditLog, 'auditHead' | 'auditRecords' | 'auditCheckpoints'>;
   /** SHA-256 of a record's canonical bytes. */
   readonly hash: (record: Omit<AuditRecord, 'hash'>) => Uint8Array;
   /** Whether a checkpoint's signature verifies under the audit key. */

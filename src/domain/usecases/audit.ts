@@ -1,5 +1,5 @@
 import { adminEvent, type AdminAction, type AuditCheckpoint } from '../audit.js';
-import type { Store } from '../ports/store.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/runtime.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Clock } from '../ports/runtime.js';
  * `clients forget` call it with their own action. `details` must hold no secret.
  */
 export async function recordAdminAction(
-  deps: { readonly store: Pick<Store, 'appendAudit'>; readonly clock: Clock },
+  deps: { readonly store: Pick<AuditLog, 'appendAudit'>; readonly clock: Clock },
   action: AdminAction,
   details: Readonly<Record<string, string | number | boolean | null>>,
 ): Promise<void> {
@@ -23,7 +23,7 @@ export interface CheckpointPolicy {
 }
 
 export interface CheckpointDeps {
-  readonly store: Store;
+  readonly store: Pick<AuditLog, 'auditHead' | 'latestAuditCheckpoint' | 'addAuditCheckpoint'>;
   readonly clock: Clock;
   /** Ed25519 with the server key 'audit-signing' of `keyVersion`. */
   readonly sign: (checkpoint: Omit<AuditCheckpoint, 'signature'>) => Uint8Array;

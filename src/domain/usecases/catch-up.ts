@@ -1,5 +1,4 @@
-import { LAST_SEQS_MAX } from '../ports/message-log.js';
-import type { Store } from '../ports/store.js';
+import { LAST_SEQS_MAX, type MessageLog } from '../ports/message-log.js';
 import type { Logger } from '../ports/runtime.js';
 import { errorMessage } from '../errors.js';
 
@@ -22,7 +21,7 @@ export interface CatchUpTarget {
  * clients had messages committed elsewhere without asking someone, and asking Redis
  * instead would trust the very component that dropped the envelope; the store is the truth.
  */
-export async function catchUpPass(store: Store, targets: readonly CatchUpTarget[], logger: Logger): Promise<void> {
+export async function catchUpPass(store: Pick<MessageLog, 'lastSeqs'>, targets: readonly CatchUpTarget[], logger: Logger): Promise<void> {
   for (let start = 0; start < targets.length; start += LAST_SEQS_MAX) {
     const page = targets.slice(start, start + LAST_SEQS_MAX);
     let seqs;

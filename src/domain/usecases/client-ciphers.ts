@@ -1,4 +1,4 @@
-import type { Store } from '../ports/store.js';
+import type { ClientRegistry } from '../ports/client-registry.js';
 import type { ClientPayloadCipher, PayloadKeyring } from '../ports/payload-cipher.js';
 import type { Client } from '../types.js';
 
@@ -23,7 +23,7 @@ export class ClientCiphers {
   private evictions = 0;
 
   constructor(
-    private readonly store: Pick<Store, 'getClient'>,
+    private readonly store: Pick<ClientRegistry, 'getClient'>,
     private readonly keyring: PayloadKeyring,
     private readonly capacity = DEFAULT_CLIENT_CIPHER_CACHE,
   ) {}

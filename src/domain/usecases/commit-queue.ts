@@ -1,6 +1,6 @@
 import { SealPushError, errorMessage } from '../errors.js';
 import type { MessageOutcome, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-log.js';
-import type { Store } from '../ports/store.js';
+import type { MessageLog } from '../ports/message-log.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { AckReceipt, Client, DeliverableMessage } from '../types.js';
@@ -93,7 +93,7 @@ export class CommitQueue {
   private waiting = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<MessageLog, 'commit'>,
     private readonly clock: Clock,
     private readonly defer: Defer,
     private readonly logger: Logger,

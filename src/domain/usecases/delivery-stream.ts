@@ -27,7 +27,7 @@ export interface DeliveryLimits {
 export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { frameDataBytes: 65_536, pageSize: 256, maxLiveQueue: 1024 };
 
 export interface DeliveryDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'pendingMessages' | 'lastSeqs'>;
   /** The connected client's own at-rest cipher (ClientCiphers), made once per connection. */
   readonly payloads: PayloadCipher;
   readonly commits: CommitQueue;

@@ -1,9 +1,9 @@
-import type { Store } from '../ports/store.js';
+import type { MessageLog } from '../ports/message-log.js';
 import type { Clock, Logger } from '../ports/runtime.js';
 import type { ClientRetention } from './retention.js';
 
 export interface SweepDeps {
-  readonly store: Store;
+  readonly store: Pick<MessageLog, 'expireMessages' | 'purgeMessages'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long a finished (acked or expired) message's status is kept after its creation. */

@@ -1,5 +1,6 @@
 import { SealPushError } from '../errors.js';
-import type { Store } from '../ports/store.js';
+import type { ClientRegistry } from '../ports/client-registry.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/runtime.js';
 import { recordAdminAction } from './audit.js';
 import type { ClientCiphers } from './client-ciphers.js';
@@ -37,7 +38,7 @@ export class Forgetting {
   private listener: (clientId: string) => void = () => {};
 
   constructor(
-    private readonly store: Pick<Store, 'forgetClient' | 'forgottenAfter' | 'lastForgottenSeq' | 'appendAudit'>,
+    private readonly store: Pick<ClientRegistry, 'forgetClient' | 'forgottenAfter' | 'lastForgottenSeq'> & Pick<AuditLog, 'appendAudit'>,
     private readonly clock: Clock,
     private readonly ciphers?: ClientCiphers,
   ) {}

@@ -10,7 +10,7 @@
  * without adding a version.
  */
 import type { Kms, MasterKeyRing } from '../ports/kms.js';
-import type { Store } from '../ports/store.js';
+import type { KeyVault } from '../ports/key-vault.js';
 import type { WrappedColumn } from '../types.js';
 import { appSecretContext, jwtSecretContext } from './apps.js';
 import { serverKeyContext } from './server-keys.js';
@@ -44,7 +44,7 @@ export interface RotationReport {
 }
 
 export interface RotationDeps {
-  readonly store: Store;
+  readonly store: Pick<KeyVault, 'wrappedBlobs' | 'replaceWrappedBlobs'>;
   readonly kms: Kms;
   readonly ring: MasterKeyRing;
   /** Rows read (and at most re-wrapped) per transaction. */

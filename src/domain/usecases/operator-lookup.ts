@@ -1,6 +1,7 @@
 import { SealPushError } from '../errors.js';
-import { LIST_CLIENTS_MAX } from '../ports/client-registry.js';
-import type { Store } from '../ports/store.js';
+import type { AppRegistry } from '../ports/app-registry.js';
+import { LIST_CLIENTS_MAX, type ClientRegistry } from '../ports/client-registry.js';
+import type { MessageLog } from '../ports/message-log.js';
 import type { Clock } from '../ports/runtime.js';
 import type { Client } from '../types.js';
 import { isoOrNull, messageView, type MessageView } from '../views.js';
@@ -24,12 +25,15 @@ export interface ClientSummary {
 /** A message's status as GET /v1/messages/:id shows it, with its app: never its payload. */
 export type MessageSummary = MessageView & { readonly appId: string };
 
+/** What the views read: apps, clients and messages, and nothing they could write. */
+type LookupStore = Pick<AppRegistry, 'listApps' | 'getApp'> & Pick<ClientRegistry, 'listClients' | 'getClient'> & Pick<MessageLog, 'getMessage' | 'countPending'>;
+
 /**
  * The operator's read-only views of clients and messages, across every app (ids of clients are
  * unique in the store; message ids per app only, so a message may need its app named).
  */
 export class OperatorLookup {
-  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly store: LookupStore; readonly clock: Clock }) {}
 
   /** Newest first; `limit` 1 to LIST_CLIENTS_MAX (ERR_BAD_REQUEST otherwise); ERR_NOT_FOUND for an unknown app. */
   async listClients(appId: string | undefined, limit: number): Promise<ClientSummary[]> {

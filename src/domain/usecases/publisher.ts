@@ -1,6 +1,7 @@
 import { SealPushError, isSealPushError } from '../errors.js';
 import { newMessageId, toBase64Url } from '../ids.js';
-import type { Store } from '../ports/store.js';
+import type { MessageLog } from '../ports/message-log.js';
+import type { ClientRegistry } from '../ports/client-registry.js';
 import type { ClientPayloadCipher } from '../ports/payload-cipher.js';
 import type { MessageReceipt, PushApi } from '../ports/push-api.js';
 import type { PresenceLookup } from '../ports/presence.js';
@@ -18,7 +19,7 @@ import { idempotencyConflict, publishFingerprint, sameParameters } from './idemp
 import { payloadAad } from './payload-aad.js';
 
 export interface PublisherDeps {
-  readonly store: Store;
+  readonly store: Pick<MessageLog, 'getMessage' | 'getReceipt' | 'countPending'> & Pick<ClientRegistry, 'getClient'>;
   readonly commits: CommitQueue;
   /** Each recipient's at-rest cipher; a warm client costs no store read. */
   readonly ciphers: ClientCiphers;

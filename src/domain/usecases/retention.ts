@@ -1,4 +1,5 @@
-import type { Store } from '../ports/store.js';
+import type { ClientRegistry } from '../ports/client-registry.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock, Logger } from '../ports/runtime.js';
 import { recordAdminAction } from './audit.js';
 
@@ -10,7 +11,7 @@ export const RETENTION_BATCH = 200;
 export const RETENTION_CHECK_MS = 3_600_000;
 
 export interface RetentionDeps {
-  readonly store: Pick<Store, 'staleClients' | 'forgetClient' | 'appendAudit'>;
+  readonly store: Pick<ClientRegistry, 'staleClients' | 'forgetClient'> & Pick<AuditLog, 'appendAudit'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long since its last connection a client is kept: clientRetentionDays. */

@@ -6,7 +6,7 @@
  */
 import { SealPushError } from '../errors.js';
 import type { Kms } from '../ports/kms.js';
-import type { Store } from '../ports/store.js';
+import type { KeyVault } from '../ports/key-vault.js';
 import type { Clock } from '../ports/runtime.js';
 import { loadOrCreateServerKey, serverKeyContext, type KeyMaterial } from './server-keys.js';
 
@@ -32,7 +32,8 @@ export interface IdentityRing<K> {
 }
 
 export interface IdentityDeps {
-  readonly store: Store;
+  /** The server-key half of the vault: what loading, listing and rotating an identity read and write. */
+  readonly store: Pick<KeyVault, 'getServerKey' | 'putServerKeyIfAbsent' | 'listServerKeys' | 'addServerKeyVersion'>;
   readonly kms: Kms;
   readonly clock: Clock;
 }

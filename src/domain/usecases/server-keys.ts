@@ -1,5 +1,5 @@
 import type { Kms } from '../ports/kms.js';
-import type { Store } from '../ports/store.js';
+import type { KeyVault } from '../ports/key-vault.js';
 import type { Clock } from '../ports/runtime.js';
 
 export interface KeyMaterial {
@@ -19,7 +19,7 @@ export function serverKeyContext(purpose: string): string {
  */
 export async function loadOrCreateServerKey(
   purpose: string,
-  deps: { store: Store; kms: Kms; clock: Clock; generate: () => KeyMaterial },
+  deps: { store: Pick<KeyVault, 'getServerKey' | 'putServerKeyIfAbsent'>; kms: Kms; clock: Clock; generate: () => KeyMaterial },
 ): Promise<KeyMaterial> {
   const context = serverKeyContext(purpose);
   let stored = await deps.store.getServerKey(purpose);

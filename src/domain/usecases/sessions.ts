@@ -1,7 +1,7 @@
 import { bytesEqual } from '../bytes.js';
 import { SealPushError } from '../errors.js';
 import { newClientId, randomBytes } from '../ids.js';
-import type { Store } from '../ports/store.js';
+import type { ClientRegistry } from '../ports/client-registry.js';
 import { rateLimited, type RateLimit } from '../ports/rate-limit.js';
 import type { Clock } from '../ports/runtime.js';
 import type { Client } from '../types.js';
@@ -53,7 +53,7 @@ export interface PreparedSession {
  */
 export class Sessions {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<ClientRegistry, 'findClientByKey' | 'registerAckKey' | 'setClientHpkeKey'>,
     private readonly commits: CommitQueue,
     private readonly clock: Clock,
     /** New clients (a static key not seen before) per app; past it ERR_RATE_LIMITED, a transient close. */

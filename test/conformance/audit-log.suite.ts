@@ -1,5 +1,5 @@
 /**
- * The audit clauses of the Store contract (docs/audit.md), run against every driver:
+ * AuditLog (src/domain/ports/audit-log.ts, docs/audit.md), run against every driver:
  * what each write appends, in which order, chained how, and that a failed write appends
  * nothing. The record's fields shapes are the domain builders'; here they are checked as data.
  */
@@ -8,16 +8,9 @@ import assert from 'node:assert/strict';
 import { auditRecordHash } from '../../src/crypto/node/audit.js';
 import { GENESIS_HASH, adminEvent, authFailureEvent, type AuditRecord } from '../../src/domain/audit.js';
 import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
-import type { WriteBatch } from '../../src/domain/ports/message-log.js';
 import type { Store } from '../../src/domain/ports/store.js';
-import type { MessageStoreFactory } from './message-store.suite.js';
+import { T0, batch, client, msg, withFreshStore, type StoreFactory } from './store-fixture.js';
 
-const T0 = 1_700_000_000_000;
-
-const batch = (parts: Partial<WriteBatch>): WriteBatch => ({ clients: [], messages: [], delivered: [], acked: [], seen: [], at: T0, ...parts });
-const client = (appId: string, id: string, n: number) => ({ id, appId, staticKey: new Uint8Array(32).fill(n), keySalt: new Uint8Array(32).fill(100 + n), createdAt: T0 });
-const message = (appId: string, clientId: string, id: string, expiresAt = T0 + 3_600_000) =>
-  ({ appId, id, clientId, payload: new TextEncoder().encode(`sealed:${id}`), createdAt: T0, expiresAt });
 const parsed = (record: AuditRecord | undefined) => ({ kind: record?.kind, ...(JSON.parse(record?.fields ?? '{}') as object) });
 
 async function seed(store: Store): Promise<void> {
@@ -29,24 +22,18 @@ async function allRecords(store: Store): Promise<AuditRecord[]> {
   return store.auditRecords(0, 1_000_000);
 }
 
-export function runMessageStoreAuditConformance(driverName: string, factory: MessageStoreFactory): void {
-  async function withStore(fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>): Promise<void> {
-    const fx = await factory();
-    try {
-      await fn(fx.store, () => fx.reopen());
-    } finally {
-      await fx.cleanup();
-    }
-  }
+export function runAuditLogConformance(driverName: string, factory: StoreFactory): void {
+  const withStore = (fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>): Promise<void> =>
+    withFreshStore(factory, (fx, store) => fn(store, () => fx.reopen()));
 
-  describe(`Store audit conformance: ${driverName}`, () => {
+  describe(`AuditLog conformance: ${driverName}`, () => {
     test('a commit appends one publish record per app (inserted messages only), then deliver, ack and its riders, chained', () =>
       withStore(async (store) => {
         await seed(store);
-        await store.commit(batch({ messages: [message('A', 'a1', 'm1'), message('A', 'a1', 'm2')] }));
+        await store.commit(batch({ messages: [msg('A', 'a1', 'm1'), msg('A', 'a1', 'm2')] }));
         const rider = authFailureEvent({ scheme: 'none', code: 'ERR_AUTH_MISSING', remote: '10.0.0.1' });
         await store.commit(batch({
-          messages: [message('B', 'b1', 'n1'), message('A', 'a2', 'm3'), message('A', 'a1', 'm1'), message('A', 'nobody', 'm4')],
+          messages: [msg('B', 'b1', 'n1'), msg('A', 'a2', 'm3'), msg('A', 'a1', 'm1'), msg('A', 'nobody', 'm4')],
           delivered: [{ clientId: 'a1', uptoSeq: 2 }],
           acked: [{ clientId: 'a1', uptoSeq: 1 }],
           audit: [rider],
@@ -78,10 +65,10 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
     test('a commit that fails appends nothing', () =>
       withStore(async (store) => {
         await seed(store);
-        await store.commit(batch({ messages: [message('A', 'a1', 'm1')] }));
+        await store.commit(batch({ messages: [msg('A', 'a1', 'm1')] }));
         const before = await store.auditHead();
         // A new client under a taken id (another key) violates the primary key: the whole batch fails.
-        await assert.rejects(store.commit(batch({ clients: [client('B', 'a1', 9)], messages: [message('A', 'a1', 'm2')], acked: [{ clientId: 'a1', uptoSeq: 1 }] })));
+        await assert.rejects(store.commit(batch({ clients: [client('B', 'a1', 9)], messages: [msg('A', 'a1', 'm2')], acked: [{ clientId: 'a1', uptoSeq: 1 }] })));
         assert.equal((await store.auditHead()).seq, before.seq);
         assert.equal((await allRecords(store)).length, before.seq);
         assert.equal(await store.findAckRecord('a1', 1), undefined);
@@ -90,7 +77,7 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
     test('findAckRecord finds the first ack record covering a seq', () =>
       withStore(async (store) => {
         await seed(store);
-        await store.commit(batch({ messages: ['m1', 'm2', 'm3', 'm4', 'm5'].map((id) => message('A', 'a1', id)) }));
+        await store.commit(batch({ messages: ['m1', 'm2', 'm3', 'm4', 'm5'].map((id) => msg('A', 'a1', id)) }));
         await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 3 }, { clientId: 'a2', uptoSeq: 0 }] }));
         await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 5 }] }));
         const first = await store.findAckRecord('a1', 2);
@@ -104,7 +91,7 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
     test('an ack record keeps the signed ACKs its mark carries: what was signed and the signature', () =>
       withStore(async (store) => {
         await seed(store);
-        await store.commit(batch({ messages: [message('A', 'a1', 'm1'), message('A', 'a1', 'm2')] }));
+        await store.commit(batch({ messages: [msg('A', 'a1', 'm1'), msg('A', 'a1', 'm2')] }));
         const signature = Uint8Array.from({ length: 64 }, (_, i) => i);
         const receipt = { fromSeq: 0, uptoSeq: 2, messages: [{ seq: 1, id: 'm1' }, { seq: 2, id: 'm2' }], signature };
         await store.commit(batch({ acked: [{ clientId: 'a1', uptoSeq: 2, receipts: [receipt] }], at: T0 + 1 }));
@@ -115,7 +102,7 @@ export function runMessageStoreAuditConformance(driverName: string, factory: Mes
     test('expiry appends one expire record of what it expired, and none when nothing is due', () =>
       withStore(async (store) => {
         await seed(store);
-        await store.commit(batch({ messages: [message('A', 'a1', 'm1', T0 + 10), message('A', 'a1', 'm2'), message('B', 'b1', 'n1', T0 + 10)] }));
+        await store.commit(batch({ messages: [msg('A', 'a1', 'm1', T0 + 10), msg('A', 'a1', 'm2'), msg('B', 'b1', 'n1', T0 + 10)] }));
         const before = (await store.auditHead()).seq;
         assert.equal(await store.expireMessages(T0 + 10, 100), 2);
         const records = await store.auditRecords(before, 10);
