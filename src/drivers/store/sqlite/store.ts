@@ -56,7 +56,6 @@ export interface SqliteStoreOptions {
   readonly logger?: Logger;
 }
 
-
 // The role methods are copied onto each instance in the constructor; this gives them their types.
 export interface SqliteStore extends MessageLog, AppRegistry, ClientRegistry, KeyVault, AuditLog {}
 
