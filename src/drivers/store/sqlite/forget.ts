@@ -1,5 +1,5 @@
 /**
- * `forgetClient` on SQLite (Store's contract; docs/forget.md): one transaction that
+ * `forgetClient` on SQLite (ClientRegistry's contract; docs/forget.md): one transaction that
  * deletes the client's signed receipts, its messages and its row (with the key salt, so its
  * at-rest key can never be derived again) and records its tombstone, run with
  * `secure_delete = ON` so the freed bytes are zeroed; then a TRUNCATE checkpoint empties the
