@@ -1,5 +1,5 @@
 /**
- * The retention pass's SQL (MessageStore.staleClients, and forgetClient's `staleBefore`
+ * The retention pass's SQL (ClientRegistry.staleClients, and forgetClient's `staleBefore`
  * guard), the same on SQLite and MySQL: a client is stale when its last connection
  * (last_seen_at; created_at if it was never marked seen) is before the cutoff and it holds no
  * message at all, in any status. The message check is one probe of the (client_no, seq) key.
