@@ -3,7 +3,7 @@ import type { Store } from '../ports/store.js';
 import type { Logger } from '../ports/runtime.js';
 import { errorMessage } from '../errors.js';
 
-/** A live client of this node, as the periodic catch-up sees it (a DeliveryStream's connection). */
+/** A live client of this node, as the periodic catch-up sees it (its DeliveryStream). */
 export interface CatchUpTarget {
   readonly clientId: string;
   /** The store has assigned seqs up to `lastSeq` to this client (DeliveryStream.recheck). */

@@ -69,7 +69,7 @@ export class CohortGroup {
     const tick = this.tick++;
     try {
       const { cohortSize } = this.settings;
-      const members = this.members.filter((m) => m.isOpen && m.sessionSecret !== null);
+      const members = this.members.filter((m) => m.isOpen);
       for (let i = 0; i < members.length; i += cohortSize) {
         await this.sendCohort(members.slice(i, i + cohortSize), tick);
         // Sealing is synchronous under its promises: let I/O in between cohorts, so that a
@@ -91,7 +91,7 @@ export class CohortGroup {
       envelope = await sealCohortEnvelope(
         nodeNoiseCrypto,
         { appId: this.appId, tick, salt: randomBytes(16), slotCount, slotBytes },
-        cohort.map((m, k) => ({ secret: m.sessionSecret!, ...slots[k]! })),
+        cohort.map((m, k) => ({ secret: m.facts.sessionSecret, ...slots[k]! })),
         (n) => randomBytes(n),
       );
     } catch (err) {
