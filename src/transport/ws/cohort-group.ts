@@ -10,7 +10,8 @@ import type { Logger } from '../../domain/ports/runtime.js';
 import type { CohortSettings } from '../../domain/types.js';
 import { sealCohortEnvelope, slotCapacity } from '../../crypto/cohort.js';
 import { nodeNoiseCrypto } from '../../crypto/node/noise-crypto.js';
-import { cohortCapacity, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
+import { cohortCapacity } from './cohort-queue.js';
 import { errorMessage } from '../../domain/errors.js';
 
 /**

@@ -2,20 +2,21 @@ import type { WebSocket } from 'ws';
 import { SealPushError, isSealPushError, isTransientClose, type ErrorCode, errorMessage } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
-import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
+import type { DeliverableMessage, DeliverySettings } from '../../domain/types.js';
 import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../domain/usecases/delivery-stream.js';
 import type { LiveConnection, SessionFacts } from '../../domain/usecases/live-clients.js';
 import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
 import type { IdentityRing } from '../../domain/usecases/server-identity.js';
-import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
-import { slotCapacity, type CohortSlot } from '../../crypto/cohort.js';
+import { decodeClientFrame, encodeDeliver, encodeHeartbeat } from '../../crypto/frames.js';
+import type { CohortSlot } from '../../crypto/cohort.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
 import { authenticatedCloseReason } from '../../crypto/node/close-reason.js';
 import type { WsLimits } from './limits.js';
 import { answerHello, sessionFactsOf, type PendingChannel } from './opening.js';
 import { SignedAcks } from './signed-acks.js';
+import { CohortQueue } from './cohort-queue.js';
 
 export interface ConnectionDeps {
   readonly sessions: Sessions;
@@ -65,13 +66,10 @@ export class Connection implements DeliverySink, LiveConnection {
   private lastHeardAt = Date.now();
   /** Whether anything was sent since the last heartbeat tick. */
   private sentSinceTick = false;
-  /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
-  private cohortQueue: DeliverableMessage[] = [];
-  private cohortQueueBytes = 0;
-  /** Cohort mode: the envelope counter of this connection's next slot (docs/protocol.md section 7). */
-  private envelopeCounter = 0;
   /** Set when the client signs its ACKs (docs/receipts.md). */
   private signedAcks: SignedAcks | null = null;
+  /** Set in cohort mode: what waits for the next envelope. Null: direct delivery, a frame per send. */
+  private cohort: CohortQueue | null = null;
   private readonly metrics: Metrics;
   /** From the reply on: the session's secret, which authenticates our permanent close codes. */
   private closeSecret: Uint8Array | null = null;
@@ -87,7 +85,7 @@ export class Connection implements DeliverySink, LiveConnection {
     this.handshakeTimer = setTimeout(() => this.fail('ERR_HANDSHAKE_TIMEOUT'), deps.limits.handshakeTimeoutMs);
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('pong', () => (this.lastHeardAt = Date.now()));
-    socket.on('close', () => this.onClose());
+    socket.on('close', () => this.shutdown());
     socket.on('error', (err) => deps.logger.debug({ err: err.message }, 'socket error'));
   }
 
@@ -107,49 +105,19 @@ export class Connection implements DeliverySink, LiveConnection {
   }
 
   send(messages: readonly DeliverableMessage[]): void {
-    if (this.session!.delivery.mode === 'direct') {
-      this.signedAcks?.recordSent(messages);
-      return this.write(encodeDeliver(messages));
-    }
-    for (const message of messages) {
-      this.cohortQueue.push(message);
-      this.cohortQueueBytes += deliverMessageSize(message);
-    }
+    if (this.cohort !== null) return this.cohort.push(messages);
+    this.signedAcks?.recordSent(messages);
+    this.write(encodeDeliver(messages));
   }
 
   writable(): boolean {
     if (this.state !== 'open' || this.socket.bufferedAmount >= this.deps.limits.sendHighWaterBytes) return false;
-    // Cohort mode: at most one largest slot's worth waits for the next tick; the rest stays in the store.
-    const { delivery } = this.session!;
-    return delivery.mode === 'direct' || this.cohortQueueBytes < cohortCapacity(delivery);
+    return this.cohort === null || !this.cohort.full;
   }
 
-  /**
-   * Cohort mode, at a tick: this connection's slot, with its next envelope counter and the
-   * DELIVER plaintext of the queued messages that fit `capacity` bytes (in seq order), or an
-   * empty bundle. A single message always fits the largest slot (delivery-settings.ts), so the
-   * queue never stalls. The caller sends the envelope holding the slot (sendEnvelope) or fails
-   * the connection: the client closes on any gap in the counters it receives.
-   */
+  /** Cohort mode, at a tick: this connection's slot (cohort-queue.ts); the caller sends its envelope (sendEnvelope) or fails the connection. */
   takeSlot(capacity: number): CohortSlot {
-    const counter = this.envelopeCounter++;
-    return { counter, bundle: this.takeBundle(capacity) };
-  }
-
-  private takeBundle(capacity: number): Uint8Array {
-    let size = DELIVER_HEADER_BYTES;
-    let count = 0;
-    for (const message of this.cohortQueue) {
-      const next = deliverMessageSize(message);
-      if (size + next > capacity) break;
-      size += next;
-      count++;
-    }
-    if (count === 0) return new Uint8Array(0);
-    this.cohortQueueBytes -= size - DELIVER_HEADER_BYTES;
-    const bundle = this.cohortQueue.splice(0, count);
-    this.signedAcks?.recordSent(bundle);
-    return encodeDeliver(bundle);
+    return this.cohort!.takeSlot(capacity);
   }
 
   /** Cohort mode: the envelope of this tick (the same bytes every member gets). */
@@ -169,7 +137,7 @@ export class Connection implements DeliverySink, LiveConnection {
     }
     this.socket.ping();
     // In cohort mode the envelopes are the heartbeat: no transport frame ever goes out.
-    if (!this.sentSinceTick && this.session!.delivery.mode === 'direct') this.write(encodeHeartbeat());
+    if (!this.sentSinceTick && this.cohort === null) this.write(encodeHeartbeat());
     this.sentSinceTick = false;
   }
 
@@ -273,6 +241,7 @@ export class Connection implements DeliverySink, LiveConnection {
       if (this.state !== 'committing') return; // closed while we waited
       const facts = (this.session = sessionFactsOf(pending, session.client.id));
       this.signedAcks = session.ackKey ? new SignedAcks(session.ackKey, facts) : null;
+      this.cohort = facts.delivery.mode === 'cohort' ? new CohortQueue(facts.delivery, this.signedAcks) : null;
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.state = 'open';
@@ -283,7 +252,7 @@ export class Connection implements DeliverySink, LiveConnection {
       this.deps.register(this);
       if (this.state !== 'open') return; // the gateway refused it (a forgotten client)
       // Tells the client its confirmation was taken (cohort delivery: the next envelope does).
-      if (facts.delivery.mode === 'direct') this.write(encodeHeartbeat());
+      if (this.cohort === null) this.write(encodeHeartbeat());
       stream.start();
     } catch (err) {
       this.failWith(err, 'key confirmation failed unexpectedly');
@@ -319,21 +288,11 @@ export class Connection implements DeliverySink, LiveConnection {
     if (this.slowTimer) clearTimeout(this.slowTimer);
     this.handshakeTimer = this.slowTimer = null;
     this.delivering?.stop();
-    this.cohortQueue = [];
-    this.cohortQueueBytes = 0;
+    this.cohort?.clear();
     this.signedAcks?.clear();
     if (wasOpen) {
       this.deps.unregister(this);
       this.deps.sessions.closed(this.session!.clientId);
     }
   }
-
-  private onClose(): void {
-    this.shutdown();
-  }
-}
-
-/** The bundle the largest slot of `settings` holds. */
-export function cohortCapacity(settings: CohortSettings): number {
-  return slotCapacity(settings.slotBytes[settings.slotBytes.length - 1]!);
 }
