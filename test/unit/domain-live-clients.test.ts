@@ -43,16 +43,22 @@ function registry(bus = new LocalBus()): { live: LiveClients<FakeConnection>; bu
   return { live: new LiveClients<FakeConnection>({ bus, nodeId: NODE, logger: new RecordingLogger() }), bus };
 }
 
-function message(seq: number): DeliverableMessage {
-  return { seq, id: `m${seq}`, createdAt: 0, data: new Uint8Array([seq]) };
-}
-
-test('a newer connection of a client supersedes the older, which is closed with ERR_SESSION_REPLACED', async () => {
+/** Client c_1 connected twice: the second connection attached after the first. */
+function supersededOnce(): { live: LiveClients<FakeConnection>; bus: LocalBus; older: FakeConnection; newer: FakeConnection } {
   const { live, bus } = registry();
   const older = new FakeConnection('c_1', 'app_a');
   const newer = new FakeConnection('c_1', 'app_a');
   live.attach(older);
   live.attach(newer);
+  return { live, bus, older, newer };
+}
+
+function message(seq: number): DeliverableMessage {
+  return { seq, id: `m${seq}`, createdAt: 0, data: new Uint8Array([seq]) };
+}
+
+test('a newer connection of a client supersedes the older, which is closed with ERR_SESSION_REPLACED', async () => {
+  const { live, bus, older, newer } = supersededOnce();
   assert.equal(older.closedWith, 'ERR_SESSION_REPLACED');
   assert.equal(newer.closedWith, null);
   assert.equal(live.get('c_1'), newer);
@@ -65,11 +71,7 @@ test('a newer connection of a client supersedes the older, which is closed with 
 });
 
 test('detaching a superseded connection leaves the current one, its count and its presence', async () => {
-  const { live, bus } = registry();
-  const older = new FakeConnection('c_1', 'app_a');
-  const newer = new FakeConnection('c_1', 'app_a');
-  live.attach(older);
-  live.attach(newer);
+  const { live, bus, older, newer } = supersededOnce();
   live.detach(older);
   assert.ok(live.isOnline('c_1'));
   assert.equal(live.get('c_1'), newer);
