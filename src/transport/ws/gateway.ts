@@ -41,7 +41,7 @@ export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregist
 }
 
 /**
- * Holds this node's WebSocket connections: accepts upgrades on /v1/ws, beats their hearts,
+ * Holds this node's WebSocket connections: accepts upgrades on /v1/ws, sends their heartbeats,
  * joins each opened session to the live clients (which keep one per client) and to its
  * cohort group, and closes the connections whose app settings or server identity changed.
  */
