@@ -11,6 +11,7 @@ import type { NodeReport } from '../domain/ports/node-reports.js';
 import { ClientCiphers } from '../domain/usecases/client-ciphers.js';
 import { CommitQueue } from '../domain/usecases/commit-queue.js';
 import { Forgetting } from '../domain/usecases/forget.js';
+import { LiveClients } from '../domain/usecases/live-clients.js';
 import { Publisher } from '../domain/usecases/publisher.js';
 import { FailedAuthLimit } from '../domain/usecases/failed-auth-limit.js';
 import { RefusalAudit } from '../domain/usecases/refusal-audit.js';
@@ -29,6 +30,7 @@ import { PrometheusMetrics } from '../drivers/metrics/prometheus.js';
 import { buildHttpApp } from '../transport/http/app.js';
 import { packageFiles } from '../transport/http/routes/pages.js';
 import { Gateway } from '../transport/ws/gateway.js';
+import type { Connection } from '../transport/ws/connection.js';
 import { adminSourceOf, type NodeSelf } from './admin.js';
 import { CHECKPOINT_POLL_MS, auditCheckpointerOf } from './audit.js';
 import { openCoordination } from './coordination.js';
@@ -75,19 +77,22 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     throw err;
   });
 
-  let router: Router | null = null;
-  let gateway: Gateway | null = null;
-  const prometheus = new PrometheusMetrics({ connections: () => gateway?.connectionCount ?? 0, queueDepth: (): number => commits.queueDepth });
+  // The publish path: publisher -> commit queue -> router -> live clients -> delivery stream -> connection.
+  const live = new LiveClients<Connection>({ bus, nodeId, logger });
+  const router = new Router(live, bus, nodeId, logger);
+  // Read when scraped, once the gateway below exists.
+  const prometheus = new PrometheusMetrics({ connections: () => gateway.connectionCount, queueDepth: (): number => commits.queueDepth });
   const activity = new NodeActivity(clock);
   const metrics = withActivity(prometheus, activity);
-  const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router?.route(clientId, messages), {
+  const commits = new CommitQueue(store, clock, deferToIo, logger, (clientId, messages) => router.route(clientId, messages), {
     maxBatchMessages: limits.maxBatchMessages,
     delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
     metrics,
   });
   const rates = rateLimitSpecs(limits);
   const sessions = new Sessions(store, commits, clock, rateLimit('registration', rates.registration));
-  gateway = new Gateway({
+  const gateway = new Gateway({
+    live,
     sessions,
     appExists: (appId) => apps.exists(appId),
     deliveryOf: (appId) => apps.deliveryOf(appId),
@@ -101,15 +106,13 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     identities: new ServerIdentities({ store, kms, clock }, staticKeyPairFromPrivate),
     limits,
     logger,
-    bus,
-    nodeId,
     trustProxy: config.trustProxy,
     // LocalBus hands every offer over in process: nothing to catch up, so no cost.
     ...(config.redis === undefined ? {} : { catchUpIntervalMs: config.catchUpIntervalMs }),
   });
-  forgetting.onForgotten((clientId) => gateway.dropForgotten(clientId));
+  // A forgotten client's connection here closes with ERR_CLIENT_FORGOTTEN (the SDK does not reconnect).
+  forgetting.onForgotten((clientId) => live.get(clientId)?.fail('ERR_CLIENT_FORGOTTEN'));
   await coordination.subscribed();
-  router = new Router(gateway, bus, nodeId, logger);
   const publisher = new Publisher({
     store,
     commits,
@@ -131,7 +134,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     startedAt,
     at: clock.now(),
     connections: gateway.connectionCount,
-    appConnections: gateway.appConnectionCounts(),
+    appConnections: live.appCounts(),
     ...activity.reportPart(),
   });
   // With Redis, every node tells the others what it holds, for the operator's view of them all.

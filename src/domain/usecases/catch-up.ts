@@ -2,7 +2,7 @@ import { LAST_SEQS_MAX, type MessageLog } from '../ports/message-log.js';
 import type { Logger } from '../ports/runtime.js';
 import { errorMessage } from '../errors.js';
 
-/** A live client of this node, as the periodic catch-up sees it (a DeliveryStream's connection). */
+/** A live client of this node, as the periodic catch-up sees it (its DeliveryStream). */
 export interface CatchUpTarget {
   readonly clientId: string;
   /** The store has assigned seqs up to `lastSeq` to this client (DeliveryStream.recheck). */

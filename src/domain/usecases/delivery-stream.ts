@@ -79,7 +79,7 @@ export class DeliveryStream {
    */
   constructor(
     private readonly appId: string,
-    private readonly clientId: string,
+    readonly clientId: string,
     cursor: number,
     private readonly sink: DeliverySink,
     private readonly deps: DeliveryDeps,

@@ -43,7 +43,7 @@ export class Forgetting {
     private readonly ciphers?: ClientCiphers,
   ) {}
 
-  /** Called with each forgotten client's id (the gateway closes its connection). */
+  /** Called with each forgotten client's id (its live connection is closed). */
   onForgotten(listener: (clientId: string) => void): void {
     this.listener = listener;
   }

@@ -2,26 +2,23 @@ import type { Bus } from '../ports/bus.js';
 import type { Logger } from '../ports/runtime.js';
 import type { DeliverableMessage } from '../types.js';
 import type { PresenceLookup } from '../ports/presence.js';
-
-/** This node's own connections. */
-export interface LocalClients {
-  /** Hands the messages to the client's connection here; false if it is not connected here. */
-  offer(clientId: string, messages: readonly DeliverableMessage[]): boolean;
-  isOnline(clientId: string): boolean;
-}
+import type { LiveClients } from './live-clients.js';
 
 /**
- * Routes committed messages to wherever their client is connected: this node directly,
- * another node over the bus. Best effort by design: the store holds every message, and a
- * client that misses a live delivery gets it on resume.
+ * Routes committed messages to wherever their client is connected: this node's live clients
+ * directly, another node over the bus; and hands this node's bus envelopes to its live
+ * clients. Best effort by design: the store holds every message, and a client that misses a
+ * live delivery gets it on resume (or on the periodic catch-up).
  */
 export class Router implements PresenceLookup {
   constructor(
-    private readonly local: LocalClients,
+    private readonly local: Pick<LiveClients, 'offer' | 'isOnline'>,
     private readonly bus: Bus,
     private readonly nodeId: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    bus.subscribe(nodeId, (envelope) => local.offer(envelope.clientId, envelope.messages));
+  }
 
   route(clientId: string, messages: DeliverableMessage[]): void {
     if (this.local.offer(clientId, messages)) return;

@@ -3,7 +3,7 @@
  *
  * `publish` calls the handler synchronously, before its promise resolves: envelopes to one
  * node therefore arrive in publish order, and a handler must not block (it should queue
- * the work, as the gateway does). A handler that throws is logged and does not fail the
+ * the work, as the router's handler does). A handler that throws is logged and does not fail the
  * publisher: the messages are already committed and reach the client on catch-up.
  * An envelope for a node with no handler is dropped, as the port allows.
  */

@@ -174,7 +174,7 @@ export class RedisBus implements Bus {
 
   /**
    * Stops refreshing and drops every handler. Presence is left to expire, as after a crash:
-   * the gateway clears each of its clients as it closes their connections. The connections
+   * LiveClients clears each client's presence as its connection closes. The connections
    * belong to whoever opened them.
    */
   async close(): Promise<void> {

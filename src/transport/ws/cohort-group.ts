@@ -10,7 +10,8 @@ import type { Logger } from '../../domain/ports/runtime.js';
 import type { CohortSettings } from '../../domain/types.js';
 import { sealCohortEnvelope, slotCapacity } from '../../crypto/cohort.js';
 import { nodeNoiseCrypto } from '../../crypto/node/noise-crypto.js';
-import { cohortCapacity, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
+import { cohortCapacity } from './cohort-queue.js';
 import { errorMessage } from '../../domain/errors.js';
 
 /**
@@ -69,7 +70,7 @@ export class CohortGroup {
     const tick = this.tick++;
     try {
       const { cohortSize } = this.settings;
-      const members = this.members.filter((m) => m.isOpen && m.sessionSecret !== null);
+      const members = this.members.filter((m) => m.isOpen);
       for (let i = 0; i < members.length; i += cohortSize) {
         await this.sendCohort(members.slice(i, i + cohortSize), tick);
         // Sealing is synchronous under its promises: let I/O in between cohorts, so that a
@@ -91,7 +92,7 @@ export class CohortGroup {
       envelope = await sealCohortEnvelope(
         nodeNoiseCrypto,
         { appId: this.appId, tick, salt: randomBytes(16), slotCount, slotBytes },
-        cohort.map((m, k) => ({ secret: m.sessionSecret!, ...slots[k]! })),
+        cohort.map((m, k) => ({ secret: m.facts.sessionSecret, ...slots[k]! })),
         (n) => randomBytes(n),
       );
     } catch (err) {

@@ -2,21 +2,21 @@ import type { WebSocket } from 'ws';
 import { SealPushError, isSealPushError, isTransientClose, type ErrorCode, errorMessage } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../../domain/ports/metrics.js';
-import type { CohortSettings, DeliverableMessage, DeliverySettings } from '../../domain/types.js';
+import type { DeliverableMessage, DeliverySettings } from '../../domain/types.js';
 import { DeliveryStream, type DeliveryDeps, type DeliverySink } from '../../domain/usecases/delivery-stream.js';
+import type { LiveConnection, SessionFacts } from '../../domain/usecases/live-clients.js';
 import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
 import type { IdentityRing } from '../../domain/usecases/server-identity.js';
-import { decodeClientFrame, deliverMessageSize, encodeDeliver, encodeHeartbeat, DELIVER_HEADER_BYTES } from '../../crypto/frames.js';
-import { slotCapacity, type CohortSlot } from '../../crypto/cohort.js';
+import { decodeClientFrame, encodeDeliver, encodeHeartbeat } from '../../crypto/frames.js';
+import type { CohortSlot } from '../../crypto/cohort.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
-import { AckVerifier } from '../../crypto/node/ack-key.js';
-import { sha256 } from '../../crypto/node/sha256.js';
-import { ackSignedBytes, encodeCoveredList, type CoveredMessage } from '../../crypto/ack-receipt.js';
 import { authenticatedCloseReason } from '../../crypto/node/close-reason.js';
 import type { WsLimits } from './limits.js';
-import { answerHello, type PendingChannel } from './opening.js';
+import { answerHello, sessionFactsOf, type PendingChannel } from './opening.js';
+import { SignedAcks } from './signed-acks.js';
+import { CohortQueue } from './cohort-queue.js';
 
 export interface ConnectionDeps {
   readonly sessions: Sessions;
@@ -35,7 +35,7 @@ export interface ConnectionDeps {
   readonly logger: Logger;
   /** Told how each handshake ends (docs/metrics.md). Default: none. */
   readonly metrics?: Metrics;
-  /** Called once the handshake succeeds; returns false if the connection must not go on. */
+  /** Called once the session opens; the connection is closed if it must not go on (a forgotten client). */
   readonly register: (connection: Connection) => void;
   readonly unregister: (connection: Connection) => void;
 }
@@ -49,51 +49,27 @@ type State = 'handshake' | 'opening' | 'confirming' | 'committing' | 'open' | 'c
 
 /**
  * One client's WebSocket: the Noise IK handshake and the client's key confirmation, then
- * sealed frames both ways. Any frame that fails to open (altered, replayed, reordered,
- * truncated) closes the connection with ERR_FRAME; nothing it carried takes effect.
+ * sealed frames both ways: the sink its DeliveryStream writes to. Any frame that fails to
+ * open (altered, replayed, reordered, truncated) closes the connection with ERR_FRAME;
+ * nothing it carried takes effect.
  */
-export class Connection implements DeliverySink {
+export class Connection implements DeliverySink, LiveConnection {
   private state: State = 'handshake';
   private sealer: FrameSealer | null = null;
   private opener: FrameOpener | null = null;
-  private stream: DeliveryStream | null = null;
+  /** Set once, when the session opens (confirm). */
+  private session: SessionFacts | null = null;
+  private delivering: DeliveryStream | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
   private slowTimer: NodeJS.Timeout | null = null;
   /** When the client last showed it is alive (a pong or any message): idleTimeoutMs counts from it. */
   private lastHeardAt = Date.now();
   /** Whether anything was sent since the last heartbeat tick. */
-  sentSinceTick = false;
-  clientId = '';
-  appId = '';
-  /** The settings this connection was opened with; a change closes it (the gateway decides). */
-  delivery: DeliverySettings = { mode: 'direct' };
-  /** `delivery` as JSON, computed once: what the gateway compares and groups cohorts by. */
-  deliveryKey = '{"mode":"direct"}';
-  /** The app's receipts setting this connection was opened with; a change closes it (the gateway decides). */
-  receipts = false;
-  /**
-   * Set when the client reached us with an identity key a rotation replaced: when that key
-   * stops being accepted. The gateway then closes the connection (1001) and the client
-   * reconnects with the new key it was told in the handshake.
-   */
-  identityNotAfter: number | null = null;
-  /** The identity version the handshake used. */
-  identityVersion = 0;
-  /** When the gateway will close this connection to move it to the current identity (null: not decided). */
-  identityMoveAt: number | null = null;
-  /** The session's cohort secret (docs/protocol.md section 7); set once open. */
-  sessionSecret: Uint8Array | null = null;
-  /** Cohort mode: messages the stream has handed over, waiting for the next envelope. */
-  private cohortQueue: DeliverableMessage[] = [];
-  private cohortQueueBytes = 0;
-  /** Cohort mode: the envelope counter of this connection's next slot (docs/protocol.md section 7). */
-  private envelopeCounter = 0;
-  /** Set when the client signs its ACKs (docs/receipts.md): checks each one on arrival. */
-  private ackVerifier: AckVerifier | null = null;
-  /** Signed ACKs: what this connection put on the wire and no ACK covered yet, in seq order. */
-  private unsignedFor: CoveredMessage[] = [];
-  /** Signed ACKs: the previous ACK's seq on this connection (fromSeq of the next). */
-  private lastAckSeq = 0;
+  private sentSinceTick = false;
+  /** Set when the client signs its ACKs (docs/receipts.md). */
+  private signedAcks: SignedAcks | null = null;
+  /** Set in cohort mode: what waits for the next envelope. Null: direct delivery, a frame per send. */
+  private cohort: CohortQueue | null = null;
   private readonly metrics: Metrics;
   /** From the reply on: the session's secret, which authenticates our permanent close codes. */
   private closeSecret: Uint8Array | null = null;
@@ -109,7 +85,7 @@ export class Connection implements DeliverySink {
     this.handshakeTimer = setTimeout(() => this.fail('ERR_HANDSHAKE_TIMEOUT'), deps.limits.handshakeTimeoutMs);
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('pong', () => (this.lastHeardAt = Date.now()));
-    socket.on('close', () => this.onClose());
+    socket.on('close', () => this.shutdown());
     socket.on('error', (err) => deps.logger.debug({ err: err.message }, 'socket error'));
   }
 
@@ -117,72 +93,38 @@ export class Connection implements DeliverySink {
     return this.state === 'open';
   }
 
-  /** Newly committed messages for this client (from live delivery). */
-  offer(messages: readonly DeliverableMessage[]): void {
-    this.stream?.offer(messages);
+  /** What the session settled; read only once it opened (the registry holds open connections only). */
+  get facts(): SessionFacts {
+    if (this.session === null) throw new Error('the session is not open yet');
+    return this.session;
   }
 
-  /** The store has assigned this client seqs up to `lastSeq` (the gateway's periodic catch-up). */
-  recheck(lastSeq: number): void {
-    this.stream?.recheck(lastSeq);
+  get stream(): DeliveryStream {
+    if (this.delivering === null) throw new Error('the session is not open yet');
+    return this.delivering;
   }
 
   send(messages: readonly DeliverableMessage[]): void {
-    if (this.delivery.mode === 'direct') {
-      this.recordSent(messages);
-      return this.write(encodeDeliver(messages));
-    }
-    for (const message of messages) {
-      this.cohortQueue.push(message);
-      this.cohortQueueBytes += deliverMessageSize(message);
-    }
+    if (this.cohort !== null) return this.cohort.push(messages);
+    this.signedAcks?.recordSent(messages);
+    this.write(encodeDeliver(messages));
   }
 
   writable(): boolean {
     if (this.state !== 'open' || this.socket.bufferedAmount >= this.deps.limits.sendHighWaterBytes) return false;
-    // Cohort mode: at most one largest slot's worth waits for the next tick; the rest stays in the store.
-    return this.delivery.mode === 'direct' || this.cohortQueueBytes < cohortCapacity(this.delivery);
+    return this.cohort === null || !this.cohort.full;
   }
 
-  /**
-   * Cohort mode, at a tick: this connection's slot, with its next envelope counter and the
-   * DELIVER plaintext of the queued messages that fit `capacity` bytes (in seq order), or an
-   * empty bundle. A single message always fits the largest slot (delivery-settings.ts), so the
-   * queue never stalls. The caller sends the envelope holding the slot (sendEnvelope) or fails
-   * the connection: the client closes on any gap in the counters it receives.
-   */
+  /** Cohort mode, at a tick: this connection's slot (cohort-queue.ts); the caller sends its envelope (sendEnvelope) or fails the connection. */
   takeSlot(capacity: number): CohortSlot {
-    const counter = this.envelopeCounter++;
-    return { counter, bundle: this.takeBundle(capacity) };
-  }
-
-  private takeBundle(capacity: number): Uint8Array {
-    let size = DELIVER_HEADER_BYTES;
-    let count = 0;
-    for (const message of this.cohortQueue) {
-      const next = deliverMessageSize(message);
-      if (size + next > capacity) break;
-      size += next;
-      count++;
-    }
-    if (count === 0) return new Uint8Array(0);
-    this.cohortQueueBytes -= size - DELIVER_HEADER_BYTES;
-    const bundle = this.cohortQueue.splice(0, count);
-    this.recordSent(bundle);
-    return encodeDeliver(bundle);
-  }
-
-  /** Signed ACKs: the client signs for exactly what reached it on this connection. */
-  private recordSent(messages: readonly DeliverableMessage[]): void {
-    if (this.ackVerifier === null) return;
-    for (const { seq, id } of messages) this.unsignedFor.push({ seq, id });
+    return this.cohort!.takeSlot(capacity);
   }
 
   /** Cohort mode: the envelope of this tick (the same bytes every member gets). */
   sendEnvelope(envelope: Uint8Array): void {
     if (this.state !== 'open') return;
     this.sendBytes(envelope);
-    if (this.writable()) this.stream?.drained();
+    if (this.writable()) this.delivering?.drained();
   }
 
   heartbeat(): void {
@@ -195,7 +137,7 @@ export class Connection implements DeliverySink {
     }
     this.socket.ping();
     // In cohort mode the envelopes are the heartbeat: no transport frame ever goes out.
-    if (!this.sentSinceTick && this.delivery.mode === 'direct') this.write(encodeHeartbeat());
+    if (!this.sentSinceTick && this.cohort === null) this.write(encodeHeartbeat());
     this.sentSinceTick = false;
   }
 
@@ -207,7 +149,7 @@ export class Connection implements DeliverySink {
   fail(code: ErrorCode): void {
     if (this.state === 'closed') return;
     const closeCode = new SealPushError(code).closeCode;
-    this.deps.logger.debug({ clientId: this.clientId || undefined, code }, 'closing connection');
+    this.deps.logger.debug({ clientId: this.session?.clientId, code }, 'closing connection');
     if (this.state !== 'open') this.metrics.handshake(code);
     const reason = !isTransientClose(closeCode) && this.closeSecret ? authenticatedCloseReason(this.closeSecret, code) : code;
     this.shutdown();
@@ -244,7 +186,7 @@ export class Connection implements DeliverySink {
       if (this.state !== 'open') return;
       if (this.slowTimer) clearTimeout(this.slowTimer);
       this.slowTimer = null;
-      this.stream?.drained();
+      this.delivering?.drained();
     });
   }
 
@@ -287,7 +229,7 @@ export class Connection implements DeliverySink {
   /**
    * The client's first frame must be CONFIRM, which only the holder of its keys can seal: only
    * now is the session written (a new client, its keys, the hello's ack), registered with the
-   * gateway (which may replace an older connection), and delivered to.
+   * gateway (whose live clients may hold an older connection it replaces), and delivered to.
    */
   private async confirm(data: Buffer): Promise<void> {
     try {
@@ -297,26 +239,21 @@ export class Connection implements DeliverySink {
       this.pending = null;
       const session = await this.deps.sessions.confirm(pending.prepared, pending.lastSeq);
       if (this.state !== 'committing') return; // closed while we waited
-      this.clientId = session.client.id;
-      this.appId = pending.prepared.appId;
-      this.delivery = pending.delivery;
-      this.deliveryKey = JSON.stringify(pending.delivery);
-      this.receipts = pending.receipts;
-      this.sessionSecret = pending.keys.sessionSecret;
-      this.ackVerifier = session.ackKey ? new AckVerifier(session.ackKey) : null;
-      this.identityNotAfter = pending.identityNotAfter;
-      this.identityVersion = pending.identityVersion;
+      const facts = (this.session = sessionFactsOf(pending, session.client.id));
+      this.signedAcks = session.ackKey ? new SignedAcks(session.ackKey, facts) : null;
+      this.cohort = facts.delivery.mode === 'cohort' ? new CohortQueue(facts.delivery, this.signedAcks) : null;
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.state = 'open';
       this.metrics.handshake('ok');
       const payloads = this.deps.ciphers.forClient(session.client);
-      this.stream = new DeliveryStream(this.appId, this.clientId, session.cursor, this, { ...this.deps.delivery, payloads }, !session.resumed);
+      const stream = new DeliveryStream(facts.appId, facts.clientId, session.cursor, this, { ...this.deps.delivery, payloads }, !session.resumed);
+      this.delivering = stream;
       this.deps.register(this);
       if (this.state !== 'open') return; // the gateway refused it (a forgotten client)
       // Tells the client its confirmation was taken (cohort delivery: the next envelope does).
-      if (this.delivery.mode === 'direct') this.write(encodeHeartbeat());
-      this.stream.start();
+      if (this.cohort === null) this.write(encodeHeartbeat());
+      stream.start();
     } catch (err) {
       this.failWith(err, 'key confirmation failed unexpectedly');
     }
@@ -333,36 +270,14 @@ export class Connection implements DeliverySink {
     try {
       const frame = decodeClientFrame(this.opener!.open(data));
       if (frame.type === 'confirm') throw new SealPushError('ERR_PROTOCOL', 'CONFIRM is the first frame only');
-      if (frame.type === 'signed-ack') this.signedAck(frame.seq, frame.signature);
-      else if (this.ackVerifier) throw new SealPushError('ERR_PROTOCOL', 'This client registered an ack key: its ACKs must be signed');
-      else this.stream!.acked(frame.seq);
+      if (frame.type === 'signed-ack') {
+        if (!this.signedAcks) throw new SealPushError('ERR_PROTOCOL', 'SIGNED_ACK on a connection without an ack key');
+        this.signedAcks.acked(frame.seq, frame.signature, this.delivering!);
+      } else if (this.signedAcks) throw new SealPushError('ERR_PROTOCOL', 'This client registered an ack key: its ACKs must be signed');
+      else this.delivering!.acked(frame.seq);
     } catch (err) {
       this.failWith(err, 'frame handling failed');
     }
-  }
-
-  /**
-   * Checks a signed ACK against what this connection delivered since the previous one, then
-   * acks with the receipt attached. A signature that does not verify closes the connection
-   * (ERR_PROTOCOL) and changes nothing. An ACK that moves nothing (a cohort client repeats
-   * its ACK every tick) is not checked: nothing depends on it.
-   */
-  private signedAck(seq: number, signature: Uint8Array): void {
-    const verifier = this.ackVerifier;
-    if (!verifier) throw new SealPushError('ERR_PROTOCOL', 'SIGNED_ACK on a connection without an ack key');
-    const fromSeq = this.lastAckSeq;
-    if (seq < fromSeq) throw new SealPushError('ERR_PROTOCOL', 'An ACK went below the previous one on this connection');
-    if (seq === fromSeq) return;
-    let count = 0;
-    while (count < this.unsignedFor.length && this.unsignedFor[count]!.seq <= seq) count++;
-    // Taken off at once: a signature that does not verify closes the connection, list and all.
-    const messages = this.unsignedFor.splice(0, count);
-    const statement = { appId: this.appId, clientId: this.clientId, fromSeq, uptoSeq: seq };
-    if (!verifier.verify(ackSignedBytes(statement, sha256(encodeCoveredList(messages))), signature)) {
-      throw new SealPushError('ERR_PROTOCOL', 'The ACK signature does not verify');
-    }
-    this.stream!.acked(seq, { fromSeq, uptoSeq: seq, messages, signature });
-    this.lastAckSeq = seq;
   }
 
   private shutdown(): void {
@@ -372,22 +287,12 @@ export class Connection implements DeliverySink {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.slowTimer) clearTimeout(this.slowTimer);
     this.handshakeTimer = this.slowTimer = null;
-    this.stream?.stop();
-    this.cohortQueue = [];
-    this.cohortQueueBytes = 0;
-    this.unsignedFor = [];
+    this.delivering?.stop();
+    this.cohort?.clear();
+    this.signedAcks?.clear();
     if (wasOpen) {
       this.deps.unregister(this);
-      this.deps.sessions.closed(this.clientId);
+      this.deps.sessions.closed(this.session!.clientId);
     }
   }
-
-  private onClose(): void {
-    this.shutdown();
-  }
-}
-
-/** The bundle the largest slot of `settings` holds. */
-export function cohortCapacity(settings: CohortSettings): number {
-  return slotCapacity(settings.slotBytes[settings.slotBytes.length - 1]!);
 }

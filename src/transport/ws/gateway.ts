@@ -1,11 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Bus } from '../../domain/ports/bus.js';
 import type { RateLimit } from '../../domain/ports/rate-limit.js';
 import type { Logger } from '../../domain/ports/runtime.js';
-import type { DeliverableMessage } from '../../domain/types.js';
 import type { Forgetting } from '../../domain/usecases/forget.js';
+import type { LiveClients } from '../../domain/usecases/live-clients.js';
 import { clientAddress } from '../client-address.js';
 import { AddressCounts } from '../address-counts.js';
 import { rawHttpError } from '../http/errors.js';
@@ -21,16 +20,16 @@ const SETTINGS_CHECK_MS = 1000;
 const MOVE_SPREAD_MS = 600_000;
 
 export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
-  readonly bus: Bus;
+  /** This node's clients: each connection joins once its session opens, and leaves as it closes. */
+  readonly live: LiveClients<Connection>;
   /** WebSocket upgrades per client address; past it the upgrade gets 429 and Retry-After. */
   readonly handshakeLimiter?: RateLimit;
-  readonly nodeId: string;
   /** Take the client address from X-Forwarded-For (config `trustProxy`; client-address.ts). Default false. */
   readonly trustProxy?: boolean;
   readonly logger: Logger;
   /**
    * Tombstones of forgotten clients, polled on the settings tick; whoever wires it makes its
-   * `onForgotten` call `dropForgotten`. Absent: forgetting is not watched.
+   * `onForgotten` close the client's live connection. Absent: forgetting is not watched.
    */
   readonly forgetting?: Pick<Forgetting, 'poll' | 'isForgotten'>;
   /**
@@ -42,17 +41,15 @@ export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregist
 }
 
 /**
- * Holds this node's client connections: accepts upgrades on /v1/ws, keeps one connection
- * per client (a newer one replaces the older, which is closed with ERR_SESSION_REPLACED),
- * records presence on the bus, and hands live messages to the connection that holds
- * their client.
+ * Holds this node's WebSocket connections: accepts upgrades on /v1/ws, sends their heartbeats,
+ * joins each opened session to the live clients (which keep one per client) and to its
+ * cohort group, and closes the connections whose app settings or server identity changed.
  */
 export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Connection>();
-  private readonly byClient = new Map<string, Connection>();
-  /** How many of `byClient` belong to each app (kept with it, so reading it is cheap). */
-  private readonly liveByApp = new Map<string, number>();
+  /** When a connection made with a replaced identity key is to move to the current one (decided once). */
+  private readonly identityMoveAt = new WeakMap<Connection, number>();
   /**
    * Cohort delivery: the open cohort connections of each app on this node, by app and
    * settings: while an app's settings change, connections opened under the new ones never
@@ -89,42 +86,15 @@ export class Gateway {
       this.catchUpTimer = setInterval(() => void this.catchUp(), deps.catchUpIntervalMs);
       this.catchUpTimer.unref();
     }
-    deps.bus.subscribe(deps.nodeId, (envelope) => this.offer(envelope.clientId, envelope.messages));
   }
 
+  /** WebSocket connections held now, including ones still in their handshake. */
   get connectionCount(): number {
     return this.sockets.size;
   }
 
-  /** Authenticated connections on this node of one app. */
-  appConnectionCount(appId: string): number {
-    return this.liveByApp.get(appId) ?? 0;
-  }
-
-  /** Authenticated connections on this node, per app that has any. */
-  appConnectionCounts(): Record<string, number> {
-    return Object.fromEntries(this.liveByApp);
-  }
-
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(request, socket, head));
-  }
-
-  /** Live delivery on this node; false when the client is not connected here. */
-  offer(clientId: string, messages: readonly DeliverableMessage[]): boolean {
-    const connection = this.byClient.get(clientId);
-    if (!connection) return false;
-    connection.offer(messages);
-    return true;
-  }
-
-  isOnline(clientId: string): boolean {
-    return this.byClient.has(clientId);
-  }
-
-  /** A forgotten client's connection here, if any, closes with ERR_CLIENT_FORGOTTEN (the SDK does not reconnect). */
-  dropForgotten(clientId: string): void {
-    this.byClient.get(clientId)?.fail('ERR_CLIENT_FORGOTTEN');
   }
 
   /** Stops accepting, and closes every connection with 1001 (clients reconnect and resume). */
@@ -177,25 +147,20 @@ export class Gateway {
   }
 
   private register(connection: Connection): void {
+    const { clientId, appId, delivery, deliveryKey } = connection.facts;
     // Its handshake read the client just before another node (or the CLI) forgot it.
-    if (this.deps.forgetting?.isForgotten(connection.clientId)) return connection.fail('ERR_CLIENT_FORGOTTEN');
-    const previous = this.byClient.get(connection.clientId);
-    this.byClient.set(connection.clientId, connection);
-    if (previous === undefined) this.liveByApp.set(connection.appId, this.appConnectionCount(connection.appId) + 1);
-    if (previous && previous !== connection) previous.fail('ERR_SESSION_REPLACED');
-    if (connection.delivery.mode === 'cohort') {
-      const key = cohortKey(connection);
+    if (this.deps.forgetting?.isForgotten(clientId)) return connection.fail('ERR_CLIENT_FORGOTTEN');
+    this.deps.live.attach(connection);
+    if (delivery.mode === 'cohort') {
+      const key = cohortKey(appId, deliveryKey);
       let group = this.cohorts.get(key);
-      if (!group) this.cohorts.set(key, (group = new CohortGroup(connection.appId, connection.delivery, this.deps.logger)));
+      if (!group) this.cohorts.set(key, (group = new CohortGroup(appId, delivery, this.deps.logger)));
       group.add(connection);
     }
-    this.deps.bus.setPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
-      this.deps.logger.warn({ err: String(err), clientId: connection.clientId }, 'presence update failed');
-    });
   }
 
   private unregister(connection: Connection): void {
-    const key = cohortKey(connection);
+    const key = cohortKey(connection.facts.appId, connection.facts.deliveryKey);
     const group = this.cohorts.get(key);
     if (group) {
       group.remove(connection);
@@ -204,22 +169,16 @@ export class Gateway {
         this.cohorts.delete(key);
       }
     }
-    if (this.byClient.get(connection.clientId) !== connection) return;
-    this.byClient.delete(connection.clientId);
-    const left = this.appConnectionCount(connection.appId) - 1;
-    if (left > 0) this.liveByApp.set(connection.appId, left);
-    else this.liveByApp.delete(connection.appId);
-    this.deps.bus.clearPresence(connection.clientId, this.deps.nodeId).catch((err: unknown) => {
-      this.deps.logger.warn({ err: String(err), clientId: connection.clientId }, 'presence update failed');
-    });
+    this.deps.live.detach(connection);
   }
 
   /** One pass at a time: a slow store never stacks passes. */
   private async catchUp(): Promise<void> {
-    if (this.catchingUp || this.byClient.size === 0) return;
+    if (this.catchingUp || this.deps.live.size === 0) return;
     this.catchingUp = true;
     try {
-      await catchUpPass(this.deps.delivery.store, [...this.byClient.values()], this.deps.logger);
+      const streams = Array.from(this.deps.live.connections(), (c) => c.stream);
+      await catchUpPass(this.deps.delivery.store, streams, this.deps.logger);
     } finally {
       this.catchingUp = false;
     }
@@ -229,7 +188,7 @@ export class Gateway {
     for (const connection of this.sockets) connection.heartbeat();
   }
 
-  /** Polls the tombstones once at a time; each new one reaches `dropForgotten` through the Forgetting's listener. */
+  /** Polls the tombstones once at a time; each new one reaches its connection through the Forgetting's listener. */
   private async applyForgotten(): Promise<void> {
     if (!this.deps.forgetting || this.pollingForgotten) return;
     this.pollingForgotten = true;
@@ -249,7 +208,7 @@ export class Gateway {
    * read through the app cache, so another process's `apps update` lands within seconds.
    */
   private async applyDeliveryChanges(): Promise<void> {
-    const appIds = new Set([...this.byClient.values()].map((c) => c.appId));
+    const appIds = new Set(Array.from(this.deps.live.connections(), (c) => c.facts.appId));
     for (const appId of appIds) {
       let current;
       let receipts;
@@ -258,9 +217,10 @@ export class Gateway {
       } catch {
         continue; // the store is unreachable: keep serving as configured
       }
-      for (const connection of this.byClient.values()) {
-        if (connection.appId !== appId || !connection.isOpen) continue;
-        if (connection.deliveryKey !== current || connection.receipts !== receipts) connection.goAway();
+      for (const connection of this.deps.live.connections()) {
+        const { facts } = connection;
+        if (facts.appId !== appId || !connection.isOpen) continue;
+        if (facts.deliveryKey !== current || facts.receipts !== receipts) connection.goAway();
       }
     }
   }
@@ -280,19 +240,22 @@ export class Gateway {
       return; // the store is unreachable: keep serving
     }
     const now = this.deps.delivery.clock.now();
-    for (const connection of this.byClient.values()) {
-      if (!connection.isOpen || connection.identityVersion === ring.current.version) continue;
-      if (connection.identityMoveAt === null) {
-        const own = ring.previous.find((v) => v.version === connection.identityVersion);
-        if (!own) connection.identityMoveAt = now;
-        else if (connection.identityNotAfter !== null) connection.identityMoveAt = connection.identityNotAfter;
-        else connection.identityMoveAt = now + Math.floor(Math.random() * Math.min((own.notAfter! - now) / 2, MOVE_SPREAD_MS));
+    for (const connection of this.deps.live.connections()) {
+      const { identityVersion, identityNotAfter } = connection.facts;
+      if (!connection.isOpen || identityVersion === ring.current.version) continue;
+      let moveAt = this.identityMoveAt.get(connection);
+      if (moveAt === undefined) {
+        const own = ring.previous.find((v) => v.version === identityVersion);
+        if (!own) moveAt = now;
+        else if (identityNotAfter !== null) moveAt = identityNotAfter;
+        else moveAt = now + Math.floor(Math.random() * Math.min((own.notAfter! - now) / 2, MOVE_SPREAD_MS));
+        this.identityMoveAt.set(connection, moveAt);
       }
-      if (connection.identityMoveAt <= now) connection.goAway();
+      if (moveAt <= now) connection.goAway();
     }
   }
 }
 
-function cohortKey(connection: Connection): string {
-  return `${connection.appId}\n${connection.deliveryKey}`;
+function cohortKey(appId: string, deliveryKey: string): string {
+  return `${appId}\n${deliveryKey}`;
 }

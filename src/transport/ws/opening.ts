@@ -8,6 +8,7 @@
 import { isSealPushError, SealPushError, type ErrorCode } from '../../domain/errors.js';
 import type { DeliverySettings } from '../../domain/types.js';
 import type { PreparedSession, Sessions } from '../../domain/usecases/sessions.js';
+import type { SessionFacts } from '../../domain/usecases/live-clients.js';
 import type { IdentityRing } from '../../domain/usecases/server-identity.js';
 import { base64urlEncode } from '../../crypto/encoding.js';
 import { acceptHello, type SessionKeys } from '../../crypto/hello.js';
@@ -86,5 +87,19 @@ export async function answerHello(
       identityNotAfter: oldKey?.notAfter ?? null,
       identityVersion: (oldKey ?? ring.current).version,
     },
+  };
+}
+
+/** What a confirmed channel settled, fixed for the life of its connection. */
+export function sessionFactsOf(channel: PendingChannel, clientId: string): SessionFacts {
+  return {
+    clientId,
+    appId: channel.prepared.appId,
+    delivery: channel.delivery,
+    deliveryKey: JSON.stringify(channel.delivery),
+    receipts: channel.receipts,
+    identityVersion: channel.identityVersion,
+    identityNotAfter: channel.identityNotAfter,
+    sessionSecret: channel.keys.sessionSecret,
   };
 }
