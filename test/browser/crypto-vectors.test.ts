@@ -1,5 +1,5 @@
 // The SDK's crypto (WebCrypto code, as built in dist/) in headless Chromium: the published
-// Noise vectors for NN, NK, XK and IK, the sealpush v2 vectors on the client side, and the
+// Noise vectors for NN, NK, XK and IK, the sealpush v3 vectors on the client side, and the
 // cohort envelope vectors (build, and every member opening its own slot).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +15,10 @@ const NOISE_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/noise-25519-aesgcm-sha256.json', import.meta.url), 'utf8'),
 ) as unknown;
 const PROTOCOL_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-v2.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v3.json', import.meta.url), 'utf8'),
 ) as unknown;
 const COHORT_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v3.json', import.meta.url), 'utf8'),
 ) as unknown;
 
 /** Runs every vector in the page; resolves to a list of mismatches (empty when all pass). */
