@@ -1,7 +1,8 @@
-// Writes src/crypto/vectors/sealpush-cohort-v2.json: known-answer vectors of cohort envelopes
+// Writes src/crypto/vectors/sealpush-cohort-v3.json: known-answer vectors of cohort envelopes
 // (docs/protocol.md, "Cohort envelopes") from fixed secrets and a fixed random stream, computed
-// with the server's node:crypto code. The tests check that node:crypto and WebCrypto both
-// reproduce every byte, and derive each tag and key a second way, from HMAC alone.
+// with the server's code (node:crypto, sodium-native). The tests check that it and the browser
+// SDK's (WebCrypto, @noble/ciphers) both reproduce every byte, and derive each tag and key a
+// second way, from HMAC alone.
 //
 //   node --import tsx scripts/make-cohort-vectors.ts [--check] [--help]
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { encodeDeliver } from '../src/crypto/frames.js';
 import { nodeNoiseCrypto } from '../src/crypto/node/noise-crypto.js';
 import type { CohortVectors } from '../src/crypto/vectors/cohort-schema.js';
 
-const OUTPUT = fileURLToPath(new URL('../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url));
+const OUTPUT = fileURLToPath(new URL('../src/crypto/vectors/sealpush-cohort-v3.json', import.meta.url));
 
 /**
  * Fixed bytes: SHA-256 of a label, then of label || counter, so the vectors are reproducible.

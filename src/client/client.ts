@@ -43,7 +43,7 @@ export interface ClientSetup {
   /** Where the client hears that retrying at once is worth it (wake.ts). */
   readonly wake: WakeSignals;
   readonly handshakeTimeoutMs: number;
-  /** Noise and frame ciphers: WebCrypto in browsers, node:crypto in the Node entry. */
+  /** Noise and frame ciphers: WebCrypto and @noble/ciphers in browsers, node:crypto and sodium-native in the Node entry. */
   readonly crypto: ClientCrypto;
   /** Longest an ACK waits after the first un-acked hand-over; 0 acks each hand-over at once. */
   readonly ackDelayMs: number;

@@ -1,6 +1,6 @@
 /**
- * `connect()` for both entries of sealpush/client: the browser one (index.ts, WebCrypto) and
- * the Node one (node.ts, node:crypto). Only the ClientCrypto differs; every check, default and
+ * `connect()` for both entries of sealpush/client: the browser one (index.ts, WebCrypto and
+ * @noble/ciphers) and the Node one (node.ts, node:crypto and sodium-native). Only the ClientCrypto differs; every check, default and
  * behaviour is this file's.
  */
 import { SealPushError } from '../domain/errors.js';

@@ -5,6 +5,7 @@
  * gives the general "What to do" for every code, publishers included.
  */
 import type { ErrorCode } from '../domain/errors.js';
+import { PROTOCOL_VERSION } from '../crypto/hello.js';
 
 /** Close code 1006: the socket ended without a close frame (nothing listening, or the link dropped). */
 export const CLOSED_ABNORMALLY = 1006;
@@ -15,7 +16,7 @@ export const UNREACHABLE_HINT = 'Nothing answered at {url}: is `sealpush serve` 
 export const CLIENT_HINTS: Partial<Record<ErrorCode, string>> = {
   ERR_HANDSHAKE:
     'Is `sealpush serve` running at {url}? Compare the pinned key with `sealpush keys show` (run with the data directory of that server).',
-  ERR_VERSION: 'The server at {url} speaks another protocol version: use the sealpush/client of the same release as the server.',
+  ERR_VERSION: `The server at {url} speaks another protocol version than this SDK's (${PROTOCOL_VERSION}): use the sealpush/client of the same release as the server.`,
   ERR_NOT_FOUND: 'No such app at {url}: compare `appId` with `sealpush apps list` on that server.',
   ERR_UNAVAILABLE: 'The server at {url} is starting or draining: the SDK reconnects by itself once it answers.',
   ERR_HANDSHAKE_TIMEOUT: 'The handshake with {url} did not finish in time: check the network path (proxies must pass WebSocket upgrades).',

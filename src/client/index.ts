@@ -1,7 +1,8 @@
 /**
  * sealpush/client: connect to a sealpush server, receive sealed messages. This entry uses
- * WebCrypto only and runs unchanged in browsers and Node; Node resolves the package's `node`
- * export condition to node.ts, the same API on node:crypto.
+ * WebCrypto and @noble/ciphers (pure JS: the channel's ChaCha20-Poly1305, which WebCrypto
+ * lacks) and runs unchanged in browsers and Node; Node resolves the package's `node` export
+ * condition to node.ts, the same API on node:crypto and sodium-native.
  *
  *   const c = await connect({ url, appId, serverKey, session });
  *   c.on('message', (m) => console.log(m.data));

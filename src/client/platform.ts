@@ -2,9 +2,10 @@
  * What the client SDK needs from a platform's cryptography: the Noise primitives for the
  * handshake and one cipher state per frame direction. Both entries of sealpush/client speak
  * the same protocol and pass the same vectors; they differ only here:
- * - index.ts (browsers, and any runtime with WebCrypto): asynchronous WebCrypto;
- * - node.ts (the `node` export condition): synchronous node:crypto, which opens a frame in a
- *   few µs where WebCrypto's promise round trip costs several times that.
+ * - index.ts (browsers, and any runtime with WebCrypto): asynchronous WebCrypto for the
+ *   handshake, @noble/ciphers (pure JS) for the frames;
+ * - node.ts (the `node` export condition): synchronous node:crypto for the handshake and
+ *   sodium-native (libsodium) for the frames, about a microsecond per frame.
  */
 import type { NoiseCrypto } from '../crypto/noise/primitives.js';
 import { WebFrameOpener, WebFrameSealer } from '../crypto/web/frame-cipher.js';

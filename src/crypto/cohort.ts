@@ -2,12 +2,13 @@
  * Cohort envelopes (DESIGN.md section 5; docs/protocol.md, "Cohort envelopes"): the results of
  * many clients sealed into one message that every member of the cohort receives, byte for
  * byte the same, at the same tick, whether or not anything in it is for that member.
- * Browser-safe: everything goes through an injected NoiseCrypto (node:crypto on the server,
- * WebCrypto or node:crypto in the SDK), so both sides pass the same known-answer vectors.
+ * Browser-safe: everything goes through an injected NoiseCrypto of the channel's suite
+ * (node:crypto and sodium-native on the server and the Node SDK, WebCrypto and @noble/ciphers
+ * in the browser SDK), so every side passes the same known-answer vectors.
  *
  * Envelope = header || slot * slotCount. Header, big-endian:
- *   [u8 version = 2][u8 appIdLength][appId UTF-8][u64 tick][16 salt][u16 slotCount][u32 slotBytes]
- * Slot (slotBytes each) = tag(16) || AES-256-GCM(slotKey, nonce 0, ad = header, body) || gcmTag(16)
+ *   [u8 version = 3][u8 appIdLength][appId UTF-8][u64 tick][16 salt][u16 slotCount][u32 slotBytes]
+ * Slot (slotBytes each) = tag(16) || ChaCha20-Poly1305(slotKey, nonce 0, ad = header, body) || aeadTag(16)
  * Body (slotBytes - 32) = [u64 envelopeCounter][u32 bundleLength][bundle][zero padding]
  *
  * The envelope counter is the member's connection's own: 0 in the first envelope that holds a
@@ -23,8 +24,9 @@
  * keys unlinkable across ticks (and across envelopes of one tick). Slots beyond the members are
  * random bytes, and all slots are shuffled: a slot with an empty bundle, a real one and a
  * filler look alike to anyone without the member's secret. The label still says v1: it names
- * the derivation, which version 2 left as it was; the header's version byte, part of every
- * slot's associated data, keeps the two body formats apart.
+ * the derivation, which versions 2 and 3 left as it was; the header's version byte, part of
+ * every slot's associated data, keeps the body formats (2: the envelope counter) and the
+ * ciphers (3: ChaCha20-Poly1305 instead of AES-256-GCM, with protocol version 3) apart.
  */
 
 import { SealPushError } from '../domain/errors.js';
@@ -32,14 +34,14 @@ import { concatBytes, readU64, utf8Decode, utf8Encode, writeU64 } from './encodi
 import { noiseHkdf } from './noise/symmetric-state.js';
 import type { NoiseCrypto } from './noise/primitives.js';
 
-export const COHORT_VERSION = 2;
+export const COHORT_VERSION = 3;
 export const COHORT_TAG_BYTES = 16;
 export const COHORT_SALT_BYTES = 16;
-const GCM_TAG_BYTES = 16;
+const AEAD_TAG_BYTES = 16;
 const COUNTER_BYTES = 8;
 const LENGTH_BYTES = 4;
 /** Bytes a slot spends on anything but its bundle. */
-export const COHORT_SLOT_OVERHEAD = COHORT_TAG_BYTES + GCM_TAG_BYTES + COUNTER_BYTES + LENGTH_BYTES;
+export const COHORT_SLOT_OVERHEAD = COHORT_TAG_BYTES + AEAD_TAG_BYTES + COUNTER_BYTES + LENGTH_BYTES;
 /** Smallest slot: room for a small bundle. */
 export const MIN_SLOT_BYTES = 64;
 export const MAX_SLOT_BYTES = 0xffff_ffff;
@@ -191,7 +193,7 @@ export async function sealCohortEnvelope(
     if (recipient.bundle.length > capacity) throw internal('a bundle does not fit its slot');
     if (!Number.isSafeInteger(recipient.counter) || recipient.counter < 0) throw internal('envelope counter out of range');
     const { tag, key } = await deriveSlotKeys(crypto, recipient.secret, header);
-    const body = new Uint8Array(header.slotBytes - COHORT_TAG_BYTES - GCM_TAG_BYTES);
+    const body = new Uint8Array(header.slotBytes - COHORT_TAG_BYTES - AEAD_TAG_BYTES);
     writeU64(body, 0, recipient.counter);
     new DataView(body.buffer).setUint32(COUNTER_BYTES, recipient.bundle.length);
     body.set(recipient.bundle, COUNTER_BYTES + LENGTH_BYTES);

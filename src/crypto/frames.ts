@@ -1,5 +1,5 @@
 /**
- * The plaintext of sealpush v2 transport frames (docs/protocol.md, "Frames"): `[u8 type][body]`,
+ * The plaintext of sealpush v3 transport frames (docs/protocol.md, "Frames"): `[u8 type][body]`,
  * all integers big-endian. Pure and browser-safe.
  *
  * Decoders take peer input and are exact: anything but one well-formed frame of the expected

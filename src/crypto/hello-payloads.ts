@@ -1,5 +1,5 @@
 /**
- * The JSON payloads inside the sealpush v2 handshake (docs/protocol.md, "Handshake payloads").
+ * The JSON payloads inside the sealpush v3 handshake (docs/protocol.md, "Handshake payloads").
  * Browser-safe. Decoders check every known field's type strictly and ignore unknown fields
  * (forward compatibility); they throw SealPushError('ERR_HANDSHAKE'). Encoders throw
  * SealPushError('ERR_INTERNAL') on values the protocol cannot carry (a caller bug).

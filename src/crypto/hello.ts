@@ -1,7 +1,8 @@
 /**
- * The sealpush v2 handshake (docs/protocol.md, "Handshake"): Noise_IK_25519_AESGCM_SHA256
+ * The sealpush v3 handshake (docs/protocol.md, "Handshake"): Noise_IK_25519_ChaChaPoly_SHA256
  * with a cleartext header bound into the prologue. Browser-safe: the caller passes the
- * NoiseCrypto (node:crypto on the server, WebCrypto in the SDK).
+ * NoiseCrypto of the channel's suite (node:crypto and sodium-native on the server and the Node
+ * SDK, WebCrypto and @noble/ciphers in the browser SDK).
  *
  * Failures: a first byte other than a known version -> ERR_VERSION; anything else wrong with
  * the hello, the reply or a payload, including every Noise failure -> ERR_HANDSHAKE.
@@ -11,7 +12,7 @@ import { SealPushError, type ErrorCode } from '../domain/errors.js';
 import { concatBytes, utf8Encode } from './encoding.js';
 import { HandshakeState } from './noise/handshake-state.js';
 import { PATTERNS } from './noise/patterns.js';
-import { DHLEN, TAGLEN, type KeyPair, type NoiseCrypto } from './noise/primitives.js';
+import { DHLEN, TAGLEN, type KeyPair, type NoiseCrypto, type NoiseSuite } from './noise/primitives.js';
 import {
   type ClientHelloPayload,
   type ServerHelloPayload,
@@ -24,12 +25,15 @@ import {
 } from './hello-payloads.js';
 
 /**
- * 2 since the client's key confirmation (CONFIRM, docs/protocol.md section 2.5): a version-1
- * SDK, which never sends one, is refused at its first byte with ERR_VERSION instead of left
- * waiting for a session that would never open.
+ * 3 since the channel moved from AES-256-GCM to ChaCha20-Poly1305 (Noise's
+ * 25519_ChaChaPoly_SHA256; issue 16: a quarter of the server's AEAD cost per frame), 2 since
+ * the client's key confirmation (CONFIRM, docs/protocol.md section 2.5). An older SDK is
+ * refused at its first byte with ERR_VERSION instead of failing somewhere in the handshake.
  */
-export const PROTOCOL_VERSION = 2;
-export const NOISE_PROTOCOL_NAME = 'Noise_IK_25519_AESGCM_SHA256';
+export const PROTOCOL_VERSION = 3;
+/** The Noise suite of the channel: the NoiseCrypto every side passes must run this one. */
+export const NOISE_SUITE: NoiseSuite = '25519_ChaChaPoly_SHA256';
+export const NOISE_PROTOCOL_NAME = `Noise_IK_${NOISE_SUITE}`;
 /** ASCII bytes that start every prologue, before the hello header. */
 export const PROLOGUE_LABEL = 'sealpush';
 export const MAX_APP_ID_LENGTH = 64;
@@ -121,6 +125,11 @@ function prologueFor(header: Uint8Array): Uint8Array {
   return concatBytes(utf8Encode(PROLOGUE_LABEL), header);
 }
 
+/** The NoiseCrypto must run the channel's suite: another one would name another protocol. */
+function checkSuite(crypto: NoiseCrypto): void {
+  if (crypto.suite !== NOISE_SUITE) throw new SealPushError('ERR_INTERNAL', `the handshake runs ${NOISE_SUITE}, not ${crypto.suite}`);
+}
+
 /** Runs a Noise step, turning any failure that is not already ours into ERR_HANDSHAKE. */
 async function noiseStep<T>(step: () => Promise<T>): Promise<T> {
   try {
@@ -134,7 +143,10 @@ async function noiseStep<T>(step: () => Promise<T>): Promise<T> {
 /** Server side: reads the client's hello (the first WebSocket message). */
 export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions): Promise<AcceptedHello> {
   if (bytes.length < 1) throw handshakeError('empty hello');
-  if (bytes[0] !== PROTOCOL_VERSION) throw new SealPushError('ERR_VERSION', `unsupported protocol version ${bytes[0]}`);
+  checkSuite(options.crypto);
+  if (bytes[0] !== PROTOCOL_VERSION) {
+    throw new SealPushError('ERR_VERSION', `protocol version ${bytes[0]} is not supported: this server speaks version ${PROTOCOL_VERSION} only (${NOISE_PROTOCOL_NAME}); use the sealpush/client of the same release`);
+  }
   if (bytes.length > MAX_HELLO_BYTES) throw handshakeError('hello too large');
   const appIdLength = bytes[1] ?? 0;
   if (appIdLength < 1 || appIdLength > MAX_APP_ID_LENGTH) throw handshakeError('appId length out of range');
@@ -201,6 +213,7 @@ export async function acceptHello(bytes: Uint8Array, options: AcceptHelloOptions
 
 /** Client side: builds the hello; `finish` reads the server's reply. */
 export async function startHello(options: StartHelloOptions): Promise<StartedHello> {
+  checkSuite(options.crypto);
   if (options.serverKey.length !== DHLEN) throw handshakeError('serverKey must be 32 bytes');
   const header = encodeHeader(options.appId);
   const payload = encodeClientHelloPayload(options.payload);

@@ -13,17 +13,19 @@ import { eventually, startTestServer, type TestServer } from '../helpers/server.
 const skip = chromiumMissing();
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const HPKE_MODULES = fileURLToPath(new URL('../../node_modules/@hpke/', import.meta.url));
+const NOBLE_CIPHERS = fileURLToPath(new URL('../../node_modules/@noble/ciphers/', import.meta.url));
 
 /**
  * The page loads the SDK exactly as built for publishing (dist/client), as an ES module; its
- * one dependency family (@hpke, for relay-blind mode) resolves through an import map, as a
- * bundler would resolve it.
+ * dependencies (@hpke, for relay-blind mode; @noble/ciphers, the channel's ChaCha20-Poly1305)
+ * resolve through an import map, as a bundler would resolve them.
  */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush SDK in Chromium</title>
 <script type="importmap">{ "imports": {
   "@hpke/core": "/hpke/core/esm/mod.js",
   "@hpke/common": "/hpke/common/esm/mod.js",
-  "@hpke/dhkem-x25519": "/hpke/dhkem-x25519/esm/mod.js"
+  "@hpke/dhkem-x25519": "/hpke/dhkem-x25519/esm/mod.js",
+  "@noble/ciphers/chacha.js": "/noble-ciphers/chacha.js"
 } }</script>
 <script type="module">
   import { connect } from '/client/index.js';
@@ -55,7 +57,7 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
   before(async () => {
     server = await startTestServer();
     await server.updateApp(server.app.appId, { receipts: true }); // the page's signed ACKs are checked below
-    pages = await serveStatic(DIST, { '/': PAGE }, { '/hpke/': HPKE_MODULES });
+    pages = await serveStatic(DIST, { '/': PAGE }, { '/hpke/': HPKE_MODULES, '/noble-ciphers/': NOBLE_CIPHERS });
     browser = await launchChromium();
     app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
   });

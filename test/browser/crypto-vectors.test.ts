@@ -1,6 +1,7 @@
-// The SDK's crypto (WebCrypto code, as built in dist/) in headless Chromium: the published
-// Noise vectors for NN, NK, XK and IK, the sealpush v2 vectors on the client side, and the
-// cohort envelope vectors (build, and every member opening its own slot).
+// The SDK's crypto (WebCrypto and @noble/ciphers code, as built in dist/) in headless Chromium:
+// the published Noise vectors for NN, NK, XK and IK of both suites (ChaChaPoly, the channel's;
+// AESGCM), the sealpush v3 vectors on the client side, and the cohort envelope vectors (build,
+// and every member opening its own slot).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,23 +12,29 @@ import { serveStatic } from '../helpers/static-server.js';
 
 const skip = chromiumMissing();
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-const NOISE_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/noise-25519-aesgcm-sha256.json', import.meta.url), 'utf8'),
-) as unknown;
+const NOBLE_CIPHERS = fileURLToPath(new URL('../../node_modules/@noble/ciphers/', import.meta.url));
+const noiseVectors = (file: string) =>
+  JSON.parse(readFileSync(new URL(`../../src/crypto/vectors/${file}`, import.meta.url), 'utf8')) as unknown;
+/** Both suites' published vectors: each runs on its own NoiseCrypto in the page. */
+const NOISE_VECTORS = {
+  chachapoly: noiseVectors('noise-25519-chachapoly-sha256.json'),
+  aesgcm: noiseVectors('noise-25519-aesgcm-sha256.json'),
+};
 const PROTOCOL_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-v2.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v3.json', import.meta.url), 'utf8'),
 ) as unknown;
 const COHORT_VECTORS = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v3.json', import.meta.url), 'utf8'),
 ) as unknown;
 
 /** Runs every vector in the page; resolves to a list of mismatches (empty when all pass). */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vectors</title>
+<script type="importmap">{ "imports": { "@noble/ciphers/chacha.js": "/noble-ciphers/chacha.js" } }</script>
 <script type="module">
   import { hexDecode as h, hexEncode as x } from '/crypto/encoding.js';
   import { HandshakeState } from '/crypto/noise/handshake-state.js';
   import { PATTERNS } from '/crypto/noise/patterns.js';
-  import { webNoiseCrypto as crypto } from '/crypto/web/noise-crypto.js';
+  import { webNoiseCrypto as crypto, webAesGcmNoiseCrypto } from '/crypto/web/noise-crypto.js';
   import { WebFrameSealer, WebFrameOpener } from '/crypto/web/frame-cipher.js';
   import { startHello } from '/crypto/hello.js';
   import { fingerprint } from '/crypto/fingerprint.js';
@@ -38,11 +45,15 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
     const bad = [];
     const check = (label, got, want) => { if (got !== want) bad.push(label + ': ' + got + ' != ' + want); };
     const key = async (hex) => (hex ? crypto.keyPairFromPrivate(h(hex)) : undefined);
-    for (const v of noise.vectors) {
+    // The psk patterns of the ChaChaPoly file are not run: HandshakeState has no psk modes.
+    const suites = [[crypto, noise.chachapoly], [webAesGcmNoiseCrypto, noise.aesgcm]];
+    const runs = suites.flatMap(([c, file]) => file.vectors.filter((v) => !v.protocol_name.includes('psk')).map((v) => [c, v]));
+    check('noise vectors run', runs.length, 8);
+    for (const [suiteCrypto, v] of runs) {
       const pattern = PATTERNS[v.protocol_name.split('_')[1]];
-      const init = await HandshakeState.initialize({ crypto, pattern, initiator: true, prologue: h(v.init_prologue),
+      const init = await HandshakeState.initialize({ crypto: suiteCrypto, pattern, initiator: true, prologue: h(v.init_prologue),
         s: await key(v.init_static), e: await key(v.init_ephemeral), rs: v.init_remote_static ? h(v.init_remote_static) : undefined });
-      const resp = await HandshakeState.initialize({ crypto, pattern, initiator: false, prologue: h(v.resp_prologue),
+      const resp = await HandshakeState.initialize({ crypto: suiteCrypto, pattern, initiator: false, prologue: h(v.resp_prologue),
         s: await key(v.resp_static), e: await key(v.resp_ephemeral) });
       let ci, cr;
       for (const [i, m] of v.messages.entries()) {
@@ -117,12 +128,12 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
   window.ready = true;
 </script>`;
 
-describe('crypto vectors in headless Chromium (WebCrypto only)', { skip }, () => {
+describe('crypto vectors in headless Chromium (WebCrypto and @noble/ciphers)', { skip }, () => {
   let pages: Awaited<ReturnType<typeof serveStatic>>;
   let browser: Browser;
 
   before(async () => {
-    pages = await serveStatic(DIST, { '/': PAGE });
+    pages = await serveStatic(DIST, { '/': PAGE }, { '/noble-ciphers/': NOBLE_CIPHERS });
     browser = await launchChromium();
   });
   after(async () => {

@@ -139,12 +139,17 @@ describe('a replayed hello changes nothing', () => {
     await assert.rejects(app.publish({ to: done.payload.clientId, data: 'x' }), { code: 'ERR_NOT_FOUND' });
   });
 
-  test('a version-1 hello (an SDK from before the key confirmation) gets ERR_VERSION at once, not a handshake that never opens', async () => {
-    const hello = await helloTo(server);
-    const v1 = Uint8Array.from(hello.hello);
-    v1[0] = 1;
-    const refused = await replay(server, v1);
-    // 4505 rather than 4101: the server did not wait for the handshake timeout.
-    assert.deepEqual([refused.code, refused.reason, refused.received.length], [4505, 'ERR_VERSION', 0]);
-  });
+  for (const [version, sdk] of [
+    [1, 'before the key confirmation'],
+    [2, 'before ChaCha20-Poly1305'],
+  ] as const) {
+    test(`a version-${version} hello (an SDK from ${sdk}) gets ERR_VERSION at once, not a handshake that never opens`, async () => {
+      const hello = await helloTo(server);
+      const old = Uint8Array.from(hello.hello);
+      old[0] = version;
+      const refused = await replay(server, old);
+      // 4505 rather than 4101: the server did not wait for the handshake timeout.
+      assert.deepEqual([refused.code, refused.reason, refused.received.length], [4505, 'ERR_VERSION', 0]);
+    });
+  }
 });

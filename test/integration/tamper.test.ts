@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
+import { PROTOCOL_VERSION } from '../../src/crypto/hello.js';
 import { collect, once } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { WsProxy, type ProxyHooks } from '../helpers/ws-proxy.js';
@@ -142,9 +143,9 @@ describe('a man in the middle can neither alter, replay, reorder nor truncate fr
       });
     const appId = Buffer.from(server.app.appId);
     const hello = (version: number): Buffer => Buffer.concat([Buffer.from([version, appId.length]), appId, Buffer.alloc(96, 7)]);
-    assert.equal(await closeCodeFor(hello(3)), 4505); // ERR_VERSION
-    assert.equal(await closeCodeFor(hello(2)), 4500); // ERR_HANDSHAKE: not a valid Noise message
-    assert.equal(await closeCodeFor(Buffer.from([2])), 4500);
+    assert.equal(await closeCodeFor(hello(PROTOCOL_VERSION + 1)), 4505); // ERR_VERSION
+    assert.equal(await closeCodeFor(hello(PROTOCOL_VERSION)), 4500); // ERR_HANDSHAKE: not a valid Noise message
+    assert.equal(await closeCodeFor(Buffer.from([PROTOCOL_VERSION])), 4500);
     assert.equal(await closeCodeFor('hello'), 4501); // ERR_PROTOCOL: text frame
     assert.equal(await closeCodeFor(Buffer.alloc(100_000)), 1009); // over maxClientMessageBytes
     const health = await fetch(`${server.url}/healthz`);

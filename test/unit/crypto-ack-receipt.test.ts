@@ -110,8 +110,8 @@ describe('signed bytes', () => {
   });
 });
 
-describe('the SIGNED_ACK vector (src/crypto/vectors/sealpush-v2.json, signedAck)', () => {
-  const vectors = JSON.parse(readFileSync(new URL('../../src/crypto/vectors/sealpush-v2.json', import.meta.url), 'utf8')) as ProtocolVectors;
+describe('the SIGNED_ACK vector (src/crypto/vectors/sealpush-v3.json, signedAck)', () => {
+  const vectors = JSON.parse(readFileSync(new URL('../../src/crypto/vectors/sealpush-v3.json', import.meta.url), 'utf8')) as ProtocolVectors;
   const v = vectors.signedAck;
 
   it('covers exactly the first DELIVER of the session, and both implementations reproduce every byte', async () => {

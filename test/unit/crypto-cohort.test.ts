@@ -1,4 +1,4 @@
-// Cohort envelopes (src/crypto/cohort.ts): known-answer vectors on node:crypto and WebCrypto,
+// Cohort envelopes (src/crypto/cohort.ts): known-answer vectors on the server's and the browser SDK's crypto,
 // each member opens exactly its own slot, tags and keys do not carry over between ticks, the
 // envelope counter in each slot is authenticated, and a malformed or altered envelope is
 // refused with a catalogue code.
@@ -27,12 +27,12 @@ import { MIN_LARGEST_SLOT_BYTES } from '../../src/domain/delivery-settings.js';
 import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
 
 const v = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v2.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-cohort-v3.json', import.meta.url), 'utf8'),
 ) as CohortVectors;
 
 const IMPLEMENTATIONS: [string, NoiseCrypto][] = [
-  ['node:crypto', nodeNoiseCrypto],
-  ['WebCrypto', webNoiseCrypto],
+  ['node:crypto + sodium-native', nodeNoiseCrypto],
+  ['WebCrypto + @noble/ciphers', webNoiseCrypto],
 ];
 
 function headerOf(tick: CohortVectors['ticks'][number]): CohortHeader {
@@ -177,12 +177,13 @@ describe('cohort envelopes: bad input', () => {
   const crypto = nodeNoiseCrypto;
   const envelope = hexDecode(v.ticks[0]!.envelope);
 
-  it('a truncated, extended, unknown-version (1: no counter; 3) or empty envelope is ERR_PROTOCOL', async () => {
+  it('a truncated, extended, unknown-version (1: no counter; 2: AES-GCM; 4) or empty envelope is ERR_PROTOCOL', async () => {
     const bad = [
       envelope.subarray(0, envelope.length - 1),
       new Uint8Array([...envelope, 0]),
       Uint8Array.of(1, ...envelope.subarray(1)),
-      Uint8Array.of(3, ...envelope.subarray(1)),
+      Uint8Array.of(2, ...envelope.subarray(1)),
+      Uint8Array.of(4, ...envelope.subarray(1)),
       new Uint8Array(0),
       envelope.subarray(0, 10),
     ];
@@ -241,11 +242,14 @@ describe('cohort envelopes: the envelope counter in each slot', () => {
   const envelope = hexDecode(tick.envelope);
   const { headerBytes } = decodeCohortHeader(envelope);
 
-  /** A slot's body opened with plain node:crypto AES-256-GCM, independent of the code under test. */
+  /**
+   * A slot's body opened with node:crypto's ChaCha20-Poly1305, independent of the code under test
+   * (sodium-native, @noble/ciphers).
+   */
   function referenceBody(at: number, key: string): Buffer {
     const sealed = envelope.subarray(at + COHORT_TAG_BYTES, at + tick.slotBytes);
-    const decipher = createDecipheriv('aes-256-gcm', Buffer.from(key, 'hex'), Buffer.alloc(12));
-    decipher.setAAD(envelope.subarray(0, headerBytes));
+    const decipher = createDecipheriv('chacha20-poly1305', Buffer.from(key, 'hex'), Buffer.alloc(12), { authTagLength: 16 });
+    decipher.setAAD(envelope.subarray(0, headerBytes), { plaintextLength: sealed.length - 16 });
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
   }
@@ -267,7 +271,7 @@ describe('cohort envelopes: the envelope counter in each slot', () => {
     for (let byte = 0; byte < 8; byte++) {
       for (const bit of [0x01, 0x80]) {
         const altered = envelope.slice();
-        altered[at + COHORT_TAG_BYTES + byte]! ^= bit; // AES-GCM is a stream cipher: this would be counter ^ bit
+        altered[at + COHORT_TAG_BYTES + byte]! ^= bit; // ChaCha20 is a stream cipher: this would be counter ^ bit
         await assert.rejects(openCohortEnvelope(crypto, secret, altered), { code: 'ERR_FRAME' }, `byte ${byte}, bit ${bit}`);
       }
     }

@@ -1,4 +1,4 @@
-// Transport frame ciphers, server (node:crypto, sync) and SDK (WebCrypto, async): a replayed,
+// Transport frame ciphers, server (sodium-native, sync) and browser SDK (@noble/ciphers, promises): a replayed,
 // reordered, truncated or altered frame fails with ERR_FRAME, and the opener stays dead.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';

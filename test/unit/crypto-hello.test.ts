@@ -1,4 +1,4 @@
-// The sealpush v2 handshake: a full run on both implementations, and every failure with its code.
+// The sealpush v3 handshake: a full run on both implementations, and every failure with its code.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { isSealPushError } from '../../src/domain/errors.js';
@@ -12,7 +12,7 @@ import {
   encodeServerHelloPayload,
 } from '../../src/crypto/hello-payloads.js';
 import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
-import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
+import { nodeAesGcmNoiseCrypto, nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
 
 const code = (expected: string) => (err: unknown) => isSealPushError(err) && err.code === expected;
@@ -56,12 +56,23 @@ for (const [name, crypto] of [['node:crypto', nodeNoiseCrypto], ['WebCrypto', we
 
     it('fails with ERR_VERSION on an unknown version', async () => {
       const { server, started } = await setup(crypto);
-      // 1: an SDK from before the key confirmation, refused at its first byte.
-      for (const version of [0, 1, 3, 255]) {
+      // 1: an SDK from before the key confirmation, 2: one from before ChaChaPoly; both refused at their first byte.
+      for (const version of [0, 1, 2, 4, 255]) {
         const altered = started.hello.slice();
         altered[0] = version;
         await assert.rejects(acceptHello(altered, { staticKey: server, crypto }), code('ERR_VERSION'));
       }
+    });
+
+    it('names the version it got and the one it speaks when it refuses an AES-GCM (version 2) hello', async () => {
+      const { server, started } = await setup(crypto);
+      const v2 = started.hello.slice();
+      v2[0] = 2;
+      await assert.rejects(acceptHello(v2, { staticKey: server, crypto }), (err: unknown) => {
+        assert.ok(isSealPushError(err) && err.code === 'ERR_VERSION');
+        assert.match(err.message, /protocol version 2 is not supported: this server speaks version 3 only \(Noise_IK_25519_ChaChaPoly_SHA256\)/);
+        return true;
+      });
     });
 
     it('fails with ERR_HANDSHAKE when the client pinned another server key', async () => {
@@ -202,5 +213,15 @@ describe('handshake payloads', () => {
   it('refuse to encode invalid payloads (ERR_INTERNAL)', () => {
     assert.throws(() => encodeClientHelloPayload({ lastSeq: -1 }), code('ERR_INTERNAL'));
     assert.throws(() => encodeServerHelloPayload({ ...serverPayload, maxFrameBytes: 10 }), code('ERR_INTERNAL'));
+  });
+});
+
+describe('hello and the Noise suite', () => {
+  it('runs only on the channel suite: an AESGCM NoiseCrypto is a caller bug (ERR_INTERNAL), on either side', async () => {
+    const { server, started } = await setup(nodeNoiseCrypto);
+    await assert.rejects(acceptHello(started.hello, { staticKey: server, crypto: nodeAesGcmNoiseCrypto }), code('ERR_INTERNAL'));
+    const client = await nodeNoiseCrypto.generateKeyPair();
+    const options = { appId: 'my-app', serverKey: server.publicKey, staticKey: client, payload: { lastSeq: 0 }, crypto: nodeAesGcmNoiseCrypto };
+    await assert.rejects(startHello(options), code('ERR_INTERNAL'));
   });
 });

@@ -1,5 +1,7 @@
-// Published cacophony vectors for Noise_{NN,NK,XK,IK}_25519_AESGCM_SHA256, run against both
-// NoiseCrypto implementations: every handshake and transport message, written and read.
+// Published cacophony vectors for Noise_{NN,NK,XK,IK}_25519_{ChaChaPoly,AESGCM}_SHA256, each
+// suite run against both of its NoiseCrypto implementations (server and Node SDK; browser SDK):
+// every handshake and transport message, written and read. The ChaChaPoly file also carries
+// the psk patterns (NNpsk0, NNpsk2, NKpsk0, IKpsk2), which HandshakeState does not run yet.
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it, test } from 'node:test';
@@ -8,8 +10,8 @@ import { HandshakeState } from '../../src/crypto/noise/handshake-state.js';
 import { PATTERNS, type PatternName } from '../../src/crypto/noise/patterns.js';
 import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
 import type { CipherState } from '../../src/crypto/noise/symmetric-state.js';
-import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
-import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
+import { nodeAesGcmNoiseCrypto, nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
+import { webAesGcmNoiseCrypto, webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
 
 interface VectorMessage {
   payload: string;
@@ -28,16 +30,39 @@ interface Vector {
   messages: VectorMessage[];
 }
 
-const VECTORS_PATH = new URL('../../src/crypto/vectors/noise-25519-aesgcm-sha256.json', import.meta.url);
-const vectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as { vectors: Vector[] }).vectors;
+interface Suite {
+  /** The file in src/crypto/vectors/ and in ../shared/vectors/. */
+  readonly file: string;
+  readonly cipher: 'ChaChaPoly' | 'AESGCM';
+  readonly implementations: [string, NoiseCrypto][];
+}
 
-const IMPLEMENTATIONS: [string, NoiseCrypto][] = [
-  ['node:crypto', nodeNoiseCrypto],
-  ['WebCrypto', webNoiseCrypto],
+const SUITES: Suite[] = [
+  {
+    file: 'noise-25519-chachapoly-sha256.json',
+    cipher: 'ChaChaPoly',
+    implementations: [
+      ['node:crypto + sodium-native', nodeNoiseCrypto],
+      ['WebCrypto + @noble/ciphers', webNoiseCrypto],
+    ],
+  },
+  {
+    file: 'noise-25519-aesgcm-sha256.json',
+    cipher: 'AESGCM',
+    implementations: [
+      ['node:crypto', nodeAesGcmNoiseCrypto],
+      ['WebCrypto', webAesGcmNoiseCrypto],
+    ],
+  },
 ];
 
+const vectorsPath = (suite: Suite) => new URL(`../../src/crypto/vectors/${suite.file}`, import.meta.url);
+/** The vectors of the patterns HandshakeState runs (no psk modes). */
+const vectorsOf = (suite: Suite) =>
+  (JSON.parse(readFileSync(vectorsPath(suite), 'utf8')) as { vectors: Vector[] }).vectors.filter((v) => !v.protocol_name.includes('psk'));
+
 function patternOf(vector: Vector): (typeof PATTERNS)[PatternName] {
-  const name = /^Noise_([A-Z]+)_25519_AESGCM_SHA256$/.exec(vector.protocol_name)?.[1] as PatternName;
+  const name = /^Noise_([A-Z]+)_25519_(?:AESGCM|ChaChaPoly)_SHA256$/.exec(vector.protocol_name)?.[1] as PatternName;
   const pattern = PATTERNS[name];
   assert.ok(pattern, vector.protocol_name);
   return pattern;
@@ -99,37 +124,40 @@ async function runVector(crypto: NoiseCrypto, vector: Vector): Promise<void> {
   }
 }
 
-for (const [implementation, crypto] of IMPLEMENTATIONS) {
-  describe(`Noise vectors on ${implementation}`, () => {
-    it('covers NN, NK, XK and IK', () => {
-      const names = vectors.map((v) => patternOf(v).name).sort();
-      assert.deepEqual(names, ['IK', 'NK', 'NN', 'XK']);
-    });
-    for (const vector of vectors) {
-      it(vector.protocol_name, async () => {
-        await runVector(crypto, vector);
+for (const suite of SUITES) {
+  const vectors = vectorsOf(suite);
+  for (const [implementation, crypto] of suite.implementations) {
+    describe(`Noise ${suite.cipher} vectors on ${implementation}`, () => {
+      it('covers NN, NK, XK and IK', () => {
+        const names = vectors.map((v) => patternOf(v).name).sort();
+        assert.deepEqual(names, ['IK', 'NK', 'NN', 'XK']);
       });
-    }
-    it('rejects a tampered handshake message and stays dead', async () => {
-      const vector = vectors.find((v) => v.protocol_name.startsWith('Noise_IK_'))!;
-      const responder = await HandshakeState.initialize({
-        crypto,
-        pattern: PATTERNS.IK,
-        initiator: false,
-        prologue: hexDecode(vector.resp_prologue),
-        s: await crypto.keyPairFromPrivate(hexDecode(vector.resp_static!)),
+      for (const vector of vectors) {
+        it(vector.protocol_name, async () => {
+          await runVector(crypto, vector);
+        });
+      }
+      it('rejects a tampered handshake message and stays dead', async () => {
+        const vector = vectors.find((v) => v.protocol_name.startsWith('Noise_IK_'))!;
+        const responder = await HandshakeState.initialize({
+          crypto,
+          pattern: PATTERNS.IK,
+          initiator: false,
+          prologue: hexDecode(vector.resp_prologue),
+          s: await crypto.keyPairFromPrivate(hexDecode(vector.resp_static!)),
+        });
+        const tampered = hexDecode(vector.messages[0]!.ciphertext);
+        tampered[40] = tampered[40]! ^ 1;
+        await assert.rejects(responder.readMessage(tampered));
+        await assert.rejects(responder.readMessage(hexDecode(vector.messages[0]!.ciphertext)));
       });
-      const tampered = hexDecode(vector.messages[0]!.ciphertext);
-      tampered[40] = tampered[40]! ^ 1;
-      await assert.rejects(responder.readMessage(tampered));
-      await assert.rejects(responder.readMessage(hexDecode(vector.messages[0]!.ciphertext)));
     });
+  }
+
+  test(`the vendored ${suite.cipher} vectors are the published ones, and cover IK and NK`, () => {
+    const published = new URL(`../../../shared/vectors/${suite.file}`, import.meta.url);
+    if (existsSync(published)) assert.equal(readFileSync(vectorsPath(suite), 'utf8'), readFileSync(published, 'utf8'));
+    const names = vectors.map((v) => v.protocol_name);
+    for (const pattern of ['IK', 'NK']) assert.ok(names.includes(`Noise_${pattern}_25519_${suite.cipher}_SHA256`), pattern);
   });
 }
-
-test('the vendored vectors are the published ones, and cover IK and NK', () => {
-  const published = new URL('../../../shared/vectors/noise-25519-aesgcm-sha256.json', import.meta.url);
-  if (existsSync(published)) assert.equal(readFileSync(VECTORS_PATH, 'utf8'), readFileSync(published, 'utf8'));
-  const names = vectors.map((v) => v.protocol_name);
-  for (const pattern of ['IK', 'NK']) assert.ok(names.includes(`Noise_${pattern}_25519_AESGCM_SHA256`), pattern);
-});

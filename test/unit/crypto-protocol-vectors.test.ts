@@ -1,6 +1,7 @@
-// sealpush v2 known-answer vectors (src/crypto/vectors/sealpush-v2.json): the server's code
-// (node:crypto, sync frame ciphers) and the SDK's code (WebCrypto, async frame ciphers) must
-// each reproduce every byte, in both roles and both directions.
+// sealpush v3 known-answer vectors (src/crypto/vectors/sealpush-v3.json): the server's code
+// (node:crypto and sodium-native, also the Node SDK's) and the browser SDK's code (WebCrypto
+// and @noble/ciphers, promise-returning frame ciphers) must each reproduce every byte, in both
+// roles and both directions.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -20,7 +21,7 @@ import { WebFrameOpener, WebFrameSealer } from '../../src/crypto/web/frame-ciphe
 import { webNoiseCrypto } from '../../src/crypto/web/noise-crypto.js';
 
 const v = JSON.parse(
-  readFileSync(new URL('../../src/crypto/vectors/sealpush-v2.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/crypto/vectors/sealpush-v3.json', import.meta.url), 'utf8'),
 ) as ProtocolVectors;
 
 /** Seals and opens frames as one side's cipher pair would, synchronously or not. */
@@ -31,7 +32,7 @@ interface FrameCiphers {
 
 const IMPLEMENTATIONS: [string, NoiseCrypto, FrameCiphers][] = [
   [
-    'server code (node:crypto)',
+    'server code (node:crypto + sodium-native)',
     nodeNoiseCrypto,
     {
       seal: (key, n) => {
@@ -45,7 +46,7 @@ const IMPLEMENTATIONS: [string, NoiseCrypto, FrameCiphers][] = [
     },
   ],
   [
-    'SDK code (WebCrypto)',
+    'browser SDK code (WebCrypto + @noble/ciphers)',
     webNoiseCrypto,
     {
       seal: (key, n) => {
@@ -96,7 +97,7 @@ async function runFrames(ciphers: FrameCiphers, frames: readonly FrameVector[], 
 }
 
 for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
-  describe(`sealpush v2 vectors: ${name}`, () => {
+  describe(`sealpush v3 vectors: ${name}`, () => {
     it('server side: reads the hello and writes the reply', async () => {
       const staticKey = await crypto.keyPairFromPrivate(hexDecode(v.serverStaticPrivate));
       const ephemeral = await crypto.keyPairFromPrivate(hexDecode(v.serverEphemeralPrivate));
@@ -171,9 +172,9 @@ for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
   });
 }
 
-describe('sealpush v2 vectors: shared facts', () => {
+describe('sealpush v3 vectors: shared facts', () => {
   it('the first frames are the key confirmation and the HEARTBEAT that opens the session', () => {
-    assert.deepEqual(v.protocolVersion, 2);
+    assert.deepEqual(v.protocolVersion, 3);
     assert.deepEqual(v.frames.slice(0, 2).map((f) => [f.direction, f.counter, f.decoded.type]), [
       ['client-to-server', 0, 'confirm'],
       ['server-to-client', 0, 'heartbeat'],

@@ -1,10 +1,15 @@
 /**
- * NoiseCrypto on node:crypto, for the server's handshakes. The operations are synchronous
- * underneath; the promises only satisfy the shared interface.
+ * NoiseCrypto for the server and the Node SDK: X25519, SHA-256 and HMAC on node:crypto, and
+ * either cipher: `nodeNoiseCrypto` is the channel's suite (25519_ChaChaPoly_SHA256, on
+ * sodium-native), `nodeAesGcmNoiseCrypto` the AESGCM suite (node:crypto), kept passing its
+ * published vectors. The operations are synchronous underneath; the promises only satisfy
+ * the shared interface.
  */
 
 import { type KeyObject, createCipheriv, createDecipheriv, createHash, createHmac, diffieHellman } from 'node:crypto';
-import { DHLEN, TAGLEN, counterNonce, rekeyNonce, type KeyPair, type NoiseCrypto } from '../noise/primitives.js';
+import { chaChaPolyCipher } from '../noise/chachapoly.js';
+import { DHLEN, TAGLEN, aesGcmNonce, rekeyNonce, type KeyPair, type NoiseCrypto } from '../noise/primitives.js';
+import { sodiumChaChaPoly } from './chachapoly.js';
 import {
   generateStaticKeyPair,
   importPrivateKey,
@@ -15,8 +20,8 @@ import {
 
 const REKEY_ZEROS = new Uint8Array(32);
 
-/** AES-256-GCM seal; returns a Buffer of ciphertext || tag. Shared with the frame cipher. */
-export function aesGcmSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Buffer {
+/** AES-256-GCM seal; returns a Buffer of ciphertext || tag. */
+function aesGcmSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   if (ad.length > 0) cipher.setAAD(ad);
   const head = cipher.update(plaintext);
@@ -25,7 +30,7 @@ export function aesGcmSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, p
 }
 
 /** AES-256-GCM open; throws when the input is shorter than a tag or does not authenticate. */
-export function aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Buffer {
+function aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Buffer {
   if (sealed.length < TAGLEN) throw new Error('ciphertext shorter than its tag');
   const decipher = createDecipheriv('aes-256-gcm', key, nonce);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAGLEN));
@@ -35,8 +40,8 @@ export function aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, s
   return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }
 
-/** Noise REKEY(k), synchronously. */
-export function aesGcmRekey(key: Uint8Array): Uint8Array {
+/** Noise REKEY(k) of the AESGCM suite, synchronously. */
+function aesGcmRekey(key: Uint8Array): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', key, rekeyNonce());
   return new Uint8Array(Buffer.concat([cipher.update(REKEY_ZEROS), cipher.final()]));
 }
@@ -64,13 +69,23 @@ function x25519(keyPair: KeyPair, remotePublic: Uint8Array): Uint8Array {
   return toBytes(shared);
 }
 
-export const nodeNoiseCrypto: NoiseCrypto = {
+/** Everything but the cipher, shared by both suites. */
+const nodeDhAndHash = {
   generateKeyPair: async () => generateStaticKeyPair(),
-  keyPairFromPrivate: async (privateKey) => staticKeyPairFromPrivate(privateKey),
-  dh: async (keyPair, remotePublic) => x25519(keyPair, remotePublic),
-  encrypt: async (key, nonce, ad, plaintext) => toBytes(aesGcmSeal(key, counterNonce(nonce), ad, plaintext)),
-  decrypt: async (key, nonce, ad, ciphertext) => toBytes(aesGcmOpen(key, counterNonce(nonce), ad, ciphertext)),
+  keyPairFromPrivate: async (privateKey: Uint8Array) => staticKeyPairFromPrivate(privateKey),
+  dh: async (keyPair: KeyPair, remotePublic: Uint8Array) => x25519(keyPair, remotePublic),
+  hash: async (data: Uint8Array) => toBytes(createHash('sha256').update(data).digest()),
+  hmac: async (key: Uint8Array, data: Uint8Array) => toBytes(createHmac('sha256', key).update(data).digest()),
+} satisfies Omit<NoiseCrypto, 'suite' | 'encrypt' | 'decrypt' | 'rekey'>;
+
+/** The channel's suite (sealpush v3): 25519_ChaChaPoly_SHA256. */
+export const nodeNoiseCrypto: NoiseCrypto = { ...nodeDhAndHash, ...chaChaPolyCipher(sodiumChaChaPoly) };
+
+/** The 25519_AESGCM_SHA256 suite, for its published vectors. */
+export const nodeAesGcmNoiseCrypto: NoiseCrypto = {
+  ...nodeDhAndHash,
+  suite: '25519_AESGCM_SHA256',
+  encrypt: async (key, nonce, ad, plaintext) => toBytes(aesGcmSeal(key, aesGcmNonce(nonce), ad, plaintext)),
+  decrypt: async (key, nonce, ad, ciphertext) => toBytes(aesGcmOpen(key, aesGcmNonce(nonce), ad, ciphertext)),
   rekey: async (key) => aesGcmRekey(key),
-  hash: async (data) => toBytes(createHash('sha256').update(data).digest()),
-  hmac: async (key, data) => toBytes(createHmac('sha256', key).update(data).digest()),
 };

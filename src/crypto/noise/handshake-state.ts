@@ -6,7 +6,7 @@
 
 import { concatBytes } from '../encoding.js';
 import { type HandshakePattern, type Token, protocolName } from './patterns.js';
-import { DHLEN, SUITE_NAME, TAGLEN, type KeyPair, type NoiseCrypto } from './primitives.js';
+import { DHLEN, TAGLEN, type KeyPair, type NoiseCrypto } from './primitives.js';
 import { type CipherState, SymmetricState } from './symmetric-state.js';
 
 export interface HandshakeOptions {
@@ -55,7 +55,7 @@ export class HandshakeState {
   /** Initialize(): protocol name, prologue and pre-message public keys mixed into h. */
   static async initialize(options: HandshakeOptions): Promise<HandshakeState> {
     const { crypto, pattern, initiator } = options;
-    const symmetric = await SymmetricState.initialize(crypto, protocolName(pattern, SUITE_NAME));
+    const symmetric = await SymmetricState.initialize(crypto, protocolName(pattern, crypto.suite));
     await symmetric.mixHash(options.prologue);
     const state = new HandshakeState(options, symmetric);
     for (const [preMessage, local] of [

@@ -1,7 +1,9 @@
 /**
- * The primitives a Noise `25519_AESGCM_SHA256` state machine needs, as one interface, so that
- * the same handshake code runs on node:crypto (server) and on WebCrypto (browser SDK).
- * Browser-safe.
+ * The primitives a Noise `25519_{AESGCM,ChaChaPoly}_SHA256` state machine needs, as one
+ * interface, so that the same handshake code runs on either cipher and on any platform: the
+ * server and the Node SDK (node:crypto, sodium-native), the browser SDK (WebCrypto,
+ * @noble/ciphers). The two ciphers share key, tag and nonce sizes; they differ in the byte
+ * order of the counter in the nonce. Browser-safe.
  */
 
 import { writeU64 } from '../encoding.js';
@@ -10,12 +12,12 @@ import { writeU64 } from '../encoding.js';
 export const DHLEN = 32;
 /** Noise HASHLEN for SHA-256. */
 export const HASHLEN = 32;
-/** AES-256-GCM key length. */
+/** AEAD key length (AES-256-GCM and ChaCha20-Poly1305 alike). */
 export const KEYLEN = 32;
-/** AES-GCM tag length, appended to every ciphertext. */
+/** AEAD tag length, appended to every ciphertext (a GCM tag or a Poly1305 tag). */
 export const TAGLEN = 16;
-/** The suite part of every protocol name this module can run. */
-export const SUITE_NAME = '25519_AESGCM_SHA256';
+/** The suites, as the last part of a Noise protocol name. sealpush v3 speaks ChaChaPoly. */
+export type NoiseSuite = '25519_AESGCM_SHA256' | '25519_ChaChaPoly_SHA256';
 /**
  * Largest counter this implementation uses. Noise reserves 2^64-1; JavaScript numbers are exact
  * only up to 2^53-1, so a CipherState refuses to go past this (centuries at any real rate).
@@ -37,15 +39,19 @@ export interface KeyPair {
 
 /**
  * Contract for every method: inputs are not modified; outputs are fresh arrays. Keys are 32
- * bytes, nonces are Noise counters (0..MAX_COUNTER) encoded as 4 zero bytes || u64 big-endian.
+ * bytes, nonces are Noise counters (0..MAX_COUNTER) encoded as the suite's cipher says:
+ * 4 zero bytes || u64 big-endian for AESGCM, 4 zero bytes || u64 little-endian for
+ * ChaChaPoly (Noise spec section 12).
  */
 export interface NoiseCrypto {
+  /** The suite whose cipher `encrypt`, `decrypt` and `rekey` run; it names the protocol. */
+  readonly suite: NoiseSuite;
   generateKeyPair(): Promise<KeyPair>;
   /** Derives the public key; rejects if `privateKey` is not 32 bytes. */
   keyPairFromPrivate(privateKey: Uint8Array): Promise<KeyPair>;
   /** X25519; rejects on a malformed public key or an all-zero shared secret. */
   dh(keyPair: KeyPair, remotePublic: Uint8Array): Promise<Uint8Array>;
-  /** AES-256-GCM: returns ciphertext || 16-byte tag. */
+  /** The suite's AEAD: returns ciphertext || 16-byte tag. */
   encrypt(key: Uint8Array, nonce: number, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   /** Rejects (with any error) when the tag does not verify. */
   decrypt(key: Uint8Array, nonce: number, ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
@@ -58,14 +64,36 @@ export interface NoiseCrypto {
   hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
 }
 
-/** The 12-byte AES-GCM nonce for Noise counter `counter`. */
-export function counterNonce(counter: number): Uint8Array<ArrayBuffer> {
+/** The 12-byte AESGCM nonce for Noise counter `counter`: 4 zero bytes || u64 big-endian. */
+export function aesGcmNonce(counter: number): Uint8Array<ArrayBuffer> {
   const nonce = new Uint8Array(12);
   writeU64(nonce, 4, counter);
   return nonce;
 }
 
-/** The 12-byte nonce of Noise's reserved counter 2^64-1, used only by REKEY. */
+/** The 12-byte ChaChaPoly nonce for Noise counter `counter`: 4 zero bytes || u64 little-endian. */
+export function chaChaPolyNonce(counter: number): Uint8Array<ArrayBuffer> {
+  const nonce = new Uint8Array(12);
+  writeChaChaPolyCounter(nonce, counter);
+  return nonce;
+}
+
+/** Writes `counter` into bytes 4..11 of a ChaChaPoly nonce (bytes 0..3 stay as they are: zero). */
+export function writeChaChaPolyCounter(nonce: Uint8Array, counter: number): void {
+  if (!Number.isSafeInteger(counter) || counter < 0) throw new RangeError('Noise counter out of range');
+  const low = counter >>> 0;
+  const high = Math.floor(counter / 0x1_0000_0000);
+  nonce[4] = low & 0xff;
+  nonce[5] = (low >>> 8) & 0xff;
+  nonce[6] = (low >>> 16) & 0xff;
+  nonce[7] = low >>> 24;
+  nonce[8] = high & 0xff;
+  nonce[9] = (high >>> 8) & 0xff;
+  nonce[10] = (high >>> 16) & 0xff;
+  nonce[11] = high >>> 24;
+}
+
+/** The 12-byte nonce of Noise's reserved counter 2^64-1, used only by REKEY: the same bytes in either order. */
 export function rekeyNonce(): Uint8Array<ArrayBuffer> {
   const nonce = new Uint8Array(12);
   nonce.fill(0xff, 4);

@@ -1,5 +1,5 @@
 /**
- * Shape of `sealpush-cohort-v2.json`, the known-answer vectors of cohort envelopes (written by
+ * Shape of `sealpush-cohort-v3.json`, the known-answer vectors of cohort envelopes (written by
  * scripts/make-cohort-vectors.ts, described in docs/protocol.md). Byte strings are lower-case hex.
  */
 

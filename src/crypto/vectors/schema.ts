@@ -1,5 +1,5 @@
 /**
- * Shape of `sealpush-v2.json`, the known-answer vectors of the sealpush v2 wire protocol
+ * Shape of `sealpush-v3.json`, the known-answer vectors of the sealpush v3 wire protocol
  * (written by scripts/make-protocol-vectors.ts, described in docs/protocol.md). Every byte
  * string is lower-case hex.
  */

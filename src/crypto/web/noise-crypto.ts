@@ -1,10 +1,15 @@
 /**
- * NoiseCrypto on WebCrypto (`globalThis.crypto.subtle`) only, for the browser SDK. Runs
- * unchanged in browsers with X25519 support and in Node 20's WebCrypto.
+ * NoiseCrypto for the browser SDK: X25519, SHA-256 and HMAC on WebCrypto
+ * (`globalThis.crypto.subtle`), and either cipher: `webNoiseCrypto` is the channel's suite
+ * (25519_ChaChaPoly_SHA256, on @noble/ciphers: WebCrypto has no ChaCha20-Poly1305),
+ * `webAesGcmNoiseCrypto` the AESGCM suite on WebCrypto, kept passing its published vectors.
+ * Runs unchanged in browsers with X25519 support and in Node 20's WebCrypto.
  */
 
 import { base64urlDecode, concatBytes } from '../encoding.js';
-import { DHLEN, TAGLEN, counterNonce, rekeyNonce, type KeyPair, type NoiseCrypto } from '../noise/primitives.js';
+import { chaChaPolyCipher } from '../noise/chachapoly.js';
+import { DHLEN, TAGLEN, aesGcmNonce, rekeyNonce, type KeyPair, type NoiseCrypto } from '../noise/primitives.js';
+import { nobleChaChaPoly } from './chachapoly.js';
 
 /** PKCS#8 DER of an X25519 private key is this prefix followed by the 32 raw bytes. */
 const PKCS8_PREFIX = Uint8Array.of(
@@ -64,12 +69,12 @@ async function dh(keyPair: KeyPair, remotePublic: Uint8Array): Promise<Uint8Arra
 }
 
 /** Imports a 32-byte AES-256-GCM key for encrypt and decrypt. */
-export async function importAesKey(key: Uint8Array): Promise<CryptoKey> {
+async function importAesKey(key: Uint8Array): Promise<CryptoKey> {
   return subtle().importKey('raw', ownBytes(key), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }
 
 /** AES-GCM seal with an imported key: ciphertext || tag. */
-export async function aesGcmSeal(
+async function aesGcmSeal(
   key: CryptoKey,
   nonce: Uint8Array<ArrayBuffer>,
   ad: Uint8Array,
@@ -80,7 +85,7 @@ export async function aesGcmSeal(
 }
 
 /** AES-GCM open with an imported key; rejects when the tag does not verify. */
-export async function aesGcmOpen(
+async function aesGcmOpen(
   key: CryptoKey,
   nonce: Uint8Array<ArrayBuffer>,
   ad: Uint8Array,
@@ -91,22 +96,32 @@ export async function aesGcmOpen(
   return new Uint8Array(await subtle().decrypt(params, key, ownBytes(sealed)));
 }
 
-/** Noise REKEY(k): first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes). */
-export async function aesGcmRekey(key: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+/** Noise REKEY(k) of the AESGCM suite: first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes). */
+async function aesGcmRekey(key: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   const sealed = await aesGcmSeal(await importAesKey(key), rekeyNonce(), new Uint8Array(0), new Uint8Array(32));
   return sealed.slice(0, 32);
 }
 
-export const webNoiseCrypto: NoiseCrypto = {
+/** Everything but the cipher, shared by both suites. */
+const webDhAndHash = {
   generateKeyPair,
   keyPairFromPrivate,
   dh,
-  encrypt: async (key, nonce, ad, plaintext) => aesGcmSeal(await importAesKey(key), counterNonce(nonce), ad, plaintext),
-  decrypt: async (key, nonce, ad, ciphertext) => aesGcmOpen(await importAesKey(key), counterNonce(nonce), ad, ciphertext),
-  rekey: aesGcmRekey,
-  hash: async (data) => new Uint8Array(await subtle().digest('SHA-256', ownBytes(data))),
-  hmac: async (key, data) => {
+  hash: async (data: Uint8Array) => new Uint8Array(await subtle().digest('SHA-256', ownBytes(data))),
+  hmac: async (key: Uint8Array, data: Uint8Array) => {
     const hmacKey = await subtle().importKey('raw', ownBytes(key), HMAC_SHA256, false, ['sign']);
     return new Uint8Array(await subtle().sign('HMAC', hmacKey, ownBytes(data)));
   },
+} satisfies Omit<NoiseCrypto, 'suite' | 'encrypt' | 'decrypt' | 'rekey'>;
+
+/** The channel's suite (sealpush v3): 25519_ChaChaPoly_SHA256. */
+export const webNoiseCrypto: NoiseCrypto = { ...webDhAndHash, ...chaChaPolyCipher(nobleChaChaPoly) };
+
+/** The 25519_AESGCM_SHA256 suite, for its published vectors. */
+export const webAesGcmNoiseCrypto: NoiseCrypto = {
+  ...webDhAndHash,
+  suite: '25519_AESGCM_SHA256',
+  encrypt: async (key, nonce, ad, plaintext) => aesGcmSeal(await importAesKey(key), aesGcmNonce(nonce), ad, plaintext),
+  decrypt: async (key, nonce, ad, ciphertext) => aesGcmOpen(await importAesKey(key), aesGcmNonce(nonce), ad, ciphertext),
+  rekey: aesGcmRekey,
 };

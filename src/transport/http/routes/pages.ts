@@ -2,9 +2,10 @@
  * The pages sealpush serves itself (docs/pages.md): `/dashboard` (operators, behind an admin
  * token it asks for) and `/demo` (the slow-job scenario in the browser). Plain HTML, CSS and
  * ES modules from `web/`, no build step at run time; the demo loads the browser SDK as built
- * for publishing (`dist/client`, under `/sdk/`) and its @hpke dependencies (`/sdk/hpke/`)
- * through an import map. Everything is read from disk once and kept, and answered with an
- * ETag (a browser revalidates: 304, no body); nothing here is secret.
+ * for publishing (`dist/client`, under `/sdk/`) and its dependencies, @hpke (`/sdk/hpke/`) and
+ * @noble/ciphers (`/sdk/noble-ciphers/`), through an import map. Everything is read from disk
+ * once and kept, and answered with an ETag (a browser revalidates: 304, no body); nothing here
+ * is secret.
  *
  * The pages hold no data: the dashboard reads `/v1/admin/*` with the token typed into it,
  * the demo talks to the WebSocket gateway and to the example application.
@@ -27,6 +28,8 @@ export interface PageFiles {
   readonly distDir: string;
   /** The `@hpke` scope directory in node_modules. */
   readonly hpkeDir: string;
+  /** The `@noble/ciphers` package directory (its ES modules sit at its root). */
+  readonly nobleCiphersDir: string;
 }
 
 /**
@@ -40,7 +43,9 @@ export function packageFiles(pages: boolean): { site: SiteFiles; pages?: PageFil
   if (!pages) return { site };
   const require = createRequire(import.meta.url);
   const hpkeCore = dirname(require.resolve('@hpke/core/package.json'));
-  return { site, pages: { webDir: site.webDir, distDir: join(root, 'dist'), hpkeDir: dirname(hpkeCore) } };
+  // @noble/ciphers exports no ./package.json: find the folder from one of its modules.
+  const nobleCiphersDir = dirname(require.resolve('@noble/ciphers/chacha.js'));
+  return { site, pages: { webDir: site.webDir, distDir: join(root, 'dist'), hpkeDir: dirname(hpkeCore), nobleCiphersDir } };
 }
 
 /** Bare specifiers of the SDK, resolved as a bundler would. The demo page carries this map inline. */
@@ -49,6 +54,7 @@ export const SDK_IMPORT_MAP = {
     '@hpke/core': '/sdk/hpke/core/esm/mod.js',
     '@hpke/common': '/sdk/hpke/common/esm/mod.js',
     '@hpke/dhkem-x25519': '/sdk/hpke/dhkem-x25519/esm/mod.js',
+    '@noble/ciphers/chacha.js': '/sdk/noble-ciphers/chacha.js',
   },
 };
 
@@ -56,6 +62,7 @@ const PAGES = { '/dashboard': 'dashboard.html', '/demo': 'demo.html' } as const;
 const ASSET = /^[a-z][a-z0-9-]*\.(js|css|svg)$/;
 const SDK_PATH = /^(client|crypto|domain)\/[a-z0-9/-]+\.js$/;
 const HPKE_PATH = /^(core|common|dhkem-x25519)\/esm\/[A-Za-z0-9_/.-]+\.js$/;
+const NOBLE_CIPHERS_PATH = /^_?[a-z0-9]+\.js$/;
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
 /** The one inline script a page may run: the demo's import map, allowed by its hash. */
@@ -111,10 +118,12 @@ export function registerPages(app: FastifyInstance, files: PageFiles): void {
 
   const dist = fileCache(files.distDir);
   const hpke = fileCache(files.hpkeDir);
+  const nobleCiphers = fileCache(files.nobleCiphersDir);
   app.get<{ Params: { '*': string } }>('/sdk/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.params['*'];
     let file: Served;
     if (path.startsWith('hpke/') && HPKE_PATH.test(path.slice(5))) file = await hpke(path.slice(5));
+    else if (path.startsWith('noble-ciphers/') && NOBLE_CIPHERS_PATH.test(path.slice(14))) file = await nobleCiphers(path.slice(14));
     else if (SDK_PATH.test(path) && !path.startsWith('crypto/node/')) file = await dist(path);
     else throw notFound();
     return send(request, reply, TYPES.js!, file);
