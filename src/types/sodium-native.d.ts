@@ -1,7 +1,8 @@
 /**
  * The part of sodium-native (libsodium bindings; the package ships no types) that sealpush
- * calls: the IETF ChaCha20-Poly1305 AEAD of the transport (docs/protocol.md, "Frames").
- * Both functions write into the caller's buffers and return the bytes written; decrypt
+ * calls: the IETF ChaCha20-Poly1305 AEAD of the transport (docs/protocol.md, "Frames") and
+ * its XChaCha20-Poly1305 variant (24-byte nonces) of payloads at rest (docs/forget.md).
+ * The AEAD functions write into the caller's buffers and return the bytes written; decrypt
  * throws when the tag does not verify. `nsec` is always null.
  */
 declare module 'sodium-native' {
@@ -16,6 +17,22 @@ declare module 'sodium-native' {
       k: Uint8Array,
     ): number;
     crypto_aead_chacha20poly1305_ietf_decrypt(
+      m: Uint8Array,
+      nsec: null,
+      c: Uint8Array,
+      ad: Uint8Array | null,
+      npub: Uint8Array,
+      k: Uint8Array,
+    ): number;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+      c: Uint8Array,
+      m: Uint8Array,
+      ad: Uint8Array | null,
+      nsec: null,
+      npub: Uint8Array,
+      k: Uint8Array,
+    ): number;
+    crypto_aead_xchacha20poly1305_ietf_decrypt(
       m: Uint8Array,
       nsec: null,
       c: Uint8Array,
