@@ -1,6 +1,6 @@
 // The SDK's crypto (WebCrypto and @noble/ciphers code, as built in dist/) in headless Chromium:
-// the published Noise vectors for NN, NK, XK and IK of both suites (ChaChaPoly, the channel's;
-// AESGCM), the sealpush v3 vectors on the client side, and the cohort envelope vectors (build,
+// the published Noise vectors for NN, NK, XK, IK and the psk patterns (NNpsk0, NNpsk2, NKpsk0,
+// IKpsk2) of both suites (ChaChaPoly, the channel's; AESGCM), the sealpush v3 vectors on the client side, and the cohort envelope vectors (build,
 // and every member opening its own slot).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,7 @@ const noiseVectors = (file: string) =>
 const NOISE_VECTORS = {
   chachapoly: noiseVectors('noise-25519-chachapoly-sha256.json'),
   aesgcm: noiseVectors('noise-25519-aesgcm-sha256.json'),
+  aesgcmPsk: noiseVectors('noise-25519-aesgcm-sha256-psk.json'),
 };
 const PROTOCOL_VECTORS = JSON.parse(
   readFileSync(new URL('../../src/crypto/vectors/sealpush-v3.json', import.meta.url), 'utf8'),
@@ -45,16 +46,17 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
     const bad = [];
     const check = (label, got, want) => { if (got !== want) bad.push(label + ': ' + got + ' != ' + want); };
     const key = async (hex) => (hex ? crypto.keyPairFromPrivate(h(hex)) : undefined);
-    // The psk patterns of the ChaChaPoly file are not run: HandshakeState has no psk modes.
-    const suites = [[crypto, noise.chachapoly], [webAesGcmNoiseCrypto, noise.aesgcm]];
-    const runs = suites.flatMap(([c, file]) => file.vectors.filter((v) => !v.protocol_name.includes('psk')).map((v) => [c, v]));
-    check('noise vectors run', runs.length, 8);
+    const suites = [[crypto, noise.chachapoly], [webAesGcmNoiseCrypto, noise.aesgcm], [webAesGcmNoiseCrypto, noise.aesgcmPsk]];
+    const runs = suites.flatMap(([c, file]) => file.vectors.map((v) => [c, v]));
+    check('noise vectors run', runs.length, 16);
+    check('psk vectors run', runs.filter(([, v]) => v.protocol_name.includes('psk')).length, 8);
     for (const [suiteCrypto, v] of runs) {
       const pattern = PATTERNS[v.protocol_name.split('_')[1]];
       const init = await HandshakeState.initialize({ crypto: suiteCrypto, pattern, initiator: true, prologue: h(v.init_prologue),
-        s: await key(v.init_static), e: await key(v.init_ephemeral), rs: v.init_remote_static ? h(v.init_remote_static) : undefined });
+        s: await key(v.init_static), e: await key(v.init_ephemeral), rs: v.init_remote_static ? h(v.init_remote_static) : undefined,
+        psks: v.init_psks?.map(h) });
       const resp = await HandshakeState.initialize({ crypto: suiteCrypto, pattern, initiator: false, prologue: h(v.resp_prologue),
-        s: await key(v.resp_static), e: await key(v.resp_ephemeral) });
+        s: await key(v.resp_static), e: await key(v.resp_ephemeral), psks: v.resp_psks?.map(h) });
       let ci, cr;
       for (const [i, m] of v.messages.entries()) {
         const label = v.protocol_name + ' message ' + i;

@@ -1,7 +1,7 @@
-// Published cacophony vectors for Noise_{NN,NK,XK,IK}_25519_{ChaChaPoly,AESGCM}_SHA256, each
-// suite run against both of its NoiseCrypto implementations (server and Node SDK; browser SDK):
-// every handshake and transport message, written and read. The ChaChaPoly file also carries
-// the psk patterns (NNpsk0, NNpsk2, NKpsk0, IKpsk2), which HandshakeState does not run yet.
+// Published cacophony vectors for Noise_{NN,NK,XK,IK}_25519_{ChaChaPoly,AESGCM}_SHA256 and the
+// psk patterns (NNpsk0, NNpsk2, NKpsk0, IKpsk2) of both suites, each suite run against both of
+// its NoiseCrypto implementations (server and Node SDK; browser SDK): every handshake and
+// transport message, written and read.
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it, test } from 'node:test';
@@ -20,10 +20,12 @@ interface VectorMessage {
 interface Vector {
   protocol_name: string;
   init_prologue: string;
+  init_psks?: string[];
   init_static?: string;
   init_ephemeral: string;
   init_remote_static?: string;
   resp_prologue: string;
+  resp_psks?: string[];
   resp_static?: string;
   resp_ephemeral: string;
   handshake_hash: string;
@@ -33,6 +35,8 @@ interface Vector {
 interface Suite {
   /** The file in src/crypto/vectors/ and in ../shared/vectors/. */
   readonly file: string;
+  /** The file of its psk patterns, when they are not in `file`. */
+  readonly pskFile?: string;
   readonly cipher: 'ChaChaPoly' | 'AESGCM';
   readonly implementations: [string, NoiseCrypto][];
 }
@@ -48,6 +52,7 @@ const SUITES: Suite[] = [
   },
   {
     file: 'noise-25519-aesgcm-sha256.json',
+    pskFile: 'noise-25519-aesgcm-sha256-psk.json',
     cipher: 'AESGCM',
     implementations: [
       ['node:crypto', nodeAesGcmNoiseCrypto],
@@ -56,13 +61,17 @@ const SUITES: Suite[] = [
   },
 ];
 
-const vectorsPath = (suite: Suite) => new URL(`../../src/crypto/vectors/${suite.file}`, import.meta.url);
-/** The vectors of the patterns HandshakeState runs (no psk modes). */
-const vectorsOf = (suite: Suite) =>
-  (JSON.parse(readFileSync(vectorsPath(suite), 'utf8')) as { vectors: Vector[] }).vectors.filter((v) => !v.protocol_name.includes('psk'));
+const vectorsPath = (file: string) => new URL(`../../src/crypto/vectors/${file}`, import.meta.url);
+const vectorsIn = (file: string) => (JSON.parse(readFileSync(vectorsPath(file), 'utf8')) as { vectors: Vector[] }).vectors;
+const filesOf = (suite: Suite) => [suite.file, ...(suite.pskFile ? [suite.pskFile] : [])];
+const allVectorsOf = (suite: Suite) => filesOf(suite).flatMap(vectorsIn);
+/** The vectors of the base patterns (no psk modifier). */
+const vectorsOf = (suite: Suite) => allVectorsOf(suite).filter((v) => !v.protocol_name.includes('psk'));
+/** The vectors of the psk patterns. */
+const pskVectorsOf = (suite: Suite) => allVectorsOf(suite).filter((v) => v.protocol_name.includes('psk'));
 
 function patternOf(vector: Vector): (typeof PATTERNS)[PatternName] {
-  const name = /^Noise_([A-Z]+)_25519_(?:AESGCM|ChaChaPoly)_SHA256$/.exec(vector.protocol_name)?.[1] as PatternName;
+  const name = /^Noise_([A-Za-z0-9]+)_25519_(?:AESGCM|ChaChaPoly)_SHA256$/.exec(vector.protocol_name)?.[1] as PatternName;
   const pattern = PATTERNS[name];
   assert.ok(pattern, vector.protocol_name);
   return pattern;
@@ -79,6 +88,7 @@ async function runVector(crypto: NoiseCrypto, vector: Vector): Promise<void> {
     s: await key(vector.init_static),
     e: await key(vector.init_ephemeral),
     rs: vector.init_remote_static ? hexDecode(vector.init_remote_static) : undefined,
+    psks: vector.init_psks?.map(hexDecode),
   });
   const responder = await HandshakeState.initialize({
     crypto,
@@ -87,6 +97,7 @@ async function runVector(crypto: NoiseCrypto, vector: Vector): Promise<void> {
     prologue: hexDecode(vector.resp_prologue),
     s: await key(vector.resp_static),
     e: await key(vector.resp_ephemeral),
+    psks: vector.resp_psks?.map(hexDecode),
   });
 
   const handshakeLength = pattern.messages.length;
@@ -126,17 +137,36 @@ async function runVector(crypto: NoiseCrypto, vector: Vector): Promise<void> {
 
 for (const suite of SUITES) {
   const vectors = vectorsOf(suite);
+  const pskVectors = pskVectorsOf(suite);
   for (const [implementation, crypto] of suite.implementations) {
     describe(`Noise ${suite.cipher} vectors on ${implementation}`, () => {
       it('covers NN, NK, XK and IK', () => {
         const names = vectors.map((v) => patternOf(v).name).sort();
         assert.deepEqual(names, ['IK', 'NK', 'NN', 'XK']);
       });
-      for (const vector of vectors) {
+      it('covers NNpsk0, NNpsk2, NKpsk0 and IKpsk2', () => {
+        const names = pskVectors.map((v) => patternOf(v).name).sort();
+        assert.deepEqual(names, ['IKpsk2', 'NKpsk0', 'NNpsk0', 'NNpsk2']);
+      });
+      for (const vector of [...vectors, ...pskVectors]) {
         it(vector.protocol_name, async () => {
           await runVector(crypto, vector);
         });
       }
+      it('refuses a psk pattern without its psk, and a psk of the wrong length', async () => {
+        const start = (psks?: Uint8Array[]) =>
+          HandshakeState.initialize({ crypto, pattern: PATTERNS.NNpsk0, initiator: true, prologue: new Uint8Array(0), psks });
+        await assert.rejects(start(), /needs 1 psk/);
+        await assert.rejects(start([new Uint8Array(31)]), /32 bytes/);
+        await start([new Uint8Array(32)]);
+      });
+      it('a responder with another psk rejects the initiator\'s first psk0 message', async () => {
+        const start = (initiator: boolean, psk: number) =>
+          HandshakeState.initialize({ crypto, pattern: PATTERNS.NNpsk0, initiator, prologue: new Uint8Array(0), psks: [new Uint8Array(32).fill(psk)] });
+        const message = await (await start(true, 1)).writeMessage(new Uint8Array(0));
+        await assert.rejects((await start(false, 2)).readMessage(message));
+        await (await start(false, 1)).readMessage(message);
+      });
       it('rejects a tampered handshake message and stays dead', async () => {
         const vector = vectors.find((v) => v.protocol_name.startsWith('Noise_IK_'))!;
         const responder = await HandshakeState.initialize({
@@ -155,8 +185,10 @@ for (const suite of SUITES) {
   }
 
   test(`the vendored ${suite.cipher} vectors are the published ones, and cover IK and NK`, () => {
-    const published = new URL(`../../../shared/vectors/${suite.file}`, import.meta.url);
-    if (existsSync(published)) assert.equal(readFileSync(vectorsPath(suite), 'utf8'), readFileSync(published, 'utf8'));
+    for (const file of filesOf(suite)) {
+      const published = new URL(`../../../shared/vectors/${file}`, import.meta.url);
+      if (existsSync(published)) assert.equal(readFileSync(vectorsPath(file), 'utf8'), readFileSync(published, 'utf8'), file);
+    }
     const names = vectors.map((v) => v.protocol_name);
     for (const pattern of ['IK', 'NK']) assert.ok(names.includes(`Noise_${pattern}_25519_${suite.cipher}_SHA256`), pattern);
   });

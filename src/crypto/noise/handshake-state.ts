@@ -1,12 +1,12 @@
 /**
- * Noise HandshakeState (revision 34, section 5.3), without PSK modes, over an injected
- * NoiseCrypto. Browser-safe. Errors are plain Errors: the protocol layer above maps any
+ * Noise HandshakeState (revision 34, section 5.3) with the psk modifiers (section 9), over an
+ * injected NoiseCrypto. Browser-safe. Errors are plain Errors: the protocol layer above maps any
  * handshake failure to one catalogue code.
  */
 
 import { concatBytes } from '../encoding.js';
-import { type HandshakePattern, type Token, protocolName } from './patterns.js';
-import { DHLEN, TAGLEN, type KeyPair, type NoiseCrypto } from './primitives.js';
+import { type HandshakePattern, type Token, protocolName, usesPsk } from './patterns.js';
+import { DHLEN, PSKLEN, TAGLEN, type KeyPair, type NoiseCrypto } from './primitives.js';
 import { type CipherState, SymmetricState } from './symmetric-state.js';
 
 export interface HandshakeOptions {
@@ -20,6 +20,8 @@ export interface HandshakeOptions {
   readonly e?: KeyPair;
   /** Remote static public key, required when the remote's `s` is a pre-message. */
   readonly rs?: Uint8Array;
+  /** The pre-shared keys (32 bytes each), consumed in order by the pattern's psk tokens. */
+  readonly psks?: readonly Uint8Array[];
 }
 
 /** The CipherStates after the last handshake message: initiator-to-responder first. */
@@ -36,6 +38,8 @@ export class HandshakeState {
   readonly #initiator: boolean;
   readonly #symmetric: SymmetricState;
   readonly #s: KeyPair | undefined;
+  readonly #psks: Uint8Array[];
+  readonly #pskMode: boolean;
   #e: KeyPair | undefined;
   #rs: Uint8Array | undefined;
   #re: Uint8Array | undefined;
@@ -48,6 +52,8 @@ export class HandshakeState {
     this.#initiator = options.initiator;
     this.#symmetric = symmetric;
     this.#s = options.s;
+    this.#psks = [...(options.psks ?? [])];
+    this.#pskMode = usesPsk(options.pattern);
     this.#e = options.e;
     this.#rs = options.rs;
   }
@@ -55,6 +61,9 @@ export class HandshakeState {
   /** Initialize(): protocol name, prologue and pre-message public keys mixed into h. */
   static async initialize(options: HandshakeOptions): Promise<HandshakeState> {
     const { crypto, pattern, initiator } = options;
+    const pskCount = pattern.messages.flat().filter((token) => token === 'psk').length;
+    if ((options.psks?.length ?? 0) !== pskCount) throw new Error(`Noise ${pattern.name} needs ${pskCount} psk(s)`);
+    if (options.psks?.some((psk) => psk.length !== PSKLEN)) throw new Error(`a Noise psk is ${PSKLEN} bytes`);
     const symmetric = await SymmetricState.initialize(crypto, protocolName(pattern, crypto.suite));
     await symmetric.mixHash(options.prologue);
     const state = new HandshakeState(options, symmetric);
@@ -92,9 +101,11 @@ export class HandshakeState {
         if (token === 'e') {
           this.#e ??= await this.#crypto.generateKeyPair();
           parts.push(this.#e.publicKey);
-          await this.#symmetric.mixHash(this.#e.publicKey);
+          await this.#mixEphemeral(this.#e.publicKey);
         } else if (token === 's') {
           parts.push(await this.#symmetric.encryptAndHash(this.#required(this.#s, 's').publicKey));
+        } else if (token === 'psk') {
+          await this.#mixPsk();
         } else {
           await this.#mixDh(token);
         }
@@ -123,10 +134,12 @@ export class HandshakeState {
       for (const token of tokens) {
         if (token === 'e') {
           this.#re = take(DHLEN).slice();
-          await this.#symmetric.mixHash(this.#re);
+          await this.#mixEphemeral(this.#re);
         } else if (token === 's') {
           const length = this.#symmetric.hasKey() ? DHLEN + TAGLEN : DHLEN;
           this.#rs = (await this.#symmetric.decryptAndHash(take(length))).slice();
+        } else if (token === 'psk') {
+          await this.#mixPsk();
         } else {
           await this.#mixDh(token);
         }
@@ -156,6 +169,16 @@ export class HandshakeState {
     const initiatorTurn = this.#messageIndex % 2 === 0;
     if (initiatorTurn !== (this.#initiator === writing)) throw new Error('Noise message out of turn');
     return tokens;
+  }
+
+  /** The `e` token's hashing; in psk mode also MixKey (section 9.2). */
+  async #mixEphemeral(publicKey: Uint8Array): Promise<void> {
+    await this.#symmetric.mixHash(publicKey);
+    if (this.#pskMode) await this.#symmetric.mixKey(publicKey);
+  }
+
+  async #mixPsk(): Promise<void> {
+    await this.#symmetric.mixKeyAndHash(this.#required(this.#psks.shift(), 'psk'));
   }
 
   async #mixDh(token: 'ee' | 'es' | 'se' | 'ss'): Promise<void> {

@@ -14,6 +14,8 @@ export const DHLEN = 32;
 export const HASHLEN = 32;
 /** AEAD key length (AES-256-GCM and ChaCha20-Poly1305 alike). */
 export const KEYLEN = 32;
+/** Noise's pre-shared key length (section 9.1). */
+export const PSKLEN = 32;
 /** AEAD tag length, appended to every ciphertext (a GCM tag or a Poly1305 tag). */
 export const TAGLEN = 16;
 /** The suites, as the last part of a Noise protocol name. sealpush v3 speaks ChaChaPoly. */
