@@ -155,6 +155,12 @@ const configSchema = z
     /** Delivered, acked and last-seen marks are written at most this long after they happen. */
     markFlushMs: positiveInt.default(200),
     /**
+     * Group commit: a commit starts at least this long after the previous one started, so
+     * that single publishes arriving meanwhile share its fsync. 0 turns it off. A publish after
+     * a quiet spell commits at once; under a steady stream, each waits up to this much more.
+     */
+    commitIntervalMs: z.number().int().min(0).max(50).default(2),
+    /**
      * With Redis (several nodes): how often a node checks its live clients against the store
      * for messages a dropped bus envelope left behind. Unused without Redis (nothing is dropped).
      */

@@ -14,6 +14,8 @@ import { startServer } from '../../src/server.js';
 import { announce, stopWhenAsked } from './lifecycle.js';
 
 const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
+// BENCH_COMMIT_INTERVAL_MS: the group-commit spacing to measure (the product default when unset).
+const commitInterval = process.env.BENCH_COMMIT_INTERVAL_MS;
 const dataDir = mkdtempSync(join(tmpdir(), 'sealpush-bench-'));
 const logger = pino({ level: 'silent' });
 // Every client of the bench connects from 127.0.0.1 as a new client, and the baselines limit
@@ -26,6 +28,7 @@ const config = parseConfig({
   port: 0,
   logLevel: 'silent',
   durability,
+  ...(commitInterval === undefined ? {} : { commitIntervalMs: Number(commitInterval) }),
   limits: {
     handshakesPerSecondPerIp: 1_000_000,
     maxConnectionsPerIp: 1_000_000,

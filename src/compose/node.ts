@@ -88,6 +88,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     maxBatchMessages: limits.maxBatchMessages,
     delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
     metrics,
+    spacing: { minIntervalMs: config.commitIntervalMs, now: () => performance.now(), wait: (ms, fn) => setTimeout(fn, ms) },
   });
   const rates = rateLimitSpecs(limits);
   const sessions = new Sessions(store, commits, clock, rateLimit('registration', rates.registration));

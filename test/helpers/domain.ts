@@ -23,7 +23,7 @@ import { DIRECT_DELIVERY } from '../../src/domain/delivery-settings.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from '../../src/domain/publish-request.js';
 import type { Client, DeliverableMessage, SealedPending } from '../../src/domain/types.js';
 import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
-import { CommitQueue, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
+import { CommitQueue, type CommitSpacing, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
 import { Forgetting } from '../../src/domain/usecases/forget.js';
 import type { DeliverySink } from '../../src/domain/usecases/delivery-stream.js';
 import { Publisher } from '../../src/domain/usecases/publisher.js';
@@ -228,6 +228,8 @@ export interface WorldOptions {
   readonly limits?: PublishLimits;
   /** Given to the commit queue (default: none). */
   readonly metrics?: Metrics;
+  /** Given to the commit queue (default: no spacing). */
+  readonly spacing?: CommitSpacing;
 }
 
 /** The domain on a real store in a temp directory; removed when the test ends. */
@@ -263,6 +265,7 @@ export class DomainWorld {
       {
         ...(options.maxBatchMessages === undefined ? {} : { maxBatchMessages: options.maxBatchMessages }),
         ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+        ...(options.spacing === undefined ? {} : { spacing: options.spacing }),
       },
     );
     this.sessions = new Sessions(this.store, this.commits, this.clock);

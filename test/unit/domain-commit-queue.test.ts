@@ -226,6 +226,71 @@ test('a call split over several commits is refused whole when one of them fails:
   for (const id of ['a', 'b', 'c', 'd']) assert.equal(await world.store.getMessage(APP, id), undefined, id);
 });
 
+/**
+ * A spacing whose clock and timers the test moves by hand once `manual` is set; before that
+ * (while setup creates clients) a wait moves the clock on and runs at once.
+ */
+function manualSpacing(minIntervalMs: number) {
+  const waits: { ms: number; fn: () => void }[] = [];
+  const spacing = {
+    minIntervalMs,
+    at: 0,
+    manual: false,
+    now: () => spacing.at,
+    wait: (ms: number, fn: () => void) => {
+      if (spacing.manual) return void waits.push({ ms, fn });
+      spacing.at += ms;
+      fn();
+    },
+  };
+  return { spacing, waits };
+}
+
+test('with spacing, publishes within the interval after a commit started share the next commit; one after a quiet spell commits at once', async (t) => {
+  const { spacing, waits } = manualSpacing(2);
+  const { world, c1, commitsSince } = await setup(t, { spacing });
+  Object.assign(spacing, { manual: true, at: 100 });
+  await world.run(world.commits.publish([item(c1, 'a')]));
+  assert.equal(commitsSince(), 1);
+  assert.equal(waits.length, 0, 'the first publish commits at once');
+
+  spacing.at = 100.5;
+  const b = world.commits.publish([item(c1, 'b')]);
+  await world.deferred.settle();
+  spacing.at = 101.25;
+  const c = world.commits.publish([item(c1, 'c')]);
+  await world.deferred.settle();
+  assert.equal(commitsSince(), 1, 'b and c wait out the interval');
+  assert.deepEqual(waits.map((w) => w.ms), [1.5], 'one wait, for the rest of the interval');
+
+  spacing.at = 102;
+  waits.shift()!.fn();
+  assert.deepEqual(await world.run(Promise.all([b, c])), [[{ kind: 'inserted', seq: 2 }], [{ kind: 'inserted', seq: 3 }]]);
+  assert.equal(commitsSince(), 2);
+  assert.deepEqual(world.store.batches.at(-1)!.messages.map((m) => m.id), ['b', 'c'], 'one commit for both');
+
+  spacing.at = 110;
+  await world.run(world.commits.publish([item(c1, 'd')]));
+  assert.equal(commitsSince(), 3);
+  assert.equal(waits.length, 0, 'after a quiet spell, no wait');
+});
+
+test('with spacing, a commit that took longer than the interval is followed at once', async (t) => {
+  const { spacing, waits } = manualSpacing(2);
+  const { world, c1, commitsSince } = await setup(t, { spacing });
+  Object.assign(spacing, { manual: true, at: 100 });
+  const release = world.store.holdCommits();
+  const first = world.commits.publish([item(c1, 'a')]);
+  await world.deferred.settle();
+  const second = world.commits.publish([item(c1, 'b')]);
+  await world.deferred.settle();
+  spacing.at = 105;
+  release();
+  await world.run(Promise.all([first, second]));
+  assert.equal(commitsSince(), 2);
+  assert.equal(waits.length, 0);
+});
+
 test('flush() resolves only when everything queued, including work queued during a commit, is committed', async (t) => {
   const { world, c1, commitsSince } = await setup(t);
   const release = world.store.holdCommits();

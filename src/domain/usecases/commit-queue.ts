@@ -32,6 +32,21 @@ export interface CommitQueueOptions {
   readonly maxAuditEvents?: number;
   /** Told once per commit how long it took and how many messages it inserted. Default: none. */
   readonly metrics?: Metrics;
+  /**
+   * Group commit under a steady stream of small publishes: a commit starts no sooner than
+   * `minIntervalMs` after the previous one started, so that the requests arriving meanwhile
+   * share it and its fsync. A publish after a quiet spell commits at once, and a commit that
+   * took longer than the interval is followed at once. Default: no spacing.
+   */
+  readonly spacing?: CommitSpacing;
+}
+
+export interface CommitSpacing {
+  readonly minIntervalMs: number;
+  /** A monotonic clock in ms (performance.now in Node). */
+  now(): number;
+  /** Runs `fn` after `ms` (setTimeout in Node). */
+  wait(ms: number, fn: () => void): void;
 }
 
 interface Waiter<T> {
@@ -89,6 +104,9 @@ export class CommitQueue {
   private readonly delayMarks: (fn: () => void) => void;
   private readonly maxAudit: number;
   private readonly metrics: Metrics;
+  private readonly spacing: CommitSpacing | undefined;
+  /** When the last commit started, on `spacing`'s clock. */
+  private lastStartAt = -Infinity;
   /** Messages in `calls` not yet taken into a commit (the backlog `queueDepth` reports). */
   private waiting = 0;
 
@@ -104,6 +122,7 @@ export class CommitQueue {
     this.delayMarks = options.delayMarks ?? defer;
     this.maxAudit = options.maxAuditEvents ?? 1000;
     this.metrics = options.metrics ?? NO_METRICS;
+    this.spacing = options.spacing && options.spacing.minIntervalMs > 0 ? options.spacing : undefined;
   }
 
   /** Messages accepted and not yet taken into a commit. */
@@ -192,14 +211,26 @@ export class CommitQueue {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.defer(() => {
-      this.scheduled = false;
-      if (this.running) return; // the running commit reschedules when it ends
-      void this.runOnce();
-    });
+    this.defer(() => this.startWhenSpaced());
+  }
+
+  /** Starts the next commit, once `spacing` allows; `scheduled` stays true until then. */
+  private startWhenSpaced(): void {
+    if (this.running) {
+      this.scheduled = false; // the running commit reschedules when it ends
+      return;
+    }
+    const early = this.spacing ? this.lastStartAt + this.spacing.minIntervalMs - this.spacing.now() : 0;
+    if (early > 0) {
+      this.spacing!.wait(early, () => this.startWhenSpaced());
+      return;
+    }
+    this.scheduled = false;
+    void this.runOnce();
   }
 
   private runOnce(): Promise<void> {
+    if (this.spacing) this.lastStartAt = this.spacing.now();
     const run = this.commitNext().finally(() => {
       this.running = null;
       if (this.hasUrgentWork()) this.schedule();
