@@ -161,6 +161,12 @@ const configSchema = z
      */
     commitIntervalMs: z.number().int().min(0).max(50).default(2),
     /**
+     * A delivered mark waits this long (up to twice this) for the client's ACK, which makes it
+     * needless: each message row is then written once, acked. 0 writes delivered marks with the
+     * next commit. Longer than the SDK's ackDelayMs (100 ms) plus a round trip.
+     */
+    deliveredHoldMs: z.number().int().min(0).max(60_000).default(500),
+    /**
      * With Redis (several nodes): how often a node checks its live clients against the store
      * for messages a dropped bus envelope left behind. Unused without Redis (nothing is dropped).
      */

@@ -64,6 +64,8 @@ async function openSealpush(target: Target, keep: boolean): Promise<{ id: string
     serverKey: target.serverKey!,
     reconnect: false,
     handshakeTimeoutMs: 60_000,
+    // BENCH_ACK_DELAY_MS: the SDK's ACK coalescing window to measure (its default when unset).
+    ...(process.env.BENCH_ACK_DELAY_MS === undefined ? {} : { ackDelayMs: Number(process.env.BENCH_ACK_DELAY_MS) }),
   });
   if (keep) {
     client.on('message', (m) => record(m.data));

@@ -16,6 +16,8 @@ import { announce, stopWhenAsked } from './lifecycle.js';
 const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
 // BENCH_COMMIT_INTERVAL_MS: the group-commit spacing to measure (the product default when unset).
 const commitInterval = process.env.BENCH_COMMIT_INTERVAL_MS;
+// BENCH_DELIVERED_HOLD_MS: how long delivered marks wait for their ACK (the product default when unset).
+const deliveredHold = process.env.BENCH_DELIVERED_HOLD_MS;
 const dataDir = mkdtempSync(join(tmpdir(), 'sealpush-bench-'));
 const logger = pino({ level: 'silent' });
 // Every client of the bench connects from 127.0.0.1 as a new client, and the baselines limit
@@ -29,6 +31,7 @@ const config = parseConfig({
   logLevel: 'silent',
   durability,
   ...(commitInterval === undefined ? {} : { commitIntervalMs: Number(commitInterval) }),
+  ...(deliveredHold === undefined ? {} : { deliveredHoldMs: Number(deliveredHold) }),
   limits: {
     handshakesPerSecondPerIp: 1_000_000,
     maxConnectionsPerIp: 1_000_000,

@@ -89,6 +89,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     delayMarks: (fn) => setTimeout(fn, config.markFlushMs).unref(),
     metrics,
     spacing: { minIntervalMs: config.commitIntervalMs, now: () => performance.now(), wait: (ms, fn) => setTimeout(fn, ms) },
+    ...(config.deliveredHoldMs > 0 ? { holdDelivered: { ms: config.deliveredHoldMs, wait: (ms, fn) => setTimeout(fn, ms).unref() } } : {}),
   });
   const rates = rateLimitSpecs(limits);
   const sessions = new Sessions(store, commits, clock, rateLimit('registration', rates.registration));

@@ -24,6 +24,7 @@ import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from '../../src/domain/pub
 import type { Client, DeliverableMessage, SealedPending } from '../../src/domain/types.js';
 import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
 import { CommitQueue, type CommitSpacing, type PublishedHandler } from '../../src/domain/usecases/commit-queue.js';
+import type { DeliveredHold } from '../../src/domain/usecases/pending-marks.js';
 import { Forgetting } from '../../src/domain/usecases/forget.js';
 import type { DeliverySink } from '../../src/domain/usecases/delivery-stream.js';
 import { Publisher } from '../../src/domain/usecases/publisher.js';
@@ -230,6 +231,8 @@ export interface WorldOptions {
   readonly metrics?: Metrics;
   /** Given to the commit queue (default: no spacing). */
   readonly spacing?: CommitSpacing;
+  /** Given to the commit queue (default: delivered marks are not held). */
+  readonly holdDelivered?: DeliveredHold;
 }
 
 /** The domain on a real store in a temp directory; removed when the test ends. */
@@ -266,6 +269,7 @@ export class DomainWorld {
         ...(options.maxBatchMessages === undefined ? {} : { maxBatchMessages: options.maxBatchMessages }),
         ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
         ...(options.spacing === undefined ? {} : { spacing: options.spacing }),
+        ...(options.holdDelivered === undefined ? {} : { holdDelivered: options.holdDelivered }),
       },
     );
     this.sessions = new Sessions(this.store, this.commits, this.clock);

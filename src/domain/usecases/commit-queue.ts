@@ -1,10 +1,11 @@
 import { SealPushError, errorMessage } from '../errors.js';
-import type { MessageOutcome, NewClient, NewMessage, SeqMark, WriteBatch } from '../ports/message-log.js';
+import type { MessageOutcome, NewClient, NewMessage, WriteBatch } from '../ports/message-log.js';
 import type { MessageLog } from '../ports/message-log.js';
 import type { Clock, Defer, Logger } from '../ports/runtime.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { AckReceipt, Client, DeliverableMessage } from '../types.js';
 import { overflowEvent, type AuditEvent } from '../audit.js';
+import { PendingMarks, type DeliveredHold } from './pending-marks.js';
 
 /** A message to commit, with its data in the clear for live delivery after the commit. */
 export interface PendingPublish {
@@ -32,6 +33,8 @@ export interface CommitQueueOptions {
   readonly maxAuditEvents?: number;
   /** Told once per commit how long it took and how many messages it inserted. Default: none. */
   readonly metrics?: Metrics;
+  /** Delivered marks wait this long for the ACK that makes them needless (PendingMarks). Default: none. */
+  readonly holdDelivered?: DeliveredHold;
   /**
    * Group commit under a steady stream of small publishes: a commit starts no sooner than
    * `minIntervalMs` after the previous one started, so that the requests arriving meanwhile
@@ -83,18 +86,15 @@ interface Slice {
  * Marks (delivered, acked, seen) are cumulative and idempotent: if a commit fails they are
  * kept for the next one, and if the process dies they are recomputed on resume. So they
  * never trigger a commit of their own at once: they wait (see `delayMarks`) and ride along
- * with the next one, and a delivered mark that an ack already covers is not written at all.
+ * with the next one, and a delivered mark that an ack already covers is not written at all
+ * (PendingMarks).
  */
 export class CommitQueue {
   /** Calls with items not yet taken into a commit, oldest first. */
   private calls: PublishCall[] = [];
   private clients: NewClient[] = [];
   private clientWaiters: Waiter<Client | null>[] = [];
-  private delivered = new Map<string, number>();
-  private acked = new Map<string, number>();
-  /** Signed ACKs waiting, per client, in arrival order: every one is kept, even when marks merge. */
-  private receipts = new Map<string, AckReceipt[]>();
-  private seen = new Set<string>();
+  private readonly marks: PendingMarks;
   private audit: AuditEvent[] = [];
   private auditOmitted = 0;
   private scheduled = false;
@@ -123,6 +123,7 @@ export class CommitQueue {
     this.maxAudit = options.maxAuditEvents ?? 1000;
     this.metrics = options.metrics ?? NO_METRICS;
     this.spacing = options.spacing && options.spacing.minIntervalMs > 0 ? options.spacing : undefined;
+    this.marks = new PendingMarks(() => this.scheduleMarks(), options.holdDelivered);
   }
 
   /** Messages accepted and not yet taken into a commit. */
@@ -149,24 +150,16 @@ export class CommitQueue {
   }
 
   markDelivered(clientId: string, uptoSeq: number): void {
-    raise(this.delivered, clientId, uptoSeq);
-    this.scheduleMarks();
+    this.marks.markDelivered(clientId, uptoSeq);
   }
 
   /** `receipt`: the signed ACK that carried this mark, stored in the same commit. */
   markAcked(clientId: string, uptoSeq: number, receipt?: AckReceipt): void {
-    raise(this.acked, clientId, uptoSeq);
-    if (receipt) {
-      const list = this.receipts.get(clientId);
-      if (list) list.push(receipt);
-      else this.receipts.set(clientId, [receipt]);
-    }
-    this.scheduleMarks();
+    this.marks.markAcked(clientId, uptoSeq, receipt);
   }
 
   markSeen(clientId: string): void {
-    this.seen.add(clientId);
-    this.scheduleMarks();
+    this.marks.markSeen(clientId);
   }
 
   /**
@@ -181,6 +174,7 @@ export class CommitQueue {
 
   /** Resolves when everything queued so far is committed (or has failed). */
   async flush(): Promise<void> {
+    this.marks.releaseHeld();
     while (this.running || this.hasWork()) {
       if (this.running) await this.running;
       else await this.runOnce();
@@ -191,9 +185,7 @@ export class CommitQueue {
     return (
       this.calls.length > 0 ||
       this.clients.length > 0 ||
-      this.delivered.size > 0 ||
-      this.acked.size > 0 ||
-      this.seen.size > 0 ||
+      this.marks.writable ||
       this.audit.length > 0 ||
       this.auditOmitted > 0
     );
@@ -248,31 +240,20 @@ export class CommitQueue {
     const { slices, messages } = this.takePublishes();
     const clients = this.clients;
     const clientWaiters = this.clientWaiters;
-    const delivered = this.delivered;
-    const acked = this.acked;
-    const receipts = this.receipts;
-    const seen = this.seen;
+    const marks = this.marks.take();
     const audit = this.audit;
     const auditOmitted = this.auditOmitted;
     this.audit = [];
     this.auditOmitted = 0;
     this.clients = [];
     this.clientWaiters = [];
-    this.delivered = new Map();
-    this.acked = new Map();
-    this.receipts = new Map();
-    this.seen = new Set();
 
     const batch: WriteBatch = {
       clients,
       messages,
-      // An ack sets deliveredAt too: a delivered mark it covers would only rewrite the rows.
-      delivered: toMarks(delivered).filter((mark) => (acked.get(mark.clientId) ?? 0) < mark.uptoSeq),
-      acked: toMarks(acked).map((mark) => {
-        const held = receipts.get(mark.clientId);
-        return held ? { ...mark, receipts: held } : mark;
-      }),
-      seen: [...seen],
+      delivered: marks.delivered,
+      acked: marks.acked,
+      seen: marks.seen,
       at: this.clock.now(),
       ...(audit.length > 0 || auditOmitted > 0 ? { audit: auditOmitted > 0 ? [...audit, overflowEvent(auditOmitted)] : audit } : {}),
     };
@@ -282,11 +263,7 @@ export class CommitQueue {
       result = await this.store.commit(batch);
     } catch (err) {
       this.logger.error({ err: errorMessage(err), messages: messages.length }, 'commit failed');
-      for (const [clientId, seq] of delivered) raise(this.delivered, clientId, seq);
-      for (const [clientId, seq] of acked) raise(this.acked, clientId, seq);
-      // Receipts that arrived meanwhile are newer: the failed batch's go before them.
-      for (const [clientId, held] of receipts) this.receipts.set(clientId, [...held, ...(this.receipts.get(clientId) ?? [])]);
-      for (const clientId of seen) this.seen.add(clientId);
+      marks.restore();
       // Kept for the next commit, still within the bound (what does not fit is counted).
       this.audit = [...audit, ...this.audit];
       this.auditOmitted += auditOmitted + Math.max(0, this.audit.length - this.maxAudit);
@@ -359,11 +336,3 @@ export class CommitQueue {
   }
 }
 
-function raise(marks: Map<string, number>, clientId: string, seq: number): void {
-  const current = marks.get(clientId);
-  if (current === undefined || seq > current) marks.set(clientId, seq);
-}
-
-function toMarks(marks: Map<string, number>): SeqMark[] {
-  return [...marks].map(([clientId, uptoSeq]) => ({ clientId, uptoSeq }));
-}
