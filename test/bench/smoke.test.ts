@@ -56,7 +56,7 @@ describe('npm run bench (smoke: tiny counts)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sealpush-bench-smoke-'));
     const out = join(dir, 'results.json');
-    run = await runBench(['unicast', 'store', 'cohort', '--clients', '20', '--messages', '500', '--reps', '1', '--out', out, '--no-progress']);
+    run = await runBench(['unicast', 'store', 'commits', 'cohort', '--clients', '20', '--messages', '500', '--reps', '1', '--out', out, '--no-progress']);
     assert.equal(run.code, 0, `bench exited with ${run.code}:\n${run.stderr}`);
     results = JSON.parse(readFileSync(out, 'utf8')) as Results;
   });
@@ -101,6 +101,10 @@ describe('npm run bench (smoke: tiny counts)', () => {
     const store = results.cases.filter((c) => c.scenario === 'store');
     assert.equal(store.length, 6);
     for (const c of store) assert.deepEqual([c.subject, c.baselines], ['sealpush-store', ['bare-sqlite']]);
+    const spaced = results.cases.filter((c) => c.scenario === 'commits');
+    assert.deepEqual(spaced.map((c) => [c.subject, c.baselines]), [['spaced', ['unspaced']]]);
+    const perCommit = spaced[0]!.metrics.find((m) => m.key === 'msgsPerCommit')!;
+    assert.ok(perCommit.values['spaced']! > 1, `spaced commits group single publishes: ${perCommit.values['spaced']} per commit`);
     const cohort = results.cases.filter((c) => c.scenario === 'cohort');
     assert.deepEqual(cohort.map((c) => c.case), ['K=16 C=20', 'K=64 C=20', 'K=256 C=20', 'K=10000 C=20']);
     for (const c of cohort) {
@@ -113,7 +117,7 @@ describe('npm run bench (smoke: tiny counts)', () => {
   });
 
   test('the table on stdout names every server and the ratios', () => {
-    for (const word of ['sealpush', 'bare-ws', 'socketio', 'vs bare-ws', 'vs socketio', 'bare-sqlite', 'sealpush-cohort', 'vs sealpush-direct']) {
+    for (const word of ['sealpush', 'bare-ws', 'socketio', 'vs bare-ws', 'vs socketio', 'bare-sqlite', 'vs unspaced', 'sealpush-cohort', 'vs sealpush-direct']) {
       assert.ok(run.stdout.includes(word), `table lacks "${word}"`);
     }
   });
@@ -121,7 +125,7 @@ describe('npm run bench (smoke: tiny counts)', () => {
   test('--help describes every scenario; a bad option is a usage error', async () => {
     const help = await runBench(['--help'], 30_000);
     assert.equal(help.code, 0);
-    for (const s of ['unicast', 'burst', 'latency', 'idle', 'handshake', 'store', 'cohort', '--quick', '--reps', '--out']) {
+    for (const s of ['unicast', 'burst', 'latency', 'idle', 'handshake', 'store', 'commits', 'cohort', '--quick', '--reps', '--out']) {
       assert.ok(help.stdout.includes(s), `help lacks ${s}`);
     }
     const bad = await runBench(['no-such-scenario'], 30_000);
