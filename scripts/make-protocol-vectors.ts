@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { writeVectorsFile } from './vectors-file.js';
+import { resumptionVector } from './resumption-vector.js';
 import type { DeliverableMessage } from '../src/domain/types.js';
 import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../src/crypto/encoding.js';
 import { encodeAck, encodeConfirm, encodeDeliver, encodeHeartbeat, encodeSignedAck } from '../src/crypto/frames.js';
@@ -182,6 +183,7 @@ async function build(): Promise<ProtocolVectors> {
     signedAck: await signedAckVector(appId, serverPayload.clientId, firstDeliver),
     refusal: await refusalVector(client.hello, serverStatic, serverEphemeral),
     closeReason: closeReasonVector(server.sessionSecret),
+    resumption: await resumptionVector({ appId, serverPayload, sessionSecret: server.sessionSecret }, fixedKey),
   };
 }
 

@@ -75,6 +75,44 @@ export interface CloseReasonVector {
   readonly reason: string;
 }
 
+/**
+ * A resumption (docs/protocol.md section 2.6) of the vector session's client: the psk both sides
+ * derive from its session secret, the TICKET frame the server sent, the ticket sealed under a
+ * fixed ticket key and nonce, then NNpsk0 with fixed ephemeral keys, and the same hello refused.
+ */
+export interface ResumptionVector {
+  readonly noiseProtocol: string;
+  /** HMAC-SHA-256(the vector session's sessionSecret, "sealpush resume psk v1"). */
+  readonly psk: string;
+  readonly ticketKey: string;
+  readonly epoch: number;
+  readonly ticketNonce: string;
+  readonly ticketContents: {
+    readonly id: string;
+    readonly issuedAt: number;
+    readonly expiresAt: number;
+    readonly identityVersion: number;
+    readonly appId: string;
+    readonly clientId: string;
+  };
+  readonly ticket: string;
+  /** The TICKET frame's plaintext (type 06, u64 expiresAt, ticket). */
+  readonly ticketFramePlaintext: string;
+  readonly clientEphemeralPrivate: string;
+  readonly serverEphemeralPrivate: string;
+  readonly clientPayload: { readonly lastSeq: number };
+  readonly serverPayload: ProtocolVectors['serverPayload'];
+  readonly prologue: string;
+  readonly hello: string;
+  readonly reply: string;
+  readonly handshakeHash: string;
+  readonly sessionSecret: string;
+  readonly clientToServerKey: string;
+  readonly serverToClientKey: string;
+  /** The same resume hello refused in message 2 with ERR_TICKET. */
+  readonly refusal: RefusalVector;
+}
+
 export interface ProtocolVectors {
   readonly description: string;
   readonly protocolVersion: number;
@@ -117,4 +155,5 @@ export interface ProtocolVectors {
   readonly signedAck: SignedAckVector;
   readonly refusal: RefusalVector;
   readonly closeReason: CloseReasonVector;
+  readonly resumption: ResumptionVector;
 }
