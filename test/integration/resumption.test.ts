@@ -13,6 +13,10 @@ import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { collect } from '../helpers/messages.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { WsProxy } from '../helpers/ws-proxy.js';
+import { parseConfig } from '../../src/config.js';
+import { openCore } from '../../src/compose/core.js';
+import { rotateIdentity } from '../../src/compose/keys.js';
+import pino from 'pino';
 import { rawSession } from '../helpers/raw-session.js';
 
 const HANDSHAKE_TIMEOUT_MS = 1_500;
@@ -157,5 +161,24 @@ describe('resumption tickets', () => {
     assert.equal(client.clientId, session.clientId);
     assert.notEqual(proxy.hellos[0]![1], RESUME_MARKER);
     assert.equal(proxy.connections, 1);
+  });
+
+  // Last: it rotates the server identity.
+  test('a ticket from before an identity rotation is refused, so that IK tells the client the new key', async () => {
+    const session = await offlineWithTicket();
+    const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
+    const rotated = await rotateIdentity(core, 3_600_000).finally(() => core.close());
+    // The server reads its identity versions at most a second late: wait until it announces the new key.
+    await eventually(async () => {
+      const probe = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, reconnect: false, resume: false });
+      await probe.close();
+      return probe.serverKey === rotated.identity.publicKey ? true : undefined;
+    }, 'the rotation seen');
+    const proxy = await recordingProxy();
+    const client = await sdk(proxy.url, { session });
+    assert.equal(proxy.hellos[0]![1], RESUME_MARKER);
+    assert.equal(proxy.connections, 2, 'the ticket refused, then IK');
+    assert.equal(client.clientId, session.clientId);
+    assert.equal(client.serverKey, rotated.identity.publicKey, 'IK under the old key announced the new one');
   });
 });
