@@ -8,7 +8,21 @@ import { RESUME_PROTOCOL_NAME, acceptResumeHello, readResumeHello, resumePsk, st
 import { sealTicket } from '../src/crypto/node/ticket.js';
 import { staticKeyPairFromPrivate } from '../src/crypto/node/keys.js';
 import { nodeNoiseCrypto } from '../src/crypto/node/noise-crypto.js';
-import type { ProtocolVectors, ResumptionVector } from '../src/crypto/vectors/schema.js';
+import type { SessionKeys } from '../src/crypto/hello.js';
+import type { ExchangeVector, ProtocolVectors, ResumptionVector } from '../src/crypto/vectors/schema.js';
+
+/** A handshake's vector fields: the prologue (label and header), both messages, what both sides derived. */
+export function exchangeVector(header: Uint8Array, hello: Uint8Array, server: SessionKeys & { readonly reply: Uint8Array }, client: SessionKeys): ExchangeVector {
+  return {
+    prologue: hexEncode(concatBytes(utf8Encode(PROLOGUE_LABEL), header)),
+    hello: hexEncode(hello),
+    reply: hexEncode(server.reply),
+    handshakeHash: hexEncode(server.handshakeHash),
+    sessionSecret: hexEncode(server.sessionSecret),
+    clientToServerKey: hexEncode(client.sendKey),
+    serverToClientKey: hexEncode(server.sendKey),
+  };
+}
 
 export async function resumptionVector(
   session: Pick<ProtocolVectors, 'appId' | 'serverPayload'> & { readonly sessionSecret: Uint8Array },
@@ -36,7 +50,6 @@ export async function resumptionVector(
   const accept = async () => acceptResumeHello(readResumeHello(client.hello), { psk, crypto, ephemeral: serverEphemeral });
   const server = await (await accept()).accept(session.serverPayload);
   const clientKeys = await client.finish(server.reply);
-  const header = readResumeHello(client.hello).header;
   return {
     noiseProtocol: RESUME_PROTOCOL_NAME,
     psk: hexEncode(psk),
@@ -50,13 +63,7 @@ export async function resumptionVector(
     serverEphemeralPrivate: hexEncode(serverEphemeral.privateKey),
     clientPayload,
     serverPayload: session.serverPayload,
-    prologue: hexEncode(concatBytes(utf8Encode(PROLOGUE_LABEL), header)),
-    hello: hexEncode(client.hello),
-    reply: hexEncode(server.reply),
-    handshakeHash: hexEncode(server.handshakeHash),
-    sessionSecret: hexEncode(server.sessionSecret),
-    clientToServerKey: hexEncode(clientKeys.sendKey),
-    serverToClientKey: hexEncode(server.sendKey),
+    ...exchangeVector(readResumeHello(client.hello).header, client.hello, server, clientKeys),
     refusal: { code: 'ERR_TICKET', payloadBytes: hexEncode(encodeServerRefusal('ERR_TICKET')), reply: hexEncode(await (await accept()).refuse('ERR_TICKET')) },
   };
 }

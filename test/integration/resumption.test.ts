@@ -2,17 +2,16 @@
 // the ticket its last session gave it, instead of the full IK handshake. A ticket opens one
 // session: it is claimed at CONFIRM, so a second use (a stolen saved session used twice) is
 // refused then, and a replayed resume hello, like a replayed IK hello, changes nothing.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type SealPushClient } from '../../src/client/node.js';
 import type { SavedSession } from '../../src/client/session.js';
-import { SealPushApp } from '../../src/app/index.js';
 import { base64urlDecode, base64urlEncode } from '../../src/crypto/encoding.js';
 import { RESUME_MARKER, startResumeHello } from '../../src/crypto/resume-hello.js';
 import { nodeNoiseCrypto } from '../../src/crypto/node/noise-crypto.js';
 import { collect } from '../helpers/messages.js';
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
-import { WsProxy } from '../helpers/ws-proxy.js';
+import { eventually } from '../helpers/server.js';
+import { sdkSuite } from '../helpers/sdk-suite.js';
 import { parseConfig } from '../../src/config.js';
 import { openCore } from '../../src/compose/core.js';
 import { rotateIdentity } from '../../src/compose/keys.js';
@@ -22,30 +21,12 @@ import { rawSession } from '../helpers/raw-session.js';
 const HANDSHAKE_TIMEOUT_MS = 1_500;
 
 describe('resumption tickets', () => {
-  let server: TestServer;
-  let app: SealPushApp;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    server = await startTestServer({ markFlushMs: 20, limits: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS } });
-    app = new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret });
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await server.close();
-  });
-
-  async function sdk(url: string, options: Partial<Parameters<typeof connect>[0]> = {}): Promise<SealPushClient> {
-    const client = await connect({ url, appId: server.app.appId, serverKey: server.identity.publicKey, reconnect: false, ackDelayMs: 0, ...options });
-    cleanups.push(() => client.close());
-    return client;
-  }
+  const suite = sdkSuite({ markFlushMs: 20, limits: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS } });
 
   /** A proxy to the server that keeps the hello of the first connection through it (later ones are relayed untouched). */
   async function recordingProxy(): Promise<{ url: string; hellos: Buffer[]; readonly connections: number }> {
     const hellos: Buffer[] = [];
-    const proxy = await WsProxy.start(server.url, { toServer: (data, i) => (i === 0 && hellos.push(data), data) });
-    cleanups.push(() => proxy.close());
+    const proxy = await suite.proxy({ toServer: (data, i) => (i === 0 && hellos.push(data), data) });
     return { url: proxy.url, hellos, get connections() { return proxy.connectionCount; } };
   }
 
@@ -58,24 +39,24 @@ describe('resumption tickets', () => {
 
   /** A session with a ticket, its client closed and offline. */
   async function offlineWithTicket(options: Partial<Parameters<typeof connect>[0]> = {}): Promise<SavedSession> {
-    const client = await sdk(server.url, options);
+    const client = await suite.sdk(suite.server.url, options);
     const session = await ticketed(client);
     await client.close();
-    await eventually(async () => ((await app.client(session.clientId)).online ? undefined : true), 'offline');
+    await eventually(async () => ((await suite.app.client(session.clientId)).online ? undefined : true), 'offline');
     return client.session();
   }
 
   test('a returning client resumes with its ticket: NNpsk0, the same client, its pending message, a new ticket', async () => {
     const session = await offlineWithTicket();
-    const { id } = await app.publish({ to: session.clientId, data: 'while away' });
+    const { id } = await suite.app.publish({ to: session.clientId, data: 'while away' });
     const proxy = await recordingProxy();
-    const client = await sdk(proxy.url, { session });
+    const client = await suite.sdk(proxy.url, { session });
     const arriving = collect(client, 1);
     assert.equal(proxy.hellos[0]![1], RESUME_MARKER, 'a resume hello');
     assert.equal(proxy.hellos.length, 1);
     assert.equal(client.clientId, session.clientId);
     assert.deepEqual((await arriving).map((m) => m.data), ['while away']);
-    await eventually(async () => ((await app.status(id)).status === 'acked' ? true : undefined), 'acked');
+    await eventually(async () => ((await suite.app.status(id)).status === 'acked' ? true : undefined), 'acked');
     const next = await ticketed(client);
     assert.notEqual(next.ticket!.value, session.ticket!.value, 'each session brings a new ticket');
   });
@@ -83,9 +64,9 @@ describe('resumption tickets', () => {
   test('resume: false keeps no ticket and runs the full handshake, even with a ticket in the session', async () => {
     const session = await offlineWithTicket();
     const proxy = await recordingProxy();
-    const client = await sdk(proxy.url, { session, resume: false });
+    const client = await suite.sdk(proxy.url, { session, resume: false });
     const arriving = collect(client, 1);
-    await app.publish({ to: client.clientId, data: 'x' });
+    await suite.app.publish({ to: client.clientId, data: 'x' });
     await arriving;
     assert.notEqual(proxy.hellos[0]![1], RESUME_MARKER, 'an IK hello');
     assert.equal(client.session().ticket, undefined);
@@ -97,11 +78,11 @@ describe('resumption tickets', () => {
 
   test('a ticket opens one session: a second use is refused at its CONFIRM (ERR_TICKET) and replaces nothing', async () => {
     const session = await offlineWithTicket();
-    const first = rawSession(server.url, await resumeHello(session), true);
+    const first = rawSession(suite.server.url, await resumeHello(session), true);
     await first.confirmed;
-    await eventually(async () => ((await app.client(session.clientId)).online ? true : undefined), 'the first use is online');
+    await eventually(async () => ((await suite.app.client(session.clientId)).online ? true : undefined), 'the first use is online');
 
-    const secondUse = rawSession(server.url, await resumeHello(session), true);
+    const secondUse = rawSession(suite.server.url, await resumeHello(session), true);
     // Without the claim the second use would open a session and replace the first (4506).
     const ended = await Promise.race([secondUse.outcome.then((o) => ({ second: o })), first.outcome.then((o) => ({ first: o }))]);
     assert.ok('second' in ended, `the first session ended first (${'first' in ended ? ended.first.reason : ''}): it was replaced`);
@@ -118,26 +99,26 @@ describe('resumption tickets', () => {
 
   test('a replayed resume hello is answered once, times out, and changes nothing', async () => {
     const session = await offlineWithTicket();
-    const { id } = await app.publish({ to: session.clientId, data: 'pending' });
+    const { id } = await suite.app.publish({ to: session.clientId, data: 'pending' });
     const proxy = await recordingProxy();
-    const real = await sdk(proxy.url, { session });
+    const real = await suite.sdk(proxy.url, { session });
     const disconnects: number[] = [];
     real.on('disconnected', ({ code }) => disconnects.push(code));
     await collect(real, 1);
 
-    const replayed = await rawSession(server.url, { hello: proxy.hellos[0]! }, false).outcome;
+    const replayed = await rawSession(suite.server.url, { hello: proxy.hellos[0]! }, false).outcome;
     assert.ok(replayed.reply, 'one reply (message 2)');
     assert.deepEqual([replayed.code, replayed.reason], [4101, 'ERR_HANDSHAKE_TIMEOUT']);
     assert.deepEqual(disconnects, [], 'the real client was not replaced');
-    await eventually(async () => ((await app.status(id)).status === 'acked' ? true : undefined), 'acked by the real client');
-    assert.equal((await app.client(real.clientId)).online, true);
+    await eventually(async () => ((await suite.app.status(id)).status === 'acked' ? true : undefined), 'acked by the real client');
+    assert.equal((await suite.app.client(real.clientId)).online, true);
   });
 
   test('a forgotten client: its ticket is refused inside the handshake, and the SDK runs IK at once (a new client)', async () => {
     const session = await offlineWithTicket();
-    await app.forgetClient(session.clientId);
+    await suite.app.forgetClient(session.clientId);
     const proxy = await recordingProxy();
-    const client = await sdk(proxy.url, { session });
+    const client = await suite.sdk(proxy.url, { session });
     assert.notEqual(client.clientId, session.clientId, 'a new client for the same static key, as without a ticket');
     assert.equal(proxy.hellos[0]![1], RESUME_MARKER, 'the resume hello first');
     assert.equal(proxy.connections, 2, 'then IK on a second connection');
@@ -148,7 +129,7 @@ describe('resumption tickets', () => {
     const bytes = base64urlDecode(session.ticket!.value);
     bytes[bytes.length - 1]! ^= 1;
     const proxy = await recordingProxy();
-    const client = await sdk(proxy.url, { session: { ...session, ticket: { ...session.ticket!, value: base64urlEncode(bytes) } } });
+    const client = await suite.sdk(proxy.url, { session: { ...session, ticket: { ...session.ticket!, value: base64urlEncode(bytes) } } });
     assert.equal(client.clientId, session.clientId);
     assert.equal(proxy.hellos[0]![1], RESUME_MARKER);
     assert.equal(proxy.connections, 2);
@@ -157,7 +138,7 @@ describe('resumption tickets', () => {
   test('a ticket past its expiry on the client side is not presented', async () => {
     const session = await offlineWithTicket();
     const proxy = await recordingProxy();
-    const client = await sdk(proxy.url, { session: { ...session, ticket: { ...session.ticket!, expiresAt: Date.now() - 1 } } });
+    const client = await suite.sdk(proxy.url, { session: { ...session, ticket: { ...session.ticket!, expiresAt: Date.now() - 1 } } });
     assert.equal(client.clientId, session.clientId);
     assert.notEqual(proxy.hellos[0]![1], RESUME_MARKER);
     assert.equal(proxy.connections, 1);
@@ -166,16 +147,16 @@ describe('resumption tickets', () => {
   // Last: it rotates the server identity.
   test('a ticket from before an identity rotation is refused, so that IK tells the client the new key', async () => {
     const session = await offlineWithTicket();
-    const core = await openCore(parseConfig({ dataDir: server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
+    const core = await openCore(parseConfig({ dataDir: suite.server.dataDir, logLevel: 'silent' }), pino({ level: 'silent' }));
     const rotated = await rotateIdentity(core, 3_600_000).finally(() => core.close());
     // The server reads its identity versions at most a second late: wait until it announces the new key.
     await eventually(async () => {
-      const probe = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey, reconnect: false, resume: false });
+      const probe = await connect({ url: suite.server.url, appId: suite.server.app.appId, serverKey: suite.server.identity.publicKey, reconnect: false, resume: false });
       await probe.close();
       return probe.serverKey === rotated.identity.publicKey ? true : undefined;
     }, 'the rotation seen');
     const proxy = await recordingProxy();
-    const client = await sdk(proxy.url, { session });
+    const client = await suite.sdk(proxy.url, { session });
     assert.equal(proxy.hellos[0]![1], RESUME_MARKER);
     assert.equal(proxy.connections, 2, 'the ticket refused, then IK');
     assert.equal(client.clientId, session.clientId);

@@ -80,7 +80,7 @@ export interface CloseReasonVector {
  * derive from its session secret, the TICKET frame the server sent, the ticket sealed under a
  * fixed ticket key and nonce, then NNpsk0 with fixed ephemeral keys, and the same hello refused.
  */
-export interface ResumptionVector {
+export interface ResumptionVector extends ExchangeVector {
   readonly noiseProtocol: string;
   /** HMAC-SHA-256(the vector session's sessionSecret, "sealpush resume psk v1"). */
   readonly psk: string;
@@ -102,18 +102,27 @@ export interface ResumptionVector {
   readonly serverEphemeralPrivate: string;
   readonly clientPayload: { readonly lastSeq: number };
   readonly serverPayload: ProtocolVectors['serverPayload'];
-  readonly prologue: string;
-  readonly hello: string;
-  readonly reply: string;
-  readonly handshakeHash: string;
-  readonly sessionSecret: string;
-  readonly clientToServerKey: string;
-  readonly serverToClientKey: string;
   /** The same resume hello refused in message 2 with ERR_TICKET. */
   readonly refusal: RefusalVector;
 }
 
-export interface ProtocolVectors {
+/** One handshake's bytes, and what both sides derive from it. */
+export interface ExchangeVector {
+  readonly prologue: string;
+  /** Client's first WebSocket message. */
+  readonly hello: string;
+  /** Server's reply: Noise message 2. */
+  readonly reply: string;
+  readonly handshakeHash: string;
+  /** The third output of HKDF(ck, zerolen) at Split: the session's cohort secret (both sides). */
+  readonly sessionSecret: string;
+  /** Initiator-to-responder key: the client's sendKey and the server's receiveKey. */
+  readonly clientToServerKey: string;
+  /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */
+  readonly serverToClientKey: string;
+}
+
+export interface ProtocolVectors extends ExchangeVector {
   readonly description: string;
   readonly protocolVersion: number;
   readonly noiseProtocol: string;
@@ -134,18 +143,6 @@ export interface ProtocolVectors {
     readonly maxFrameBytes: number;
   };
   readonly serverPayloadBytes: string;
-  readonly prologue: string;
-  /** Client's first WebSocket message. */
-  readonly hello: string;
-  /** Server's reply: Noise IK message 2. */
-  readonly reply: string;
-  readonly handshakeHash: string;
-  /** The third output of HKDF(ck, zerolen) at Split: the session's cohort secret (both sides). */
-  readonly sessionSecret: string;
-  /** Initiator-to-responder key: the client's sendKey and the server's receiveKey. */
-  readonly clientToServerKey: string;
-  /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */
-  readonly serverToClientKey: string;
   /**
    * A session's first frames, in order; each direction's counters start at 0: the client's
    * CONFIRM, the server's HEARTBEAT that opens the session, then messages and ACKs.
