@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { writeVectorsFile } from './vectors-file.js';
+import { exchangeVector, resumptionVector } from './resumption-vector.js';
 import type { DeliverableMessage } from '../src/domain/types.js';
 import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../src/crypto/encoding.js';
 import { encodeAck, encodeConfirm, encodeDeliver, encodeHeartbeat, encodeSignedAck } from '../src/crypto/frames.js';
@@ -17,7 +18,7 @@ import { ackKeyFingerprint, ackSignedBytes, encodeCoveredList } from '../src/cry
 import { nodeAckKeyCrypto } from '../src/crypto/node/ack-key.js';
 import { sha256 } from '../src/crypto/node/sha256.js';
 import { encodeClientHelloPayload, encodeServerHelloPayload, encodeServerRefusal } from '../src/crypto/hello-payloads.js';
-import { NOISE_PROTOCOL_NAME, PROLOGUE_LABEL, PROTOCOL_VERSION, acceptHello, startHello } from '../src/crypto/hello.js';
+import { NOISE_PROTOCOL_NAME, PROTOCOL_VERSION, acceptHello, startHello } from '../src/crypto/hello.js';
 import { FrameSealer } from '../src/crypto/node/frame-cipher.js';
 import { fingerprint, staticKeyPairFromPrivate } from '../src/crypto/node/keys.js';
 import { nodeNoiseCrypto } from '../src/crypto/node/noise-crypto.js';
@@ -170,18 +171,13 @@ async function build(): Promise<ProtocolVectors> {
     clientPayloadBytes: hexEncode(encodeClientHelloPayload(clientPayload)),
     serverPayload,
     serverPayloadBytes: hexEncode(encodeServerHelloPayload(serverPayload)),
-    prologue: hexEncode(concatBytes(utf8Encode(PROLOGUE_LABEL), Uint8Array.of(PROTOCOL_VERSION, appId.length), utf8Encode(appId))),
-    hello: hexEncode(client.hello),
-    reply: hexEncode(server.reply),
-    handshakeHash: hexEncode(server.handshakeHash),
-    sessionSecret: hexEncode(server.sessionSecret),
-    clientToServerKey: hexEncode(clientKeys.sendKey),
-    serverToClientKey: hexEncode(server.sendKey),
+    ...exchangeVector(concatBytes(Uint8Array.of(PROTOCOL_VERSION, appId.length), utf8Encode(appId)), client.hello, server, clientKeys),
     frames,
     rekey,
     signedAck: await signedAckVector(appId, serverPayload.clientId, firstDeliver),
     refusal: await refusalVector(client.hello, serverStatic, serverEphemeral),
     closeReason: closeReasonVector(server.sessionSecret),
+    resumption: await resumptionVector({ appId, serverPayload, sessionSecret: server.sessionSecret }, fixedKey),
   };
 }
 

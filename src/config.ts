@@ -16,6 +16,8 @@ import { DEFAULT_HTTP_CONNECTION_LIMITS } from './transport/http/limits.js';
  * stops the start with a message that names it.
  */
 const positiveInt = z.number().int().positive();
+/** 24 h: a client that comes back within a day resumes without the full handshake. */
+export const DEFAULT_TICKET_LIFETIME_SECONDS = 86_400;
 const positiveNumber = z.number().positive().finite();
 
 /** HTTP timeouts and the per-address TCP cap (transport/http/limits.ts has the contract of each). */
@@ -179,6 +181,12 @@ const configSchema = z
      */
     clientRetentionDays: positiveNumber.default(DEFAULT_CLIENT_RETENTION_DAYS),
     drainTimeoutMs: positiveInt.default(10_000),
+    /**
+     * How long a resumption ticket is accepted (docs/protocol.md section 2.6), and the length of
+     * an epoch of the ticket keys: a returning client within it skips the full handshake. `0`
+     * turns tickets off (no TICKET frame, a resume hello gets ERR_TICKET). The same on every node.
+     */
+    ticketLifetimeSeconds: z.number().int().min(0).max(30 * 86_400).default(DEFAULT_TICKET_LIFETIME_SECONDS),
     /** PEM certificate chain and private key files: serve https and wss. Both or neither. */
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
@@ -262,6 +270,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_JWT_AUDIENCE', 'jwtAudience', String],
   ['SEALPUSH_METRICS', 'metrics', envBoolean],
   ['SEALPUSH_PAGES', 'pages', envBoolean],
+  ['SEALPUSH_TICKET_LIFETIME_SECONDS', 'ticketLifetimeSeconds', Number],
 ];
 
 function envBoolean(text: string): unknown {

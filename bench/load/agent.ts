@@ -6,7 +6,7 @@
  */
 import { WebSocket } from 'ws';
 import { io, type Socket } from 'socket.io-client';
-import { connect, type SealPushClient } from '../../src/client/node.js';
+import { connect, type SavedSession, type SealPushClient } from '../../src/client/node.js';
 import { nowUs } from '../lib/clock.js';
 import type {
   AgentRequest,
@@ -16,6 +16,7 @@ import type {
   ConnectReply,
   HandshakeReply,
   ProgressReply,
+  SessionMode,
   Target,
 } from './protocol.js';
 
@@ -57,13 +58,14 @@ function lost(): void {
   if (!closing) disconnects++;
 }
 
-async function openSealpush(target: Target, keep: boolean): Promise<{ id: string; client: SealPushClient }> {
+async function openSealpush(target: Target, keep: boolean, session?: SavedSession): Promise<{ id: string; client: SealPushClient }> {
   const client = await connect({
     url: target.url,
     appId: target.appId!,
     serverKey: target.serverKey!,
     reconnect: false,
     handshakeTimeoutMs: 60_000,
+    session,
     // BENCH_ACK_DELAY_MS: the SDK's ACK coalescing window to measure (its default when unset).
     ...(process.env.BENCH_ACK_DELAY_MS === undefined ? {} : { ackDelayMs: Number(process.env.BENCH_ACK_DELAY_MS) }),
   });
@@ -154,10 +156,24 @@ async function connectMany(target: Target, count: number, concurrency: number, i
   return { clientIds: clientIds.filter((id) => id !== ''), failed, ...(firstError ? { firstError } : {}) };
 }
 
-/** One fresh session, established then closed; resolves once closed. */
-async function oneSession(target: Target, id: string): Promise<void> {
+/** Saved sessions holding a resumption ticket, by session id ('prepare' fills it, 'resume' renews it). */
+const ticketed = new Map<string, SavedSession>();
+
+/** The client's saved session once a ticket other than `spent` arrived (the TICKET frame follows the opening). */
+function withNewTicket(client: SealPushClient, spent: string | undefined): Promise<SavedSession> {
+  const fresh = (s: SavedSession) => s.ticket !== undefined && s.ticket.value !== spent;
+  if (fresh(client.session())) return Promise.resolve(client.session());
+  return new Promise((resolve) => client.on('session', (s) => fresh(s) && resolve(s)));
+}
+
+/** One session, established then closed; resolves once closed. */
+async function oneSession(target: Target, id: string, mode: SessionMode): Promise<void> {
   if (target.kind === 'sealpush') {
-    const { client } = await openSealpush(target, false);
+    const saved = mode === 'resume' ? ticketed.get(id) : undefined;
+    if (mode === 'resume' && saved?.ticket === undefined) throw new Error(`no ticket prepared for ${id}`);
+    const { client } = await openSealpush(target, false, saved);
+    // A resumption is done when its session brought the next ticket: the server's cost includes issuing it.
+    if (mode !== 'new') ticketed.set(id, await withNewTicket(client, saved?.ticket?.value));
     handshakesDone++;
     await client.close();
   } else if (target.kind === 'bare-ws') {
@@ -176,7 +192,7 @@ async function oneSession(target: Target, id: string): Promise<void> {
 
 let handshakesDone = 0;
 
-async function handshakes(target: Target, total: number, inFlight: number, idPrefix: string): Promise<HandshakeReply> {
+async function handshakes(target: Target, total: number, inFlight: number, idPrefix: string, mode: SessionMode): Promise<HandshakeReply> {
   handshakesDone = 0;
   let failed = 0;
   let firstError: string | undefined;
@@ -184,7 +200,7 @@ async function handshakes(target: Target, total: number, inFlight: number, idPre
   let endUs = startUs;
   await pool(total, inFlight, async (i) => {
     try {
-      await oneSession(target, `${idPrefix}${i}`);
+      await oneSession(target, `${idPrefix}${i}`, mode);
       endUs = nowUs();
     } catch (err) {
       failed++;
@@ -215,7 +231,7 @@ async function handle(request: AgentRequest): Promise<unknown> {
       return reply;
     }
     case 'handshakes':
-      return handshakes(request.target, request.total, request.inFlight, request.idPrefix);
+      return handshakes(request.target, request.total, request.inFlight, request.idPrefix, request.mode ?? 'new');
     case 'disconnect': {
       closing = true;
       const count = held.length;

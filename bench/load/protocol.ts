@@ -17,7 +17,13 @@ export type AgentCommand =
   | { readonly op: 'progress' }
   | { readonly op: 'collect'; readonly phase: number }
   /** Opens and closes `total` fresh sessions, `inFlight` at a time. */
-  | { readonly op: 'handshakes'; readonly target: Target; readonly total: number; readonly inFlight: number; readonly idPrefix: string }
+  /**
+   * `mode` (sealpush only; default 'new'): 'new' opens fresh clients (IK, a new client each);
+   * 'prepare' does the same and keeps each one's saved session once its resumption ticket
+   * arrived; 'resume' reconnects each prepared session with its ticket (NNpsk0) and keeps the
+   * new ticket, so that a later round resumes again.
+   */
+  | { readonly op: 'handshakes'; readonly target: Target; readonly total: number; readonly inFlight: number; readonly idPrefix: string; readonly mode?: SessionMode }
   | { readonly op: 'disconnect' };
 
 export interface ConnectReply {
@@ -43,6 +49,8 @@ export interface CollectReply {
   /** One end-to-end latency per message, microseconds. */
   readonly latenciesUs: Float64Array;
 }
+
+export type SessionMode = 'new' | 'prepare' | 'resume';
 
 export interface HandshakeReply {
   readonly done: number;

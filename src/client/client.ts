@@ -18,6 +18,7 @@ import { SocketAcks } from './acks.js';
 import { HeartbeatWatchdog } from './heartbeat.js';
 import { RetrySchedule } from './retry.js';
 import { PinnedKeys } from './pinned-keys.js';
+import { ResumeTicket } from './resume-ticket.js';
 import type { WakeSignals } from './wake.js';
 import type { ClientEvents, Inbound } from './events.js';
 
@@ -38,6 +39,8 @@ export interface ClientSetup {
   readonly lastSeq: number;
   /** A server key announced earlier (kept in the saved session), or null. */
   readonly announcedKey: string | null;
+  /** The resumption ticket (saved session and `resume` option): spent by the next hello, renewed by each session. */
+  readonly ticket: ResumeTicket;
   readonly openSocket: (url: string) => SocketLike;
   readonly reconnect: ReconnectOptions | false;
   /** Where the client hears that retrying at once is worth it (wake.ts). */
@@ -86,6 +89,8 @@ export class SealPushClient extends Emitter<ClientEvents> {
   /** An announcement made before anyone listened to `serverkey`: told to the first listener. */
   private pendingAnnouncement: ClientEvents['serverkey'] | null = null;
   private firstConnect: { resolve(): void; reject(err: SealPushError): void } | null = null;
+  /** The current socket's hello presented a ticket; `opened` once its session is up. */
+  private attempt = { resumed: false, opened: false };
 
   constructor(private readonly setup: ClientSetup) {
     super();
@@ -136,6 +141,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
       ackKey: base64urlEncode(this.setup.ackKey.seed),
       hpkeKey: base64urlEncode(this.setup.inbound.hpke.privateKey),
       ...(this.pinned.announced === null ? {} : { serverKey: this.pinned.announced }),
+      ...(this.setup.ticket.saved === undefined ? {} : { ticket: this.setup.ticket.saved }),
     };
   }
 
@@ -198,8 +204,11 @@ export class SealPushClient extends Emitter<ClientEvents> {
     let established = false;
     const timer = setTimeout(() => socket.close(4000, 'handshake timeout'), this.setup.handshakeTimeoutMs);
 
+    // A ticket is spent by the hello that presents it: it opens one session at most.
+    const ticket = this.setup.ticket.take(this.attemptKey);
+    this.attempt = { resumed: ticket !== null, opened: false };
     socket.addEventListener('open', () => {
-      handshake = startClientHello(this.setup, this.attemptKey, this.lastSeq);
+      handshake = startClientHello(this.setup, this.attemptKey, this.lastSeq, ticket);
       handshake.then((h) => socket.send(h.hello)).catch((err: unknown) => this.abort(socket, err));
     });
 
@@ -252,6 +261,7 @@ export class SealPushClient extends Emitter<ClientEvents> {
   private opened(): void {
     const connected = this.opening!;
     this.opening = null;
+    this.attempt.opened = true;
     this.pinned.succeeded();
     this.retry?.succeeded();
     this.emit('session', this.session());
@@ -270,6 +280,11 @@ export class SealPushClient extends Emitter<ClientEvents> {
     if (this.listenerCount('frame') > 0) {
       const messageIds = frame.type === 'deliver' ? frame.messages.map((m) => m.id) : [];
       this.emit('frame', { bytes: data, receivedAt: new Date(receivedAt).toISOString(), cohort: this.cohort !== null, messageIds });
+    }
+    if (frame.type === 'ticket') {
+      await this.setup.ticket.received(this.setup.crypto.noise, this.sessionSecret!, this.attemptKey, frame);
+      this.emit('session', this.session());
+      return;
     }
     if (frame.type !== 'deliver') return; // heartbeat, or an envelope with nothing for us
     const fresh: Inbound[] = [];
@@ -337,6 +352,10 @@ export class SealPushClient extends Emitter<ClientEvents> {
     const local = this.lastLocalError;
     this.lastLocalError = null;
     const { errorCode, permanent, unauthenticated } = await judgeClose(this.setup.crypto.noise, { code, reason, local, refused: this.refused, sessionSecret: this.sessionSecret });
+    // A resumption that did not open a session (a ticket refused, expired, already used, or a
+    // reply that did not open): the full handshake at once, unless the server authenticated a
+    // permanent refusal (ERR_NOT_FOUND: the app is gone), which IK would meet too.
+    if (this.attempt.resumed && !this.attempt.opened && !permanent && !this.closedByUser) return this.open();
     // Refused under this pinned key: try the next one at once (an identity rotation); once
     // every key was refused, all of them again after the backoff.
     if (errorCode === 'ERR_HANDSHAKE' && !this.closedByUser && this.pinned.refused()) return this.open();

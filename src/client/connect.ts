@@ -8,6 +8,7 @@ import { base64urlDecode, base64urlEncode } from '../crypto/encoding.js';
 import { ackKeyFingerprint } from '../crypto/ack-receipt.js';
 import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS, type ReconnectOptions } from './backoff.js';
 import { SealPushClient } from './client.js';
+import { ResumeTicket } from './resume-ticket.js';
 import type { ClientCrypto, PublisherVerify } from './platform.js';
 import { parseSession, webSocketUrl, type SavedSession } from './session.js';
 import { defaultSocketConstructor, type SocketConstructor } from './socket.js';
@@ -58,6 +59,12 @@ export interface ConnectOptions {
    * cannot inject a message.
    */
   readonly publisherKey?: string | JsonWebKey;
+  /**
+   * Resume with the ticket of the last session (docs/protocol.md section 2.6): a returning
+   * client skips the full handshake, and the saved session holds the ticket. Default true;
+   * `false` never keeps or uses one (every connection runs the full handshake).
+   */
+  readonly resume?: boolean;
   /** A WebSocket implementation, if the platform has none (Node 20 uses `ws` by default). */
   readonly WebSocket?: SocketConstructor;
 }
@@ -72,6 +79,7 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
   const ackDelayMs = integerOption('ackDelayMs', options.ackDelayMs, 100, 0, MAX_TIMER_MS);
   const ackEvery = integerOption('ackEvery', options.ackEvery, 64, 1, Number.MAX_SAFE_INTEGER);
   const reconnect = reconnectOption(options.reconnect);
+  if (options.resume !== undefined && typeof options.resume !== 'boolean') throw new SealPushError('ERR_BAD_REQUEST', 'resume must be true or false');
   const session = options.session === undefined ? undefined : parseSession(options.session, appId);
   // The keys the application pinned go first: a saved session is only as safe as its storage.
   // A key the server announced (kept in the session) is tried once they are refused, so an
@@ -99,6 +107,7 @@ export async function connectWith(crypto: ClientCrypto, options: ConnectOptions)
     inbound: { hpke, verifyPublisher },
     clientId: session?.clientId ?? '',
     announcedKey: session?.serverKey ?? null,
+    ticket: new ResumeTicket(session?.ticket, options.resume !== false),
     lastSeq: session?.lastSeq ?? 0,
     openSocket: (wsUrl) => new Socket(wsUrl),
     reconnect,

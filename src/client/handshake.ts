@@ -7,6 +7,8 @@
 import { SealPushError } from '../domain/errors.js';
 import { encodeConfirm } from '../crypto/frames.js';
 import { startHello, type StartedHello } from '../crypto/hello.js';
+import { startResumeHello } from '../crypto/resume-hello.js';
+import type { HeldTicket } from './resume-ticket.js';
 import type { ServerHelloPayload } from '../crypto/hello-payloads.js';
 import type { KeyPair } from '../crypto/noise/primitives.js';
 import type { AckKeyPair } from '../crypto/ack-receipt.js';
@@ -30,15 +32,14 @@ export interface ClientChannel {
   readonly sessionSecret: Uint8Array;
 }
 
-/** The hello for `serverKey`, carrying what the client holds (`lastSeq`) and its public keys. */
-export function startClientHello(keys: HelloKeys, serverKey: Uint8Array, lastSeq: number): Promise<StartedHello> {
-  return startHello({
-    appId: keys.appId,
-    serverKey,
-    staticKey: keys.staticKey,
-    payload: { lastSeq, ackKey: keys.ackKey.publicKey, hpkeKey: keys.inbound.hpke.publicKey },
-    crypto: keys.crypto.noise,
-  });
+/**
+ * The hello, carrying what the client holds (`lastSeq`) and its public keys: a resume hello
+ * (NNpsk0, section 2.6) when a ticket is given, else the full IK hello for `serverKey`.
+ */
+export function startClientHello(keys: HelloKeys, serverKey: Uint8Array, lastSeq: number, ticket: HeldTicket | null = null): Promise<StartedHello> {
+  const payload = { lastSeq, ackKey: keys.ackKey.publicKey, hpkeKey: keys.inbound.hpke.publicKey };
+  if (ticket) return startResumeHello({ appId: keys.appId, ticket: ticket.ticket, psk: ticket.psk, payload, crypto: keys.crypto.noise });
+  return startHello({ appId: keys.appId, serverKey, staticKey: keys.staticKey, payload, crypto: keys.crypto.noise });
 }
 
 /**

@@ -28,6 +28,25 @@ export interface SavedSession {
    * `connect({ session })` tries it after the pinned `serverKey`/`serverKeys`, once they are refused.
    */
   readonly serverKey?: string;
+  /**
+   * The resumption ticket of the last session (docs/protocol.md section 2.6), used once by the
+   * next connection instead of the full handshake. Whoever holds it (with the psk beside it)
+   * can resume this client once before `expiresAt`: read its messages in that one session, as
+   * with the static key. Absent: the next connection runs the full handshake.
+   */
+  readonly ticket?: SavedTicket;
+}
+
+/** A ticket as saved: the server's opaque bytes, the psk this side derived, and the server's expiry. */
+export interface SavedTicket {
+  /** base64url of the ticket (at most 512 bytes). */
+  readonly value: string;
+  /** base64url of the 32-byte resumption psk. */
+  readonly psk: string;
+  /** ms since the Unix epoch. */
+  readonly expiresAt: number;
+  /** base64url of the server key the client pinned for the session that brought it: the ticket is presented only with that key pinned. */
+  readonly serverKey: string;
 }
 
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -48,10 +67,21 @@ export function parseSession(input: unknown, appId: string): SavedSession {
     if (typeof s.ackKey !== 'string' || !BASE64URL_32.test(s.ackKey)) throw invalid('ackKey malformed');
     session = { ...session, ackKey: s.ackKey };
   }
+  if (s.ticket !== undefined) session = { ...session, ticket: parseTicket(s.ticket) };
   if (s.hpkeKey === undefined) return session;
   if (typeof s.hpkeKey !== 'string' || !BASE64URL_32.test(s.hpkeKey)) throw invalid('hpkeKey malformed');
   if (s.hpkeKey === s.staticKey) throw invalid('hpkeKey must not be the static key');
   return { ...session, hpkeKey: s.hpkeKey };
+}
+
+function parseTicket(input: unknown): SavedTicket {
+  if (typeof input !== 'object' || input === null) throw invalid('ticket malformed');
+  const { value, psk, expiresAt, serverKey } = input as Record<string, unknown>;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{2,683}$/.test(value)) throw invalid('ticket.value malformed');
+  if (typeof psk !== 'string' || !BASE64URL_32.test(psk)) throw invalid('ticket.psk malformed');
+  if (typeof expiresAt !== 'number' || !Number.isSafeInteger(expiresAt) || expiresAt < 0) throw invalid('ticket.expiresAt malformed');
+  if (typeof serverKey !== 'string' || !BASE64URL_32.test(serverKey)) throw invalid('ticket.serverKey malformed');
+  return { value, psk, expiresAt, serverKey };
 }
 
 function invalid(why: string): SealPushError {

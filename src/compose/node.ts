@@ -18,6 +18,7 @@ import { RefusalAudit } from '../domain/usecases/refusal-audit.js';
 import { Router } from '../domain/usecases/router.js';
 import { loadOrCreateServerKey } from '../domain/usecases/server-keys.js';
 import { Sessions } from '../domain/usecases/sessions.js';
+import { TicketKeys } from '../domain/usecases/ticket-keys.js';
 import { ServerIdentities } from '../domain/usecases/server-identity.js';
 import { sweepExpired } from '../domain/usecases/expiry.js';
 import { ClientRetention } from '../domain/usecases/retention.js';
@@ -26,6 +27,7 @@ import { nodeSignatureVerifier } from '../crypto/node/ed25519.js';
 import { staticKeyPairFromPrivate } from '../crypto/node/keys.js';
 import { nodeNoiseCrypto } from '../crypto/node/noise-crypto.js';
 import { createPayloadKeyring } from '../crypto/node/at-rest.js';
+import { TicketSealer } from '../crypto/node/ticket.js';
 import { PrometheusMetrics } from '../drivers/metrics/prometheus.js';
 import { buildHttpApp } from '../transport/http/app.js';
 import { packageFiles } from '../transport/http/routes/pages.js';
@@ -92,7 +94,9 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     ...(config.deliveredHoldMs > 0 ? { holdDelivered: { ms: config.deliveredHoldMs, wait: (ms, fn) => setTimeout(fn, ms).unref() } } : {}),
   });
   const rates = rateLimitSpecs(limits);
-  const sessions = new Sessions(store, commits, clock, rateLimit('registration', rates.registration));
+  // Resumption tickets (docs/protocol.md section 2.6): sealed under per-epoch keys every node shares, claimed once each.
+  const tickets = config.ticketLifetimeSeconds === 0 ? undefined : new TicketSealer(new TicketKeys({ store, kms, clock }, config.ticketLifetimeSeconds * 1000), clock);
+  const sessions = new Sessions(store, commits, clock, rateLimit('registration', rates.registration), tickets && nonces);
   const gateway = new Gateway({
     live,
     sessions,
@@ -106,6 +110,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     forgetting,
     noise: nodeNoiseCrypto,
     identities: new ServerIdentities({ store, kms, clock }, staticKeyPairFromPrivate),
+    ...(tickets ? { tickets } : {}),
     limits,
     logger,
     trustProxy: config.trustProxy,

@@ -12,8 +12,9 @@ import type { DeliverableMessage } from '../domain/types.js';
 import { readU64, utf8Decode, writeU64 } from './encoding.js';
 import { TAGLEN } from './noise/primitives.js';
 import { ACK_SIGNATURE_BYTES } from './ack-receipt.js';
+import { MAX_TICKET_BYTES } from './resume-hello.js';
 
-export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03, SIGNED_ACK: 0x04, CONFIRM: 0x05 } as const;
+export const FRAME_TYPE = { DELIVER: 0x01, ACK: 0x02, HEARTBEAT: 0x03, SIGNED_ACK: 0x04, CONFIRM: 0x05, TICKET: 0x06 } as const;
 /** A SIGNED_ACK plaintext: type, u64 uptoSeq, Ed25519 signature. */
 export const SIGNED_ACK_BYTES = 1 + 8 + ACK_SIGNATURE_BYTES;
 
@@ -32,7 +33,12 @@ const MAX_U32 = 0xffff_ffff;
 /** Frames the server sends. `data` of a decoded message is a view into the decoded plaintext. */
 export type ServerFrame =
   | { readonly type: 'deliver'; readonly messages: DeliverableMessage[] }
-  | { readonly type: 'heartbeat' };
+  | { readonly type: 'heartbeat' }
+  /**
+   * A resumption ticket for this client's next connection (docs/protocol.md section 2.6): opaque
+   * bytes the server sealed, and when the server stops accepting them (ms since the epoch).
+   */
+  | { readonly type: 'ticket'; readonly expiresAt: number; readonly ticket: Uint8Array };
 
 /**
  * Frames the client sends. `seq` is cumulative: every seq <= it was handed to the application;
@@ -156,6 +162,16 @@ export function encodeHeartbeat(): Uint8Array {
   return Uint8Array.of(FRAME_TYPE.HEARTBEAT);
 }
 
+/** TICKET: `[u8 type][u64 expiresAt][ticket]`, the ticket 1..MAX_TICKET_BYTES bytes. */
+export function encodeTicket(expiresAt: number, ticket: Uint8Array): Uint8Array {
+  if (ticket.length < 1 || ticket.length > MAX_TICKET_BYTES) throw new SealPushError('ERR_INTERNAL', 'cannot encode TICKET: ticket length');
+  const plaintext = new Uint8Array(9 + ticket.length);
+  plaintext[0] = FRAME_TYPE.TICKET;
+  writeU64(plaintext, 1, expiresAt);
+  plaintext.set(ticket, 9);
+  return plaintext;
+}
+
 function protocolError(detail: string): SealPushError {
   return new SealPushError('ERR_PROTOCOL', `malformed frame: ${detail}`);
 }
@@ -210,6 +226,9 @@ export function decodeServerFrame(plaintext: Uint8Array): ServerFrame {
     case FRAME_TYPE.HEARTBEAT:
       if (plaintext.length !== 1) throw protocolError('HEARTBEAT has a body');
       return { type: 'heartbeat' };
+    case FRAME_TYPE.TICKET:
+      if (plaintext.length < 10 || plaintext.length > 9 + MAX_TICKET_BYTES) throw protocolError('TICKET length');
+      return { type: 'ticket', expiresAt: bodyU64(plaintext), ticket: plaintext.slice(9) };
     case FRAME_TYPE.ACK:
     case FRAME_TYPE.SIGNED_ACK:
     case FRAME_TYPE.CONFIRM:
@@ -224,22 +243,24 @@ export function decodeClientFrame(plaintext: Uint8Array): ClientFrame {
   switch (plaintext[0]) {
     case FRAME_TYPE.ACK:
       if (plaintext.length !== 9) throw protocolError('ACK body is not 8 bytes');
-      return { type: 'ack', seq: ackSeq(plaintext) };
+      return { type: 'ack', seq: bodyU64(plaintext) };
     case FRAME_TYPE.SIGNED_ACK:
       if (plaintext.length !== SIGNED_ACK_BYTES) throw protocolError('SIGNED_ACK body is not 72 bytes');
-      return { type: 'signed-ack', seq: ackSeq(plaintext), signature: plaintext.slice(9) };
+      return { type: 'signed-ack', seq: bodyU64(plaintext), signature: plaintext.slice(9) };
     case FRAME_TYPE.CONFIRM:
       if (plaintext.length !== 1) throw protocolError('CONFIRM has a body');
       return { type: 'confirm' };
     case FRAME_TYPE.DELIVER:
     case FRAME_TYPE.HEARTBEAT:
+    case FRAME_TYPE.TICKET:
       throw protocolError('frame type goes from server to client');
     default:
       throw protocolError('unknown or missing frame type');
   }
 }
 
-function ackSeq(plaintext: Uint8Array): number {
+/** The u64 after the type byte: an ACK's seq, a TICKET's expiry. */
+function bodyU64(plaintext: Uint8Array): number {
   try {
     return readU64(plaintext, 1);
   } catch {

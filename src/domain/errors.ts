@@ -36,7 +36,8 @@ export type ErrorCode =
   | 'ERR_CLIENT_FORGOTTEN'
   | 'ERR_SEALED_MESSAGE'
   | 'ERR_MESSAGE_SIGNATURE'
-  | 'ERR_IDEMPOTENCY_CONFLICT';
+  | 'ERR_IDEMPOTENCY_CONFLICT'
+  | 'ERR_TICKET';
 
 export interface CatalogueEntry {
   /** Default human-readable message; a thrower may give a more specific one. */
@@ -69,6 +70,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   ERR_TOO_MANY_CONNECTIONS: { message: 'The server holds its maximum number of connections', http: 503, ws: 4104 },
   ERR_SESSION_REPLACED: { message: 'A newer connection resumed this client', http: 409, ws: 4506 },
   ERR_RATE_LIMITED: { message: 'Too many requests; retry after the time Retry-After gives', http: 429, ws: 4105 },
+  // WebSocket only, transient: the SDK drops its ticket and runs the full handshake at once.
+  ERR_TICKET: { message: 'The resumption ticket is not accepted (expired, unknown, altered, revoked or already used); run the full handshake', http: 400, ws: 4106 },
   ERR_CLIENT_FULL: { message: 'The client holds its maximum of pending messages', http: 409, ws: 4507 },
   ERR_NO_RECEIPT: { message: 'The message has no signed receipt (not acked yet, or acked without a signature)', http: 409, ws: 4514 },
   ERR_ACK_KEY_MISMATCH: { message: 'The client presented an ack key other than the one it registered', http: 409, ws: 4509 },

@@ -85,6 +85,15 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
+    // The second byte of each connection's hello: an IK hello's appIdLen, or 0 for a resume hello.
+    const helloKinds: number[] = [];
+    page.on('websocket', (ws) => {
+      let first = true;
+      ws.on('framesent', ({ payload }) => {
+        if (first) helloKinds.push(Buffer.from(payload as Buffer)[1]!);
+        first = false;
+      });
+    });
 
     const clientId = await startPage(page);
     assert.match(clientId, /^[A-Za-z0-9_-]{24,}$/);
@@ -92,12 +101,16 @@ describe('the client SDK in headless Chromium (Debian package, WebCrypto only)',
     await receivedCount(page, 1);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { received: unknown[] }).received), [{ report: 'ready', rows: 3 }]);
 
-    // Go away, let results pile up, come back with the session kept in localStorage.
+    // Go away, let results pile up, come back with the session (and its resumption ticket) kept in localStorage.
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('session') ?? '{}').ticket !== undefined);
     await page.evaluate(() => (window as unknown as { client: { close(): Promise<void> } }).client.close());
     for (const n of [1, 2, 3]) await app.publish({ to: clientId, data: { n } });
     await page.reload();
     const resumedId = await startPage(page);
     assert.equal(resumedId, clientId);
+    assert.equal(helloKinds.length, 2);
+    assert.notEqual(helloKinds[0], 0, 'the first connection runs IK');
+    assert.equal(helloKinds[1], 0, 'the page came back with its ticket: NNpsk0 (docs/protocol.md section 2.6)');
     await receivedCount(page, 3);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { received: unknown[] }).received), [{ n: 1 }, { n: 2 }, { n: 3 }]);
     assert.deepEqual(errors, []);

@@ -38,6 +38,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
   import { webNoiseCrypto as crypto, webAesGcmNoiseCrypto } from '/crypto/web/noise-crypto.js';
   import { WebFrameSealer, WebFrameOpener } from '/crypto/web/frame-cipher.js';
   import { startHello } from '/crypto/hello.js';
+  import { resumePsk, startResumeHello, readResumeHello, acceptResumeHello } from '/crypto/resume-hello.js';
   import { fingerprint } from '/crypto/fingerprint.js';
   import { authenticatedCloseCode } from '/crypto/close-reason.js';
   import { deriveSlotKeys, openCohortEnvelope, sealCohortEnvelope } from '/crypto/cohort.js';
@@ -94,6 +95,19 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sealpush crypto vector
     check('refusal', await refused.finish(h(p.refusal.reply)).then(() => 'a session', (err) => err.code), p.refusal.code);
     const c = p.closeReason;
     check('close reason', String(await authenticatedCloseCode(crypto, h(p.sessionSecret), c.closeCode, c.reason)), c.code);
+    const r = p.resumption;
+    check('resume psk', x(await resumePsk(crypto, h(p.sessionSecret))), r.psk);
+    const resumeStart = async () => startResumeHello({ appId: p.appId, ticket: h(r.ticket), psk: h(r.psk), payload: r.clientPayload, crypto,
+      ephemeral: await key(r.clientEphemeralPrivate) });
+    const resumed = await resumeStart();
+    check('resume hello', x(resumed.hello), r.hello);
+    const resumeAccepted = await acceptResumeHello(readResumeHello(h(r.hello)), { psk: h(r.psk), crypto, ephemeral: await key(r.serverEphemeralPrivate) });
+    check('resume reply', x((await resumeAccepted.accept(r.serverPayload)).reply), r.reply);
+    const resumeDone = await resumed.finish(h(r.reply));
+    check('resume send key', x(resumeDone.sendKey), r.clientToServerKey);
+    check('resume receive key', x(resumeDone.receiveKey), r.serverToClientKey);
+    check('resume session secret', x(resumeDone.sessionSecret), r.sessionSecret);
+    check('resume refusal', await (await resumeStart()).finish(h(r.refusal.reply)).then(() => 'a session', (err) => err.code), r.refusal.code);
     const runFrames = async (frames, keyOf, start) => {
       const sealers = {}, openers = {};
       for (const f of frames) {

@@ -63,6 +63,20 @@ export function runKeyVaultConformance(driverName: string, factory: StoreFactory
       assert.deepEqual(await store.listServerKeys('payload'), []);
     }));
 
+    test('server key epochs: insert-if-absent per version, the first one stored wins, versions outside the window are erased', () => withStore(async (fx, store) => {
+      const epoch = (version: number, n: number) => ({ purpose: 'ticket', version, publicKey: new Uint8Array(0), wrappedSecret: key(n), createdAt: T0 + n });
+      const secretOf = (k: { wrappedSecret: Uint8Array } | undefined) => hex(k?.wrappedSecret);
+      assert.equal(secretOf(await store.putServerKeyEpoch(epoch(100, 1), { from: 99, to: 101 })), hex(key(1)));
+      assert.equal(secretOf(await store.putServerKeyEpoch(epoch(100, 2), { from: 99, to: 101 })), hex(key(1)), 'a second node gets the first key');
+      await store.putServerKeyEpoch(epoch(101, 3), { from: 100, to: 102 });
+      assert.deepEqual((await store.listServerKeys('ticket')).map((k) => k.version), [101, 100]);
+      // Two epochs on: 100 is out of the window and erased, wrapped secret and all.
+      await store.putServerKeyEpoch(epoch(102, 4), { from: 101, to: 103 });
+      assert.deepEqual((await (await fx.reopen()).listServerKeys('ticket')).map((k) => [k.version, secretOf(k)]), [[102, hex(key(4))], [101, hex(key(3))]]);
+      assert.equal((await store.getServerKey('ticket'))?.version, 102);
+      assert.deepEqual(await store.listServerKeys('noise-static'), [], 'other purposes untouched');
+    }));
+
     test('wrapped blobs: paged in key order per column, HS256 jwt keys only; compare-and-set never overwrites a changed blob', () => withStore(async (_fx, store) => {
       for (const id of ['A', 'B', 'C']) await store.createApp(app(id));
       await store.putServerKeyIfAbsent({ purpose: 'noise-static', version: 1, publicKey: key(1), wrappedSecret: key(2), createdAt: T0 });

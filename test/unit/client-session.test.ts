@@ -79,3 +79,14 @@ test('the HPKE key is optional, kept when valid, and never the static key', () =
     assert.throws(() => parseSession({ ...VALID, hpkeKey }, APP), { code: 'ERR_BAD_REQUEST' }, String(hpkeKey));
   }
 });
+
+test('a saved ticket is kept when well-formed, and each malformed ticket field is refused', () => {
+  const ticket = { value: 'AQAAAB' + 'x'.repeat(100), psk: 'C'.repeat(42) + 'A', expiresAt: 1_800_000_000_000, serverKey: 'B'.repeat(42) + 'A' };
+  assert.deepEqual(parseSession({ ...VALID, ticket }, APP), { ...VALID, ticket });
+  for (const [field, value] of Object.entries({ value: ['', 'a', 'a+b', 'x'.repeat(684)], psk: ['', 'A'.repeat(42)], expiresAt: [-1, 1.5, '1'], serverKey: [undefined, 'A'] })) {
+    for (const bad of value) {
+      assert.throws(() => parseSession({ ...VALID, ticket: { ...ticket, [field]: bad } }, APP), { code: 'ERR_BAD_REQUEST' }, `${field}=${String(bad)}`);
+    }
+  }
+  assert.throws(() => parseSession({ ...VALID, ticket: 'x' }, APP), { code: 'ERR_BAD_REQUEST' });
+});

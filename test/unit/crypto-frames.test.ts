@@ -11,6 +11,7 @@ import {
   encodeDeliver,
   encodeConfirm,
   encodeHeartbeat,
+  encodeTicket,
 } from '../../src/crypto/frames.js';
 
 const code = (expected: string) => (err: unknown) => isSealPushError(err) && err.code === expected;
@@ -50,6 +51,16 @@ describe('frames codec', () => {
     assert.deepEqual(decodeClientFrame(encodeConfirm()), { type: 'confirm' });
     assert.throws(() => decodeServerFrame(encodeConfirm()), code('ERR_PROTOCOL'));
     assert.throws(() => decodeClientFrame(Uint8Array.of(5, 0)), code('ERR_PROTOCOL'), 'CONFIRM with a body');
+  });
+
+  it('TICKET is 06, u64 expiresAt, the ticket (1..512 bytes), server to client only', () => {
+    const ticket = Uint8Array.of(1, 2, 3);
+    assert.deepEqual(encodeTicket(258, ticket), hexDecode('060000000000000102010203'));
+    assert.deepEqual(decodeServerFrame(encodeTicket(258, ticket)), { type: 'ticket', expiresAt: 258, ticket });
+    assert.throws(() => decodeClientFrame(encodeTicket(258, ticket)), code('ERR_PROTOCOL'), 'wrong direction');
+    assert.throws(() => decodeServerFrame(hexDecode('060000000000000102')), code('ERR_PROTOCOL'), 'empty ticket');
+    assert.throws(() => decodeServerFrame(new Uint8Array(9 + 513).fill(6, 0, 1)), code('ERR_PROTOCOL'), 'ticket too long');
+    assert.throws(() => encodeTicket(1, new Uint8Array(0)), code('ERR_INTERNAL'));
   });
 
   it('rejects malformed server frames with ERR_PROTOCOL', () => {

@@ -12,6 +12,8 @@ import { HandshakeRefusal, acceptHello, startHello } from '../../src/crypto/hell
 import { authenticatedCloseCode, closeTokenInput } from '../../src/crypto/close-reason.js';
 import { authenticatedCloseReason } from '../../src/crypto/node/close-reason.js';
 import { encodeServerRefusal } from '../../src/crypto/hello-payloads.js';
+import { acceptResumeHello, readResumeHello, resumePsk, startResumeHello } from '../../src/crypto/resume-hello.js';
+import { openTicket, sealTicket } from '../../src/crypto/node/ticket.js';
 import type { NoiseCrypto } from '../../src/crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../src/crypto/node/frame-cipher.js';
 import { fingerprint as nodeFingerprint } from '../../src/crypto/node/keys.js';
@@ -157,6 +159,36 @@ for (const [name, crypto, ciphers] of IMPLEMENTATIONS) {
       assert.equal(await authenticatedCloseCode(crypto, new Uint8Array(32), closeCode, reason), null, 'another session');
     });
 
+    const r = v.resumption;
+    it('resumption: the psk from the session secret, then NNpsk0 in both roles, and its refusal', async () => {
+      assert.equal(hexEncode(await resumePsk(crypto, hexDecode(v.sessionSecret))), r.psk);
+      const start = async () =>
+        startResumeHello({ appId: v.appId, ticket: hexDecode(r.ticket), psk: hexDecode(r.psk), payload: r.clientPayload, crypto, ephemeral: await crypto.keyPairFromPrivate(hexDecode(r.clientEphemeralPrivate)) });
+      const started = await start();
+      assert.equal(hexEncode(started.hello), r.hello);
+      const read = readResumeHello(hexDecode(r.hello));
+      assert.equal(hexEncode(read.ticket), r.ticket);
+      assert.equal(hexEncode(read.header), r.prologue.slice(16), 'the prologue is "sealpush" and the header');
+      const accept = async () => acceptResumeHello(read, { psk: hexDecode(r.psk), crypto, ephemeral: await crypto.keyPairFromPrivate(hexDecode(r.serverEphemeralPrivate)) });
+      const accepted = await accept();
+      assert.deepEqual(accepted.payload, r.clientPayload);
+      const server = await accepted.accept(r.serverPayload);
+      assert.equal(hexEncode(server.reply), r.reply);
+      const client = await started.finish(hexDecode(r.reply));
+      assert.deepEqual(client.payload, r.serverPayload);
+      for (const side of [server, client]) {
+        assert.equal(hexEncode(side.handshakeHash), r.handshakeHash);
+        assert.equal(hexEncode(side.sessionSecret), r.sessionSecret);
+      }
+      assert.deepEqual([hexEncode(client.sendKey), hexEncode(client.receiveKey)], [r.clientToServerKey, r.serverToClientKey]);
+      assert.equal(hexEncode(await (await accept()).refuse('ERR_TICKET')), r.refusal.reply);
+      await assert.rejects((await start()).finish(hexDecode(r.refusal.reply)), (err) => err instanceof HandshakeRefusal && err.code === 'ERR_TICKET');
+      const other = await acceptResumeHello(read, { psk: new Uint8Array(32), crypto }).then(() => 'opened', (err: { code?: string }) => err.code);
+      assert.equal(other, 'ERR_HANDSHAKE', 'another psk does not open the hello');
+      const { type, expiresAt, ticket } = decodeServerFrame(hexDecode(r.ticketFramePlaintext)) as { type: string; expiresAt: number; ticket: Uint8Array };
+      assert.deepEqual([type, expiresAt, hexEncode(ticket)], ['ticket', r.ticketContents.expiresAt, r.ticket]);
+    });
+
     it('transport frames in both directions', async () => {
       await runFrames(ciphers, v.frames, keyFor);
     });
@@ -184,6 +216,15 @@ describe('sealpush v3 vectors: shared facts', () => {
   it('the close reason is what the server (node:crypto) writes', () => {
     assert.equal(hexEncode(closeTokenInput('ERR_SESSION_REPLACED')), v.closeReason.tokenInput);
     assert.equal(authenticatedCloseReason(hexDecode(v.sessionSecret), 'ERR_SESSION_REPLACED'), v.closeReason.reason);
+  });
+
+  it('the ticket is what the server (sodium-native XChaCha20-Poly1305) seals, and opens to its contents', () => {
+    const r = v.resumption;
+    const id = hexDecode(r.ticketContents.id);
+    const sealed = sealTicket(hexDecode(r.ticketKey), r.epoch, { ...r.ticketContents, id, psk: hexDecode(r.psk) }, hexDecode(r.ticketNonce));
+    assert.equal(hexEncode(sealed), r.ticket);
+    const opened = openTicket(hexDecode(r.ticketKey), hexDecode(r.ticket));
+    assert.deepEqual({ ...opened, id: hexEncode(opened.id), psk: hexEncode(opened.psk) }, { ...r.ticketContents, psk: r.psk });
   });
 
   it('fingerprint is the same on node:crypto and WebCrypto', async () => {

@@ -201,3 +201,20 @@ test('an app deleted between the hello and the key confirmation: the confirmatio
   await assert.rejects(world.run(world.sessions.confirm(prepared, 0)), (err: { code?: string }) => err.code === 'ERR_NOT_FOUND');
   assert.equal(await world.store.findClientByKey(APP, KEY), undefined);
 });
+
+test('new clients are group-committed: concurrent new sessions share commits, not one each', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const release = world.store.holdCommits();
+  // A first new session's commit is in flight (held); 20 more confirm meanwhile.
+  const first = world.sessions.confirm(await world.sessions.prepare(APP, staticKey(100)), 0);
+  await world.deferred.settle();
+  const prepared = await Promise.all(Array.from({ length: 20 }, (_, i) => world.sessions.prepare(APP, staticKey(101 + i))));
+  const rest = prepared.map((p) => world.sessions.confirm(p, 0));
+  await world.deferred.settle();
+  release();
+  const opened = await world.run(Promise.all([first, ...rest]));
+  assert.equal(new Set(opened.map((s) => s.client.id)).size, 21, '21 new clients');
+  const withClients = world.store.batches.filter((b) => b.clients.length > 0);
+  assert.deepEqual(withClients.map((b) => b.clients.length), [1, 20], 'the 20 that waited share the next commit');
+});

@@ -75,7 +75,54 @@ export interface CloseReasonVector {
   readonly reason: string;
 }
 
-export interface ProtocolVectors {
+/**
+ * A resumption (docs/protocol.md section 2.6) of the vector session's client: the psk both sides
+ * derive from its session secret, the TICKET frame the server sent, the ticket sealed under a
+ * fixed ticket key and nonce, then NNpsk0 with fixed ephemeral keys, and the same hello refused.
+ */
+export interface ResumptionVector extends ExchangeVector {
+  readonly noiseProtocol: string;
+  /** HMAC-SHA-256(the vector session's sessionSecret, "sealpush resume psk v1"). */
+  readonly psk: string;
+  readonly ticketKey: string;
+  readonly epoch: number;
+  readonly ticketNonce: string;
+  readonly ticketContents: {
+    readonly id: string;
+    readonly issuedAt: number;
+    readonly expiresAt: number;
+    readonly identityVersion: number;
+    readonly appId: string;
+    readonly clientId: string;
+  };
+  readonly ticket: string;
+  /** The TICKET frame's plaintext (type 06, u64 expiresAt, ticket). */
+  readonly ticketFramePlaintext: string;
+  readonly clientEphemeralPrivate: string;
+  readonly serverEphemeralPrivate: string;
+  readonly clientPayload: { readonly lastSeq: number };
+  readonly serverPayload: ProtocolVectors['serverPayload'];
+  /** The same resume hello refused in message 2 with ERR_TICKET. */
+  readonly refusal: RefusalVector;
+}
+
+/** One handshake's bytes, and what both sides derive from it. */
+export interface ExchangeVector {
+  readonly prologue: string;
+  /** Client's first WebSocket message. */
+  readonly hello: string;
+  /** Server's reply: Noise message 2. */
+  readonly reply: string;
+  readonly handshakeHash: string;
+  /** The third output of HKDF(ck, zerolen) at Split: the session's cohort secret (both sides). */
+  readonly sessionSecret: string;
+  /** Initiator-to-responder key: the client's sendKey and the server's receiveKey. */
+  readonly clientToServerKey: string;
+  /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */
+  readonly serverToClientKey: string;
+}
+
+export interface ProtocolVectors extends ExchangeVector {
   readonly description: string;
   readonly protocolVersion: number;
   readonly noiseProtocol: string;
@@ -96,18 +143,6 @@ export interface ProtocolVectors {
     readonly maxFrameBytes: number;
   };
   readonly serverPayloadBytes: string;
-  readonly prologue: string;
-  /** Client's first WebSocket message. */
-  readonly hello: string;
-  /** Server's reply: Noise IK message 2. */
-  readonly reply: string;
-  readonly handshakeHash: string;
-  /** The third output of HKDF(ck, zerolen) at Split: the session's cohort secret (both sides). */
-  readonly sessionSecret: string;
-  /** Initiator-to-responder key: the client's sendKey and the server's receiveKey. */
-  readonly clientToServerKey: string;
-  /** Responder-to-initiator key: the server's sendKey and the client's receiveKey. */
-  readonly serverToClientKey: string;
   /**
    * A session's first frames, in order; each direction's counters start at 0: the client's
    * CONFIRM, the server's HEARTBEAT that opens the session, then messages and ACKs.
@@ -117,4 +152,5 @@ export interface ProtocolVectors {
   readonly signedAck: SignedAckVector;
   readonly refusal: RefusalVector;
   readonly closeReason: CloseReasonVector;
+  readonly resumption: ResumptionVector;
 }

@@ -23,6 +23,14 @@ export interface KeyVault {
    */
   addServerKeyVersion(key: StoredServerKey, previousNotAfter: number): Promise<boolean>;
   /**
+   * For keys that live by epoch rather than by rotation (resumption ticket keys: the version is
+   * the epoch): inserts `key` unless its purpose already holds that version, and returns the
+   * stored one (of two nodes putting the same epoch at once, both get the first one's key).
+   * Then deletes every version of the purpose outside `keep` (inclusive), wrapped secret and
+   * all, so an epoch's key is gone for good once it is out of the window.
+   */
+  putServerKeyEpoch(key: StoredServerKey, keep: { readonly from: number; readonly to: number }): Promise<StoredServerKey>;
+  /**
    * Up to `limit` non-null blobs of a wrapped column, in primary-key order, from the row after
    * `after` (null: from the first). For key rotation: rows may change between pages.
    */

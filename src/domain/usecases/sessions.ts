@@ -2,6 +2,7 @@ import { bytesEqual } from '../bytes.js';
 import { SealPushError } from '../errors.js';
 import { newClientId, randomBytes } from '../ids.js';
 import type { ClientRegistry } from '../ports/client-registry.js';
+import type { NonceCache } from '../ports/nonce-cache.js';
 import { rateLimited, type RateLimit } from '../ports/rate-limit.js';
 import type { Clock } from '../ports/runtime.js';
 import type { Client } from '../types.js';
@@ -43,6 +44,17 @@ export interface PreparedSession {
   readonly keys: { readonly ackKey: Uint8Array | undefined; readonly hpkeKey: Uint8Array | null };
   /** Whether this connection's ACKs will be signed (message 2's `signedAcks`). */
   readonly signedAcks: boolean;
+  /** Set for a resumption: the ticket that `confirm` claims, so that it opens one session only. */
+  readonly ticket?: ResumptionTicket;
+}
+
+/** What `Sessions` needs of an opened resumption ticket (crypto/node/ticket.ts). */
+export interface ResumptionTicket {
+  /** The ticket's random id, as text: the key it is claimed under. */
+  readonly id: string;
+  readonly appId: string;
+  readonly clientId: string;
+  readonly expiresAt: number;
 }
 
 /**
@@ -53,11 +65,13 @@ export interface PreparedSession {
  */
 export class Sessions {
   constructor(
-    private readonly store: Pick<ClientRegistry, 'findClientByKey' | 'registerAckKey' | 'setClientHpkeKey'>,
+    private readonly store: Pick<ClientRegistry, 'findClientByKey' | 'getClient' | 'registerAckKey' | 'setClientHpkeKey'>,
     private readonly commits: CommitQueue,
     private readonly clock: Clock,
     /** New clients (a static key not seen before) per app; past it ERR_RATE_LIMITED, a transient close. */
     private readonly registrations?: RateLimit,
+    /** Where resumption tickets are claimed, once each, until they expire (across nodes with Redis). */
+    private readonly tickets?: Pick<NonceCache, 'claim'>,
   ) {}
 
   /**
@@ -78,6 +92,25 @@ export class Sessions {
   }
 
   /**
+   * Read-only, like `prepare`, for a resume hello whose ticket opened: the ticket's client, if
+   * the ticket is for this app, unexpired, and its client still exists. Throws ERR_TICKET
+   * otherwise (the server refuses inside the handshake, the SDK runs IK at once: a forgotten
+   * client's key then makes a new client, as it would have without a ticket), and
+   * ERR_ACK_KEY_MISMATCH as `prepare` does. The ticket is claimed at `confirm`, not here.
+   */
+  async prepareResumed(appId: string, ticket: ResumptionTicket, keys: HelloKeys = {}, receipts = false): Promise<PreparedSession> {
+    if (ticket.appId !== appId) throw new SealPushError('ERR_TICKET', 'The ticket is for another app');
+    if (ticket.expiresAt <= this.clock.now()) throw new SealPushError('ERR_TICKET', 'The ticket expired');
+    if (!this.tickets) throw new SealPushError('ERR_TICKET', 'Resumption is off');
+    const known = await this.store.getClient(appId, ticket.clientId);
+    if (!known) throw new SealPushError('ERR_TICKET', 'The ticket\'s client is gone');
+    const { ackKey } = keys;
+    if (known.ackKey && ackKey) sameAckKey(known.ackKey, ackKey);
+    const hpkeKey = keys.hpkeKey ?? null;
+    return { appId, staticKey: known.staticKey, known, clientId: known.id, keys: { ackKey, hpkeKey }, signedAcks: receipts && ackKey !== undefined, ticket };
+  }
+
+  /**
    * After the client's key confirmation: creates the new client, or registers the resumed
    * one's ack key (once, never replaced) and its hello's HPKE key (the latest hello's replaces
    * whatever was stored: absent clears it), and acks up to `lastSeq` (bounded by what was ever
@@ -86,10 +119,13 @@ export class Sessions {
    * Throws ERR_UNAVAILABLE when a concurrent confirmed handshake with the same static key
    * created the client first, under another id than the one message 2 named: the client
    * reconnects and resumes that id. Throws ERR_ACK_KEY_MISMATCH when a concurrent one
-   * registered another ack key first.
+   * registered another ack key first. Throws ERR_TICKET when the resumption ticket was claimed
+   * before (a replayed resume hello whose sender also holds the psk, or a second use): the
+   * claim comes first, so such a session changes nothing either.
    */
   async confirm(prepared: PreparedSession, lastSeq: number): Promise<OpenedSession> {
-    const { appId, staticKey, known, keys, signedAcks } = prepared;
+    const { appId, staticKey, known, keys, signedAcks, ticket } = prepared;
+    if (ticket) await this.claimTicket(ticket);
     const { ackKey, hpkeKey } = keys;
     if (!known) {
       // Counted at confirmation, never at a hello: a replayed hello spends no app's budget.
@@ -127,6 +163,18 @@ export class Sessions {
     const held = Math.min(lastSeq, client.lastSeq);
     if (held > client.ackedSeq) this.commits.markAcked(client.id, held);
     return { client, resumed: true, cursor: Math.max(held, client.ackedSeq), ackKey: null };
+  }
+
+  /**
+   * Claimed under an owner of its own per app (`tickets:<appId>`): a bounded nonce pool then
+   * refuses an app's resumptions (ERR_RATE_LIMITED: the client reconnects with IK) before its
+   * REST request nonces, which keep their share.
+   */
+  private async claimTicket(ticket: ResumptionTicket): Promise<void> {
+    const ttlSeconds = Math.max(1, Math.ceil((ticket.expiresAt - this.clock.now()) / 1000));
+    if (!this.tickets || !(await this.tickets.claim(`ticket:${ticket.id}`, ttlSeconds, `tickets:${ticket.appId}`))) {
+      throw new SealPushError('ERR_TICKET', 'This ticket was used already');
+    }
   }
 
   closed(clientId: string): void {

@@ -8,7 +8,9 @@ import type { LiveConnection, SessionFacts } from '../../domain/usecases/live-cl
 import type { ClientCiphers } from '../../domain/usecases/client-ciphers.js';
 import type { Sessions } from '../../domain/usecases/sessions.js';
 import type { IdentityRing } from '../../domain/usecases/server-identity.js';
-import { decodeClientFrame, encodeDeliver, encodeHeartbeat } from '../../crypto/frames.js';
+import { decodeClientFrame, encodeDeliver, encodeHeartbeat, encodeTicket } from '../../crypto/frames.js';
+import { resumePsk } from '../../crypto/resume-hello.js';
+import type { TicketSealer } from '../../crypto/node/ticket.js';
 import type { CohortSlot } from '../../crypto/cohort.js';
 import type { KeyPair, NoiseCrypto } from '../../crypto/noise/primitives.js';
 import { FrameOpener, FrameSealer } from '../../crypto/node/frame-cipher.js';
@@ -32,6 +34,8 @@ export interface ConnectionDeps {
   /** The server's identity keys: the current one, and older ones in their overlap. */
   readonly identities: { ring(): Promise<IdentityRing<KeyPair>> };
   readonly limits: WsLimits;
+  /** Resumption tickets (docs/protocol.md section 2.6): one per opened session. Absent: tickets off. */
+  readonly tickets?: TicketSealer;
   readonly logger: Logger;
   /** Told how each handshake ends (docs/metrics.md). Default: none. */
   readonly metrics?: Metrics;
@@ -254,8 +258,27 @@ export class Connection implements DeliverySink, LiveConnection {
       // Tells the client its confirmation was taken (cohort delivery: the next envelope does).
       if (this.cohort === null) this.write(encodeHeartbeat());
       stream.start();
+      void this.issueTicket(facts);
     } catch (err) {
       this.failWith(err, 'key confirmation failed unexpectedly');
+    }
+  }
+
+  /**
+   * A resumption ticket for the client's next connection, in a TICKET frame. Direct delivery
+   * only: a cohort connection sends nothing but envelopes. A ticket that cannot be issued (the
+   * key vault unreachable) costs the client one full handshake next time, nothing more.
+   */
+  private async issueTicket(facts: SessionFacts): Promise<void> {
+    const tickets = this.deps.tickets;
+    if (!tickets || this.cohort !== null) return;
+    try {
+      const psk = await resumePsk(this.deps.noise, facts.sessionSecret);
+      const issued = await tickets.issue({ appId: facts.appId, clientId: facts.clientId, identityVersion: facts.identityVersion, psk });
+      psk.fill(0);
+      if (this.state === 'open') this.write(encodeTicket(issued.expiresAt, issued.ticket));
+    } catch (err) {
+      this.deps.logger.warn({ clientId: facts.clientId, err: errorMessage(err) }, 'no resumption ticket issued');
     }
   }
 

@@ -67,6 +67,15 @@ export function mysqlKeyVault(link: MysqlLink): KeyVault {
       });
     },
 
+    async putServerKeyEpoch(key, keep) {
+      // A taken version is the key a concurrent node stored first: that one is the epoch's key.
+      await insertUnlessTaken(link, INSERT_SERVER_KEY, serverKeyParams(key));
+      await run(link, 'DELETE FROM server_keys WHERE purpose = ? AND (version < ? OR version > ?)', [key.purpose, keep.from, keep.to]);
+      const [row] = await select<ServerKeyRow>(link, `${SERVER_KEY} AND version = ?`, [key.purpose, key.version]);
+      if (row === undefined) throw new Error(`mysql store: the ${key.purpose} key of version ${key.version} is outside the window kept`);
+      return toServerKey(row);
+    },
+
     async wrappedBlobs(column, after, limit) {
       const { table, key, blob, where } = wrappedColumn(column);
       const keyList = key.join(', ');

@@ -44,6 +44,8 @@ export function sqliteKeyVault(db: Database.Database): KeyVault {
   const endServerKey = db.prepare(
     'UPDATE server_keys SET not_after = ? WHERE purpose = ? AND version = ? AND (not_after IS NULL OR not_after > ?)',
   );
+  const serverKeyVersion = db.prepare(`SELECT ${SERVER_KEY_COLUMNS} FROM server_keys WHERE purpose = ? AND version = ?`);
+  const keepServerKeys = db.prepare('DELETE FROM server_keys WHERE purpose = ? AND (version < ? OR version > ?)');
   const pruneServerKeys = db.prepare('DELETE FROM server_keys WHERE purpose = ? AND not_after IS NOT NULL AND not_after <= ?');
   const insertAdminToken = db.prepare('INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
   const adminToken = db.prepare('SELECT id, name, token_hash, created_at FROM admin_tokens WHERE id = ?');
@@ -63,6 +65,13 @@ export function sqliteKeyVault(db: Database.Database): KeyVault {
     if (latest) endServerKey.run(previousNotAfter, key.purpose, latest.version, previousNotAfter);
     pruneServerKeys.run(key.purpose, key.createdAt);
     return true;
+  });
+
+  const putEpoch = db.transaction((key: StoredServerKey, from: number, to: number) => {
+    const existing = serverKeyVersion.get(key.purpose, key.version) as ServerKeyRow | undefined;
+    if (existing === undefined) insertServerKey.run(key.purpose, key.version, key.publicKey, key.wrappedSecret, key.createdAt);
+    keepServerKeys.run(key.purpose, from, to);
+    return existing === undefined ? key : toServerKey(existing);
   });
 
   // Prepared on a column's first use (by a master-key rotation), not at every open.
@@ -89,6 +98,9 @@ export function sqliteKeyVault(db: Database.Database): KeyVault {
     },
     async addServerKeyVersion(key, previousNotAfter) {
       return addVersion.immediate(key, previousNotAfter);
+    },
+    async putServerKeyEpoch(key, keep) {
+      return putEpoch.immediate(key, keep.from, keep.to);
     },
     async wrappedBlobs(column, after, limit) {
       const w = wrappedColumn(column);

@@ -46,7 +46,8 @@ const FORWARDED = [
   'staleClients', 'forgetClient', 'forgottenAfter', 'lastForgottenSeq',
   'getMessage', 'getReceipt', 'pendingMessages', 'countPending', 'countPendingByApp', 'expireMessages', 'purgeMessages',
   'addAdminToken', 'findAdminToken', 'listAdminTokens', 'removeAdminToken',
-  'getServerKey', 'putServerKeyIfAbsent', 'listServerKeys', 'addServerKeyVersion', 'wrappedBlobs', 'replaceWrappedBlobs',
+  'getServerKey', 'putServerKeyIfAbsent', 'listServerKeys', 'addServerKeyVersion', 'putServerKeyEpoch',
+  'wrappedBlobs', 'replaceWrappedBlobs',
   'appendAudit', 'auditHead', 'auditRecords', 'findAckRecord', 'addAuditCheckpoint', 'auditCheckpoints', 'latestAuditCheckpoint',
   'ping',
 ] as const satisfies readonly Forwarded[];
