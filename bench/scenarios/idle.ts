@@ -62,6 +62,7 @@ export const idle: Scenario = {
             rssBeforeMiB: before / 2 ** 20,
             rssAfterMiB: after / 2 ** 20,
             connectPerSec: clients / connectS,
+            connectSeconds: connectS,
             connectCpuUsPerConn: (cpu * 1e6) / clients,
           });
           await agents.all({ op: 'disconnect' }).catch(() => undefined);
@@ -81,6 +82,7 @@ export const idle: Scenario = {
         metrics: [
           { key: 'rssPerConnBytes', label: 'RSS per connection', unit: 'B', better: 'lower' },
           { key: 'rssAfterMiB', label: 'RSS with all connected', unit: 'MiB', better: 'lower' },
+          { key: 'connectSeconds', label: `time to connect ${clients}`, unit: 's', better: 'lower' },
           { key: 'connectCpuUsPerConn', label: 'server CPU per connect', unit: 'µs', better: 'lower' },
         ],
         runs,

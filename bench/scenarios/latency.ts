@@ -1,5 +1,5 @@
 /**
- * Scenario 3, latency: C = 1,000 clients, messages paced at 2,000 msgs/s (one per request)
+ * Scenario 3, latency: C = 10,000 clients (issue 16's load), messages paced at 2,000 msgs/s (one per request)
  * and at half of sealpush's maximum (batch endpoint, whatever is due each millisecond).
  * The maximum is unicast's batch figure for sealpush at the same C from this run, or, when
  * unicast did not run, a short calibration burst against sealpush. Every server is paced at
@@ -12,7 +12,7 @@ import type { BenchContext, BenchOptions, CaseResult, Measurement, Scenario } fr
 const LOW_RATE = 2000;
 
 function sizes(options: BenchOptions): { clients: number; durationMs: number } {
-  const clients = options.clients ?? (options.quick ? 200 : 1000);
+  const clients = options.clients ?? (options.quick ? 200 : 10_000);
   const durationMs =
     options.messages !== undefined ? Math.max(250, Math.min(5000, (options.messages / LOW_RATE) * 1000)) : options.quick ? 2000 : 5000;
   return { clients, durationMs };
@@ -20,7 +20,7 @@ function sizes(options: BenchOptions): { clients: number; durationMs: number } {
 
 export const latency: Scenario = {
   name: 'latency',
-  summary: 'C = 1,000; paced at 2,000 msgs/s and at half of sealpush\'s maximum: p50/p99',
+  summary: 'C = 10,000; paced at 2,000 msgs/s and at half of sealpush\'s maximum: p50/p99',
   units: (options) => options.servers.length * options.reps,
   async run(ctx: BenchContext): Promise<CaseResult[]> {
     const BATCH_PLAN = batchPlan(ctx.options);
