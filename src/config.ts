@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { WEBHOOK_ALLOW_PRIVATE_ENV, webhooksSchema } from './webhook-config.js';
 import { DEFAULT_DELIVERY_LIMITS } from './domain/usecases/delivery-stream.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './domain/json-depth.js';
 import { DEFAULT_PUBLISH_LIMITS } from './domain/publish-request.js';
@@ -223,6 +224,7 @@ const configSchema = z
     redis: z.string().refine(isRedisUrl, { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' }).optional(),
     limits: limitsSchema,
     audit: auditSchema,
+    webhooks: webhooksSchema,
     /** App id -> its delivery and receipts settings (see appDeliverySchema). */
     apps: z.record(appDeliverySchema).default({}),
   })
@@ -297,6 +299,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   for (const [name, key, parse] of ENV) {
     const text = env[name];
     if (text !== undefined && text !== '') merged[key] = parse(text);
+  }
+  const allowPrivate = env[WEBHOOK_ALLOW_PRIVATE_ENV];
+  if (allowPrivate !== undefined && allowPrivate !== '') {
+    merged.webhooks = { ...(merged.webhooks as object | undefined), allowPrivate: envBoolean(allowPrivate) };
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) merged[key] = value;

@@ -14,6 +14,7 @@ import { registerPublishCommand } from './publish.js';
 import { registerServeCommand } from './serve.js';
 import { registerSignCommand } from './sign.js';
 import { packageVersion, registerVersionCommand } from './version.js';
+import { registerWebhooksCommands } from './webhooks.js';
 
 /** Runs the `sealpush` command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerInitCommand(program);
   registerAppsCommands(program);
   registerClientsCommands(program);
+  registerWebhooksCommands(program);
   registerMessagesCommands(program);
   registerKeysCommands(program);
   registerAuditCommands(program);

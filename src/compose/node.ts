@@ -40,6 +40,7 @@ import { openCore, type Core } from './core.js';
 import { loadServerIdentity, type ServerIdentity } from './keys.js';
 import { nodeReadiness } from './readiness.js';
 import { errorMessage } from '../domain/errors.js';
+import { startWebhooks } from './webhooks.js';
 
 const deferToIo: Defer = (fn) => setImmediate(fn);
 
@@ -185,6 +186,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   }, Math.min(CHECKPOINT_POLL_MS, config.audit.checkpointEverySeconds * 1000));
   checkpointTimer.unref();
 
+  const stopWebhooks = startWebhooks({ config, store, kms, clock, logger, nodeId, publisher, metrics: prometheus });
+
   const retention = new ClientRetention({ store, clock, logger, retentionMs: config.clientRetentionDays * 86_400_000 });
   return {
     http,
@@ -202,6 +205,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       clearInterval(refusalTimer);
       refusals.flush();
       await commits.flush();
+      await stopWebhooks();
       clearInterval(checkpointTimer);
       if (reportTimer) clearInterval(reportTimer);
       // A clean shutdown leaves the whole chain covered by a signed checkpoint.

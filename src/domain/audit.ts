@@ -178,7 +178,11 @@ export type AdminAction =
   | 'clients.forget'
   | 'clients.prune'
   | 'admin.create'
-  | 'admin.revoke';
+  | 'admin.revoke'
+  | 'webhooks.add'
+  | 'webhooks.remove'
+  | 'webhooks.rotate-secret'
+  | 'webhooks.retry';
 
 /**
  * A state-changing admin command. `details` name what it changed (ids, modes, algorithms):

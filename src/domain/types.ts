@@ -132,7 +132,13 @@ export interface StoredServerKey {
  * column means one more name here, one entry in the rotation's context table
  * (domain/usecases/master-key-rotation.ts) and one in each store driver's column table.
  */
-export type WrappedColumn = 'apps.wrapped_secret' | 'apps.previous_wrapped_secret' | 'server_keys.wrapped_secret' | 'app_jwt_keys.key_material';
+export type WrappedColumn =
+  | 'apps.wrapped_secret'
+  | 'apps.previous_wrapped_secret'
+  | 'webhook_endpoints.wrapped_secret'
+  | 'webhook_endpoints.previous_wrapped_secret'
+  | 'server_keys.wrapped_secret'
+  | 'app_jwt_keys.key_material';
 
 /** One wrapped blob and the row that holds it: `key` is the row's primary key, in column order. */
 export interface WrappedBlob {

@@ -15,6 +15,7 @@ import { runAppRegistryConformance } from './app-registry.suite.js';
 import { runClientRegistryConformance } from './client-registry.suite.js';
 import { runKeyVaultConformance } from './key-vault.suite.js';
 import { runAuditLogConformance } from './audit-log.suite.js';
+import { runWebhooksConformance } from './webhooks.suite.js';
 
 /** A fresh database per fixture, migrated; `reopen` is another pool (another node) on it. */
 async function mysqlFixture(): Promise<StoreFixture> {
@@ -49,6 +50,7 @@ if (missing === undefined) {
   runClientRegistryConformance('mysql', mysqlFixture, false);
   runKeyVaultConformance('mysql', mysqlFixture);
   runAuditLogConformance('mysql', mysqlFixture);
+  runWebhooksConformance('mysql', mysqlFixture);
   acrossNodes();
 } else {
   describe('Store conformance: mysql', () => {

@@ -12,6 +12,7 @@ import { runAppRegistryConformance } from './app-registry.suite.js';
 import { runClientRegistryConformance } from './client-registry.suite.js';
 import { runKeyVaultConformance } from './key-vault.suite.js';
 import { runAuditLogConformance } from './audit-log.suite.js';
+import { runWebhooksConformance } from './webhooks.suite.js';
 
 /** A fresh database file in its own temp dir; every store opened on it is closed at cleanup. */
 async function sqliteFixture(durability: 'full' | 'normal', threaded = false): Promise<StoreFixture> {
@@ -57,4 +58,5 @@ for (const [name, factory] of variants) {
   runClientRegistryConformance(name, factory, true);
   runKeyVaultConformance(name, factory);
   runAuditLogConformance(name, factory);
+  runWebhooksConformance(name, factory);
 }

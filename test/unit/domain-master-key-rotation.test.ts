@@ -1,5 +1,6 @@
 // rotateMasterKey on the real SQLite store and the real local KMS: every wrapped column moves
 // to the new version, secrets stay the same, and a concurrent writer is never overwritten.
+import { WebhookAdmin, formatWebhookSecret, webhookSecretContext } from '../../src/domain/usecases/webhook-endpoints.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -48,15 +49,22 @@ test('every wrapped column moves to the new version, the secrets unchanged, and 
   const hs = await core.apps.addJwtKey(apps[0]!.appId, { issuer: 'iss', kid: 'k1', alg: 'HS256' });
   // An app in a secret rotation's overlap: its previous secret is wrapped too.
   const rotated = await new AppLifecycle(core).rotateSecret(apps[1]!.appId, 1);
+  // A webhook endpoint whose secret was rotated: its current and previous secrets are wrapped.
+  const hooks = new WebhookAdmin({ store: core.store, kms: core.kms, clock: core.clock });
+  const hook = await hooks.add(apps[2]!.appId, { url: 'https://hooks.example/in' });
+  const hookRotated = await hooks.rotateSecret(hook.id);
   await loadServerIdentity(core);
-  const all = (v: number) => ({ 'apps.wrapped_secret': [v, v, v, v, v], 'apps.previous_wrapped_secret': [v], 'server_keys.wrapped_secret': [v], 'app_jwt_keys.key_material': [v] });
+  const all = (v: number) => ({
+    'apps.wrapped_secret': [v, v, v, v, v], 'apps.previous_wrapped_secret': [v], 'webhook_endpoints.wrapped_secret': [v],
+    'webhook_endpoints.previous_wrapped_secret': [v], 'server_keys.wrapped_secret': [v], 'app_jwt_keys.key_material': [v],
+  });
   assert.deepEqual(await versions(core), all(1));
   const progress: number[] = [];
 
   const report = await rotateMasterKey(deps(core, { onProgress: (p) => progress.push(p.done) }));
-  assert.deepEqual(report, { version: 2, addedVersion: true, rewrapped: 8, retired: [1] });
+  assert.deepEqual(report, { version: 2, addedVersion: true, rewrapped: 10, retired: [1] });
   assert.deepEqual(await versions(core), all(2));
-  assert.equal(progress.at(-1), 8);
+  assert.equal(progress.at(-1), 10);
 
   const fresh = await openLocalKms({ dataDir: core.config.dataDir }); // holds version 2 only
   for (const app of apps) {
@@ -68,6 +76,9 @@ test('every wrapped column moves to the new version, the secrets unchanged, and 
   assert.equal(Buffer.from(await fresh.unwrap(previous, appSecretContext(apps[1]!.appId))).toString('base64url'), apps[1]!.secret);
   const jwt = await core.store.findJwtKey('iss', 'k1');
   assert.equal(Buffer.from(await fresh.unwrap(jwt!.keyMaterial, 'jwt-secret:iss:k1')).toString('base64url'), hs.secret);
+  const endpoint = (await core.store.getWebhookEndpoint(hook.id))!;
+  assert.equal(formatWebhookSecret(await fresh.unwrap(endpoint.wrappedSecret, webhookSecretContext(hook.id))), hookRotated.secret);
+  assert.equal(formatWebhookSecret(await fresh.unwrap(endpoint.previousWrappedSecret!, webhookSecretContext(hook.id))), hook.secret);
 }));
 
 test('a concurrent write between the read and the compare-and-set is kept, and moved by a later pass', () => withCore(async (core) => {

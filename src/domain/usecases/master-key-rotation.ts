@@ -14,6 +14,7 @@ import type { KeyVault } from '../ports/key-vault.js';
 import type { WrappedColumn } from '../types.js';
 import { appSecretContext, jwtSecretContext } from './apps.js';
 import { serverKeyContext } from './server-keys.js';
+import { webhookSecretContext } from './webhook-endpoints.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -24,6 +25,8 @@ export const WRAPPED_COLUMNS: readonly { readonly column: WrappedColumn; context
   { column: 'apps.wrapped_secret', context: ([appId]) => appSecretContext(String(appId)) },
   // A rotated-out secret keeps the context it was wrapped for (apps rotate-secret moves the blob).
   { column: 'apps.previous_wrapped_secret', context: ([appId]) => appSecretContext(String(appId)) },
+  { column: 'webhook_endpoints.wrapped_secret', context: ([id]) => webhookSecretContext(String(id)) },
+  { column: 'webhook_endpoints.previous_wrapped_secret', context: ([id]) => webhookSecretContext(String(id)) },
   { column: 'server_keys.wrapped_secret', context: ([purpose]) => serverKeyContext(String(purpose)) },
   { column: 'app_jwt_keys.key_material', context: ([issuer, kid]) => jwtSecretContext(String(issuer), String(kid)) },
 ];

@@ -166,6 +166,11 @@ export class Publisher implements PushApi {
 
   async messageReceipt(appId: string, messageId: string): Promise<MessageReceipt> {
     await this.admitRead(appId);
+    return this.receiptOf(appId, messageId);
+  }
+
+  /** messageReceipt without the app's read limit: what an acked webhook carries. */
+  async receiptOf(appId: string, messageId: string): Promise<MessageReceipt> {
     const { store } = this.deps;
     const message = await store.getMessage(appId, messageId);
     if (!message) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);

@@ -6,6 +6,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../../domain/errors.js';
 import type { Metrics } from '../../domain/ports/metrics.js';
+import type { WebhookQueueStats } from '../../domain/ports/webhooks.js';
+import type { WebhookMetrics } from '../../domain/usecases/webhook-sender.js';
 
 export interface MetricSources {
   /** WebSocket connections held now (including ones still in their handshake). */
@@ -23,7 +25,7 @@ export interface MetricsExposition {
 /** Seconds: from a millisecond commit to a slow one. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class PrometheusMetrics implements Metrics, MetricsExposition {
+export class PrometheusMetrics implements Metrics, WebhookMetrics, MetricsExposition {
   private readonly registry = new Registry();
   private readonly handshakes: Counter<'result'>;
   private readonly publishedTotal: Counter;
@@ -33,6 +35,10 @@ export class PrometheusMetrics implements Metrics, MetricsExposition {
   private readonly authFailures: Counter<'code'>;
   private readonly deliveryLatencySeconds: Histogram;
   private readonly commitLatencySeconds: Histogram;
+  private readonly webhookEventsTotal: Counter<'outcome'>;
+  private readonly webhookPending: Gauge;
+  private readonly webhookFailed: Gauge;
+  private readonly webhookQueueAge: Gauge;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -66,6 +72,15 @@ export class PrometheusMetrics implements Metrics, MetricsExposition {
       registers,
     });
     this.commitLatencySeconds = new Histogram({ name: 'sealpush_store_commit_seconds', help: 'Duration of one store commit (a batch of writes)', buckets: LATENCY_BUCKETS, registers });
+    this.webhookEventsTotal = new Counter({
+      name: 'sealpush_webhook_events_total',
+      help: 'Webhook events by the outcome of an attempt: sent (2xx), retry (failed, tried again later), failed (out of time, kept for webhooks retry)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.webhookPending = new Gauge({ name: 'sealpush_webhook_pending', help: 'Webhook events waiting to be sent, every endpoint of the store', registers });
+    this.webhookFailed = new Gauge({ name: 'sealpush_webhook_failed', help: 'Webhook events kept as failed (sealpush webhooks failed)', registers });
+    this.webhookQueueAge = new Gauge({ name: 'sealpush_webhook_queue_age_seconds', help: 'Age of the oldest pending webhook event (0: none pending)', registers });
   }
 
   get contentType(): string {
@@ -106,5 +121,15 @@ export class PrometheusMetrics implements Metrics, MetricsExposition {
 
   authFailure(code: string): void {
     this.authFailures.inc({ code });
+  }
+
+  webhookEvents(outcome: 'sent' | 'retry' | 'failed', count: number): void {
+    if (count > 0) this.webhookEventsTotal.inc({ outcome }, count);
+  }
+
+  webhookQueue(stats: WebhookQueueStats, now: number): void {
+    this.webhookPending.set(stats.pending);
+    this.webhookFailed.set(stats.failed);
+    this.webhookQueueAge.set(stats.oldestAt === null ? 0 : Math.max(0, now - stats.oldestAt) / 1000);
   }
 }

@@ -79,6 +79,8 @@ async function deleteMysqlApp(tx: Tx, appId: string, at: number): Promise<Delete
   await run(tx, 'DELETE FROM clients WHERE app_id = ?', [appId]);
   if (clients.length > 0) await appendTombstones(tx, clients.map((client) => client.id), appId, at);
   const jwtKeys = (await run(tx, 'DELETE FROM app_jwt_keys WHERE app_id = ?', [appId])).affectedRows;
+  await run(tx, 'DELETE FROM webhook_events WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE app_id = ?)', [appId]);
+  await run(tx, 'DELETE FROM webhook_endpoints WHERE app_id = ?', [appId]);
   await run(tx, 'DELETE FROM apps WHERE id = ?', [appId]);
   return { appId, name: String(app.name), clients: clients.length, messages, receipts, jwtKeys, journalScrubbed: false };
 }

@@ -12,6 +12,7 @@ import type { MysqlLink, Param } from './link.js';
 import { ER_DUP_ENTRY, bytes, bytesOrNull, errno, run, select, transaction, type Tx } from './conn.js';
 import { inLists, insertMany, list, marks } from './chunks.js';
 import { appendAuditChain } from './audit.js';
+import { ackedEvents, deliveredEvents, subscribedApps } from './webhook-events.js';
 import { ACKED, DELIVERED, INSERT_AUDIT_ACKS, INSERT_MESSAGES, MESSAGE_RECORD, QUEUED } from './statements.js';
 
 /** A locked client's seqs while the batch is applied; `pending` is counted only once it nears the cap. */
@@ -42,9 +43,14 @@ async function apply(tx: Tx, batch: WriteBatch, maxPending: number): Promise<Com
   }
 
   const at = batch.at;
+  const webhooks = batch.delivered.length + batch.acked.length === 0 ? new Map<string, number>()
+    : await subscribedApps(tx, [...batch.delivered, ...batch.acked].flatMap((m) => states.get(m.clientId)?.appId ?? []));
+  const range = (state: SeqState, uptoSeq: number, clientId: string) => ({ clientId, clientNo: state.no, afterSeq: state.ackedSeq, uptoSeq, at });
   for (const mark of batch.delivered) {
     const state = states.get(mark.clientId);
     if (state === undefined) continue;
+    const mask = webhooks.get(state.appId);
+    if (mask !== undefined) await deliveredEvents(tx, mask, range(state, mark.uptoSeq, mark.clientId));
     await run(tx,
       `UPDATE messages SET status = ${DELIVERED}, delivered_at = ?
        WHERE client_no = ? AND seq > ? AND seq <= ? AND status = ${QUEUED} AND expires_at > ?`,
@@ -53,6 +59,8 @@ async function apply(tx: Tx, batch: WriteBatch, maxPending: number): Promise<Com
   for (const mark of batch.acked) {
     const state = states.get(mark.clientId);
     if (state === undefined) continue;
+    const mask = webhooks.get(state.appId);
+    if (mask !== undefined) await ackedEvents(tx, mask, range(state, mark.uptoSeq, mark.clientId));
     await run(tx,
       `UPDATE messages SET status = ${ACKED}, acked_at = ?, delivered_at = COALESCE(delivered_at, ?), payload = NULL
        WHERE client_no = ? AND seq > ? AND seq <= ? AND (status = ${DELIVERED} OR (status = ${QUEUED} AND expires_at > ?))`,

@@ -29,6 +29,8 @@ export async function forgetMysqlClient(
   const receipts = (await run(tx, 'DELETE FROM ack_receipts WHERE client_no = ?', [client.no])).affectedRows;
   const messages = (await run(tx, 'DELETE FROM messages WHERE client_no = ?', [client.no])).affectedRows;
   await run(tx, 'DELETE FROM clients WHERE no = ?', [client.no]);
+  // Its pending webhook events name it and its message ids: they go with it, unsent.
+  await run(tx, 'DELETE FROM webhook_events WHERE client_id = ?', [clientId]);
   const seq = await appendTombstones(tx, [clientId], client.app_id, at);
   return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages, receipts, journalScrubbed: false };
 }

@@ -11,6 +11,7 @@ import { int, run, select, transaction } from './conn.js';
 import { inLists, list, marks } from './chunks.js';
 import { commitMysqlBatch } from './commit.js';
 import { appendAuditChain } from './audit.js';
+import { expiredEvents } from './webhook-events.js';
 import { ACKED, DELIVERED, EXPIRED, MESSAGE_RECORD, QUEUED } from './statements.js';
 
 /** `maxPending`: MysqlStoreOptions.maxPendingPerClient. */
@@ -72,6 +73,7 @@ export function mysqlMessageLog(link: MysqlLink, maxPending: number): MessageLog
           const rows = await select<{ no: number; id: string }>(tx, `SELECT no, id FROM clients WHERE no IN (${list(chunk.length)})`, chunk);
           for (const row of rows) clientIds.set(row.no, row.id);
         }
+        await expiredEvents(tx, due, now);
         for (const chunk of inLists(due)) {
           await run(tx, `UPDATE messages SET status = ${EXPIRED}, payload = NULL WHERE (client_no, seq) IN (${marks(chunk.length, 2)})`,
             chunk.flatMap((d) => [d.client_no, d.seq]));

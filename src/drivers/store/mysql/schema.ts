@@ -188,6 +188,56 @@ export const MYSQL_MIGRATIONS: readonly MysqlMigration[] = [
       'ALTER TABLE apps ADD COLUMN previous_secret_not_after BIGINT NULL',
     ],
   },
+  {
+    version: 5,
+    name: 'webhook endpoints and their outbox',
+    // As SQLite's migration 15 (sqlite/schema.ts). events: a bit mask (domain/webhooks.ts);
+    // wrapped_secret: wrapped by the master key; lease_owner, lease_until: the node that sends
+    // an endpoint's events, until when. webhook_events: the outbox, written in the transaction
+    // of the status change it reports; state 0 pending, 1 failed.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS webhook_endpoints (
+        no                        BIGINT          NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        id                        VARBINARY(64)   NOT NULL,
+        app_id                    VARBINARY(64)   NOT NULL,
+        url                       VARBINARY(2048) NOT NULL,
+        events                    TINYINT         NOT NULL,
+        batch                     TINYINT         NOT NULL DEFAULT 0,
+        wrapped_secret            BLOB            NOT NULL,
+        previous_wrapped_secret   BLOB            NULL,
+        previous_secret_not_after BIGINT          NULL,
+        created_at                BIGINT          NOT NULL,
+        paused_at                 BIGINT          NULL,
+        failing_since             BIGINT          NULL,
+        lease_owner               VARBINARY(64)   NULL,
+        lease_until               BIGINT          NOT NULL DEFAULT 0,
+        UNIQUE KEY webhook_endpoints_id (id),
+        KEY webhook_endpoints_app (app_id, events),
+        CONSTRAINT webhook_endpoints_app FOREIGN KEY (app_id) REFERENCES apps (id)
+      ) ${TABLE}`,
+      `CREATE TABLE IF NOT EXISTS webhook_events (
+        no           BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        id           VARBINARY(64)  NOT NULL,
+        endpoint_id  VARBINARY(64)  NOT NULL,
+        app_id       VARBINARY(64)  NOT NULL,
+        type         TINYINT        NOT NULL,
+        at           BIGINT         NOT NULL,
+        message_id   VARBINARY(128) NOT NULL,
+        client_id    VARBINARY(64)  NOT NULL,
+        created_at   BIGINT         NOT NULL,
+        expires_at   BIGINT         NOT NULL,
+        delivered_at BIGINT         NULL,
+        acked_at     BIGINT         NULL,
+        state        TINYINT        NOT NULL DEFAULT 0,
+        attempts     INT            NOT NULL DEFAULT 0,
+        next_at      BIGINT         NOT NULL,
+        last_error   VARBINARY(200) NULL,
+        KEY webhook_events_order (endpoint_id, state, no),
+        KEY webhook_events_due (endpoint_id, state, next_at),
+        KEY webhook_events_client (client_id)
+      ) ${TABLE}`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_VERSION = MYSQL_MIGRATIONS[MYSQL_MIGRATIONS.length - 1]?.version ?? 0;

@@ -30,6 +30,7 @@ import { mysqlAppRegistry } from './apps.js';
 import { mysqlClientRegistry } from './clients.js';
 import { mysqlKeyVault } from './keys.js';
 import { mysqlAuditLog } from './audit.js';
+import { mysqlWebhooks } from './webhooks.js';
 
 export interface MysqlStoreOptions {
   /** mysql://user:password@host:port/database */
@@ -47,7 +48,7 @@ export class MysqlSchemaError extends Error {
 }
 
 /** VARBINARY columns that hold text (see mysql/schema.ts): decoded as UTF-8 strings. */
-const TEXT_COLUMNS = new Set(['id', 'app_id', 'client_id', 'purpose', 'issuer', 'kid', 'alg', 'kind']);
+const TEXT_COLUMNS = new Set(['id', 'app_id', 'client_id', 'purpose', 'issuer', 'kid', 'alg', 'kind', 'endpoint_id', 'message_id', 'url', 'last_error']);
 
 function typeCast(field: TypeCastField, next: () => unknown): unknown {
   if (field.type === 'VAR_STRING' && TEXT_COLUMNS.has(field.name)) return field.string('utf8');
@@ -63,6 +64,7 @@ function mysqlStore(link: MysqlLink, maxPendingPerClient = 10_000): Store {
     ...mysqlClientRegistry(link),
     ...mysqlKeyVault(link),
     ...mysqlAuditLog(link),
+    ...mysqlWebhooks(link),
 
     async ping() {
       if (closed) throw new Error('mysql store: closed');

@@ -77,6 +77,8 @@ function appRemoval(db: Database.Database) {
     SELECT id, app_id, ? FROM clients WHERE app_id = ? ORDER BY no`);
   const deleteClients = db.prepare('DELETE FROM clients WHERE app_id = ?');
   const deleteJwtKeys = db.prepare('DELETE FROM app_jwt_keys WHERE app_id = ?');
+  const deleteWebhookEvents = db.prepare('DELETE FROM webhook_events WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE app_id = ?)');
+  const deleteWebhookEndpoints = db.prepare('DELETE FROM webhook_endpoints WHERE app_id = ?');
   const deleteApp = db.prepare('DELETE FROM apps WHERE id = ?');
 
   return db.transaction((appId: string, at: number): Omit<DeletedApp, 'journalScrubbed'> | undefined => {
@@ -87,6 +89,8 @@ function appRemoval(db: Database.Database) {
     const clients = insertTombstones.run(at, appId).changes;
     deleteClients.run(appId);
     const jwtKeys = deleteJwtKeys.run(appId).changes;
+    deleteWebhookEvents.run(appId);
+    deleteWebhookEndpoints.run(appId);
     deleteApp.run(appId);
     return { appId, name, clients, messages, receipts, jwtKeys };
   });

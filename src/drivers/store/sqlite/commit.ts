@@ -1,8 +1,8 @@
 /**
  * MessageLog.commit on SQLite: one group commit, one IMMEDIATE transaction. In order: the
  * batch's new clients, its messages (each given its client's next seq, unless the client is
- * unknown, full or the message a duplicate), the delivered and acked marks with their signed
- * receipts, the last-seen marks, and the commit's audit records appended to the chain. Either
+ * unknown, full or the message a duplicate), the delivered and acked marks with their webhook
+ * events and signed receipts, the last-seen marks, and the commit's audit records appended to the chain. Either
  * all of it is written or none.
  */
 import type Database from 'better-sqlite3';
@@ -10,6 +10,7 @@ import type { CommitResult, MessageLog, MessageOutcome, WriteBatch } from '../..
 import type { Client } from '../../../domain/types.js';
 import { encodeCoveredList } from '../../../crypto/ack-receipt.js';
 import type { AuditChain } from './audit.js';
+import { webhookEventWrites, type WebhookEventWrites } from './webhook-events.js';
 import { ACKED, APP_BY_ID, CLIENT_BY_KEY, CLIENT_RANGE, DELIVERED, MESSAGE_BY_ID, QUEUED } from './statements.js';
 import { commitAuditEvents, isEmpty, toClient, toMessageRecord, type ClientRow, type MessageRow } from '../shared/rows.js';
 
@@ -70,10 +71,11 @@ type Statements = ReturnType<typeof commitStatements>;
 /** `maxPending`: the most pending messages one client may hold (SqliteStoreOptions.maxPendingPerClient). */
 export function sqliteCommit(db: Database.Database, chain: AuditChain, maxPending: number): MessageLog['commit'] {
   const s = commitStatements(db);
+  const webhooks = webhookEventWrites(db);
   const transaction = db.transaction((batch: WriteBatch): CommitResult => {
     const clients = addClients(s, batch);
     const messages = addMessages(s, batch, maxPending);
-    markSeqs(s, batch);
+    markSeqs(s, webhooks, batch);
     auditCommit(chain, batch, messages);
     return { messages, clients };
   });
@@ -147,14 +149,18 @@ function addMessages(s: Statements, batch: WriteBatch, maxPending: number): Mess
   return messages;
 }
 
-/** The delivered and acked marks (with their receipts), then the last-seen marks. */
-function markSeqs(s: Statements, batch: WriteBatch): void {
+/** The delivered and acked marks (with their webhook events and receipts), then the last-seen marks. */
+function markSeqs(s: Statements, webhooks: WebhookEventWrites, batch: WriteBatch): void {
   const at = batch.at;
   for (const mark of batch.delivered) {
-    s.markDelivered.run({ at, clientId: mark.clientId, uptoSeq: mark.uptoSeq });
+    const params = { at, clientId: mark.clientId, uptoSeq: mark.uptoSeq };
+    webhooks.delivered(params);
+    s.markDelivered.run(params);
   }
   for (const mark of batch.acked) {
-    s.markAcked.run({ at, clientId: mark.clientId, uptoSeq: mark.uptoSeq });
+    const params = { at, clientId: mark.clientId, uptoSeq: mark.uptoSeq };
+    webhooks.acked(params);
+    s.markAcked.run(params);
     s.raiseAckedSeq.run(mark.uptoSeq, mark.clientId);
     if (mark.receipts !== undefined && mark.receipts.length > 0) keepReceipts(s, mark.clientId, mark.receipts, at);
   }

@@ -18,6 +18,8 @@ export function sqliteForgetter(db: Database.Database): ForgetClient {
   const deleteReceipts = db.prepare('DELETE FROM ack_receipts WHERE client_no = ?');
   const deleteMessages = db.prepare('DELETE FROM messages WHERE client_no = ?');
   const deleteClient = db.prepare('DELETE FROM clients WHERE no = ?');
+  // Its pending webhook events name it and its message ids: they go with it, unsent.
+  const deleteWebhookEvents = db.prepare('DELETE FROM webhook_events WHERE client_id = ?');
   const stillStale = db.prepare(STILL_STALE_SQL);
   const insertTombstone = db.prepare('INSERT INTO forgotten_clients (client_id, app_id, forgotten_at) VALUES (?, ?, ?)');
 
@@ -28,6 +30,7 @@ export function sqliteForgetter(db: Database.Database): ForgetClient {
     const receipts = deleteReceipts.run(client.no).changes;
     const messages = deleteMessages.run(client.no).changes;
     deleteClient.run(client.no);
+    deleteWebhookEvents.run(clientId);
     const seq = Number(insertTombstone.run(clientId, client.app_id, at).lastInsertRowid);
     return { tombstone: { seq, clientId, appId: client.app_id, forgottenAt: at }, messages, receipts };
   });

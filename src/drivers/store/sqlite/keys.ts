@@ -14,6 +14,8 @@ import { toAdminToken, toServerKey, type AdminTokenRow, type ServerKeyRow } from
 const WRAPPED_COLUMNS: Readonly<Record<WrappedColumn, { table: string; key: readonly string[]; blob: string; where: string }>> = {
   'apps.wrapped_secret': { table: 'apps', key: ['id'], blob: 'wrapped_secret', where: '1 = 1' },
   'apps.previous_wrapped_secret': { table: 'apps', key: ['id'], blob: 'previous_wrapped_secret', where: '1 = 1' },
+  'webhook_endpoints.wrapped_secret': { table: 'webhook_endpoints', key: ['id'], blob: 'wrapped_secret', where: '1 = 1' },
+  'webhook_endpoints.previous_wrapped_secret': { table: 'webhook_endpoints', key: ['id'], blob: 'previous_wrapped_secret', where: '1 = 1' },
   'server_keys.wrapped_secret': { table: 'server_keys', key: ['purpose', 'version'], blob: 'wrapped_secret', where: '1 = 1' },
   // EdDSA and ES256 rows hold a public JWK, not a wrapped blob.
   'app_jwt_keys.key_material': { table: 'app_jwt_keys', key: ['issuer', 'kid'], blob: 'key_material', where: "alg = 'HS256'" },

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { MessageLog } from '../../../domain/ports/message-log.js';
 import { expireEvent } from '../../../domain/audit.js';
 import type { AuditChain } from './audit.js';
+import { webhookEventWrites } from './webhook-events.js';
 import { ACKED, CLIENT_RANGE, EXPIRED, MESSAGE_BY_ID } from './statements.js';
 import { toMessageRecord, toReceipt, type MessageRow, type ReceiptRow } from '../shared/rows.js';
 
@@ -80,7 +81,7 @@ export function sqliteMessageReads(db: Database.Database, chain: AuditChain): Me
 
 /**
  * One expiry pass, as a transaction: it selects what it expires (for its audit record), then
- * marks exactly those rows, and appends that record to the chain.
+ * marks exactly those rows (each with its webhook events), and appends that record to the chain.
  */
 function expiry(db: Database.Database, chain: AuditChain) {
   const due = db.prepare(
@@ -88,9 +89,13 @@ function expiry(db: Database.Database, chain: AuditChain) {
      WHERE m.status < ${ACKED} AND m.expires_at <= ? ORDER BY m.expires_at LIMIT ?`,
   ).raw(true);
   const expireRow = db.prepare(`UPDATE messages SET status = ${EXPIRED}, payload = NULL WHERE rowid = ?`);
+  const webhooks = webhookEventWrites(db);
   return db.transaction((now: number, limit: number) => {
     const rows = due.all(now, limit) as [number, string, string, string, number][];
-    for (const row of rows) expireRow.run(row[0]);
+    for (const row of rows) {
+      webhooks.expired(row[0], now);
+      expireRow.run(row[0]);
+    }
     if (rows.length > 0) chain.append([expireEvent(rows.map(([, appId, id, clientId, seq]) => [appId, id, clientId, seq]))], now);
     return rows.length;
   });

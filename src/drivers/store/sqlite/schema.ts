@@ -260,6 +260,57 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN previous_secret_not_after INTEGER;
     `,
   },
+  {
+    version: 15,
+    name: 'webhook endpoints and their outbox',
+    sql: `
+      -- An app's webhook endpoints (docs/webhooks.md). events: a bit mask (domain/webhooks.ts).
+      -- wrapped_secret: the signing secret wrapped by the master key, never in the clear.
+      -- lease_owner, lease_until: the node that sends its events, until when (ms).
+      CREATE TABLE webhook_endpoints (
+        no                        INTEGER PRIMARY KEY,
+        id                        TEXT    NOT NULL UNIQUE,
+        app_id                    TEXT    NOT NULL REFERENCES apps(id),
+        url                       TEXT    NOT NULL,
+        events                    INTEGER NOT NULL,
+        batch                     INTEGER NOT NULL DEFAULT 0,
+        wrapped_secret            BLOB    NOT NULL,
+        previous_wrapped_secret   BLOB,
+        previous_secret_not_after INTEGER,
+        created_at                INTEGER NOT NULL,
+        paused_at                 INTEGER,
+        failing_since             INTEGER,
+        lease_owner               TEXT,
+        lease_until               INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX webhook_endpoints_app ON webhook_endpoints (app_id, events);
+
+      -- The outbox: one row per event and endpoint, written in the transaction of the status
+      -- change it reports, deleted once sent. state 0: pending, 1: failed (ran out of time).
+      -- Its fields are a snapshot of the message at the change: never a payload.
+      CREATE TABLE webhook_events (
+        no           INTEGER PRIMARY KEY,
+        id           TEXT    NOT NULL,
+        endpoint_id  TEXT    NOT NULL,
+        app_id       TEXT    NOT NULL,
+        type         INTEGER NOT NULL,
+        at           INTEGER NOT NULL,
+        message_id   TEXT    NOT NULL,
+        client_id    TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        delivered_at INTEGER,
+        acked_at     INTEGER,
+        state        INTEGER NOT NULL DEFAULT 0,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        next_at      INTEGER NOT NULL,
+        last_error   TEXT
+      ) STRICT;
+      CREATE INDEX webhook_events_order ON webhook_events (endpoint_id, state, no);
+      CREATE INDEX webhook_events_due ON webhook_events (endpoint_id, state, next_at);
+      CREATE INDEX webhook_events_client ON webhook_events (client_id);
+    `,
+  },
 ];
 
 /**

@@ -23,6 +23,7 @@ import type { KeyVault } from '../../../domain/ports/key-vault.js';
 import type { MessageLog } from '../../../domain/ports/message-log.js';
 import type { Store, StoreHandle } from '../../../domain/ports/store.js';
 import type { Logger } from '../../../domain/ports/runtime.js';
+import type { WebhookEndpoints, WebhookOutbox } from '../../../domain/ports/webhooks.js';
 import { migrate } from './schema.js';
 import { sqliteAppRegistry } from './apps.js';
 import { sqliteAuditChain, sqliteAuditLog } from './audit.js';
@@ -30,6 +31,7 @@ import { sqliteClientRegistry } from './clients.js';
 import { sqliteCommit } from './commit.js';
 import { sqliteKeyVault } from './keys.js';
 import { sqliteMessageReads } from './messages.js';
+import { sqliteWebhooks } from './webhooks.js';
 
 export type SqliteDurability = 'full' | 'normal';
 
@@ -57,7 +59,7 @@ export interface SqliteStoreOptions {
 }
 
 // The role methods are copied onto each instance in the constructor; this gives them their types.
-export interface SqliteStore extends MessageLog, AppRegistry, ClientRegistry, KeyVault, AuditLog {}
+export interface SqliteStore extends MessageLog, AppRegistry, ClientRegistry, KeyVault, AuditLog, WebhookEndpoints, WebhookOutbox {}
 
 /**
  * The five roles on one connection, as one object: each role file prepares its statements
@@ -80,6 +82,7 @@ export class SqliteStore implements Store {
       ...sqliteClientRegistry(db),
       ...sqliteKeyVault(db),
       ...sqliteAuditLog(db, chain),
+      ...sqliteWebhooks(db),
     };
     Object.assign(this, roles);
   }

@@ -49,6 +49,9 @@ const FORWARDED = [
   'getServerKey', 'putServerKeyIfAbsent', 'listServerKeys', 'addServerKeyVersion', 'putServerKeyEpoch',
   'wrappedBlobs', 'replaceWrappedBlobs',
   'appendAudit', 'auditHead', 'auditRecords', 'findAckRecord', 'addAuditCheckpoint', 'auditCheckpoints', 'latestAuditCheckpoint',
+  'addWebhookEndpoint', 'getWebhookEndpoint', 'webhookEndpoints', 'removeWebhookEndpoint', 'rotateWebhookSecret',
+  'claimWebhookEndpoints', 'releaseWebhookEndpoints', 'pendingWebhookEvents', 'settleWebhookEvents', 'failedWebhookEvents',
+  'requeueWebhookEvents', 'webhookQueueStats',
   'ping',
 ] as const satisfies readonly Forwarded[];
 

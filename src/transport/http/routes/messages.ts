@@ -67,7 +67,8 @@ export function registerMessageRoutes(app: FastifyInstance, deps: MessageRouteDe
   });
 }
 
-function receiptView({ message, receipt, ackKey }: MessageReceipt): ReceiptView {
+/** A receipt as GET /v1/messages/:id/receipt answers it, and as an acked webhook carries it. */
+export function receiptView({ message, receipt, ackKey }: MessageReceipt): ReceiptView {
   const { fromSeq, uptoSeq, messages, signature } = receipt;
   const signed = ackSignedBytes(
     { appId: message.appId, clientId: receipt.clientId, fromSeq, uptoSeq },
