@@ -17,6 +17,7 @@ import { killAllServers, SERVER_KINDS, type ServerKind } from './lib/servers.js'
 import { burst } from './scenarios/burst.js';
 import { cohort } from './scenarios/cohort.js';
 import { commits } from './scenarios/commits.js';
+import { webhooks } from './scenarios/webhooks.js';
 import { handshake } from './scenarios/handshake.js';
 import { idle } from './scenarios/idle.js';
 import { latency } from './scenarios/latency.js';
@@ -24,7 +25,7 @@ import { store } from './scenarios/store.js';
 import type { BenchContext, BenchOptions, CaseResult, Scenario } from './scenarios/types.js';
 import { unicast } from './scenarios/unicast.js';
 
-const SCENARIOS: readonly Scenario[] = [unicast, burst, latency, idle, handshake, store, commits, cohort];
+const SCENARIOS: readonly Scenario[] = [unicast, burst, latency, idle, handshake, store, commits, cohort, webhooks];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const HELP = `Usage: npm run bench -- [scenario ...] [options]

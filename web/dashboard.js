@@ -74,8 +74,19 @@ function showOverview(o) {
     name.append(id);
     cell(row, String(app.connections), 'num');
     cell(row, String(app.pending), 'num');
+    cell(row, webhooksText(app.webhooks));
   }
-  if (o.apps.length === 0) cell(body.insertRow(), 'No apps yet: sealpush apps create NAME').colSpan = 3;
+  if (o.apps.length === 0) cell(body.insertRow(), 'No apps yet: sealpush apps create NAME').colSpan = 4;
+}
+
+/** An app's webhooks in a few words: its endpoints, and what needs the operator (paused, failing, failed events). */
+function webhooksText(w) {
+  if (w.endpoints === 0) return 'none';
+  const parts = [`${w.endpoints} endpoint${w.endpoints === 1 ? '' : 's'}`];
+  if (w.paused > 0) parts.push(`${w.paused} paused`);
+  if (w.failing > 0) parts.push(`${w.failing} failing`);
+  if (w.failedEvents > 0) parts.push(`${w.failedEvents} failed event${w.failedEvents === 1 ? '' : 's'}`);
+  return parts.join(', ');
 }
 
 /** A nice axis maximum at or above `value`: 1, 2, 5 times a power of ten. */

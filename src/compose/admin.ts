@@ -55,14 +55,21 @@ export function adminSourceOf(core: Core, identity: ServerIdentity, node: NodeSe
     authFailures: async (limit) => (await view()).cluster.authFailures(limit),
     findAdminToken: (id) => store.findAdminToken(id),
     overview: async () => {
-      const [apps, pending, { cluster, partial }] = await Promise.all([store.listApps(), store.countPendingByApp(clock.now()), view()]);
+      const [apps, pending, hooks, { cluster, partial }] = await Promise.all([
+        store.listApps(), store.countPendingByApp(clock.now()), store.webhookAppSummaries(), view(),
+      ]);
       const pendingOf = new Map(pending.map((p) => [p.appId, p.pending]));
+      const hooksOf = new Map(hooks.map(({ appId, ...counts }) => [appId, counts]));
+      const noHooks = { endpoints: 0, failing: 0, paused: 0, failedEvents: 0 };
       const self = cluster.nodes.find((n) => n.self)!;
       return {
         serverKeyFingerprint: identity.fingerprint,
         uptimeSeconds: self.uptimeSeconds,
         connections: cluster.connections,
-        apps: apps.map((app) => ({ appId: app.id, name: app.name, connections: cluster.appConnections.get(app.id) ?? 0, pending: pendingOf.get(app.id) ?? 0 })),
+        apps: apps.map((app) => ({
+          appId: app.id, name: app.name, connections: cluster.appConnections.get(app.id) ?? 0, pending: pendingOf.get(app.id) ?? 0,
+          webhooks: hooksOf.get(app.id) ?? noHooks,
+        })),
         nodes: cluster.nodes,
         partial,
       };

@@ -56,7 +56,7 @@ describe('npm run bench (smoke: tiny counts)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sealpush-bench-smoke-'));
     const out = join(dir, 'results.json');
-    run = await runBench(['unicast', 'store', 'commits', 'cohort', '--clients', '20', '--messages', '500', '--reps', '1', '--out', out, '--no-progress']);
+    run = await runBench(['unicast', 'store', 'commits', 'cohort', 'webhooks', '--clients', '20', '--messages', '500', '--reps', '1', '--out', out, '--no-progress']);
     assert.equal(run.code, 0, `bench exited with ${run.code}:\n${run.stderr}`);
     results = JSON.parse(readFileSync(out, 'utf8')) as Results;
   });
@@ -112,6 +112,12 @@ describe('npm run bench (smoke: tiny counts)', () => {
       const bytes = c.metrics.find((m) => m.key === 'bytesPerClientTick')!;
       assert.ok(bytes.values['sealpush-cohort']! > bytes.values['sealpush-direct']!, `${c.case}: an envelope per client costs more bytes than direct frames`);
     }
+    const hooks = results.cases.filter((c) => c.scenario === 'webhooks');
+    assert.deepEqual(hooks.map((c) => [c.subject, c.baselines]), [['webhooks', ['none']], ['batch', ['single']]]);
+    const perAck = hooks[0]!.metrics.find((m) => m.key === 'cpuUsPerAck')!;
+    assert.ok(perAck.values['webhooks']! > 0 && perAck.values['none']! > 0);
+    const sent = hooks[1]!.metrics.find((m) => m.key === 'eventsPerSec')!;
+    assert.ok(sent.values['batch']! > 0 && sent.values['single']! > 0, 'both drained their outbox');
     assert.ok(results.targets.some((t) => t.name === 'lost = 0' && t.status === 'pass'));
     assert.ok(results.targets.every((t) => t.name !== 'lost = 0' || t.status === 'pass'));
   });
@@ -125,7 +131,7 @@ describe('npm run bench (smoke: tiny counts)', () => {
   test('--help describes every scenario; a bad option is a usage error', async () => {
     const help = await runBench(['--help'], 30_000);
     assert.equal(help.code, 0);
-    for (const s of ['unicast', 'burst', 'latency', 'idle', 'handshake', 'store', 'commits', 'cohort', '--quick', '--reps', '--out']) {
+    for (const s of ['unicast', 'burst', 'latency', 'idle', 'handshake', 'store', 'commits', 'cohort', 'webhooks', '--quick', '--reps', '--out']) {
       assert.ok(help.stdout.includes(s), `help lacks ${s}`);
     }
     const bad = await runBench(['no-such-scenario'], 30_000);

@@ -105,6 +105,7 @@ export function runWebhooksConformance(driverName: string, factory: StoreFactory
       await store.settleWebhookEvents('whep_2', { sent: [], retries: [], failed: [], failingSince: T0, pausedAt: T0 + 5 });
       assert.deepEqual((await store.claimWebhookEndpoints('n1', T0 + 6, T0 + 100, 10)).map((e) => e.id), ['whep_1'], 'released, and whep_2 is paused');
       assert.equal((await store.getWebhookEndpoint('whep_2'))?.pausedAt, T0 + 5);
+      assert.deepEqual(await store.webhookAppSummaries(), [{ appId: 'A', endpoints: 2, failing: 0, paused: 1, failedEvents: 0 }]);
     }));
 
     test('settle: sent events go, retries wait for their time, failed ones are kept apart; requeue brings them back and resumes', () => withStore(async (fx, store) => {
@@ -127,12 +128,13 @@ export function runWebhooksConformance(driverName: string, factory: StoreFactory
       assert.deepEqual(failed.map((e) => [e.messageId, e.clientId, e.attempts, e.lastError]), [['n1', 'a2', 1, 'timeout']]);
       assert.deepEqual(await reopened.failedWebhookEvents('B', 10), []);
       assert.deepEqual(await reopened.webhookQueueStats(), { pending: 1, failed: 1, oldestAt: T0 + 1 });
+      assert.deepEqual(await reopened.webhookAppSummaries(), [{ appId: 'A', endpoints: 1, failing: 1, paused: 0, failedEvents: 1 }]);
       await reopened.settleWebhookEvents('whep_1', { sent: [], retries: [], failed: [], failingSince: T0 + 1, pausedAt: T0 + 600 });
-      assert.equal(await reopened.requeueWebhookEvents('A', undefined, T0 + 700), 1);
+      assert.equal(await reopened.requeueWebhookEvents('A', undefined, T0 + 400), 1);
       assert.deepEqual((await reopened.pendingWebhookEvents('whep_1', 10)).map((e) => [e.messageId, e.attempts, e.nextAt]), [
-        ['m2', 1, T0 + 500],
-        ['n1', 0, T0 + 700],
-      ]);
+        ['m2', 1, T0 + 400],
+        ['n1', 0, T0 + 400],
+      ], 'the failed event is pending again, and the waiting one due now');
       const resumed = await reopened.getWebhookEndpoint('whep_1');
       assert.deepEqual([resumed?.pausedAt, resumed?.failingSince], [null, null], 'requeue resumes the endpoint');
     }));

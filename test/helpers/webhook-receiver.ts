@@ -50,7 +50,7 @@ export interface ReceivedWebhook {
   readonly payload: { type: string; timestamp: string; data: Record<string, unknown>; receipt?: unknown; events?: unknown[] };
 }
 
-export type ReceiverMode = 'ok' | 'fail' | 'hang';
+export type ReceiverMode = 'ok' | 'fail' | 'hang' | 'redirect';
 
 export class WebhookReceiver {
   /** Every request that verified and was answered 2xx, in arrival order (duplicates included). */
@@ -60,6 +60,10 @@ export class WebhookReceiver {
   unverified = 0;
   /** Requests left hanging (mode hang). */
   hung = 0;
+  /** TCP connections made to it, whatever came of them. */
+  connections = 0;
+  /** Where mode redirect sends requests (302). */
+  redirectTo = 'https://127.0.0.1:9/elsewhere';
   mode: ReceiverMode = 'ok';
   #server: Server | undefined;
   #port = 0;
@@ -84,6 +88,11 @@ export class WebhookReceiver {
         if (this.mode === 'hang') {
           this.hung++;
           return; // never answers: the sender's timeout ends it
+        }
+        if (this.mode === 'redirect') {
+          this.refused++;
+          res.writeHead(302, { location: this.redirectTo }).end();
+          return;
         }
         if (this.mode === 'fail') {
           this.refused++;
@@ -116,6 +125,7 @@ export class WebhookReceiver {
       });
     });
     server.keepAliveTimeout = 60_000;
+    server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     this.#port = (server.address() as AddressInfo).port;
     this.#server = server;

@@ -7,6 +7,7 @@ import { connect } from '../../src/client/index.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { RequestSigner } from '../../src/app/signing.js';
 import { parseAdminToken } from '../../src/crypto/node/admin-token.js';
+import { collect } from '../helpers/messages.js';
 import { exited, runCli, spawnServer } from '../helpers/process.js';
 import { eventually, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -14,7 +15,7 @@ interface Overview {
   serverKeyFingerprint: string;
   uptimeSeconds: number;
   connections: number;
-  apps: { appId: string; name: string; connections: number; pending: number }[];
+  apps: { appId: string; name: string; connections: number; pending: number; webhooks: { endpoints: number; failing: number; paused: number; failedEvents: number } }[];
   nodes: { nodeId: string; self: boolean; connections: number; uptimeSeconds: number; reportedAt: string }[];
   partial: boolean;
 }
@@ -87,6 +88,22 @@ describe('/v1/admin behind an admin token, on the real server', () => {
   test('an admin token is refused on the app routes', async () => {
     const res = await get('/v1/clients/c_nobody', `Bearer ${token}`);
     assert.deepEqual([res.status, codeOf(res.body)], [401, 'ERR_AUTH_MISSING']);
+  });
+
+  test("overview: an app's webhooks, counted, and failing once its attempts fail", async () => {
+    assert.deepEqual(mine(await overview()).webhooks, { endpoints: 0, failing: 0, paused: 0, failedEvents: 0 });
+    // Loopback is refused without SEALPUSH_WEBHOOK_ALLOW_PRIVATE: every attempt fails.
+    const added = await runCli(['--data', server.dataDir, 'webhooks', 'add', server.app.appId, '--url', 'https://127.0.0.1:9/hooks', '--json']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.deepEqual(mine(await overview()).webhooks, { endpoints: 1, failing: 0, paused: 0, failedEvents: 0 });
+    const client = await connect({ url: server.url, appId: server.app.appId, serverKey: server.identity.publicKey });
+    const arrived = collect(client, 1);
+    await new SealPushApp({ url: server.url, appId: server.app.appId, secret: server.app.secret }).publish({ to: client.clientId, data: 'hook me' });
+    await arrived;
+    await client.close();
+    await eventually(async () => (mine(await overview()).webhooks.failing === 1 ? true : undefined), 'the endpoint failing');
+    const removed = await runCli(['--data', server.dataDir, 'webhooks', 'remove', (JSON.parse(added.stdout) as { id: string }).id]);
+    assert.equal(removed.code, 0, removed.stderr);
   });
 
   test('overview: fingerprint, the connection count rises with a client, pending rises with a message for an offline one', async () => {

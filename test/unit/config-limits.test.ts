@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
 
 /** Full handshakes one node completes per CPU-second, key confirmation included (docs/performance.md 6d). */
 const HANDSHAKES_PER_CPU_SECOND = 600;
@@ -43,4 +43,19 @@ test('every new limit is documented with the default the config gives it', () =>
 
 test('the headers timeout may not exceed the request timeout', () => {
   assert.throws(() => parseConfig({ limits: { httpRequestTimeoutMs: 1000, httpHeadersTimeoutMs: 2000 } }), (err: unknown) => err instanceof ConfigError && /httpHeadersTimeoutMs/.test(err.message));
+});
+
+test('every webhooks option is documented with the default the config gives it', () => {
+  const webhooks = parseConfig({}).webhooks as Record<string, unknown>;
+  assert.ok(Object.keys(webhooks).length >= 9);
+  for (const [key, value] of Object.entries(webhooks)) {
+    assert.equal(documentedDefault(`webhooks.${key}`), String(value), `webhooks.${key}`);
+  }
+});
+
+test('SEALPUSH_WEBHOOK_ALLOW_PRIVATE turns webhooks.allowPrivate on (1) or off (0), beside the other webhooks options', () => {
+  assert.equal(loadConfig({ env: {} }).webhooks.allowPrivate, false);
+  assert.equal(loadConfig({ env: { SEALPUSH_WEBHOOK_ALLOW_PRIVATE: '1' } }).webhooks.allowPrivate, true);
+  assert.equal(loadConfig({ env: { SEALPUSH_WEBHOOK_ALLOW_PRIVATE: '0' } }).webhooks.allowPrivate, false);
+  assert.throws(() => loadConfig({ env: { SEALPUSH_WEBHOOK_ALLOW_PRIVATE: 'yes please' } }), /webhooks\.allowPrivate/);
 });

@@ -56,6 +56,17 @@ export interface WebhookQueueStats {
   readonly oldestAt: number | null;
 }
 
+/** One app's endpoints as the operator's dashboard counts them. */
+export interface WebhookAppSummary {
+  readonly appId: string;
+  readonly endpoints: number;
+  /** Endpoints whose last attempts failed, not paused. */
+  readonly failing: number;
+  readonly paused: number;
+  /** Events kept as failed (`webhooks failed`). */
+  readonly failedEvents: number;
+}
+
 /**
  * Webhook endpoints and their durable outbox (docs/webhooks.md).
  *
@@ -112,8 +123,11 @@ export interface WebhookOutbox {
   failedWebhookEvents(appId: string, limit: number): Promise<WebhookEvent[]>;
   /**
    * Makes an app's failed events (of one endpoint, if given) pending again, due at `now` with
-   * their attempts reset, and resumes the endpoints they belong to; returns how many.
+   * their attempts reset, resumes those endpoints and makes their pending events due at `now`
+   * too (an operator who resumes an endpoint wants it sent now); returns how many failed events.
    */
   requeueWebhookEvents(appId: string, endpointId: string | undefined, now: number): Promise<number>;
   webhookQueueStats(): Promise<WebhookQueueStats>;
+  /** Every app with an endpoint, counted (one query); apps without endpoints are left out. */
+  webhookAppSummaries(): Promise<WebhookAppSummary[]>;
 }

@@ -21,6 +21,11 @@ export interface UndiciWebhookOptions {
   /** Bound on connecting, on the answer's headers and on its body, each; ms. Default 10000. */
   readonly timeoutMs?: number;
   readonly userAgent?: string;
+  /**
+   * CA certificates (PEM) to trust instead of Node's: the benchmark's own. `serve` never sets
+   * it: a node trusts a private CA through NODE_EXTRA_CA_CERTS, beside the public ones.
+   */
+  readonly ca?: string;
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -99,7 +104,7 @@ export function undiciWebhookTransport(options: UndiciWebhookOptions = {}): Webh
   const timeout = options.timeoutMs ?? 10_000;
   const allowPrivate = options.allowPrivate === true;
   const agent = new Agent({
-    connect: { timeout, ...(allowPrivate ? {} : { lookup: guardedLookup }) },
+    connect: { timeout, ...(allowPrivate ? {} : { lookup: guardedLookup }), ...(options.ca === undefined ? {} : { ca: options.ca }) },
     headersTimeout: timeout,
     bodyTimeout: timeout,
     keepAliveTimeout: 30_000,

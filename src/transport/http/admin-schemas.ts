@@ -32,12 +32,23 @@ const adminOverview = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['appId', 'name', 'connections', 'pending'],
+        required: ['appId', 'name', 'connections', 'pending', 'webhooks'],
         properties: {
           appId: { type: 'string' },
           name: { type: 'string' },
           connections: { type: 'integer', minimum: 0, description: "The app's connected clients on every node" },
           pending: { type: 'integer', minimum: 0, description: 'Its messages queued or delivered, not acked or expired (all nodes)' },
+          webhooks: {
+            type: 'object',
+            description: 'Its webhook endpoints (docs/webhooks.md): how many, failing, paused, and its events kept as failed',
+            required: ['endpoints', 'failing', 'paused', 'failedEvents'],
+            properties: {
+              endpoints: { type: 'integer', minimum: 0 },
+              failing: { type: 'integer', minimum: 0, description: 'Endpoints whose last attempts failed (not paused)' },
+              paused: { type: 'integer', minimum: 0, description: 'Endpoints paused after failing too long: sealpush webhooks retry resumes them' },
+              failedEvents: { type: 'integer', minimum: 0, description: 'Events that ran out of retries: sealpush webhooks failed lists them' },
+            },
+          },
         },
       },
     },

@@ -7,12 +7,15 @@
 import type { WebhookEndpoints, WebhookOutbox } from '../../../domain/ports/webhooks.js';
 import { eventMask } from '../../../domain/webhooks.js';
 import {
+  WEBHOOK_APP_SUMMARIES,
   WEBHOOK_ENDPOINT_COLUMNS,
   WEBHOOK_EVENT_COLUMNS,
   WEBHOOK_FAILED,
   WEBHOOK_PENDING,
+  toWebhookAppSummary,
   toWebhookEndpoint,
   toWebhookEvent,
+  type WebhookAppSummaryRow,
   type WebhookEndpointRow,
   type WebhookEventRow,
 } from '../shared/webhook-rows.js';
@@ -109,6 +112,8 @@ export function mysqlWebhooks(link: MysqlLink): WebhookEndpoints & WebhookOutbox
         const { affectedRows } = await run(tx,
           `UPDATE webhook_events SET state = ${WEBHOOK_PENDING}, attempts = 0, next_at = ? WHERE state = ${WEBHOOK_FAILED} AND ${OF_APP}${only}`,
           [now, appId, ...(endpointId === undefined ? [] : [endpointId])]);
+        await run(tx, `UPDATE webhook_events SET next_at = ? WHERE state = ${WEBHOOK_PENDING} AND next_at > ? AND ${OF_APP}${only}`,
+          [now, now, appId, ...(endpointId === undefined ? [] : [endpointId])]);
         await run(tx, `UPDATE webhook_endpoints SET paused_at = NULL, failing_since = NULL WHERE app_id = ?${endpointId === undefined ? '' : ' AND id = ?'}`,
           [appId, ...(endpointId === undefined ? [] : [endpointId])]);
         return affectedRows;
@@ -124,6 +129,10 @@ export function mysqlWebhooks(link: MysqlLink): WebhookEndpoints & WebhookOutbox
         failed: Number(row?.failed ?? 0),
         oldestAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
       };
+    },
+
+    async webhookAppSummaries() {
+      return (await select<WebhookAppSummaryRow>(link, WEBHOOK_APP_SUMMARIES)).map(toWebhookAppSummary);
     },
   };
 }

@@ -1,6 +1,10 @@
 /** The webhook tables' rows (the same columns in every engine) and their mapping to domain types. */
-import type { StoredWebhookEndpoint, WebhookEvent } from '../../../domain/ports/webhooks.js';
+import type { StoredWebhookEndpoint, WebhookAppSummary, WebhookEvent } from '../../../domain/ports/webhooks.js';
 import { eventTypeOfCode, eventsOfMask } from '../../../domain/webhooks.js';
+
+/** The outbox's states. */
+export const WEBHOOK_PENDING = 0;
+export const WEBHOOK_FAILED = 1;
 
 export interface WebhookEndpointRow {
   id: string; app_id: string; url: string; events: number; batch: number; wrapped_secret: Uint8Array;
@@ -20,9 +24,25 @@ export interface WebhookEventRow {
 export const WEBHOOK_EVENT_COLUMNS =
   'no, id, endpoint_id, app_id, type, at, message_id, client_id, created_at, expires_at, delivered_at, acked_at, attempts, next_at, last_error';
 
-/** The outbox's states. */
-export const WEBHOOK_PENDING = 0;
-export const WEBHOOK_FAILED = 1;
+
+/** Per app: its endpoints, failing, paused, and failed events (WebhookOutbox.webhookAppSummaries). */
+export const WEBHOOK_APP_SUMMARIES = `SELECT e.app_id, COUNT(*) AS endpoints,
+      SUM(CASE WHEN e.failing_since IS NOT NULL AND e.paused_at IS NULL THEN 1 ELSE 0 END) AS failing,
+      SUM(CASE WHEN e.paused_at IS NOT NULL THEN 1 ELSE 0 END) AS paused,
+      SUM((SELECT COUNT(*) FROM webhook_events v WHERE v.endpoint_id = e.id AND v.state = ${WEBHOOK_FAILED})) AS failed_events
+    FROM webhook_endpoints e GROUP BY e.app_id ORDER BY e.app_id`;
+
+export interface WebhookAppSummaryRow { app_id: string; endpoints: number; failing: number | null; paused: number | null; failed_events: number | null }
+
+export function toWebhookAppSummary(row: WebhookAppSummaryRow): WebhookAppSummary {
+  return {
+    appId: row.app_id,
+    endpoints: Number(row.endpoints),
+    failing: Number(row.failing ?? 0),
+    paused: Number(row.paused ?? 0),
+    failedEvents: Number(row.failed_events ?? 0),
+  };
+}
 
 export function toWebhookEndpoint(row: WebhookEndpointRow): StoredWebhookEndpoint {
   return {

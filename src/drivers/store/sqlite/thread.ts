@@ -51,7 +51,7 @@ const FORWARDED = [
   'appendAudit', 'auditHead', 'auditRecords', 'findAckRecord', 'addAuditCheckpoint', 'auditCheckpoints', 'latestAuditCheckpoint',
   'addWebhookEndpoint', 'getWebhookEndpoint', 'webhookEndpoints', 'removeWebhookEndpoint', 'rotateWebhookSecret',
   'claimWebhookEndpoints', 'releaseWebhookEndpoints', 'pendingWebhookEvents', 'settleWebhookEvents', 'failedWebhookEvents',
-  'requeueWebhookEvents', 'webhookQueueStats',
+  'requeueWebhookEvents', 'webhookQueueStats', 'webhookAppSummaries',
   'ping',
 ] as const satisfies readonly Forwarded[];
 

@@ -7,12 +7,15 @@ import type Database from 'better-sqlite3';
 import type { WebhookEndpoints, WebhookOutbox } from '../../../domain/ports/webhooks.js';
 import { eventMask } from '../../../domain/webhooks.js';
 import {
+  WEBHOOK_APP_SUMMARIES,
   WEBHOOK_ENDPOINT_COLUMNS,
   WEBHOOK_EVENT_COLUMNS,
   WEBHOOK_FAILED,
   WEBHOOK_PENDING,
+  toWebhookAppSummary,
   toWebhookEndpoint,
   toWebhookEvent,
+  type WebhookAppSummaryRow,
   type WebhookEndpointRow,
   type WebhookEventRow,
 } from '../shared/webhook-rows.js';
@@ -51,11 +54,15 @@ export function sqliteWebhooks(db: Database.Database): WebhookEndpoints & Webhoo
       AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE app_id = @appId AND (@endpointId IS NULL OR id = @endpointId))`);
   const resume = db.prepare(`UPDATE webhook_endpoints SET paused_at = NULL, failing_since = NULL
     WHERE app_id = @appId AND (@endpointId IS NULL OR id = @endpointId)`);
+  const dueNow = db.prepare(`UPDATE webhook_events SET next_at = @now WHERE state = ${WEBHOOK_PENDING} AND next_at > @now
+    AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE app_id = @appId AND (@endpointId IS NULL OR id = @endpointId))`);
   const stats = db.prepare(`SELECT
       COALESCE(SUM(state = ${WEBHOOK_PENDING}), 0) AS pending,
       COALESCE(SUM(state = ${WEBHOOK_FAILED}), 0) AS failed,
       MIN(CASE WHEN state = ${WEBHOOK_PENDING} THEN at END) AS oldest
     FROM webhook_events`);
+
+  const summaries = db.prepare(WEBHOOK_APP_SUMMARIES);
 
   const remove = db.transaction((id: string) => {
     deleteEvents.run(id);
@@ -69,6 +76,7 @@ export function sqliteWebhooks(db: Database.Database): WebhookEndpoints & Webhoo
   });
   const requeueAll = db.transaction((params: { appId: string; endpointId: string | null; now: number }) => {
     const { changes } = requeue.run(params);
+    dueNow.run(params);
     resume.run(params);
     return changes;
   });
@@ -111,6 +119,9 @@ export function sqliteWebhooks(db: Database.Database): WebhookEndpoints & Webhoo
     async webhookQueueStats() {
       const row = stats.get() as { pending: number; failed: number; oldest: number | null };
       return { pending: Number(row.pending), failed: Number(row.failed), oldestAt: row.oldest === null ? null : Number(row.oldest) };
+    },
+    async webhookAppSummaries() {
+      return (summaries.all() as WebhookAppSummaryRow[]).map(toWebhookAppSummary);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminSecretMatches, parseAdminToken } from '../../../crypto/node/admin-token.js';
 import { SealPushError } from '../../../domain/errors.js';
 import type { StoredAdminToken } from '../../../domain/types.js';
+import type { WebhookAppSummary } from '../../../domain/ports/webhooks.js';
 import type { ThroughputSeries } from '../../../domain/usecases/activity.js';
 import type { AuditVerification, RecentAuthFailure } from '../../../domain/ports/node-reports.js';
 import type { ClusterNode } from '../../../domain/usecases/cluster-view.js';
@@ -19,7 +20,13 @@ export interface AdminOverview {
   readonly uptimeSeconds: number;
   /** Open WebSocket connections on every node (authenticated or not yet). */
   readonly connections: number;
-  readonly apps: readonly { readonly appId: string; readonly name: string; readonly connections: number; readonly pending: number }[];
+  readonly apps: readonly {
+    readonly appId: string;
+    readonly name: string;
+    readonly connections: number;
+    readonly pending: number;
+    readonly webhooks: Omit<WebhookAppSummary, 'appId'>;
+  }[];
   readonly nodes: readonly ClusterNode[];
   /** The other nodes' reports could not be read (Redis unreachable): the counts are this node's only. */
   readonly partial: boolean;
