@@ -155,7 +155,8 @@ export class WebhookSender {
     const { maxBatch, concurrency, leaseMs } = this.#options;
     const started = clock.now();
     const secrets = await this.#secretsOf(endpoint, started);
-    const events = await store.pendingWebhookEvents(endpoint.id, Math.max(maxBatch, 500));
+    // A batch endpoint sends at most maxBatch a round; one event a request is worth a longer look ahead (more clients side by side).
+    const events = await store.pendingWebhookEvents(endpoint.id, endpoint.batch ? maxBatch : 500);
     const round: Round = { sent: [], retries: [], failed: [], successes: 0, failures: 0 };
     const receipts = await this.#receiptsWanted(endpoint.appId);
     const send = (batch: readonly WebhookEvent[]): Promise<boolean> => this.#attempt(endpoint, secrets, batch, receipts, round);
