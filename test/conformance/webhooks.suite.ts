@@ -131,10 +131,10 @@ export function runWebhooksConformance(driverName: string, factory: StoreFactory
       assert.deepEqual(await reopened.webhookAppSummaries(), [{ appId: 'A', endpoints: 1, failing: 1, paused: 0, failedEvents: 1 }]);
       await reopened.settleWebhookEvents('whep_1', { sent: [], retries: [], failed: [], failingSince: T0 + 1, pausedAt: T0 + 600 });
       assert.equal(await reopened.requeueWebhookEvents('A', undefined, T0 + 400), 1);
-      assert.deepEqual((await reopened.pendingWebhookEvents('whep_1', 10)).map((e) => [e.messageId, e.attempts, e.nextAt]), [
-        ['m2', 1, T0 + 400],
-        ['n1', 0, T0 + 400],
-      ], 'the failed event is pending again, and the waiting one due now');
+      assert.deepEqual((await reopened.pendingWebhookEvents('whep_1', 10)).map((e) => [e.messageId, e.attempts, e.nextAt, e.retryFrom]), [
+        ['m2', 1, T0 + 400, T0 + 1],
+        ['n1', 0, T0 + 400, T0 + 400],
+      ], 'the failed event is pending again with a new retry period, and the waiting one due now');
       const resumed = await reopened.getWebhookEndpoint('whep_1');
       assert.deepEqual([resumed?.pausedAt, resumed?.failingSince], [null, null], 'requeue resumes the endpoint');
     }));

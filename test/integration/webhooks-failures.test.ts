@@ -81,6 +81,16 @@ describe('webhooks: failed events, a paused endpoint, and retry', () => {
       assert.match(metrics, /sealpush_webhook_events_total\{outcome="failed"\} 2/);
       assert.match(metrics, /sealpush_webhook_events_total\{outcome="retry"\} [1-9]/);
 
+      // Sent again while the receiver still fails: a whole new retry period, not one last attempt.
+      assert.deepEqual(await cli('webhooks', 'retry', setup.app.appId), { requeued: 2 });
+      const again = await eventually(async () => {
+        const list = await cli<{ attempts: number; event: { data: { id: string } } }[]>('webhooks', 'failed', setup.app.appId);
+        return list.length === 2 ? list : undefined;
+      }, 'both events failed again', 20_000);
+      // f-1 heads the client's chain, so it is tried from the start of the new period (f-2 waits behind it).
+      assert.equal(again[0]!.event.data.id, 'f-1');
+      assert.ok(again[0]!.attempts >= 2, `f-1 retried through a new period: ${again[0]!.attempts} attempts`);
+
       receiver.mode = 'ok';
       assert.deepEqual(await cli('webhooks', 'retry', setup.app.appId), { requeued: 2 });
       await eventually(async () => (receiver.events().length >= 2 ? true : undefined), 'both events', 20_000);

@@ -39,6 +39,8 @@ export interface WebhookEvent extends WebhookEventFields {
   readonly nextAt: number;
   /** Why the last attempt failed: a status code or an error class, never a body. Null: none yet. */
   readonly lastError: string | null;
+  /** Where its retry period starts, ms: the change (`at`), or the last `requeueWebhookEvents`. */
+  readonly retryFrom: number;
 }
 
 /** A failed attempt's bookkeeping for one event. */
@@ -123,8 +125,9 @@ export interface WebhookOutbox {
   failedWebhookEvents(appId: string, limit: number): Promise<WebhookEvent[]>;
   /**
    * Makes an app's failed events (of one endpoint, if given) pending again, due at `now` with
-   * their attempts reset, resumes those endpoints and makes their pending events due at `now`
-   * too (an operator who resumes an endpoint wants it sent now); returns how many failed events.
+   * their attempts reset and their retry period starting at `now`; resumes those endpoints and
+   * makes their pending events due at `now` too (an operator who resumes an endpoint wants it
+   * sent now); returns how many failed events.
    */
   requeueWebhookEvents(appId: string, endpointId: string | undefined, now: number): Promise<number>;
   webhookQueueStats(): Promise<WebhookQueueStats>;

@@ -10,7 +10,8 @@
  *
  * Retries. A failed attempt is tried again after WEBHOOK_FIRST_RETRY_MS, doubling, each wait
  * at most WEBHOOK_MAX_RETRY_MS (or what a 429/503 asked for, within that), until
- * `retryPeriodMs` after the change; then the event is kept as failed (`webhooks failed`).
+ * `retryPeriodMs` after the change (or after `webhooks retry` requeued it); then the event is
+ * kept as failed (`webhooks failed`).
  * The schedule is in the outbox, so a restart resumes it. An endpoint failing without a single
  * success for `pauseAfterMs` is paused: nothing is sent to it until `webhooks retry`.
  */
@@ -215,7 +216,7 @@ export class WebhookSender {
     for (const event of batch) {
       const wait = Math.min(Math.max(webhookRetryDelay(event.attempts + 1, this.#random()), attempt.retryAfterMs ?? 0), WEBHOOK_MAX_RETRY_MS);
       const retry = { no: event.no, nextAt: now + wait, lastError: attempt.error };
-      if (now + wait - event.at > this.#options.retryPeriodMs) round.failed.push(retry);
+      if (now + wait - event.retryFrom > this.#options.retryPeriodMs) round.failed.push(retry);
       else round.retries.push(retry);
     }
     return false;

@@ -232,6 +232,7 @@ export const MYSQL_MIGRATIONS: readonly MysqlMigration[] = [
         attempts     INT            NOT NULL DEFAULT 0,
         next_at      BIGINT         NOT NULL,
         last_error   VARBINARY(200) NULL,
+        retry_from   BIGINT         NULL,
         KEY webhook_events_order (endpoint_id, state, no),
         KEY webhook_events_due (endpoint_id, state, next_at),
         KEY webhook_events_client (client_id)

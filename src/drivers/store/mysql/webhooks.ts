@@ -110,8 +110,8 @@ export function mysqlWebhooks(link: MysqlLink): WebhookEndpoints & WebhookOutbox
       return transaction(link, async (tx) => {
         const only = endpointId === undefined ? '' : ' AND endpoint_id = ?';
         const { affectedRows } = await run(tx,
-          `UPDATE webhook_events SET state = ${WEBHOOK_PENDING}, attempts = 0, next_at = ? WHERE state = ${WEBHOOK_FAILED} AND ${OF_APP}${only}`,
-          [now, appId, ...(endpointId === undefined ? [] : [endpointId])]);
+          `UPDATE webhook_events SET state = ${WEBHOOK_PENDING}, attempts = 0, next_at = ?, retry_from = ? WHERE state = ${WEBHOOK_FAILED} AND ${OF_APP}${only}`,
+          [now, now, appId, ...(endpointId === undefined ? [] : [endpointId])]);
         await run(tx, `UPDATE webhook_events SET next_at = ? WHERE state = ${WEBHOOK_PENDING} AND next_at > ? AND ${OF_APP}${only}`,
           [now, now, appId, ...(endpointId === undefined ? [] : [endpointId])]);
         await run(tx, `UPDATE webhook_endpoints SET paused_at = NULL, failing_since = NULL WHERE app_id = ?${endpointId === undefined ? '' : ' AND id = ?'}`,

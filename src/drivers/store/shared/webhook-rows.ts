@@ -18,11 +18,11 @@ export const WEBHOOK_ENDPOINT_COLUMNS =
 export interface WebhookEventRow {
   no: number; id: string; endpoint_id: string; app_id: string; type: number; at: number; message_id: string; client_id: string;
   created_at: number; expires_at: number; delivered_at: number | null; acked_at: number | null; attempts: number; next_at: number;
-  last_error: string | null;
+  last_error: string | null; retry_from: number | null;
 }
 
 export const WEBHOOK_EVENT_COLUMNS =
-  'no, id, endpoint_id, app_id, type, at, message_id, client_id, created_at, expires_at, delivered_at, acked_at, attempts, next_at, last_error';
+  'no, id, endpoint_id, app_id, type, at, message_id, client_id, created_at, expires_at, delivered_at, acked_at, attempts, next_at, last_error, retry_from';
 
 
 /** Per app: its endpoints, failing, paused, and failed events (WebhookOutbox.webhookAppSummaries). */
@@ -77,5 +77,6 @@ export function toWebhookEvent(row: WebhookEventRow): WebhookEvent {
     attempts: Number(row.attempts),
     nextAt: Number(row.next_at),
     lastError: row.last_error,
+    retryFrom: row.retry_from === null ? Number(row.at) : Number(row.retry_from),
   };
 }

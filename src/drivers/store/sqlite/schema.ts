@@ -304,7 +304,8 @@ export const MIGRATIONS: readonly Migration[] = [
         state        INTEGER NOT NULL DEFAULT 0,
         attempts     INTEGER NOT NULL DEFAULT 0,
         next_at      INTEGER NOT NULL,
-        last_error   TEXT
+        last_error   TEXT,
+        retry_from   INTEGER
       ) STRICT;
       CREATE INDEX webhook_events_order ON webhook_events (endpoint_id, state, no);
       CREATE INDEX webhook_events_due ON webhook_events (endpoint_id, state, next_at);

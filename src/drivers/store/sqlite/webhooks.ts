@@ -49,7 +49,7 @@ export function sqliteWebhooks(db: Database.Database): WebhookEndpoints & Webhoo
   const endpointState = db.prepare('UPDATE webhook_endpoints SET failing_since = ?, paused_at = ? WHERE id = ?');
   const failed = db.prepare(`SELECT ${WEBHOOK_EVENT_COLUMNS} FROM webhook_events
     WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE app_id = ?) AND state = ${WEBHOOK_FAILED} ORDER BY no LIMIT ?`);
-  const requeue = db.prepare(`UPDATE webhook_events SET state = ${WEBHOOK_PENDING}, attempts = 0, next_at = @now
+  const requeue = db.prepare(`UPDATE webhook_events SET state = ${WEBHOOK_PENDING}, attempts = 0, next_at = @now, retry_from = @now
     WHERE state = ${WEBHOOK_FAILED}
       AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE app_id = @appId AND (@endpointId IS NULL OR id = @endpointId))`);
   const resume = db.prepare(`UPDATE webhook_endpoints SET paused_at = NULL, failing_since = NULL
