@@ -26,6 +26,7 @@ import { RetrySchedule, isTransient, pause, retryAfterSeconds, retryPolicy, type
 import { newMessageId } from '../domain/ids.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
+export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, type WebhookHeaders, type WebhookBody, type WebhookPayload, type WebhookBatchPayload, type WebhookBatchEntry, type WebhookEventType } from './webhooks.js';
 export { bearerClaims, DEFAULT_JWT_AUDIENCE, EMPTY_BODY_SHA256_B64URL, type BearerBindingClaims, type BearerRequest } from './bearer.js';
 
 export { SealPushError, isSealPushError, type ErrorCode } from '../domain/errors.js';

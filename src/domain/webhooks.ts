@@ -97,9 +97,17 @@ export type WebhookBatchEntry = WebhookPayload & { readonly id: string };
  * a retry after a crash may carry more events than the first try, so the request's id names its
  * span, and each event its own id.
  */
-export function webhookBatchPayload(events: readonly WebhookBatchEntry[]): { readonly type: 'batch'; readonly events: readonly WebhookBatchEntry[] } {
+export function webhookBatchPayload(events: readonly WebhookBatchEntry[]): WebhookBatchPayload {
   return { type: 'batch', events };
 }
+
+export interface WebhookBatchPayload {
+  readonly type: 'batch';
+  readonly events: readonly WebhookBatchEntry[];
+}
+
+/** What a webhook request's body holds: one event, or (a `--batch` endpoint) a batch of them. */
+export type WebhookBody = WebhookPayload | WebhookBatchPayload;
 
 /** `batch_`, the first event's id and the number of events: the same span, the same id. */
 export function batchWebhookId(firstId: string, count: number): string {

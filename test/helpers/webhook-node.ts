@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from './process.js';
+import { connect } from '../../src/client/node.js';
+import { SealPushApp } from '../../src/app/index.js';
+import { collect } from './messages.js';
+import { runCli, type ServerProcess } from './process.js';
 
 export interface WebhookSetup {
   readonly app: { appId: string; secret: string };
@@ -35,4 +38,13 @@ export async function setUpWebhooks(dataDir: string, url: string, options: {
   const app = JSON.parse(await cli(['apps', 'create', 'hooks', '--json'])) as WebhookSetup['app'];
   const endpoint = JSON.parse(await cli(['webhooks', 'add', app.appId, '--url', url, '--json', ...(options.addArgs ?? [])])) as WebhookSetup['endpoint'];
   return { app, endpoint, env };
+}
+
+/** One message to a new client, received and acked (the client closes, which sends its ACK). */
+export async function ackOne(server: Pick<ServerProcess, 'url' | 'serverKey'>, app: WebhookSetup['app'], id: string): Promise<void> {
+  const client = await connect({ url: server.url, appId: app.appId, serverKey: server.serverKey });
+  const arrived = collect(client, 1);
+  await new SealPushApp({ url: server.url, appId: app.appId, secret: app.secret }).publish({ to: client.clientId, data: { id }, id });
+  await arrived;
+  await client.close();
 }

@@ -1,13 +1,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/client/index.js';
-import { exited, runCli, startExampleApp } from '../helpers/process.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { webhookSignature } from '../../src/drivers/webhooks/undici.js';
+import { exited, runCli, runCommand, spawnServer, startExampleApp, type ServerProcess } from '../helpers/process.js';
+import { freePort } from '../helpers/redis.js';
+import { eventually, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { makeTestPki, type TestPki } from '../helpers/webhook-receiver.js';
+import { setUpWebhooks, type WebhookSetup } from '../helpers/webhook-node.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/slow-job/', import.meta.url));
+
+/** Runs examples/slow-job/client.mjs to its end (it must succeed); its output, stderr included. */
+async function runExampleClient(env: Record<string, string>, args: string[]): Promise<string> {
+  const { code, out, err } = await runCommand([process.execPath, `${EXAMPLE}client.mjs`, ...args], { env });
+  assert.equal(code, 0, `${out}\n${err}`);
+  return out + err;
+}
 
 /**
  * Runs examples/slow-job as its README says: the app server and the client as real processes;
@@ -35,18 +48,8 @@ for (const delivery of ['direct', 'cohort'] as const) describe(`examples/slow-jo
     await server.close();
   });
 
-  async function runClient(args: string[]): Promise<string> {
-    const child = spawn(process.execPath, [`${EXAMPLE}client.mjs`, ...args], {
-      env: { ...process.env, SEALPUSH_URL: server.url, SEALPUSH_APP_ID: app.appId, SEALPUSH_SERVER_KEY: server.identity.publicKey, APP_URL: appUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const { code } = await exited(child);
-    assert.equal(code, 0, out);
-    return out;
-  }
+  const runClient = (args: string[]): Promise<string> =>
+    runExampleClient({ SEALPUSH_URL: server.url, SEALPUSH_APP_ID: app.appId, SEALPUSH_SERVER_KEY: server.identity.publicKey, APP_URL: appUrl }, args);
 
   test('the client submits a job, stays online, and prints the decrypted result', async () => {
     const out = await runClient(['--seconds', '0.3']);
@@ -77,6 +80,72 @@ for (const delivery of ['direct', 'cohort'] as const) describe(`examples/slow-jo
     assert.equal(ids.length, 2, out);
     assert.equal(ids[0], ids[1], 'resumed the same client id');
     assert.match(out, /result: \{"jobId"/);
+  });
+});
+
+/**
+ * examples/slow-job/webhooks.mjs, the README's "Hearing back": a real `sealpush serve` sends the
+ * job's webhooks to it over https (a private CA through NODE_EXTRA_CA_CERTS; a loopback target,
+ * allowed by SEALPUSH_WEBHOOK_ALLOW_PRIVATE=1); it verifies them and prints the final status.
+ */
+describe('examples/slow-job: the application hears back (webhooks.mjs)', () => {
+  let pki: TestPki;
+  let dataDir: string;
+  let setup: WebhookSetup;
+  let server: ServerProcess;
+  let appServer: ChildProcess;
+  let appUrl: string;
+  let receiver: ChildProcess;
+  let received = '';
+
+  before(async () => {
+    pki = makeTestPki();
+    dataDir = tempDir();
+    const port = await freePort();
+    setup = await setUpWebhooks(dataDir, `https://127.0.0.1:${port}/webhooks`, {
+      env: { NODE_EXTRA_CA_CERTS: pki.caFile, SEALPUSH_WEBHOOK_ALLOW_PRIVATE: '1' },
+      config: { webhooks: { pollMs: 50 } },
+    });
+    server = await spawnServer(dataDir, setup.env);
+    receiver = spawn(process.execPath, [`${EXAMPLE}webhooks.mjs`], {
+      env: { ...process.env, WEBHOOK_SECRET: setup.endpoint.secret, TLS_CERT: join(pki.dir, 'leaf.pem'), TLS_KEY: join(pki.dir, 'leaf.key'), PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    receiver.stdout!.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    receiver.stderr!.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    await eventually(async () => (received.includes('listening on https://') ? true : undefined), 'webhooks.mjs listens');
+    ({ child: appServer, url: appUrl } = await startExampleApp({ SEALPUSH_URL: server.url, SEALPUSH_APP_ID: setup.app.appId, SEALPUSH_APP_SECRET: setup.app.secret }));
+  });
+  after(async () => {
+    for (const child of [appServer, receiver, server?.child]) {
+      child?.kill('SIGTERM');
+      if (child) await exited(child);
+    }
+    pki?.remove();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('the client gets its result, and webhooks.mjs prints the job acked, once', async () => {
+    const out = await runExampleClient({ SEALPUSH_URL: server.url, SEALPUSH_APP_ID: setup.app.appId, SEALPUSH_SERVER_KEY: server.serverKey, APP_URL: appUrl }, ['--seconds', '0.2']);
+    const jobId = /job (\S+) submitted/.exec(out)?.[1];
+    assert.ok(jobId, out);
+    await eventually(async () => (received.includes(`job ${jobId}: acked\n`) ? true : undefined), `webhooks.mjs printed "job ${jobId}: acked":\n${received}`);
+    assert.equal(received.split(`job ${jobId}:`).length - 1, 1, received);
+    assert.doesNotMatch(received, /refused/);
+  });
+
+  test('a request signed with another secret is answered 401 and prints no status', async () => {
+    const body = JSON.stringify({ type: 'message.acked', timestamp: new Date().toISOString(), data: { id: 'job-forged', status: 'acked' } });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = { 'content-type': 'application/json', 'webhook-id': 'evt_forged', 'webhook-timestamp': String(timestamp),
+      'webhook-signature': webhookSignature('evt_forged', timestamp, body, [new Uint8Array(32).fill(5)]) };
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpsRequest(setup.endpoint.url, { method: 'POST', headers, ca: readFileSync(pki.caFile) }, (res) => resolve(res.resume().statusCode));
+      req.on('error', reject).end(body);
+    });
+    assert.equal(status, 401);
+    await eventually(async () => (received.includes('refused a request: ERR_AUTH_SIGNATURE') ? true : undefined), 'webhooks.mjs says why');
+    assert.doesNotMatch(received, /job forged/);
   });
 });
 

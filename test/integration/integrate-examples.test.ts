@@ -6,12 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect, type SealPushClient } from '../../src/client/index.js';
 import { collect } from '../helpers/messages.js';
-import { exited } from '../helpers/process.js';
+import { runCommand } from '../helpers/process.js';
 import { commandsMissing } from '../helpers/requirements.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -28,14 +27,8 @@ const EXAMPLES = [
   { name: 'publish.sh', command: ['sh', 'publish.sh'] },
 ] as const;
 
-async function run(command: readonly string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(command[0]!, command.slice(1), { cwd: DIR, env: { ...process.env, ...GO_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const { code } = await exited(child);
-  return { code, out, err };
+function run(command: readonly string[], env: Record<string, string>): ReturnType<typeof runCommand> {
+  return runCommand(command, { cwd: DIR, env: { ...GO_ENV, ...env } });
 }
 
 describe('examples/integrate: signed publishes from Python, Go and curl + openssl', { skip }, () => {

@@ -6,22 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
-import { connect } from '../../src/client/node.js';
-import { SealPushApp } from '../../src/app/index.js';
-import { collect } from '../helpers/messages.js';
 import { exited, runCli, spawnServer, type ServerProcess } from '../helpers/process.js';
 import { eventually, tempDir } from '../helpers/server.js';
 import { WebhookReceiver, makeTestPki, type TestPki } from '../helpers/webhook-receiver.js';
-import { setUpWebhooks, type WebhookSetup } from '../helpers/webhook-node.js';
-
-/** One message to a new client, received and acked (the client closes, which sends its ACK). */
-async function ackOne(server: ServerProcess, app: WebhookSetup['app'], id: string): Promise<void> {
-  const client = await connect({ url: server.url, appId: app.appId, serverKey: server.serverKey });
-  const arrived = collect(client, 1);
-  await new SealPushApp({ url: server.url, appId: app.appId, secret: app.secret }).publish({ to: client.clientId, data: { id }, id });
-  await arrived;
-  await client.close();
-}
+import { ackOne, setUpWebhooks, type WebhookSetup } from '../helpers/webhook-node.js';
 
 async function cliJson<T>(dataDir: string, env: Record<string, string>, args: string[]): Promise<T> {
   const result = await runCli(['--data', dataDir, ...args, '--json'], env);
