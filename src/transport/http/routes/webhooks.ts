@@ -39,11 +39,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     return reply.code(200).send({ removed: request.params.id });
   });
 
-  app.post<{ Params: IdParams; Body: { overlapHours?: number } | undefined }>(
+  app.post<{ Params: IdParams; Body: { overlapHours?: number } }>(
     '/webhooks/:id/rotate-secret',
     { schema: schemas.rotateWebhookSecret },
     async (request, reply) => {
-      return reply.code(200).send(await api.rotateWebhookSecret(auth.appIdOf(request), request.params.id, request.body?.overlapHours));
+      return reply.code(200).send(await api.rotateWebhookSecret(auth.appIdOf(request), request.params.id, request.body.overlapHours));
     },
   );
 
@@ -52,7 +52,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     return reply.code(200).send({ failed: await api.failedWebhooks(auth.appIdOf(request), limit === undefined ? undefined : Number(limit)) });
   });
 
-  app.post<{ Body: { endpointId?: string } | undefined }>('/webhooks/retry', { schema: schemas.retryWebhooks }, async (request, reply) => {
-    return reply.code(200).send({ requeued: await api.retryWebhooks(auth.appIdOf(request), request.body?.endpointId) });
+  app.post<{ Body: { endpointId?: string } }>('/webhooks/retry', { schema: schemas.retryWebhooks }, async (request, reply) => {
+    return reply.code(200).send({ requeued: await api.retryWebhooks(auth.appIdOf(request), request.body.endpointId) });
   });
 }
