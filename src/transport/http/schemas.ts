@@ -12,7 +12,7 @@ export const MAX_BATCH_MESSAGES = 1000;
 
 const messageStatus = { type: 'string', enum: ['queued', 'delivered', 'acked', 'expired'] } as const;
 export const isoTime = { type: 'string', format: 'date-time' } as const;
-const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+export const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const errorResponse = {
   type: 'object',

@@ -5,9 +5,8 @@
  */
 import { WEBHOOK_EVENT_NAMES, WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.js';
 import { DEFAULT_FAILED_WEBHOOKS, MAX_FAILED_WEBHOOKS, MAX_WEBHOOK_SECRET_OVERLAP_MS } from '../../domain/usecases/webhook-endpoints.js';
-import { BODY_REFUSALS, SIGNED_REFUSALS, errorResponses, isoTime, signed } from './schemas.js';
+import { BODY_REFUSALS, SIGNED_REFUSALS, errorResponses, isoTime, isoTimeOrNull, signed } from './schemas.js';
 
-const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 const endpointId = { type: 'string', pattern: '^whep_[A-Za-z0-9_-]{1,64}$', description: 'An endpoint id of this app (whep_...)' } as const;
 const eventType = { type: 'string', enum: WEBHOOK_EVENT_TYPES } as const;
 
