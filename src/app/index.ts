@@ -24,6 +24,15 @@ import { bearerAuthorization, type BearerBindingClaims } from './bearer.js';
 import { MessageProtection, type SigningKeyInput, type WireMessage } from './protection.js';
 import { RetrySchedule, isTransient, pause, retryAfterSeconds, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.js';
 import { newMessageId } from '../domain/ids.js';
+import {
+  type AddWebhookOptions,
+  type FailedWebhook,
+  type FailedWebhooksOptions,
+  type RetryWebhooksOptions,
+  type RotateWebhookSecretOptions,
+  type WebhookEndpoint,
+  type WebhookEndpointWithSecret,
+} from './webhook-api.js';
 
 export { verifyReceipt, type ReceiptVerdict } from './receipts.js';
 export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, type WebhookHeaders, type WebhookBody, type WebhookPayload, type WebhookBatchPayload, type WebhookBatchEntry, type WebhookEventType } from './webhooks.js';
@@ -34,6 +43,7 @@ export type { ClientView, ForgottenClientView, MessageView, PublishAccepted, Pub
 export type MessageStatus = MessageView['status'];
 export type { SigningKeyInput } from './protection.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
+export type * from './webhook-api.js';
 
 export interface SealPushAppOptions {
   /** Base URL of the sealpush server, e.g. `https://push.example.com` (a path prefix is kept). */
@@ -178,6 +188,39 @@ export class SealPushApp {
    */
   async forgetClient(clientId: string): Promise<ForgottenClientView> {
     return this.request<ForgottenClientView>('DELETE', `/v1/clients/${pathSegment(clientId)}`);
+  }
+
+  /** Adds a webhook endpoint to this app (docs/api.md, "Webhooks"). Its `secret` is in this answer only: keep it. */
+  async addWebhook(options: AddWebhookOptions): Promise<WebhookEndpointWithSecret> {
+    const { url, events, batch } = options;
+    return this.request<WebhookEndpointWithSecret>('POST', '/v1/webhooks', { url, events, batch });
+  }
+
+  /** This app's webhook endpoints and their state, oldest first; never a secret. */
+  async webhooks(): Promise<WebhookEndpoint[]> {
+    return (await this.request<{ endpoints: WebhookEndpoint[] }>('GET', '/v1/webhooks')).endpoints;
+  }
+
+  /** Removes an endpoint and the events still waiting for it. ERR_NOT_FOUND for an unknown id or another app's. */
+  async removeWebhook(endpointId: string): Promise<void> {
+    await this.request<{ removed: string }>('DELETE', `/v1/webhooks/${pathSegment(endpointId)}`);
+  }
+
+  /** A new signing secret, in this answer only; the old one still signs until `previousSecretUntil`. */
+  async rotateWebhookSecret(endpointId: string, options: RotateWebhookSecretOptions = {}): Promise<WebhookEndpointWithSecret> {
+    // JSON.stringify leaves out an option that is undefined, as the server expects.
+    return this.request<WebhookEndpointWithSecret>('POST', `/v1/webhooks/${pathSegment(endpointId)}/rotate-secret`, { overlapHours: options.overlapHours });
+  }
+
+  /** This app's webhook events that ran out of retries, oldest first. */
+  async failedWebhooks(options: FailedWebhooksOptions = {}): Promise<FailedWebhook[]> {
+    const query = options.limit === undefined ? '' : `?limit=${encodeURIComponent(String(options.limit))}`;
+    return (await this.request<{ failed: FailedWebhook[] }>('GET', `/v1/webhooks/failed${query}`)).failed;
+  }
+
+  /** Sends the failed events again (of one endpoint, if given) and resumes paused endpoints; how many events. */
+  async retryWebhooks(options: RetryWebhooksOptions = {}): Promise<{ requeued: number }> {
+    return this.request<{ requeued: number }>('POST', '/v1/webhooks/retry', { endpointId: options.endpointId });
   }
 
   /** With retries on, the message with an id (its own or a generated one), so that sending it again is safe. */

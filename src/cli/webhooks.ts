@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { WebhookAdmin, type WebhookEndpointView } from '../domain/usecases/webhook-endpoints.js';
+import { WebhookAdmin } from '../domain/usecases/webhook-endpoints.js';
+import type { WebhookEndpointView } from '../domain/webhooks.js';
 import type { Core } from '../compose/core.js';
 import { printJson, withCore } from './context.js';
 

@@ -13,6 +13,7 @@ import { CommitQueue } from '../domain/usecases/commit-queue.js';
 import { Forgetting } from '../domain/usecases/forget.js';
 import { LiveClients } from '../domain/usecases/live-clients.js';
 import { Publisher } from '../domain/usecases/publisher.js';
+import { AppWebhooks } from '../domain/usecases/app-webhooks.js';
 import { FailedAuthLimit } from '../domain/usecases/failed-auth-limit.js';
 import { RefusalAudit } from '../domain/usecases/refusal-audit.js';
 import { Router } from '../domain/usecases/router.js';
@@ -121,6 +122,8 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   // A forgotten client's connection here closes with ERR_CLIENT_FORGOTTEN (the SDK does not reconnect).
   forgetting.onForgotten((clientId) => live.get(clientId)?.fail('ERR_CLIENT_FORGOTTEN'));
   await coordination.subscribed();
+  // One read budget per app, whatever it reads: messages, receipts, clients, webhooks.
+  const readLimit = rateLimit('read', rates.read);
   const publisher = new Publisher({
     store,
     commits,
@@ -130,7 +133,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
     clock,
     limits,
     rateLimiter: rateLimit('publish', rates.publish),
-    readLimit: rateLimit('read', rates.read),
+    readLimit,
     signatures: { signingKeyOf: (appId) => apps.signingKeyOf(appId), verifier: nodeSignatureVerifier },
     receiptsOf: (appId) => apps.receiptsOf(appId),
   });
@@ -160,6 +163,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   const readiness = nodeReadiness({ store: () => store.ping(), coordination: () => coordination.ping() }, clock);
   const http = buildHttpApp({
     api: publisher,
+    webhooks: new AppWebhooks({ store, kms, clock, readLimit }),
     secrets: apps,
     nonces,
     readiness,

@@ -185,6 +185,12 @@ export type AdminAction =
   | 'webhooks.retry';
 
 /**
+ * Who made a change an app may also make itself (field `by`): `operator` through the CLI, `app`
+ * through its signed REST request (`clients.forget`, `webhooks.*`).
+ */
+export type AdminActor = 'operator' | 'app';
+
+/**
  * A state-changing admin command. `details` name what it changed (ids, modes, algorithms):
  * the caller must never put a secret in them.
  */

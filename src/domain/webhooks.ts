@@ -89,6 +89,35 @@ export function webhookPayload(event: WebhookEventFields, receipt?: WebhookRecei
   return receipt === undefined ? payload : { ...payload, receipt };
 }
 
+/** An endpoint as the CLI and the API show it: never its secret. */
+export interface WebhookEndpointView {
+  readonly id: string;
+  readonly appId: string;
+  readonly url: string;
+  readonly events: readonly WebhookEventType[];
+  readonly batch: boolean;
+  readonly createdAt: string;
+  /** "active", "failing" (its last attempts failed) or "paused" (it kept failing: `webhooks retry` resumes it). */
+  readonly state: 'active' | 'failing' | 'paused';
+  readonly failingSince: string | null;
+  readonly pausedAt: string | null;
+  /** Until when the rotated-out secret still signs; null: none. */
+  readonly previousSecretUntil: string | null;
+}
+
+/** Shown once, when it is added or its secret rotated. */
+export interface WebhookEndpointWithSecret extends WebhookEndpointView {
+  readonly secret: string;
+}
+
+export interface FailedWebhookView {
+  readonly webhookId: string;
+  readonly endpointId: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly event: WebhookPayload;
+}
+
 /** One event inside a batch: its own webhook-id beside it, so that a receiver deduplicates per event. */
 export type WebhookBatchEntry = WebhookPayload & { readonly id: string };
 

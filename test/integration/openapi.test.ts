@@ -57,6 +57,9 @@ test('every registered route under /v1 is in openapi.json with its method, signe
     assert.ok(error?.properties?.error?.properties?.code?.enum?.includes('ERR_AUTH_SIGNATURE'), `${method} ${url} documents the catalogue codes`);
   }
   assert.ok(routes.some((r) => r.url === '/v1/admin/overview') && routes.some((r) => r.url === '/v1/admin/audit'), 'the admin routes are served');
+  for (const url of ['/v1/webhooks', '/v1/webhooks/:id', '/v1/webhooks/:id/rotate-secret', '/v1/webhooks/failed', '/v1/webhooks/retry']) {
+    assert.ok(routes.some((r) => r.url === url), `${url} is served`);
+  }
   assert.deepEqual({ type: doc.components.securitySchemes.adminToken?.type, scheme: doc.components.securitySchemes.adminToken?.scheme }, { type: 'http', scheme: 'bearer' });
   // The probes are documented too, as unsigned.
   assert.deepEqual(doc.paths['/healthz']?.get?.security, []);
@@ -101,6 +104,19 @@ test('openapi.json is generated from the schemas that validate: a documented con
   });
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_BAD_REQUEST');
+
+  type BodySchema = { requestBody: { content: Record<string, { schema: { properties: Record<string, { maximum?: number; items?: { enum?: string[] } }> } }> } };
+  const bodyOf = (path: string) => (doc.paths[path]?.post as unknown as BodySchema).requestBody.content['application/json']?.schema.properties;
+  assert.equal(bodyOf('/v1/webhooks/{id}/rotate-secret')?.overlapHours?.maximum, 720);
+  assert.deepEqual(bodyOf('/v1/webhooks')?.events?.items?.enum, ['delivered', 'acked', 'expired', 'message.delivered', 'message.acked', 'message.expired']);
+  const rotatePath = '/v1/webhooks/whep_AAAAAAAAAAAAAAAA/rotate-secret';
+  const tooLong = new TextEncoder().encode(JSON.stringify({ overlapHours: 721 }));
+  const refused = await fetch(`${server.url}${rotatePath}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: await signer.authorization({ method: 'POST', pathWithQuery: rotatePath, body: tooLong }) },
+    body: tooLong,
+  });
+  assert.deepEqual([refused.status, ((await refused.json()) as { error: { code: string } }).error.code], [400, 'ERR_BAD_REQUEST'], 'an overlap past the documented maximum');
 });
 
 function field(html: string, name: string): string {

@@ -42,3 +42,12 @@ export function rateLimitSpec(ratePerSecond: number, burst: number | undefined):
 export function rateLimited(waitMs: number, message?: string): SealPushError {
   return new SealPushError('ERR_RATE_LIMITED', message, Math.max(1, Math.ceil(waitMs / 1000)));
 }
+
+/**
+ * Spends one of the app's reads (`limits.readsPerSecondPerApp`, shared by every signed read
+ * route), or refuses with ERR_RATE_LIMITED having spent nothing. No limit: always admitted.
+ */
+export async function admitRead(limit: RateLimit | undefined, appId: string): Promise<void> {
+  const waitMs = (await limit?.take(appId)) ?? 0;
+  if (waitMs > 0) throw rateLimited(waitMs, 'This app reads more per second than its limit allows');
+}

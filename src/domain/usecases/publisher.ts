@@ -9,7 +9,7 @@ import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import { parseSignedWrapper, signedBytes } from '../message-wrappers.js';
 import type { Clock } from '../ports/runtime.js';
 import { parsePublishRequest, type PublishLimits, type PublishRequest } from '../publish-request.js';
-import { rateLimited, type RateLimit } from '../ports/rate-limit.js';
+import { admitRead, rateLimited, type RateLimit } from '../ports/rate-limit.js';
 import type { MessageRecord } from '../types.js';
 import { isoOrNull, messageView, type ClientView, type ForgottenClientView, type MessageView, type PublishResult } from '../views.js';
 import type { ClientCiphers } from './client-ciphers.js';
@@ -158,14 +158,14 @@ export class Publisher implements PushApi {
   }
 
   async messageStatus(appId: string, messageId: string): Promise<MessageView> {
-    await this.admitRead(appId);
+    await admitRead(this.deps.readLimit, appId);
     const record = await this.deps.store.getMessage(appId, messageId);
     if (!record) throw new SealPushError('ERR_NOT_FOUND', `No message "${messageId}" in this app`);
     return messageView(record, this.deps.clock.now());
   }
 
   async messageReceipt(appId: string, messageId: string): Promise<MessageReceipt> {
-    await this.admitRead(appId);
+    await admitRead(this.deps.readLimit, appId);
     return this.receiptOf(appId, messageId);
   }
 
@@ -187,18 +187,13 @@ export class Publisher implements PushApi {
   }
 
   async clientInfo(appId: string, clientId: string): Promise<ClientView> {
-    await this.admitRead(appId);
+    await admitRead(this.deps.readLimit, appId);
     const { store, presence, clock } = this.deps;
     const client = await store.getClient(appId, clientId);
     if (!client) throw new SealPushError('ERR_NOT_FOUND', `No client "${clientId}" in this app`);
     const [online, pending] = await Promise.all([presence.isOnline(client.id), store.countPending(client.id, clock.now())]);
     const hpkeKey = client.hpkeKey ? toBase64Url(client.hpkeKey) : null;
     return { id: client.id, online, lastSeen: isoOrNull(client.lastSeenAt), pending, hpkeKey };
-  }
-
-  private async admitRead(appId: string): Promise<void> {
-    const waitMs = (await this.deps.readLimit?.take(appId)) ?? 0;
-    if (waitMs > 0) throw rateLimited(waitMs, 'This app reads more per second than its limit allows');
   }
 }
 

@@ -9,6 +9,7 @@ import { randomBytes, toBase64Url } from '../ids.js';
 import type { Kms } from '../ports/kms.js';
 import type { AppRegistry } from '../ports/app-registry.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import type { AdminAction, AdminActor } from '../audit.js';
 import type { Clock } from '../ports/runtime.js';
 import type { StoredWebhookEndpoint, WebhookEndpoints, WebhookEvent, WebhookOutbox } from '../ports/webhooks.js';
 import {
@@ -16,8 +17,10 @@ import {
   WEBHOOK_EVENT_NAMES,
   WEBHOOK_EVENT_TYPES,
   webhookPayload,
+  type FailedWebhookView,
+  type WebhookEndpointView,
+  type WebhookEndpointWithSecret,
   type WebhookEventType,
-  type WebhookPayload,
 } from '../webhooks.js';
 import { recordAdminAction } from './audit.js';
 
@@ -29,45 +32,33 @@ export function webhookSecretContext(endpointId: string): string {
 /** How long a rotated-out secret keeps signing alongside the new one, by default: 24 hours. */
 export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600_000;
 
+/** The longest overlap of a rotated-out secret: 720 hours (30 days), as for an app secret. */
+export const MAX_WEBHOOK_SECRET_OVERLAP_MS = 720 * 3600_000;
+
+/** Most failed events one listing shows, and how many when not told. */
+export const MAX_FAILED_WEBHOOKS = 1000;
+export const DEFAULT_FAILED_WEBHOOKS = 100;
+
+/** How many failed events to list: a whole number from 1 to MAX_FAILED_WEBHOOKS, else ERR_BAD_REQUEST. */
+export function checkFailedWebhookLimit(limit: unknown): number {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_FAILED_WEBHOOKS) {
+    throw new SealPushError('ERR_BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_FAILED_WEBHOOKS}`);
+  }
+  return limit;
+}
+
 /** The most endpoints one app may have. */
 export const MAX_WEBHOOK_ENDPOINTS = 20;
 
 const MAX_URL_LENGTH = 2048;
 const SECRET_BYTES = 32;
 
-/** An endpoint as the CLI and the API show it: never its secret. */
-export interface WebhookEndpointView {
-  readonly id: string;
-  readonly appId: string;
-  readonly url: string;
-  readonly events: readonly WebhookEventType[];
-  readonly batch: boolean;
-  readonly createdAt: string;
-  /** "active", "failing" (its last attempts failed) or "paused" (it kept failing: `webhooks retry` resumes it). */
-  readonly state: 'active' | 'failing' | 'paused';
-  readonly failingSince: string | null;
-  readonly pausedAt: string | null;
-  /** Until when the rotated-out secret still signs; null: none. */
-  readonly previousSecretUntil: string | null;
-}
-
-/** Shown once, when it is added or its secret rotated. */
-export interface WebhookEndpointWithSecret extends WebhookEndpointView {
-  readonly secret: string;
-}
-
-export interface FailedWebhookView {
-  readonly webhookId: string;
-  readonly endpointId: string;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly event: WebhookPayload;
-}
-
 export interface WebhookAdminDeps {
   readonly store: WebhookEndpoints & Pick<WebhookOutbox, 'failedWebhookEvents' | 'requeueWebhookEvents'> & Pick<AppRegistry, 'getApp'> & Pick<AuditLog, 'appendAudit'>;
   readonly kms: Kms;
   readonly clock: Clock;
+  /** Who makes the changes, as the audit records say: the operator's CLI (the default) or the app's REST requests. */
+  readonly by?: AdminActor;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -128,6 +119,10 @@ export function checkWebhookUrl(value: unknown): string {
 export class WebhookAdmin {
   constructor(private readonly deps: WebhookAdminDeps) {}
 
+  private record(action: AdminAction, details: Readonly<Record<string, string | number | boolean | null>>): Promise<void> {
+    return recordAdminAction(this.deps, action, { ...details, by: this.deps.by ?? 'operator' });
+  }
+
   async add(appId: string, options: { url: unknown; events?: unknown; batch?: unknown }): Promise<WebhookEndpointWithSecret> {
     const { store, kms, clock } = this.deps;
     const url = checkWebhookUrl(options.url);
@@ -146,7 +141,7 @@ export class WebhookAdmin {
       previousWrappedSecret: null, previousSecretNotAfter: null, createdAt: now, pausedAt: null, failingSince: null,
     };
     await store.addWebhookEndpoint(endpoint);
-    await recordAdminAction(this.deps, 'webhooks.add', { app: appId, endpoint: id, url, events: events.join(','), batch: endpoint.batch });
+    await this.record('webhooks.add', { app: appId, endpoint: id, url, events: events.join(','), batch: endpoint.batch });
     return { ...webhookEndpointView(endpoint, now), secret: formatWebhookSecret(secret) };
   }
 
@@ -165,25 +160,28 @@ export class WebhookAdmin {
   async remove(id: string, appId?: string): Promise<void> {
     const endpoint = await this.get(id, appId);
     if (!(await this.deps.store.removeWebhookEndpoint(id))) throw new SealPushError('ERR_NOT_FOUND', `no webhook endpoint ${id}`);
-    await recordAdminAction(this.deps, 'webhooks.remove', { app: endpoint.appId, endpoint: id });
+    await this.record('webhooks.remove', { app: endpoint.appId, endpoint: id });
   }
 
   /** A new secret; the old one signs alongside for `overlapMs`. */
   async rotateSecret(id: string, appId?: string, overlapMs = WEBHOOK_SECRET_OVERLAP_MS): Promise<WebhookEndpointWithSecret> {
     const { store, kms, clock } = this.deps;
+    if (!(overlapMs >= 0 && overlapMs <= MAX_WEBHOOK_SECRET_OVERLAP_MS)) {
+      throw new SealPushError('ERR_BAD_REQUEST', `the overlap must be 0 to ${MAX_WEBHOOK_SECRET_OVERLAP_MS / 3600_000} hours`);
+    }
     const endpoint = await this.get(id, appId);
     const secret = randomBytes(SECRET_BYTES);
     const now = clock.now();
     if (!(await store.rotateWebhookSecret(id, await kms.wrap(secret, webhookSecretContext(id)), now + overlapMs))) {
       throw new SealPushError('ERR_NOT_FOUND', `no webhook endpoint ${id}`);
     }
-    await recordAdminAction(this.deps, 'webhooks.rotate-secret', { app: endpoint.appId, endpoint: id, overlapMs });
+    await this.record('webhooks.rotate-secret', { app: endpoint.appId, endpoint: id, overlapMs });
     const rotated = await this.get(id, appId);
     return { ...webhookEndpointView(rotated, now), secret: formatWebhookSecret(secret) };
   }
 
-  async failed(appId: string, limit = 100): Promise<FailedWebhookView[]> {
-    const events = await this.deps.store.failedWebhookEvents(appId, limit);
+  async failed(appId: string, limit = DEFAULT_FAILED_WEBHOOKS): Promise<FailedWebhookView[]> {
+    const events = await this.deps.store.failedWebhookEvents(appId, checkFailedWebhookLimit(limit));
     return events.map((e: WebhookEvent) => ({
       webhookId: e.id, endpointId: e.endpointId, attempts: e.attempts, lastError: e.lastError, event: webhookPayload(e),
     }));
@@ -194,7 +192,7 @@ export class WebhookAdmin {
     if (endpointId !== undefined) await this.get(endpointId, appId);
     else if ((await this.deps.store.getApp(appId)) === undefined) throw new SealPushError('ERR_NOT_FOUND', `no app ${appId}`);
     const count = await this.deps.store.requeueWebhookEvents(appId, endpointId, this.deps.clock.now());
-    await recordAdminAction(this.deps, 'webhooks.retry', { app: appId, endpoint: endpointId ?? null, events: count });
+    await this.record('webhooks.retry', { app: appId, endpoint: endpointId ?? null, events: count });
     return count;
   }
 }

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from '../../domain/json-depth
 import type { NonceCache } from '../../domain/ports/nonce-cache.js';
 import type { AppSecrets, PushApi, Readiness } from '../../domain/ports/push-api.js';
 import type { Clock } from '../../domain/ports/runtime.js';
+import type { WebhookApi } from '../../domain/ports/webhook-api.js';
 import type { AuthFailure } from '../../domain/audit.js';
 import type { FailedAuthLimit } from '../../domain/usecases/failed-auth-limit.js';
 import { fastifyTrustProxy } from '../client-address.js';
@@ -26,6 +27,7 @@ import { rawHttpError, sendError, toCatalogueError } from './errors.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMessageRoutes } from './routes/messages.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 import { registerMetricsRoute, type MetricsSource } from './routes/metrics.js';
 import { adminAuthHook, registerAdminRoutes, type AdminSource } from './routes/admin.js';
@@ -46,6 +48,8 @@ export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = { bodyLimitBytes: 4 * 1
 
 export interface HttpAppDeps {
   readonly api: PushApi;
+  /** An app's own webhook endpoints under `/v1/webhooks` (routes/webhooks.ts). Absent: no such routes. */
+  readonly webhooks?: WebhookApi;
   readonly secrets: AppSecrets;
   readonly nonces: NonceCache;
   readonly readiness: Readiness;
@@ -179,6 +183,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       v1.addHook('preValidation', audited(auth.verify));
       registerMessageRoutes(v1, { api: deps.api, readiness: deps.readiness, auth });
       registerClientRoutes(v1, { api: deps.api, auth });
+      if (deps.webhooks) registerWebhookRoutes(v1, { api: deps.webhooks, auth });
     },
     { prefix: '/v1' },
   );

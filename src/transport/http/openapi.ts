@@ -42,6 +42,7 @@ export const swaggerOptions: SwaggerOptions = {
     tags: [
       { name: 'messages', description: 'Publishing, status and receipts' },
       { name: 'clients', description: 'Clients of the authenticated app' },
+      { name: 'webhooks', description: "The authenticated app's webhook endpoints (signed POSTs when its messages are delivered, acked or expire)" },
       { name: 'probes', description: 'Unsigned health probes for load balancers' },
       { name: 'admin', description: 'Operator endpoints behind an admin token (the /dashboard page reads these)' },
       { name: 'meta', description: 'This document' },

@@ -12,7 +12,7 @@ export const MAX_BATCH_MESSAGES = 1000;
 
 const messageStatus = { type: 'string', enum: ['queued', 'delivered', 'acked', 'expired'] } as const;
 export const isoTime = { type: 'string', format: 'date-time' } as const;
-const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+export const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const errorResponse = {
   type: 'object',
@@ -53,14 +53,14 @@ export function errorResponses(codes: readonly ErrorCode[]) {
 }
 
 /** What any signed request may be refused with before its route runs (auth.ts, the failed-auth limit). */
-const SIGNED_REFUSALS: readonly ErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_AUTH_MISSING', 'ERR_AUTH_SIGNATURE', 'ERR_AUTH_EXPIRED', 'ERR_AUTH_REPLAY', 'ERR_RATE_LIMITED'];
+export const SIGNED_REFUSALS: readonly ErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_AUTH_MISSING', 'ERR_AUTH_SIGNATURE', 'ERR_AUTH_EXPIRED', 'ERR_AUTH_REPLAY', 'ERR_RATE_LIMITED'];
 /** ... and a request with a body, besides. */
-const BODY_REFUSALS: readonly ErrorCode[] = [...SIGNED_REFUSALS, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_TOO_LARGE'];
+export const BODY_REFUSALS: readonly ErrorCode[] = [...SIGNED_REFUSALS, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_TOO_LARGE'];
 /** What one message may be refused with (a whole request for /messages, one result in /messages/batch). */
 const MESSAGE_REFUSALS: readonly ErrorCode[] = ['ERR_NOT_FOUND', 'ERR_CLIENT_FULL', 'ERR_IDEMPOTENCY_CONFLICT', 'ERR_SEALED_MESSAGE', 'ERR_MESSAGE_SIGNATURE'];
 
 /** Each /v1 route: the signed-request scheme or a bearer JWT (openapi.ts defines both). */
-const signed = { security: [{ sealpushHmac: [] }, { bearerJwt: [] }] } as const;
+export const signed = { security: [{ sealpushHmac: [] }, { bearerJwt: [] }] } as const;
 const unsigned = { security: [] } as const;
 
 export const publishAccepted = {
