@@ -76,7 +76,10 @@ describe('webhooks: failed events, a paused endpoint, and retry', () => {
         return list.length === 2 ? list : undefined;
       }, 'both events failed', 20_000);
       assert.deepEqual(failed.map((f) => [f.event.type, f.event.data.id, f.lastError]), [['message.acked', 'f-1', 'http 500'], ['message.acked', 'f-2', 'http 500']]);
-      assert.ok(failed.every((f) => f.attempts >= 2 && /^evt_/.test(f.webhookId)), 'retried before it failed');
+      assert.ok(failed.every((f) => /^evt_/.test(f.webhookId)));
+      // f-1 heads the client's chain and is retried through its period; f-2 waits behind it, so
+      // on a slow machine its period may end before its own first attempt fails.
+      assert.ok(failed[0]!.attempts >= 2, `f-1 retried before it failed: ${failed[0]!.attempts} attempts`);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /sealpush_webhook_events_total\{outcome="failed"\} 2/);
       assert.match(metrics, /sealpush_webhook_events_total\{outcome="retry"\} [1-9]/);

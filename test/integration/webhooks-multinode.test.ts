@@ -97,6 +97,14 @@ describe('webhooks on three nodes over MySQL, the sending node killed', { skip }
       expected.set(client.clientId, ids);
     }));
 
+    // A client's last ACK (sent as it closes) commits a moment later: the changes whose events
+    // this test counts are the committed ones, so every message is acked before a node dies.
+    const reader = new SealPushApp({ url: nodes[0]!.process.url, appId: setup.app.appId, secret: setup.app.secret });
+    const all = [...expected.values()].flat();
+    await eventually(async () => {
+      const statuses = await Promise.all(all.map(async (id) => (await reader.status(id)).status));
+      return statuses.every((s) => s === 'acked') ? true : undefined;
+    }, 'every message acked', 30_000);
     await eventually(async () => (receiver.hung >= 1 ? true : undefined), 'a request in flight', 30_000);
     const [lease] = (await db.query('SELECT lease_owner FROM webhook_endpoints')) as { lease_owner: Buffer | string }[];
     const owner = String(lease!.lease_owner);
