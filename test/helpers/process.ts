@@ -11,12 +11,12 @@ export interface ServerProcess {
 }
 
 /**
- * Runs `sealpush serve` as a real process on a free port and waits for its banner. It logs at
- * warn unless `extraEnv` sets SEALPUSH_LOG_LEVEL.
+ * Runs `sealpush serve` as a real process on `port` (0: a free one) and waits for its banner.
+ * It logs at warn unless `extraEnv` sets SEALPUSH_LOG_LEVEL.
  */
-export function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+export function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}, port = 0): Promise<ServerProcess> {
   const logLevel = extraEnv.SEALPUSH_LOG_LEVEL === undefined ? ['--log-level', 'warn'] : [];
-  const child = spawn(process.execPath, [SEALPUSH_BIN, 'serve', '--port', '0', '--data', dataDir, ...logLevel], {
+  const child = spawn(process.execPath, [SEALPUSH_BIN, 'serve', '--port', String(port), '--data', dataDir, ...logLevel], {
     env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,217 @@
+/**
+ * The crash loop's load, recorded as a History: publishers that retry with the same ids until
+ * they get a 202 (single publishes, one lane per client, and batches, one lane per group of
+ * clients, so that each client's messages are accepted in a known order), SDK clients that
+ * reconnect by themselves and now and then close and come back with their saved session, and a
+ * reader sampling statuses. Everything survives the node dying under it at any moment.
+ */
+import { connect, type SealPushClient } from '../../src/client/node.js';
+import { SealPushApp } from '../../src/app/index.js';
+import { isSealPushError } from '../../src/domain/errors.js';
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly appId: string;
+  readonly secret: string;
+  readonly serverKey: string;
+  readonly clients: number;
+  /** Clients per batch lane; the first half of the clients publish singly, the rest in batches. */
+  readonly batchClients: number;
+  /** Mean pause between two publishes of a lane, ms. */
+  readonly paceMs: number;
+  /** Mean time between a client's close-and-resume, ms (0: never). */
+  readonly churnMs: number;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const jittered = (mean: number): number => mean * (0.5 + Math.random());
+
+export class CrashLoad {
+  readonly accepted = new Map<string, string[]>();
+  readonly received = new Map<string, string[]>();
+  readonly statuses = new Map<string, string[]>();
+  /** Publishes refused for good (a code that is not "try again"): a defect, each one. */
+  readonly refusals: string[] = [];
+  /** Publish calls that gave up after the SDK's own retries and were made again. */
+  resent = 0;
+  resumes = 0;
+  #stopping = false;
+  #running: Promise<void>[] = [];
+  readonly #clients = new Map<string, SealPushClient>();
+  readonly #publisher: SealPushApp;
+  readonly #reader: SealPushApp;
+
+  constructor(private readonly options: LoadOptions) {
+    const base = { url: options.url, appId: options.appId, secret: options.secret };
+    this.#publisher = new SealPushApp({ ...base, timeoutMs: 3000, retry: { attempts: 40, minDelayMs: 20, maxDelayMs: 500 } });
+    this.#reader = new SealPushApp({ ...base, timeoutMs: 2000, retry: false });
+  }
+
+  get publishedCount(): number {
+    let n = 0;
+    for (const ids of this.accepted.values()) n += ids.length;
+    return n;
+  }
+
+  /** Connects the clients (the node must be up) and starts publishing, churning and sampling. */
+  async start(): Promise<void> {
+    const ids: string[] = [];
+    for (let i = 0; i < this.options.clients; i++) {
+      const client = await this.#connect();
+      ids.push(client.clientId);
+      this.accepted.set(client.clientId, []);
+    }
+    const singles = Math.ceil(ids.length / 2);
+    for (const id of ids.slice(0, singles)) this.#running.push(this.#singleLane(id));
+    for (let i = singles; i < ids.length; i += this.options.batchClients) this.#running.push(this.#batchLane(ids.slice(i, i + this.options.batchClients)));
+    if (this.options.churnMs > 0) for (const id of ids) this.#running.push(this.#churn(id));
+    this.#running.push(this.#sample());
+  }
+
+  /** Stops publishing; resolves once every lane has its last message accepted. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#running);
+  }
+
+  /** Resolves once every client received as many messages as it was sent, or at `deadline` (false). */
+  async drained(deadline: number): Promise<boolean> {
+    const done = (): boolean => [...this.accepted].every(([id, sent]) => new Set(this.received.get(id)).size >= sent.length);
+    while (!done()) {
+      if (Date.now() > deadline) return false;
+      await pause(100);
+    }
+    return true;
+  }
+
+  /** Closes every client: each sends its last ACK first. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((c) => c.close()));
+  }
+
+  /**
+   * Every accepted message's status, recorded with the samples: read until it is acked (the
+   * clients' last ACKs are committed in the background) or until `deadline`, then as it is.
+   */
+  async finalStatuses(deadline: number): Promise<Map<string, string>> {
+    const final = new Map<string, string>();
+    let unsettled = [...this.accepted.values()].flat();
+    do {
+      const ids = [...unsettled];
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
+          const status = await this.#status(id, 50);
+          final.set(id, status);
+          this.#record(id, status);
+        }
+      }));
+      unsettled = unsettled.filter((id) => final.get(id) !== 'acked');
+      if (unsettled.length > 0) await pause(200);
+    } while (unsettled.length > 0 && Date.now() < deadline);
+    return final;
+  }
+
+  async #connect(session?: ReturnType<SealPushClient['session']>): Promise<SealPushClient> {
+    for (;;) {
+      try {
+        const client = await connect({
+          url: this.options.url, appId: this.options.appId, serverKey: this.options.serverKey, session,
+          reconnect: { minDelayMs: 50, maxDelayMs: 1000 },
+        });
+        const log = this.received.get(client.clientId) ?? [];
+        this.received.set(client.clientId, log);
+        client.on('message', (m) => log.push(m.id));
+        this.#clients.set(client.clientId, client);
+        return client;
+      } catch {
+        await pause(jittered(200)); // the node is down: as a user's client, try again
+      }
+    }
+  }
+
+  async #singleLane(to: string): Promise<void> {
+    for (let n = 0; !this.#stopping; n++) {
+      const id = `${to}-s${n}`;
+      await this.#publish(async () => {
+        const accepted = await this.#publisher.publish({ to, data: { n }, id });
+        this.accepted.get(to)!.push(accepted.id);
+      });
+      await pause(jittered(this.options.paceMs));
+    }
+  }
+
+  async #batchLane(clients: readonly string[]): Promise<void> {
+    for (let n = 0; !this.#stopping; n++) {
+      const messages = clients.map((to) => ({ to, data: { n }, id: `${to}-b${n}` }));
+      await this.#publish(async () => {
+        const results = await this.#publisher.publishBatch(messages);
+        results.forEach((r, i) => {
+          if ('id' in r) this.accepted.get(messages[i]!.to)!.push(r.id);
+          else this.refusals.push(`${messages[i]!.id}: ${JSON.stringify(r)}`);
+        });
+      });
+      await pause(jittered(this.options.paceMs));
+    }
+  }
+
+  /** Runs a publish until it is accepted: transient failures (the node down) are sent again, with the same ids. */
+  async #publish(attempt: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (isSealPushError(err) && err.code !== 'ERR_UNAVAILABLE' && err.code !== 'ERR_RATE_LIMITED') {
+          this.refusals.push(`${err.code}: ${err.message}`);
+          return;
+        }
+        this.resent++;
+        await pause(jittered(100));
+      }
+    }
+  }
+
+  /** Now and then a client closes and a new instance resumes its session, as an app restarting would. */
+  async #churn(clientId: string): Promise<void> {
+    while (!this.#stopping) {
+      await pause(jittered(this.options.churnMs));
+      if (this.#stopping) return;
+      const client = this.#clients.get(clientId)!;
+      await client.close(); // what it handed to the application up to its close is in the session
+      const session = client.session();
+      await this.#connect(session);
+      this.resumes++;
+    }
+  }
+
+  async #sample(): Promise<void> {
+    while (!this.#stopping) {
+      await pause(50);
+      const lists = [...this.accepted.values()].filter((l) => l.length > 0);
+      const list = lists[Math.floor(Math.random() * lists.length)];
+      const id = list?.[Math.floor(Math.random() * list.length)];
+      if (id === undefined) continue;
+      try {
+        this.#record(id, (await this.#reader.status(id)).status);
+      } catch {
+        // the node is down: a sample missed
+      }
+    }
+  }
+
+  async #status(id: string, tries: number): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#reader.status(id)).status;
+      } catch (err) {
+        if (attempt >= tries) throw err;
+        await pause(100);
+      }
+    }
+  }
+
+  #record(id: string, status: string): void {
+    const reads = this.statuses.get(id) ?? [];
+    reads.push(status);
+    this.statuses.set(id, reads);
+  }
+}

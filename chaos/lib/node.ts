@@ -1,0 +1,70 @@
+/**
+ * One `sealpush serve` process that the fault scenarios kill and start again: always on the
+ * same port and data, so that SDK clients and publishers find it again by themselves.
+ */
+import { exited, spawnServer, type ServerProcess } from '../../test/helpers/process.js';
+import { freePort } from '../../test/helpers/redis.js';
+
+export class ChaosNode {
+  #process: ServerProcess;
+  /** Starts that failed and were tried again (the port not yet free, say). */
+  failedStarts = 0;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly env: Record<string, string>,
+    private readonly port: number,
+    first: ServerProcess,
+  ) {
+    this.#process = first;
+  }
+
+  static async start(dataDir: string, env: Record<string, string>): Promise<ChaosNode> {
+    const port = await freePort();
+    return new ChaosNode(dataDir, env, port, await spawnServer(dataDir, env, port));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get serverKey(): string {
+    return this.#process.serverKey;
+  }
+
+  get pid(): number | undefined {
+    return this.#process.child.pid;
+  }
+
+  /** What the current process printed (warnings and errors, at the default log level). */
+  output(): string {
+    return this.#process.output();
+  }
+
+  /** kill -9, and waits until the process is gone. */
+  async kill(): Promise<void> {
+    this.#process.child.kill('SIGKILL');
+    await exited(this.#process.child);
+  }
+
+  /** Starts it again on the same port; a start that fails (the port still held) is retried. */
+  async restart(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#process = await spawnServer(this.dataDir, this.env, this.port);
+        return;
+      } catch (err) {
+        this.failedStarts++;
+        if (attempt >= 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  /** A clean stop (SIGTERM). */
+  async stop(): Promise<void> {
+    const child = this.#process.child;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited(child);
+  }
+}
