@@ -94,13 +94,14 @@ function table(r: FuzzResult): string {
     rows.push(['WS frames', `${r.ws.frames.sent} (${r.ws.framesPerSecond}/s), ${r.ws.frames.mutated} made wrong`]);
   }
   rows.push(['crashes', String(r.crashes)]);
-  rows.push(['RSS before/after', `${mib(r.rss.beforeBytes)} / ${mib(r.rss.afterBytes)} MiB (bound +${mib(r.rss.boundBytes)})`]);
+  rows.push(['RSS before/peak/after', `${mib(r.rss.beforeBytes)} / ${mib(r.rss.peakBytes)} / ${mib(r.rss.afterBytes)} MiB (bound: after <= before + ${mib(r.rss.boundBytes)})`]);
   rows.push(['findings', String(r.findingCount)]);
   rows.push(['verdict', r.passed ? 'PASS' : 'FAIL']);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
   for (const f of r.findings.slice(0, 20)) {
-    lines.push(`FINDING ${f.kind} ${f.target} case ${f.index} (${f.label}): ${f.detail}; replay: npm run fuzz -- --target ${f.target} --seed ${f.seed} --only ${f.index}`);
+    const replay = f.index < 0 ? `npm run fuzz -- --target ${r.target} --cases ${r.rest?.cases ?? r.ws?.cases} --seed ${f.seed}` : `npm run fuzz -- --target ${f.target} --seed ${f.seed} --only ${f.index}`;
+    lines.push(`FINDING ${f.kind} ${f.target} case ${f.index} (${f.label}): ${f.detail}; replay: ${replay}`);
   }
   return lines.join('\n');
 }

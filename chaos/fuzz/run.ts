@@ -4,7 +4,7 @@
  */
 import { Oracle, type CaseRef, type Finding } from './oracle.js';
 import { recordSdkTraffic, runRest } from './rest.js';
-import { startTarget } from './target.js';
+import { startTarget, type FuzzTarget } from './target.js';
 import { runWs, type FrameCounts } from './ws.js';
 
 export type FuzzTargetName = 'rest' | 'ws' | 'all';
@@ -41,7 +41,12 @@ export interface FuzzResult {
   readonly rest?: TargetResult;
   readonly ws?: TargetResult & { readonly frames: FrameCounts; readonly framesPerSecond: number };
   readonly crashes: number;
-  readonly rss: { readonly beforeBytes: number; readonly afterBytes: number; readonly boundBytes: number };
+  /**
+   * The server's RSS: before the cases, its highest sample during them (one a second), and
+   * after them at rest (the lowest of a few samples a second apart: not a transient peak of
+   * in-flight 5 MiB bodies waiting for the garbage collector).
+   */
+  readonly rss: { readonly beforeBytes: number; readonly peakBytes: number; readonly afterBytes: number; readonly boundBytes: number };
   readonly findingCount: number;
   /** The first findings, each with the seed and index that replay it. */
   readonly findings: readonly Finding[];
@@ -55,6 +60,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   try {
     const ctx = await recordSdkTraffic(target);
     const rssBefore = target.rss();
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => target.alive() && (rssPeak = Math.max(rssPeak, target.rss())), 1000);
     const run = { seed: options.seed, cases: options.cases, concurrency: options.concurrency, ...(options.only === undefined ? {} : { only: options.only }) };
     let rest: { oracle: Oracle; seconds: number } | undefined;
     let ws: { oracle: Oracle; seconds: number; frames: FrameCounts } | undefined;
@@ -70,8 +77,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       const seconds = await timed(() => runWs(target, oracle, { ...wsRun, onCase: (done) => options.onProgress?.('ws', done) }, frames));
       ws = { oracle, seconds, frames };
     }
+    clearInterval(sampler);
     whole.judgeProcess(ref, target.alive(), await target.healthz());
-    const rssAfter = target.alive() ? target.rss() : 0;
+    const rssAfter = await restingRss(target);
     if (target.alive()) {
       const trouble = await target.roundTrip();
       whole.judgeHealthy(ref, trouble === undefined, trouble ?? '');
@@ -85,7 +93,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       ...(rest ? { rest: summary(rest.oracle, casesOf(options.cases), rest.seconds) } : {}),
       ...(ws ? { ws: { ...summary(ws.oracle, casesOf(options.wsCases ?? options.cases), ws.seconds), frames: ws.frames, framesPerSecond: Math.round(ws.frames.sent / ws.seconds) } } : {}),
       crashes: oracles.reduce((sum, o) => sum + o.crashes, 0),
-      rss: { beforeBytes: rssBefore, afterBytes: rssAfter, boundBytes: options.rssBoundBytes },
+      rss: { beforeBytes: rssBefore, peakBytes: rssPeak, afterBytes: rssAfter, boundBytes: options.rssBoundBytes },
       findingCount: oracles.reduce((sum, o) => sum + o.findingCount, 0),
       findings: oracles.flatMap((o) => o.findings).slice(0, 100),
       passed: oracles.every((o) => o.passed),
@@ -105,6 +113,18 @@ function summary(oracle: Oracle, cases: number, seconds: number): TargetResult {
     refusals: Object.fromEntries([...oracle.refusals].sort((a, b) => b[1] - a[1])),
     status5xx: oracle.status5xx,
   };
+}
+
+/** Samples a second apart once the cases are done, for the resting RSS. */
+const RESTING_SAMPLES = 5;
+
+async function restingRss(target: FuzzTarget): Promise<number> {
+  let lowest = Infinity;
+  for (let n = 0; n < RESTING_SAMPLES && target.alive(); n++) {
+    if (n > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    lowest = Math.min(lowest, target.rss());
+  }
+  return Number.isFinite(lowest) ? lowest : 0;
 }
 
 async function timed(work: () => Promise<void>): Promise<number> {
