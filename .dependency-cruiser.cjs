@@ -94,6 +94,13 @@ module.exports = {
       to: { path: '^src/client/node\\.ts$' },
     },
     {
+      name: 'src-does-not-import-tooling',
+      comment: 'The shipped code never reaches the tests, the bench or the fault and fuzz tooling (chaos/); they import it, never the other way.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench|chaos)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

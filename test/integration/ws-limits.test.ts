@@ -65,6 +65,31 @@ describe('WebSocket limits', () => {
     assert.equal(closed.code, 1009);
   });
 
+  // Found by the fuzzer (chaos/fuzz): ws checked a text message's UTF-8 before the gateway saw
+  // it, and closed with 1007, a code outside the catalogue.
+  test('a text message, valid UTF-8 or not, before or after the handshake, is refused with ERR_PROTOCOL (4501), never 1007', async () => {
+    const textAfterHello = async (bytes: Uint8Array, handshake: boolean): Promise<{ code: number; reason: string }> => {
+      const ws = new WebSocket(wsUrl);
+      await opened(ws);
+      if (handshake) {
+        const hello = await helloTo(server);
+        const reply = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
+        ws.send(hello.hello);
+        const done = await hello.finish(new Uint8Array(await reply));
+        ws.send(new FrameSealer(done.sendKey).seal(encodeConfirm()));
+      }
+      const closing = closeOf(ws);
+      ws.send(bytes, { binary: false });
+      const closed = await closing;
+      return { code: closed.code, reason: closed.reason.split(' ')[0]! };
+    };
+    for (const handshake of [false, true]) {
+      for (const bytes of [Uint8Array.of(0xc3, 0x28), Uint8Array.of(0xff), new TextEncoder().encode('hello')]) {
+        assert.deepEqual(await textAfterHello(bytes, handshake), { code: 4501, reason: 'ERR_PROTOCOL' }, `${Buffer.from(bytes).toString('hex')} handshake ${handshake}`);
+      }
+    }
+  });
+
   test('connections past maxConnections are closed with ERR_TOO_MANY_CONNECTIONS (4104); the others stay', async () => {
     const sockets = Array.from({ length: 4 }, () => new WebSocket(wsUrl));
     const closes = sockets.map((ws) => closeOf(ws));

@@ -71,6 +71,9 @@ export class Gateway {
       maxPayload: deps.limits.maxClientMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
+      // Every text message is refused as ERR_PROTOCOL (connection.ts): ws's own UTF-8 check would
+      // close an invalid one first with 1007, a code outside the catalogue.
+      skipUTF8Validation: true,
     });
     this.openByAddress = new AddressCounts(deps.limits.maxConnectionsPerIp);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), deps.limits.heartbeatMs);
