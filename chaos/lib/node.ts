@@ -36,6 +36,12 @@ export class ChaosNode {
     return this.#process.child.pid;
   }
 
+  /** Whether the current process is still running (it has not exited or crashed). */
+  alive(): boolean {
+    const child = this.#process.child;
+    return child.exitCode === null && child.signalCode === null;
+  }
+
   /** What the current process printed (warnings and errors, at the default log level). */
   output(): string {
     return this.#process.output();
