@@ -6,6 +6,7 @@ import type { Progress } from '../bench/lib/progress.js';
 import { runCrashLoop } from './crash-loop/scenario.js';
 import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
+import { diskFullVariants } from './disk-full/variants.js';
 
 export interface ChaosOptions {
   /** Short forms (what `npm test` runs) instead of the full run's counts. */
@@ -76,34 +77,33 @@ const DISK_FULL_PHASES = ['filling', 'grown', 'delivering', 'restarted'];
 export const diskFull: ChaosScenario = {
   name: 'disk-full',
   summary: 'fill a small tmpfs under the SQLite data while publishing, grow it under the running node; SQLite only',
-  units: (options) => (options.stores.includes('sqlite') ? 1 : 0),
+  units: (options) => (options.stores.includes('sqlite') ? diskFullVariants(options.quick).length : 0),
   async run(options, progress) {
     if (!options.stores.includes('sqlite')) return [];
     if (!mountPermitted()) {
       const reason = 'cannot mount a tmpfs: run as root (or with CAP_SYS_ADMIN)';
       return [{ scenario: 'disk-full', variant: 'sqlite', passed: false, figures: { other: reason }, details: { problems: [reason] } }];
     }
-    const smallKiB = options.quick ? 6 * 1024 : 32 * 1024;
-    progress.begin(`disk-full on sqlite: a ${smallKiB / 1024} MiB tmpfs`);
-    try {
-      const result = await runDiskFull({
-        smallKiB, grownKiB: 128 * 1024, publishers: 4, dataBytes: 2000,
-        fullAfterRefusals: options.quick ? 40 : 200, fullForMs: options.quick ? 1000 : 5000, phaseMs: 60_000,
-        onPhase: (phase, done) => progress.update(done / DISK_FULL_PHASES.length, phase),
-      });
-      const { filled, recovery, answers } = result;
-      return [{
-        scenario: 'disk-full', variant: 'sqlite', passed: result.passed, details: result,
-        figures: {
-          faults: `${smallKiB / 1024} MiB full`, accepted: result.accepted.length, lost: result.lost.length, duplicated: result.duplicated.length,
-          other: result.problems.length, refused: `${filled.refused} x 503`,
-          'not 202/503': Object.entries(answers).filter(([code]) => code !== '202' && code !== 'ERR_UNAVAILABLE').reduce((n, [, k]) => n + k, 0),
-          'recovered in': `${recovery.msToFirstAccept} ms`, seconds: Math.round(result.seconds),
-        },
-      }];
-    } finally {
-      progress.end();
+    const outcomes: ScenarioOutcome[] = [];
+    for (const variant of diskFullVariants(options.quick)) {
+      progress.begin(`disk-full: ${variant.name}`);
+      try {
+        const result = await runDiskFull({ ...variant.options, onPhase: (phase, done) => progress.update(done / DISK_FULL_PHASES.length, phase) });
+        const { filled, recovery, answers } = result;
+        outcomes.push({
+          scenario: 'disk-full', variant: variant.name, passed: result.passed, details: result,
+          figures: {
+            faults: `${filled.refused} x 503`, accepted: result.accepted.length, lost: result.lost.length, duplicated: result.duplicated.length,
+            other: result.problems.length,
+            'not 202/503': Object.entries(answers).filter(([code]) => code !== '202' && code !== 'ERR_UNAVAILABLE').reduce((n, [, k]) => n + k, 0),
+            'recovered in': `${recovery.msToFirstAccept} ms`, seconds: Math.round(result.seconds),
+          },
+        });
+      } finally {
+        progress.end();
+      }
     }
+    return outcomes;
   },
 };
 

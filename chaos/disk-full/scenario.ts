@@ -11,7 +11,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from '../../src/client/node.js';
+import { connect, type SealPushClient } from '../../src/client/node.js';
 import { runCli } from '../../test/helpers/process.js';
 import { ChaosNode } from '../lib/node.js';
 import { SmallFilesystem } from './filesystem.js';
@@ -25,6 +25,12 @@ export interface DiskFullOptions {
   /** Concurrent publishers, and the size of each message's data, bytes. */
   readonly publishers: number;
   readonly dataBytes: number;
+  /**
+   * The client leaves before the filling and resumes its session once the disk has grown: its
+   * messages keep their data in the store (not freed by ACKs), so the database file itself
+   * grows and the WAL checkpoint runs out of room, not just the WAL.
+   */
+  readonly clientOffline: boolean;
   /** Refusals that mark the disk as full and end the filling (with the time after the first). */
   readonly fullAfterRefusals: number;
   readonly fullForMs: number;
@@ -41,6 +47,7 @@ export interface DiskFullResult extends DiskFullVerdict {
 
 
 export async function runDiskFull(options: DiskFullOptions): Promise<DiskFullResult> {
+  if (options.grownKiB <= options.smallKiB) throw new Error('grownKiB must be larger than smallKiB: a tmpfs cannot shrink below its use');
   const started = Date.now();
   const fs = SmallFilesystem.mount(options.smallKiB);
   try {
@@ -56,9 +63,14 @@ export async function runDiskFull(options: DiskFullOptions): Promise<DiskFullRes
     await cli(['init']);
     const app = JSON.parse(await cli(['apps', 'create', 'diskfull', '--json'])) as { appId: string; secret: string };
     const node = await ChaosNode.start(dataDir, env);
-    const client = await connect({ url: node.url, appId: app.appId, serverKey: node.serverKey, reconnect: { minDelayMs: 50, maxDelayMs: 500 } });
     const received: string[] = [];
-    client.on('message', (m) => received.push(m.id));
+    const receive = async (session?: ReturnType<SealPushClient['session']>): Promise<SealPushClient> => {
+      const c = await connect({ url: node.url, appId: app.appId, serverKey: node.serverKey, session, reconnect: { minDelayMs: 50, maxDelayMs: 500 } });
+      c.on('message', (m) => received.push(m.id));
+      return c;
+    };
+    let client = await receive();
+    if (options.clientOffline) await client.close();
     const load = new DiskFullLoad({ url: node.url, ...app, to: client.clientId, dataBytes: options.dataBytes });
     try {
       options.onPhase?.('filling', 0);
@@ -68,6 +80,7 @@ export async function runDiskFull(options: DiskFullOptions): Promise<DiskFullRes
       fs.resize(options.grownKiB);
       const recovery = await load.recover(Date.now() + options.phaseMs);
       options.onPhase?.('delivering', 2);
+      if (options.clientOffline) client = await receive(client.session());
       const deadline = Date.now() + options.phaseMs;
       while (new Set(received).size < load.accepted.size && Date.now() < deadline) await pause(100);
       await client.close();
