@@ -86,6 +86,7 @@ export async function runDiskFull(options: DiskFullOptions): Promise<DiskFullRes
       await client.close();
       const aliveAtEnd = node.alive();
       const commitFailures = (node.output().match(/commit failed/g) ?? []).length;
+      const firstFailure = node.output().split('\n').find((line) => line.includes('commit failed'))?.slice(0, 300) ?? '';
       await node.stop();
       options.onPhase?.('restarted', 3);
       const audit = await runCli(['--data', dataDir, 'audit', 'verify'], env);
@@ -94,7 +95,7 @@ export async function runDiskFull(options: DiskFullOptions): Promise<DiskFullRes
       await node.stop();
       const verdict = checkDiskFull({
         filled, whileFull, recovery, received, accepted: [...load.accepted], answers: load.answers,
-        aliveAtEnd, commitFailures, auditVerified: audit.code === 0, auditOutput: audit.stderr.slice(0, 500), missingAfterRestart,
+        aliveAtEnd, commitFailures, firstFailure, auditVerified: audit.code === 0, auditOutput: audit.stderr.slice(0, 500), missingAfterRestart,
       });
       return { ...verdict, smallKiB: options.smallKiB, grownKiB: options.grownKiB, seconds: (Date.now() - started) / 1000 };
     } finally {

@@ -18,6 +18,8 @@ export interface DiskFullRecord {
   readonly aliveAtEnd: boolean;
   /** `commit failed` lines in the node's log. */
   readonly commitFailures: number;
+  /** The first of them, as logged. */
+  readonly firstFailure: string;
   readonly auditVerified: boolean;
   readonly auditOutput: string;
   /** Accepted ids a status read did not find after the restart. */
