@@ -5,6 +5,7 @@
  * reconnect by themselves and now and then close and come back with their saved session, and a
  * reader sampling statuses. Everything survives the node dying under it at any moment.
  */
+import { setTimeout as pause } from 'node:timers/promises';
 import { connect, type SealPushClient } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { isSealPushError } from '../../src/domain/errors.js';
@@ -23,7 +24,6 @@ export interface LoadOptions {
   readonly churnMs: number;
 }
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const jittered = (mean: number): number => mean * (0.5 + Math.random());
 
 export class CrashLoad {

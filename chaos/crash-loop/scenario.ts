@@ -6,6 +6,7 @@
  * twice or out of order, no status going back, a `message.acked` webhook for every acked
  * message, and `sealpush audit verify` passing over everything the dead processes wrote.
  */
+import { setTimeout as pause } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { runCli } from '../../test/helpers/process.js';
@@ -50,7 +51,6 @@ export interface CrashLoopResult extends Verdict {
   readonly passed: boolean;
 }
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoopResult> {
   const started = Date.now();

@@ -2,6 +2,7 @@
  * One `sealpush serve` process that the fault scenarios kill and start again: always on the
  * same port and data, so that SDK clients and publishers find it again by themselves.
  */
+import { setTimeout as pause } from 'node:timers/promises';
 import { exited, spawnServer, type ServerProcess } from '../../test/helpers/process.js';
 import { freePort } from '../../test/helpers/redis.js';
 
@@ -62,7 +63,7 @@ export class ChaosNode {
       } catch (err) {
         this.failedStarts++;
         if (attempt >= 20) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        await pause(100 * attempt);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { WebhookAdmin } from '../domain/usecases/webhook-endpoints.js';
+import { DEFAULT_FAILED_WEBHOOKS, MAX_FAILED_WEBHOOKS, MAX_WEBHOOK_SECRET_OVERLAP_MS, WebhookAdmin } from '../domain/usecases/webhook-endpoints.js';
 import type { WebhookEndpointView } from '../domain/webhooks.js';
 import type { Core } from '../compose/core.js';
 import { printJson, withCore } from './context.js';
@@ -53,7 +53,7 @@ export function registerWebhooksCommands(program: Command): void {
   webhooks
     .command('rotate-secret <endpointId>')
     .description('a new signing secret, printed once; the old one keeps signing alongside it (two signatures) for the overlap')
-    .option('--overlap-hours <hours>', 'how long the old secret still signs, 0 to 720 (default 24)', hoursArgument, 24)
+    .option('--overlap-hours <hours>', `how long the old secret still signs, 0 to ${MAX_OVERLAP_HOURS} (default 24)`, hoursArgument, 24)
     .option('--json', 'print {"id", "secret", "previousSecretUntil", ...} as JSON')
     .action(async (endpointId: string, options: { overlapHours: number; json?: boolean }, command: Command) => {
       const rotated = await withCore(command, (core) => admin(core).rotateSecret(endpointId, undefined, options.overlapHours * 3600_000));
@@ -64,7 +64,7 @@ export function registerWebhooksCommands(program: Command): void {
   webhooks
     .command('failed <appId>')
     .description('events that ran out of retries (oldest first): what they report, how often they were tried, and why the last try failed')
-    .option('--limit <n>', 'at most this many, 1 to 1000 (default 100)', limitArgument, 100)
+    .option('--limit <n>', `at most this many, 1 to ${MAX_FAILED_WEBHOOKS} (default ${DEFAULT_FAILED_WEBHOOKS})`, limitArgument, DEFAULT_FAILED_WEBHOOKS)
     .option('--json', 'print them as JSON')
     .action(async (appId: string, options: { limit: number; json?: boolean }, command: Command) => {
       const failed = await withCore(command, (core) => admin(core).failed(appId, options.limit));
@@ -87,13 +87,15 @@ export function registerWebhooksCommands(program: Command): void {
     });
 }
 
+const MAX_OVERLAP_HOURS = MAX_WEBHOOK_SECRET_OVERLAP_MS / 3600_000;
+
 function hoursArgument(text: string): number {
   const hours = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || hours > 720) throw new InvalidArgumentError('expected a number of hours from 0 to 720');
+  if (!/^\d+(\.\d+)?$/.test(text) || hours > MAX_OVERLAP_HOURS) throw new InvalidArgumentError(`expected a number of hours from 0 to ${MAX_OVERLAP_HOURS}`);
   return hours;
 }
 
 function limitArgument(text: string): number {
-  if (!/^[1-9]\d{0,3}$/.test(text) || Number(text) > 1000) throw new InvalidArgumentError('expected a whole number from 1 to 1000');
+  if (!/^[1-9]\d*$/.test(text) || Number(text) > MAX_FAILED_WEBHOOKS) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_FAILED_WEBHOOKS}`);
   return Number(text);
 }

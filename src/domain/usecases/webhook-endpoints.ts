@@ -22,6 +22,7 @@ import {
   type WebhookEndpointWithSecret,
   type WebhookEventType,
 } from '../webhooks.js';
+import { isoOrNull } from '../views.js';
 import { recordAdminAction } from './audit.js';
 
 /** The KMS context of an endpoint's signing secret. */
@@ -61,7 +62,6 @@ export interface WebhookAdminDeps {
   readonly by?: AdminActor;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function webhookEndpointView(e: StoredWebhookEndpoint, now: number): WebhookEndpointView {
   return {
@@ -72,9 +72,9 @@ export function webhookEndpointView(e: StoredWebhookEndpoint, now: number): Webh
     batch: e.batch,
     createdAt: new Date(e.createdAt).toISOString(),
     state: e.pausedAt !== null ? 'paused' : e.failingSince !== null ? 'failing' : 'active',
-    failingSince: iso(e.failingSince),
-    pausedAt: iso(e.pausedAt),
-    previousSecretUntil: e.previousSecretNotAfter !== null && e.previousSecretNotAfter > now ? iso(e.previousSecretNotAfter) : null,
+    failingSince: isoOrNull(e.failingSince),
+    pausedAt: isoOrNull(e.pausedAt),
+    previousSecretUntil: e.previousSecretNotAfter !== null && e.previousSecretNotAfter > now ? isoOrNull(e.previousSecretNotAfter) : null,
   };
 }
 
