@@ -4,6 +4,7 @@
  * request got after it, and how long the cluster took to deliver through every node again.
  */
 import { setTimeout as pause } from 'node:timers/promises';
+import { MEMORY_SLACK_MS } from '../../src/drivers/redis/nonces.js';
 import type { ChaosNode } from '../lib/node.js';
 import type { RedisCluster } from './cluster.js';
 import type { ProbeClient } from './probe-client.js';
@@ -35,6 +36,7 @@ export class FaultMaker {
     const { nodes, app } = this.cluster;
     const captured = await signPublish(app, { to: this.replayTarget, data: { replay: fault } });
     const before = await send(nodes[0]!.url, captured);
+    await pause(MEMORY_SLACK_MS + 1000); // a request the nodes must remember through the fault (src/drivers/redis/nonces.ts)
     const during: AnswerCounts = {};
     const started = Date.now();
     let pausedReadyz: AnswerCounts[string] | undefined;

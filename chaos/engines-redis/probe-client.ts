@@ -6,7 +6,7 @@
  */
 import { setTimeout as pause } from 'node:timers/promises';
 import { connect, type SealPushClient } from '../../src/client/node.js';
-import { readyz, send, signPublish, type App } from './probes.js';
+import { NO_ANSWER, readyz, send, signPublish, type App } from './probes.js';
 
 export class ProbeClient {
   readonly accepted: string[] = [];
@@ -26,11 +26,18 @@ export class ProbeClient {
     return this.client.clientId;
   }
 
-  /** A publish to this client through the node at `url`, with a new id: its answer (probes.ts's `send`). */
+  /**
+   * A publish to this client through the node at `url`, with a new id: its answer (probes.ts's
+   * `send`). When none came, the same id is sent again until one does, so that `accepted`
+   * holds every message that was in fact committed; the first answer is returned.
+   */
   async publishThrough(url: string, id = `probe-${this.#next++}`): Promise<string> {
-    const answer = await send(url, await signPublish(this.app, { to: this.clientId, data: { probe: true }, id }));
+    const message = { to: this.clientId, data: { probe: true }, id };
+    const first = await send(url, await signPublish(this.app, message));
+    let answer = first;
+    for (let tries = 0; answer === NO_ANSWER && tries < 10; tries++) answer = await send(url, await signPublish(this.app, message));
     if (answer === '202' && !this.accepted.includes(id)) this.accepted.push(id);
-    return answer;
+    return first;
   }
 
   /**

@@ -7,7 +7,14 @@ import { connect } from '../../src/client/node.js';
 import { RequestSigner } from '../../src/app/signing.js';
 import { isSealPushError } from '../../src/domain/errors.js';
 
-const NO_ANSWER = 'no answer';
+export const NO_ANSWER = 'no answer';
+
+/**
+ * How long a probe waits for its answer: longer than a node takes to answer at worst (a
+ * statement's 10 s query timeout, then 503), so that `no answer` means a node that hangs, not
+ * one slowed by two busy cores.
+ */
+const PROBE_TIMEOUT_MS = 15_000;
 
 export interface App {
   readonly appId: string;
@@ -27,7 +34,7 @@ export async function signPublish(app: App, message: { to: string; data: unknown
 }
 
 /** Sends it to the node at `url`: `202`, or the error code (`ERR_UNAVAILABLE:retry-after=1` when it says when to retry). */
-export async function send(url: string, request: SignedPublish, timeoutMs = 3000): Promise<string> {
+export async function send(url: string, request: SignedPublish, timeoutMs = PROBE_TIMEOUT_MS): Promise<string> {
   try {
     const res = await fetch(`${url}/v1/messages`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: request.authorization }, body: request.body,
@@ -43,7 +50,7 @@ export async function send(url: string, request: SignedPublish, timeoutMs = 3000
   }
 }
 
-export async function readyz(url: string, timeoutMs = 2000): Promise<string> {
+export async function readyz(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<string> {
   try {
     return String((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) })).status);
   } catch {
@@ -52,7 +59,7 @@ export async function readyz(url: string, timeoutMs = 2000): Promise<string> {
 }
 
 /** A new client's handshake (no resume, no reconnection): `ok`, or the error code it got. */
-export async function hello(url: string, appId: string, serverKey: string, timeoutMs = 3000): Promise<string> {
+export async function hello(url: string, appId: string, serverKey: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<string> {
   try {
     const client = await connect({ url, appId, serverKey, reconnect: false, handshakeTimeoutMs: timeoutMs });
     await client.close();

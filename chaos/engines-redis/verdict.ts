@@ -21,8 +21,8 @@ export interface FaultRecord {
   /** What the paused node's `/readyz` answered while it was paused (node-paused only). */
   readonly pausedReadyz?: AnswerCounts[string];
   /**
-   * A signed publish sent and accepted before the fault, sent again twice, unchanged, to
-   * another node after it: a replay inside the request's 300 s window.
+   * A signed publish sent and accepted a few seconds before the fault, sent again twice,
+   * unchanged, to other nodes after it: a replay inside the request's 300 s window.
    */
   readonly replays: readonly string[];
   /** From the fault's end until every node was ready and a publish through each reached a client, ms; null if not by the deadline. */
@@ -45,14 +45,13 @@ const DOCUMENTED: Readonly<Record<FaultKind, Readonly<Record<string, readonly st
 };
 
 /**
- * The replays' answers: a Redis that lost its nonces lets a request captured inside its window
- * through once ("flush nonces (a request captured inside its 300 s timestamp window could be
- * replayed once)"), never twice; a Redis that kept them lets none through.
+ * The replays' answers: none is let through. A Redis that kept its nonces calls each a replay;
+ * one that lost them (restarted, flushed) refuses a request signed before the loss with 503,
+ * asking the sender to sign again (src/drivers/redis/nonces.ts).
  */
 function replaysDocumented(record: FaultRecord): boolean {
-  const [first, second] = record.replays;
-  const nonceMemoryLost = record.fault !== 'node-paused';
-  return second === REPLAY && (first === REPLAY || (nonceMemoryLost && first === '202'));
+  const refusals = record.fault === 'node-paused' ? [REPLAY] : [REPLAY, UNAVAILABLE];
+  return record.replays.length === 2 && record.replays.every((answer) => refusals.includes(answer));
 }
 
 export interface FaultVerdict {
