@@ -41,7 +41,7 @@ export interface EnginesRedisOptions extends FaultTimings {
 export function enginesRedisRun(quick: boolean): Omit<EnginesRedisOptions, 'mysqlUrl' | 'onFault'> {
   const timings = { outageMs: quick ? 3000 : 10_000, pauseMs: quick ? 35_000 : 40_000, recoverWithinMs: 30_000 };
   return quick
-    ? { ...timings, rounds: 1, clients: 6, paceMs: 50, churnMs: 3000, calmMs: 1000, settleMs: 60_000 }
+    ? { ...timings, rounds: 1, clients: 6, paceMs: 100, churnMs: 3000, calmMs: 1000, settleMs: 60_000 }
     : { ...timings, rounds: 3, clients: 24, paceMs: 20, churnMs: 3000, calmMs: 5000, settleMs: 60_000 };
 }
 
