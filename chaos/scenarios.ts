@@ -7,6 +7,7 @@ import { runCrashLoop } from './crash-loop/scenario.js';
 import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
 import { diskFullVariants } from './disk-full/variants.js';
+import { FAULTS, enginesRedisRun, runEnginesRedis } from './engines-redis/scenario.js';
 
 export interface ChaosOptions {
   /** Short forms (what `npm test` runs) instead of the full run's counts. */
@@ -107,4 +108,33 @@ export const diskFull: ChaosScenario = {
   },
 };
 
-export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull];
+export const enginesRedis: ChaosScenario = {
+  name: 'engines-redis',
+  summary: 'three nodes on MySQL and a Redis of their own, under load: Redis restarted empty, Redis flushed, a node SIGSTOPped past the presence ttl; MySQL only',
+  units: (options) => (options.stores.includes('mysql') ? 1 : 0),
+  async run(options, progress) {
+    if (!options.stores.includes('mysql')) return [];
+    const run = enginesRedisRun(options.quick);
+    const faults = run.rounds * FAULTS.length;
+    progress.begin(`engines-redis: ${faults} faults`);
+    const db = await options.mysqlDatabase();
+    try {
+      const result = await runEnginesRedis({ ...run, mysqlUrl: db.url, onFault: (done, fault, published) => progress.update(done / faults, `${fault}, ${published} accepted`) });
+      const slowest = (kind: string): string => `${Math.max(...result.faults.filter((f) => f.fault === kind).map((f) => f.recoveredMs ?? Infinity))} ms`;
+      return [{
+        scenario: 'engines-redis', variant: 'mysql+redis', passed: result.passed, details: result,
+        figures: {
+          faults: `${faults} faults`, accepted: result.accepted, lost: result.lost.length, duplicated: result.duplicated.length,
+          other: result.unexpected.length + result.reordered.length + result.backwards.length + result.refusals.length + result.problems.length,
+          'replays let through': result.replaysAccepted,
+          'recovered in': FAULTS.map((kind) => `${kind.replace(/^redis-/, '')} ${slowest(kind)}`).join(', '), seconds: Math.round(result.seconds),
+        },
+      }];
+    } finally {
+      await db.drop();
+      progress.end();
+    }
+  },
+};
+
+export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesRedis];

@@ -26,6 +26,17 @@ export interface LoadOptions {
 
 const jittered = (mean: number): number => mean * (0.5 + Math.random());
 
+/** What the load counted, for a scenario's result. */
+export interface LoadReport {
+  readonly resent: number;
+  readonly resentFor: Readonly<Record<string, number>>;
+  readonly resumes: number;
+  readonly statusReads: number;
+  readonly refusals: readonly string[];
+  /** The reads of the first messages whose status went back. */
+  readonly backwardReads: readonly string[];
+}
+
 export class CrashLoad {
   readonly accepted = new Map<string, string[]>();
   readonly received = new Map<string, string[]>();
@@ -34,6 +45,8 @@ export class CrashLoad {
   readonly refusals: string[] = [];
   /** Publish calls that gave up after the SDK's own retries and were made again. */
   resent = 0;
+  /** Why they gave up, by error code (`no answer`: no catalogue error came back). */
+  readonly resentFor: Record<string, number> = {};
   resumes = 0;
   #stopping = false;
   #running: Promise<void>[] = [];
@@ -51,6 +64,15 @@ export class CrashLoad {
     let n = 0;
     for (const ids of this.accepted.values()) n += ids.length;
     return n;
+  }
+
+  /** Its counts; `backwards`: the ids whose status went back, as the history's check found them. */
+  report(backwards: readonly string[]): LoadReport {
+    return {
+      resent: this.resent, resentFor: this.resentFor, resumes: this.resumes, refusals: this.refusals,
+      statusReads: [...this.statuses.values()].reduce((n, reads) => n + reads.length, 0),
+      backwardReads: backwards.slice(0, 10).map((id) => `${id}: ${this.statuses.get(id)!.join(' > ')}`),
+    };
   }
 
   /** Connects the clients (the node must be up) and starts publishing, churning and sampling. */
@@ -165,6 +187,8 @@ export class CrashLoad {
           return;
         }
         this.resent++;
+        const why = isSealPushError(err) ? err.code : 'no answer';
+        this.resentFor[why] = (this.resentFor[why] ?? 0) + 1;
         await pause(jittered(100));
       }
     }

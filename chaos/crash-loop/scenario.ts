@@ -15,7 +15,7 @@ import { WebhookReceiver, makeTestPki } from '../../test/helpers/webhook-receive
 import { setUpWebhooks } from '../../test/helpers/webhook-node.js';
 import { ChaosNode } from '../lib/node.js';
 import { checkHistory, type Verdict } from './history.js';
-import { CrashLoad } from './load.js';
+import { CrashLoad, type LoadReport } from './load.js';
 
 export interface CrashLoopOptions {
   /** `sqlite`, or the mysql:// URL of a fresh, empty database. */
@@ -33,18 +33,12 @@ export interface CrashLoopOptions {
   readonly onKill?: (done: number, published: number) => void;
 }
 
-export interface CrashLoopResult extends Verdict {
+export interface CrashLoopResult extends Verdict, LoadReport {
   readonly store: 'sqlite' | 'mysql';
   readonly kills: number;
   readonly failedStarts: number;
-  readonly resent: number;
-  readonly resumes: number;
-  readonly statusReads: number;
   readonly acked: number;
   readonly webhookEvents: number;
-  readonly refusals: readonly string[];
-  /** The reads of the first messages whose status went back. */
-  readonly backwardReads: readonly string[];
   readonly drained: boolean;
   readonly auditVerified: boolean;
   readonly seconds: number;
@@ -94,13 +88,10 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       const ackedWebhooks = await webhooksFor(receiver, acked, Date.now() + options.settleMs);
       const audit = await runCli(['--data', dataDir, 'audit', 'verify'], setup.env);
       const verdict = checkHistory({ accepted: load.accepted, received: load.received, statuses: load.statuses, ackedWebhooks, acked });
-      const statusReads = [...load.statuses.values()].reduce((n, reads) => n + reads.length, 0);
       await node.stop();
       return {
-        ...verdict, store: mysql ? 'mysql' : 'sqlite', kills: options.kills, failedStarts: node.failedStarts,
-        resent: load.resent, resumes: load.resumes, statusReads, acked: acked.size, webhookEvents: receiver.events().length,
-        refusals: load.refusals, drained, auditVerified: audit.code === 0, seconds: (Date.now() - started) / 1000,
-        backwardReads: verdict.backwards.slice(0, 10).map((id) => `${id}: ${load.statuses.get(id)!.join(' > ')}`),
+        ...verdict, ...load.report(verdict.backwards), store: mysql ? 'mysql' : 'sqlite', kills: options.kills, failedStarts: node.failedStarts,
+        acked: acked.size, webhookEvents: receiver.events().length, drained, auditVerified: audit.code === 0, seconds: (Date.now() - started) / 1000,
         passed: verdict.ok && drained && audit.code === 0 && load.refusals.length === 0 && acked.size === verdict.accepted,
       };
     } finally {

@@ -68,10 +68,23 @@ export class ChaosNode {
     }
   }
 
-  /** A clean stop (SIGTERM). */
+  /** SIGSTOP: the process holds its sockets and its Redis and store connections, and does nothing. */
+  pause(): void {
+    this.#process.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause()`. */
+  resume(): void {
+    this.#process.child.kill('SIGCONT');
+  }
+
+  /** A clean stop (SIGTERM); a paused process is resumed first, so that it can stop. */
   async stop(): Promise<void> {
     const child = this.#process.child;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+    }
     await exited(child);
   }
 }

@@ -89,7 +89,7 @@ export class RequestAuthenticator {
     if (secrets.length === 0 || !matches.includes(true)) throw signatureMismatch(signedText);
     const nowSeconds = Math.floor(this.deps.clock.now() / 1000);
     if (Math.abs(nowSeconds - auth.ts) > SIGNATURE_WINDOW_SECONDS) throw timestampOutsideWindow(nowSeconds, auth.ts);
-    if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId))) throw nonceReused('nonce');
+    if (!(await this.claim(`${auth.appId}:${auth.nonce}`, NONCE_TTL_SECONDS, auth.appId, auth.ts * 1000))) throw nonceReused('nonce');
     this.verified.set(request, auth.appId);
     if (raw !== undefined) request.body = parseJsonBody(raw);
   };
@@ -141,7 +141,7 @@ export class RequestAuthenticator {
     if (typeof jti !== 'string' || jti.length < 1 || jti.length > 255) throw new SealPushError('ERR_AUTH_MISSING', 'The bearer token needs a jti');
     checkBearerBinding(payload, request, this.deps.jwtAudience ?? DEFAULT_JWT_AUDIENCE);
     const ttl = Math.max(1, exp - nowSeconds) + 5;
-    if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl, key.appId))) throw nonceReused('jti');
+    if (!(await this.claim(`jwt:${iss as string}:${jti}`, ttl, key.appId, iat * 1000))) throw nonceReused('jti');
     return key.appId;
   }
 
@@ -151,9 +151,9 @@ export class RequestAuthenticator {
    * having changed nothing, and may be sent again with the same nonce. An app whose share of
    * the cache is full gets ERR_RATE_LIMITED (429, Retry-After) the same way.
    */
-  private async claim(key: string, ttlSeconds: number, appId: string): Promise<boolean> {
+  private async claim(key: string, ttlSeconds: number, appId: string, issuedAtMs: number): Promise<boolean> {
     try {
-      return await this.deps.nonces.claim(key, ttlSeconds, appId);
+      return await this.deps.nonces.claim(key, ttlSeconds, appId, issuedAtMs);
     } catch (err) {
       if (isSealPushError(err) && (err.code === 'ERR_UNAVAILABLE' || err.code === 'ERR_RATE_LIMITED')) throw err;
       throw new SealPushError('ERR_UNAVAILABLE', 'The replay cache could not be reached; nothing was accepted');

@@ -19,7 +19,7 @@
  * variable length are cut into a few shapes (mysql/chunks.ts). LIMIT takes a validated
  * integer in the text (MySQL 8 refuses a DOUBLE parameter there).
  */
-import type { PoolOptions, TypeCastField } from 'mysql2/promise';
+import type { Pool, PoolOptions, TypeCastField } from 'mysql2/promise';
 import type { Store } from '../../../domain/ports/store.js';
 import type { Logger } from '../../../domain/ports/runtime.js';
 import { MYSQL_SCHEMA_VERSION } from './schema.js';
@@ -93,6 +93,34 @@ export function mysqlPoolOptions(url: string, connectionLimit = 10): PoolOptions
   };
 }
 
+/** MariaDB's "unknown system variable": MySQL 8 has no idle_transaction_timeout. */
+const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+
+/**
+ * Sets up every connection of a node's pool before its first use: READ COMMITTED (see the
+ * header), and on MariaDB an `idle_transaction_timeout` of half the query timeout (at least
+ * 1 s). A node that stops in the middle of a transaction (SIGSTOP, a frozen VM, a partition
+ * that keeps its TCP connection open) holds that transaction's row locks, the audit head among
+ * them, so every other node's commits would wait for it until their own statements time out
+ * (queryTimeout), and then back off: the whole cluster refusing publishes for as long as one
+ * node is stopped. The server instead drops the stopped node's connection, which rolls its
+ * transaction back (nothing of it was committed, so nothing was acknowledged), before the
+ * waiting statements give up. No transaction of the driver idles that long between two of
+ * its statements, except while its node stopped running. MySQL 8 has no such setting: there
+ * a stopped node's locks are held until it runs again (docs/deploy.md).
+ */
+export function prepareSessions(pool: Pool, queryTimeoutMs: number, logger?: Logger): void {
+  const idleSeconds = Math.max(1, Math.floor(queryTimeoutMs / 2000));
+  pool.on('connection', (conn) => {
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    // The connection event hands over mysql2's callback connection: a callback, so an error is not thrown.
+    const core = conn as unknown as { query(sql: string, done: (err: { errno?: number } | null) => void): void };
+    core.query(`SET SESSION idle_transaction_timeout = ${idleSeconds}`, (err) => {
+      if (err !== null && err.errno !== ER_UNKNOWN_SYSTEM_VARIABLE) logger?.warn({ errno: err.errno }, 'mysql store: could not set idle_transaction_timeout');
+    });
+  });
+}
+
 /**
  * Opens a pool on `url` and checks the schema: a database behind this build (run
  * `sealpush migrate`) or ahead of it (an older build) is refused with MysqlSchemaError.
@@ -100,10 +128,7 @@ export function mysqlPoolOptions(url: string, connectionLimit = 10): PoolOptions
 export async function openMysqlStore(options: MysqlStoreOptions): Promise<Store> {
   const link = new MysqlLink(mysqlPoolOptions(options.url, options.connectionLimit), linkSettings(options.url).queryTimeout);
   const pool = link.pool;
-  // READ COMMITTED on every connection, before its first use (see the header).
-  pool.on('connection', (conn) => {
-    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-  });
+  prepareSessions(pool, link.queryTimeout, options.logger);
   try {
     const version = await readMysqlSchemaVersion(pool);
     if (version < MYSQL_SCHEMA_VERSION) {
