@@ -1,8 +1,7 @@
 /**
  * The short form of `npm run chaos -- engines-redis` for npm test: the faults given, once each,
- * on a fresh MySQL database, and every promise of the record asserted. Two test files share it,
- * each small enough for the test runner's 120 s per file (the node-paused fault alone waits out
- * the 30 s presence ttl).
+ * on a fresh MySQL database, and every promise of the record asserted. Two test files share it
+ * (the node-paused fault alone waits out the 30 s presence ttl).
  */
 import assert from 'node:assert/strict';
 import { enginesRedisRun, runEnginesRedis } from '../../chaos/engines-redis/scenario.js';

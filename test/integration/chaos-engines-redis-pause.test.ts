@@ -11,6 +11,6 @@ import { mysqlMissing, requirement } from '../helpers/requirements.js';
 
 const skip = mysqlMissing() ?? requirement('redis-server', spawnSync('redis-server', ['--version']).status === 0, 'apt-get install -y redis-server');
 
-test('a node SIGSTOPped past the presence ttl, then resumed, under load: nothing lost, duplicated or stale', { timeout: 115_000, skip }, async () => {
+test('a node SIGSTOPped past the presence ttl, then resumed, under load: nothing lost, duplicated or stale', { timeout: 300_000, skip }, async () => {
   await shortEnginesRedis(['node-paused']);
 });

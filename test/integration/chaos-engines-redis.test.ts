@@ -11,6 +11,6 @@ import { mysqlMissing, requirement } from '../helpers/requirements.js';
 
 const skip = mysqlMissing() ?? requirement('redis-server', spawnSync('redis-server', ['--version']).status === 0, 'apt-get install -y redis-server');
 
-test('Redis restarted empty, then flushed, under load: nothing lost, duplicated or reordered, no replay let through', { timeout: 115_000, skip }, async () => {
+test('Redis restarted empty, then flushed, under load: nothing lost, duplicated or reordered, no replay let through', { timeout: 300_000, skip }, async () => {
   await shortEnginesRedis(['redis-restart', 'redis-flushall']);
 });
