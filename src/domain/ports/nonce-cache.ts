@@ -9,7 +9,8 @@
  * bounded share of it, so one owner filling its share refuses only its own claims. A claim
  * that cannot be held is refused with a SealPushError (never answered true: that would let a
  * replay through): ERR_RATE_LIMITED when the owner's share is full, ERR_UNAVAILABLE when
- * the whole pool is. *
+ * the whole pool is.
+ *
  * `issuedAtMs` is when the request or token says it was made (its signed timestamp, its
  * `iat`). A shared driver whose memory can be lost while nodes run (Redis restarted or
  * flushed) refuses with ERR_UNAVAILABLE a claim of a key issued before its memory began: that
