@@ -20,9 +20,12 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// --test-timeout bounds each whole file (its subprocess), whatever its tests ask for: the fault
+// scenarios' short forms (test/integration/chaos-*.test.ts) take minutes per file, so the bound
+// is theirs; a test that can hang sets its own, smaller { timeout }.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
