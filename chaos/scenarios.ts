@@ -7,6 +7,7 @@ import { runCrashLoop } from './crash-loop/scenario.js';
 import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
 import { diskFullVariants } from './disk-full/variants.js';
+import { enginesMysqlFaults, enginesMysqlOutcome } from './engines/runs.js';
 
 export interface ChaosOptions {
   /** Short forms (what `npm test` runs) instead of the full run's counts. */
@@ -107,4 +108,20 @@ export const diskFull: ChaosScenario = {
   },
 };
 
-export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull];
+export const enginesMysql: ChaosScenario = {
+  name: 'engines-mysql',
+  summary: 'restart, SIGSTOP, reset and blackhole a private MariaDB under a loaded node; MySQL only',
+  units: (options) => (options.stores.includes('mysql') ? 1 : 0),
+  async run(options, progress) {
+    if (!options.stores.includes('mysql')) return [];
+    progress.begin(`engines-mysql: ${enginesMysqlFaults(options.quick)} faults`);
+    try {
+      const outcome = await enginesMysqlOutcome(options.quick, (done, total, last) => progress.update(done / total, `${done} faults, last ${last}`));
+      return [{ scenario: 'engines-mysql', variant: 'mariadb', ...outcome }];
+    } finally {
+      progress.end();
+    }
+  },
+};
+
+export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesMysql];

@@ -1,0 +1,36 @@
+/**
+ * engines-mysql as `npm run chaos` runs it: the full run (the store's default timeouts, faults
+ * held 12 s, 4 rounds) or the short one (`--quick`: timeouts of 1 and 2 s, faults held 3 s, one
+ * round, as test/integration/chaos-engines-mysql.test.ts runs it), and its summary figures.
+ */
+import { mariadbMissing } from '../../test/helpers/mariadb-server.js';
+import { FAULT_KINDS } from './faults.js';
+import { runEnginesMysql, type EnginesMysqlOptions } from './scenario.js';
+
+const LOAD = { clients: 16, paceMs: 20, churnMs: 3000, settleMs: 60_000, boundMs: 30_000 } as const;
+
+export function enginesMysqlRun(quick: boolean): Omit<EnginesMysqlOptions, 'onFault'> {
+  return quick
+    ? { ...LOAD, rounds: 1, holdMs: 3000, gapMs: 1500, connectTimeoutMs: 1000, queryTimeoutMs: 2000 }
+    : { ...LOAD, rounds: 4, holdMs: 12_000, gapMs: 3000 };
+}
+
+export const enginesMysqlFaults = (quick: boolean): number => enginesMysqlRun(quick).rounds * FAULT_KINDS.length;
+
+/** Runs it and sums it up for the summary table (FAIL with the reason when MariaDB is missing). */
+export async function enginesMysqlOutcome(quick: boolean, onFault: EnginesMysqlOptions['onFault']): Promise<{ passed: boolean; figures: Record<string, number | string>; details: unknown }> {
+  const missing = mariadbMissing();
+  if (missing !== undefined) return { passed: false, figures: { other: missing }, details: { problems: [missing] } };
+  const result = await runEnginesMysql({ ...enginesMysqlRun(quick), onFault });
+  const { faults, problems } = result.faultVerdict;
+  const recovery = faults.map((f) => f.firstAcceptMs ?? Infinity);
+  return {
+    passed: result.passed, details: result,
+    figures: {
+      faults: result.faultCount, accepted: result.accepted, lost: result.lost.length, duplicated: result.duplicated.length,
+      other: result.unexpected.length + result.reordered.length + result.backwards.length + result.webhookMissing.length + result.refusals.length + (result.auditVerified ? 0 : 1) + problems.length,
+      '503s': faults.reduce((n, f) => n + f.refused, 0), 'recovered in': `${Math.min(...recovery)}-${Math.max(...recovery)} ms`,
+      seconds: Math.round(result.seconds),
+    },
+  };
+}
