@@ -28,6 +28,8 @@ export interface EnginesMysqlOptions {
   readonly queryTimeoutMs?: number;
   /** Longest a request may go unanswered: past it, the attempt counts as `no answer`, ms. */
   readonly boundMs: number;
+  /** Longest an answer may take (verdict.ts): connectTimeout + 2 x queryTimeout, a statement queued behind a hung one on a new connection. */
+  readonly slowestAllowedMs: number;
   readonly clients: number;
   readonly paceMs: number;
   readonly churnMs: number;
@@ -85,7 +87,7 @@ export async function runEnginesMysql(options: EnginesMysqlOptions): Promise<Eng
       endedAt = Date.now();
       await probes.stop();
     });
-    const faultVerdict = judgeFaults({ windows, answers, probes: probes?.answers ?? [], endedAt, nodeExited, readyzWithinMs: 5000 });
+    const faultVerdict = judgeFaults({ windows, answers, probes: probes?.answers ?? [], endedAt, nodeExited, slowestAllowedMs: options.slowestAllowedMs, readyzWithinMs: 5000 });
     return {
       ...result, faultVerdict: { ...faultVerdict, problems: faultVerdict.problems.slice(0, 50) }, faultCount: windows.length,
       seconds: (Date.now() - started) / 1000, passed: result.held && faultVerdict.ok,

@@ -1,7 +1,7 @@
 /**
  * The engines scenarios' check of what a node answered around each fault of its database
  * (docs/deploy.md, "When MySQL cannot be reached"): every publish and read answered `ok` or 503
- * ERR_UNAVAILABLE with `Retry-After: 1`, never another code and never nothing within the bound;
+ * ERR_UNAVAILABLE with `Retry-After: 1` within `slowestAllowedMs`, never another code, never later;
  * `/healthz` 200 throughout; `/readyz` 503 within `readyzWithinMs` of a fault that lasts longer,
  * and 200 again after it heals; a publish accepted again after every heal (the recovery time);
  * and the node process never exiting. Pure: the unit test feeds it made-up timelines.
@@ -24,6 +24,8 @@ export interface FaultTimeline {
   /** When the load stopped (the end of the last window's recovery period). */
   readonly endedAt: number;
   readonly nodeExited: boolean;
+  /** Longest any request (publish, read, health probe) may take to be answered, ms. */
+  readonly slowestAllowedMs: number;
   /** How soon after a fault /readyz must answer 503 (docs: about 3 s), ms. */
   readonly readyzWithinMs: number;
 }
@@ -58,7 +60,12 @@ const ALLOWED = new Set(['ok', 'ERR_UNAVAILABLE']);
 export function judgeFaults(timeline: FaultTimeline): FaultVerdict {
   const problems: string[] = [];
   const outcomes: Record<string, number> = {};
+  const slow = (what: string, request: { sentAt: number; answeredAt: number }): void => {
+    const took = request.answeredAt - request.sentAt;
+    if (took > timeline.slowestAllowedMs) problems.push(`${what} sent at ${request.sentAt} took ${took} ms`);
+  };
   for (const answer of timeline.answers) {
+    slow(`a ${answer.kind}`, answer);
     const key = `${answer.kind} ${answer.outcome}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
     if (!ALLOWED.has(answer.outcome)) problems.push(`a ${answer.kind} sent at ${answer.sentAt} got ${answer.outcome}`);
@@ -67,6 +74,7 @@ export function judgeFaults(timeline: FaultTimeline): FaultVerdict {
     }
   }
   for (const probe of timeline.probes) {
+    slow(probe.path, probe);
     const allowed = probe.path === '/healthz' ? [200] : [200, 503];
     if (!allowed.includes(probe.status as number)) problems.push(`${probe.path} sent at ${probe.sentAt} answered ${probe.status}`);
   }

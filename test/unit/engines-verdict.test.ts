@@ -20,6 +20,7 @@ function timeline(changes: Partial<FaultTimeline> = {}): FaultTimeline {
     probes: [probe('/healthz', 2000, 200), probe('/readyz', 800, 200), probe('/readyz', 2995, 503), probe('/readyz', 9500, 200)],
     endedAt: 12_000,
     nodeExited: false,
+    slowestAllowedMs: 5000,
     readyzWithinMs: 3000,
     ...changes,
   };
@@ -38,6 +39,14 @@ test('a 500, another code or no answer at all is a problem, wherever it falls', 
     assert.deepEqual(verdict.problems, [`a publish sent at 10000 got ${outcome}`]);
     assert.equal(verdict.ok, false);
   }
+});
+
+test('a publish, read or probe answered later than slowestAllowedMs hung: a problem, whatever the answer', () => {
+  const answers = [...timeline().answers, publish(1500, 8000, 'ERR_UNAVAILABLE', 1), { kind: 'read' as const, sentAt: 2000, answeredAt: 9100, outcome: 'ok' }];
+  const probes = [...timeline().probes, { path: '/healthz' as const, sentAt: 1000, answeredAt: 7000, status: 200 }];
+  const verdict = judgeFaults(timeline({ answers, probes }));
+  assert.deepEqual(verdict.problems, ['a publish sent at 1500 took 6500 ms', 'a read sent at 2000 took 7100 ms', '/healthz sent at 1000 took 6000 ms']);
+  assert.equal(verdict.faults[0]!.slowestMs, 7100);
 });
 
 test('a 503 without Retry-After: 1 is a problem', () => {
