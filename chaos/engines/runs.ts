@@ -1,7 +1,7 @@
 /**
  * engines-mysql as `npm run chaos` runs it: the full run (the store's default timeouts of 5 and
- * 10 s, faults held 30 s, 3 rounds) or the short one (`--quick`: timeouts of 1 and 2 s, faults
- * held 6 s, one round, as test/integration/chaos-engines-mysql.test.ts runs it), and its
+ * 10 s, faults held 30 s, 3 rounds) or the short one (`--quick`: 8 clients, timeouts of 0.5 and
+ * 1 s, faults held 4 s, one round, as test/integration/chaos-engines-mysql.test.ts runs it), and its
  * summary figures. Faults are held longer than the slowest answer allowed (connectTimeout + 2 x
  * queryTimeout), so that a request waiting for the database to come back counts as a hang.
  */
@@ -13,7 +13,7 @@ const LOAD = { clients: 16, paceMs: 20, churnMs: 3000, settleMs: 60_000, boundMs
 
 export function enginesMysqlRun(quick: boolean): Omit<EnginesMysqlOptions, 'onFault'> {
   return quick
-    ? { ...LOAD, rounds: 1, holdMs: 6000, gapMs: 1500, connectTimeoutMs: 1000, queryTimeoutMs: 2000, slowestAllowedMs: 5000 }
+    ? { ...LOAD, clients: 8, rounds: 1, holdMs: 4000, gapMs: 1000, connectTimeoutMs: 500, queryTimeoutMs: 1000, slowestAllowedMs: 2500 }
     : { ...LOAD, rounds: 3, holdMs: 30_000, gapMs: 3000, slowestAllowedMs: 25_000 };
 }
 
