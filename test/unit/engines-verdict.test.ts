@@ -41,11 +41,12 @@ test('a 500, another code or no answer at all is a problem, wherever it falls', 
   }
 });
 
-test('a publish, read or probe answered later than slowestAllowedMs hung: a problem, whatever the answer', () => {
-  const answers = [...timeline().answers, publish(1500, 8000, 'ERR_UNAVAILABLE', 1), { kind: 'read' as const, sentAt: 2000, answeredAt: 9100, outcome: 'ok' }];
+test('a publish, read or probe sent during a fault and answered later than slowestAllowedMs hung: a problem, whatever the answer', () => {
+  const answers = [...timeline().answers, publish(1500, 8000, 'ERR_UNAVAILABLE', 1), { kind: 'read' as const, sentAt: 2000, answeredAt: 9100, outcome: 'ok' }, publish(9500, 16_000)];
   const probes = [...timeline().probes, { path: '/healthz' as const, sentAt: 1000, answeredAt: 7000, status: 200 }];
   const verdict = judgeFaults(timeline({ answers, probes }));
-  assert.deepEqual(verdict.problems, ['a publish sent at 1500 took 6500 ms', 'a read sent at 2000 took 7100 ms', '/healthz sent at 1000 took 6000 ms']);
+  assert.deepEqual(verdict.problems, ['a publish sent at 1500 took 6500 ms', 'a read sent at 2000 took 7100 ms', '/healthz sent at 1000 took 6000 ms'],
+    'the slow publish sent after the heal (9500) is load, not a hang');
   assert.equal(verdict.faults[0]!.slowestMs, 7100);
 });
 
