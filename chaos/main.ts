@@ -25,6 +25,7 @@ ${SCENARIOS.map((s) => `  ${s.name.padEnd(14)} ${s.summary}`).join('\n')}
 Options:
   --quick          the short forms npm test runs (crash-loop: 5 kills per store;
                    disk-full: a 6 MiB tmpfs for the WAL instead of 32 MiB;
+                   engines-mysql: one fault of each kind, held 4 s, store timeouts 0.5 and 1 s;
                    engines-redis: each fault once instead of three times)
   --store LIST     sqlite,mysql (default both)
   --kills N        crash-loop: kills per store (default 200)

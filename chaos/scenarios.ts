@@ -8,6 +8,7 @@ import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
 import { diskFullVariants } from './disk-full/variants.js';
 import { FAULTS, enginesRedisRun, runEnginesRedis } from './engines-redis/scenario.js';
+import { enginesMysqlFaults, enginesMysqlOutcome } from './engines/runs.js';
 
 export interface ChaosOptions {
   /** Short forms (what `npm test` runs) instead of the full run's counts. */
@@ -108,6 +109,22 @@ export const diskFull: ChaosScenario = {
   },
 };
 
+export const enginesMysql: ChaosScenario = {
+  name: 'engines-mysql',
+  summary: 'restart, SIGSTOP, reset and blackhole a private MariaDB under a loaded node; MySQL only',
+  units: (options) => (options.stores.includes('mysql') ? 1 : 0),
+  async run(options, progress) {
+    if (!options.stores.includes('mysql')) return [];
+    progress.begin(`engines-mysql: ${enginesMysqlFaults(options.quick)} faults`);
+    try {
+      const outcome = await enginesMysqlOutcome(options.quick, (done, total, last) => progress.update(done / total, `${done} faults, last ${last}`));
+      return [{ scenario: 'engines-mysql', variant: 'mariadb', ...outcome }];
+    } finally {
+      progress.end();
+    }
+  },
+};
+
 export const enginesRedis: ChaosScenario = {
   name: 'engines-redis',
   summary: 'three nodes on MySQL and a Redis of their own, under load: Redis restarted empty, Redis flushed, a node SIGSTOPped past the presence ttl; MySQL only',
@@ -137,4 +154,4 @@ export const enginesRedis: ChaosScenario = {
   },
 };
 
-export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesRedis];
+export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesMysql, enginesRedis];

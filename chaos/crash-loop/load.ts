@@ -22,6 +22,32 @@ export interface LoadOptions {
   readonly paceMs: number;
   /** Mean time between a client's close-and-resume, ms (0: never). */
   readonly churnMs: number;
+  /** A publish attempt's timeout, ms (default 3000): past it, the attempt counts as unanswered. */
+  readonly publishTimeoutMs?: number;
+  /**
+   * Told every answer of every publish attempt and status sample. When set, the SDK does not
+   * retry (the lanes still send again with the same ids), so that each answer is the node's own.
+   */
+  readonly onAnswer?: (answer: Answer) => void;
+}
+
+/** One request of the load and what came back, as `onAnswer` is told it. */
+export interface Answer {
+  readonly kind: 'publish' | 'read';
+  /** Date.now() when it was sent and when its answer (or failure) came. */
+  readonly sentAt: number;
+  readonly answeredAt: number;
+  /** `ok` (202, or the status read), a catalogue code, or `no answer` (timed out or connection failed). */
+  readonly outcome: string;
+  /** Retry-After of an error answer, in seconds. */
+  readonly retryAfterSeconds?: number;
+}
+
+/** What an SDK call's failure says about the node's answer (the SDK reports "no answer" with this message). */
+function outcomeOf(err: unknown): Pick<Answer, 'outcome' | 'retryAfterSeconds'> {
+  if (!isSealPushError(err)) return { outcome: 'no answer' };
+  if (err.code === 'ERR_UNAVAILABLE' && err.message.startsWith('sealpush did not answer')) return { outcome: 'no answer' };
+  return { outcome: err.code, retryAfterSeconds: err.retryAfterSeconds };
 }
 
 const jittered = (mean: number): number => mean * (0.5 + Math.random());
@@ -56,8 +82,9 @@ export class CrashLoad {
 
   constructor(private readonly options: LoadOptions) {
     const base = { url: options.url, appId: options.appId, secret: options.secret };
-    this.#publisher = new SealPushApp({ ...base, timeoutMs: 3000, retry: { attempts: 40, minDelayMs: 20, maxDelayMs: 500 } });
-    this.#reader = new SealPushApp({ ...base, timeoutMs: 2000, retry: false });
+    const retry = options.onAnswer === undefined ? { attempts: 40, minDelayMs: 20, maxDelayMs: 500 } : false;
+    this.#publisher = new SealPushApp({ ...base, timeoutMs: options.publishTimeoutMs ?? 3000, retry });
+    this.#reader = new SealPushApp({ ...base, timeoutMs: options.publishTimeoutMs ?? 2000, retry: false });
   }
 
   get publishedCount(): number {
@@ -180,7 +207,7 @@ export class CrashLoad {
   async #publish(attempt: () => Promise<void>): Promise<void> {
     for (;;) {
       try {
-        return await attempt();
+        return await this.#answered('publish', attempt);
       } catch (err) {
         if (isSealPushError(err) && err.code !== 'ERR_UNAVAILABLE' && err.code !== 'ERR_RATE_LIMITED') {
           this.refusals.push(`${err.code}: ${err.message}`);
@@ -215,7 +242,7 @@ export class CrashLoad {
       const id = list?.[Math.floor(Math.random() * list.length)];
       if (id === undefined) continue;
       try {
-        this.#record(id, (await this.#reader.status(id)).status);
+        this.#record(id, (await this.#answered('read', () => this.#reader.status(id))).status);
       } catch {
         // the node is down: a sample missed
       }
@@ -230,6 +257,19 @@ export class CrashLoad {
         if (attempt >= tries) throw err;
         await pause(100);
       }
+    }
+  }
+
+  /** Runs one request, telling `onAnswer` (if set) what came back. */
+  async #answered<T>(kind: Answer['kind'], request: () => Promise<T>): Promise<T> {
+    const sentAt = Date.now();
+    try {
+      const result = await request();
+      this.options.onAnswer?.({ kind, sentAt, answeredAt: Date.now(), outcome: 'ok' });
+      return result;
+    } catch (err) {
+      this.options.onAnswer?.({ kind, sentAt, answeredAt: Date.now(), ...outcomeOf(err) });
+      throw err;
     }
   }
 

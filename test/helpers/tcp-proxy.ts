@@ -6,12 +6,13 @@ import { freePort } from './redis.js';
  * touching the server itself: `cut()` closes every connection and refuses new ones, `hang()`
  * keeps connections open but forwards nothing (a server that stopped answering), `restore()`
  * forwards again, `loseAnswers(n)` closes the connection of each of the next n answers as it
- * starts (the request was served, but the caller never hears). It listens on one port
- * (127.0.0.1) throughout.
+ * starts (the request was served, but the caller never hears), `reset()` drops every
+ * connection with a TCP RST and resets each new one as it comes, until `restore()`. It listens
+ * on one port (127.0.0.1) throughout.
  */
 export class TcpProxy {
   #server: Server | null = null;
-  #mode: 'open' | 'hung' | 'cut' = 'open';
+  #mode: 'open' | 'hung' | 'cut' | 'reset' = 'open';
   #answersToLose = 0;
   readonly #pairs = new Set<Pair>();
 
@@ -38,6 +39,12 @@ export class TcpProxy {
     const server = this.#server;
     this.#server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resets every connection (RST both ways, no FIN), and each new one as it is accepted, until restore(). */
+  reset(): void {
+    this.#mode = 'reset';
+    for (const pair of this.#pairs) pair.reset();
   }
 
   /** Accepts and keeps connections, but forwards nothing either way (held until restore()). */
@@ -82,6 +89,7 @@ export class TcpProxy {
 
   #accept(client: Socket): void {
     if (this.#mode === 'cut') return void client.destroy();
+    if (this.#mode === 'reset') return void client.resetAndDestroy();
     const pair = new Pair(client, connect(this.target.port, this.target.host), () => this.#mode === 'open', () => this.#takeLostAnswer());
     this.#pairs.add(pair);
     pair.onClose(() => this.#pairs.delete(pair));
@@ -117,6 +125,11 @@ class Pair {
   destroy(): void {
     this.client.destroy();
     this.upstream.destroy();
+  }
+
+  reset(): void {
+    this.client.resetAndDestroy();
+    this.upstream.resetAndDestroy();
   }
 
   #forward(to: Socket, chunk: Buffer): void {

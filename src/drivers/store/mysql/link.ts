@@ -5,7 +5,11 @@
  * - Timeouts. A connection attempt gives up after `connectTimeout` ms, a statement after
  *   `queryTimeout` ms (a server that accepts but never answers). Both come from the store URL
  *   (`?connectTimeout=5000&queryTimeout=10000`, the defaults), so every node and `migrate`
- *   read the same ones.
+ *   read the same ones. The statement bound is the link's own timer around the whole call, not
+ *   mysql2's `timeout` option: that one starts only once the statement is the connection's
+ *   current command and does not cover the PREPARE that precedes a statement's first execution
+ *   on a connection (nor a command queued before it), so a server that stopped answering held
+ *   such a call for as long as it stayed silent.
  * - Dead connections. A connection that failed at the socket level (mysql2 marks the error
  *   `fatal`) or whose statement timed out (its reply may still arrive and would be read as
  *   the next statement's) is destroyed, never pooled again: the pool opens a new one on demand.
@@ -115,7 +119,7 @@ export class MysqlLink {
 
   /** One statement on `conn`, prepared, within the query timeout. */
   async execute(conn: PoolConnection, sql: string, params: readonly Param[]): Promise<unknown> {
-    const [result] = await conn.execute({ sql, timeout: this.queryTimeout }, params as Param[]);
+    const [result] = await this.#bounded(conn.execute(sql, params as Param[]));
     return result;
   }
 
@@ -135,7 +139,24 @@ export class MysqlLink {
 
   /** A text-protocol statement on `conn` (transaction control), within the query timeout. */
   async command(conn: PoolConnection, sql: string): Promise<void> {
-    await conn.query({ sql, timeout: this.queryTimeout });
+    await this.#bounded(conn.query(sql));
+  }
+
+  /**
+   * `call`, or a PROTOCOL_SEQUENCE_TIMEOUT link error once `queryTimeout` passes without its
+   * answer: the caller then destroys the connection (release), which ends the call too.
+   */
+  async #bounded<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${this.queryTimeout} ms`), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' })), this.queryTimeout);
+    });
+    call.catch(() => undefined); // it rejects once the connection is destroyed, after the timeout won
+    try {
+      return await Promise.race([call, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   end(): Promise<void> {
