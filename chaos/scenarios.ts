@@ -17,6 +17,8 @@ export interface ChaosOptions {
   readonly stores: readonly ('sqlite' | 'mysql')[];
   /** Kills per store (crash-loop); default 200, quick 5. */
   readonly kills?: number;
+  /** Clients in the reconnect storm (clients); default 10000, quick 300. */
+  readonly storm?: number;
   /** A fresh MySQL database for each use, dropped by `drop`. */
   readonly mysqlDatabase: () => Promise<{ url: string; drop(): Promise<void> }>;
 }
@@ -117,7 +119,7 @@ export const clients: ChaosScenario = {
   units: (options) => (options.stores.includes('sqlite') ? 1 : 0),
   async run(options, progress) {
     if (!options.stores.includes('sqlite')) return [];
-    const counts = options.quick ? CLIENTS_QUICK : CLIENTS_FULL;
+    const counts = { ...(options.quick ? CLIENTS_QUICK : CLIENTS_FULL), ...(options.storm === undefined ? {} : { stormClients: options.storm }) };
     progress.begin(`clients: ${counts.slow} slow, ${counts.vanishing} vanishing, a storm of ${counts.stormClients}`);
     try {
       const result = await runClients({

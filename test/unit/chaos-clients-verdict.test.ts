@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkHistory } from '../../chaos/crash-loop/history.js';
-import { checkClients, checkStall, checkStorm, STALL_HEADROOM_KIB, STORM_RSS_FACTOR, TIMER_SLACK_MS, type StallRecord, type StormRecord } from '../../chaos/clients/verdict.js';
+import { checkClients, checkStall, checkStorm, FREED_AFTER_CLOSE_MS, STALL_HEADROOM_KIB, STORM_RSS_FACTOR, TIMER_SLACK_MS, type StallRecord, type StormRecord } from '../../chaos/clients/verdict.js';
 
 const LIMITS = { heartbeatMs: 1000, idleTimeoutMs: 10_000, slowConsumerTimeoutMs: 1000, sendHighWaterBytes: 65_536, maxFrameBytes: 1_048_576 };
 const CLEAN = checkHistory({ accepted: new Map([['a', ['a1', 'a2']]]), received: new Map([['a', ['a1', 'a2']]]), statuses: new Map(), ackedWebhooks: new Set(), acked: new Set() });
@@ -38,20 +38,22 @@ test('a record that kept every promise passes', () => {
   assert.deepEqual(checkClients(stall(), storm()), { problems: [], ok: true });
 });
 
-test('a stopped client closed with another code, late, or never, fails', () => {
-  failsWith(checkStall(stall({ slow: [{ clientId: 's1', code: 'ERR_IDLE_TIMEOUT', afterMs: 4000 }] })), /s1 was closed with ERR_IDLE_TIMEOUT, not ERR_SLOW_CONSUMER/);
+test('a stopped client closed by either of its rules passes; with another code, late, or never, it fails', () => {
+  assert.deepEqual(checkStall(stall({ slow: [{ clientId: 's1', code: 'ERR_IDLE_TIMEOUT', afterMs: 10_500 }] })), []);
+  failsWith(checkStall(stall({ slow: [{ clientId: 's1', code: 'ERR_HANDSHAKE_TIMEOUT', afterMs: 4000 }] })), /s1 was closed with ERR_HANDSHAKE_TIMEOUT, not ERR_SLOW_CONSUMER or ERR_IDLE_TIMEOUT/);
   const late = LIMITS.idleTimeoutMs + LIMITS.heartbeatMs + TIMER_SLACK_MS + 1;
   failsWith(checkStall(stall({ slow: [{ clientId: 's1', code: 'ERR_SLOW_CONSUMER', afterMs: late }] })), /s1 was closed after/);
   failsWith(checkStall(stall({ slow: [{ clientId: 's1', code: null, afterMs: null }] })), /s1 was never closed/);
 });
 
 test('a vanished client must go with ERR_IDLE_TIMEOUT within idleTimeoutMs + heartbeatMs', () => {
-  failsWith(checkStall(stall({ vanished: [{ clientId: 'v1', code: 'ERR_SLOW_CONSUMER', afterMs: 3000 }] })), /v1 was closed with ERR_SLOW_CONSUMER/);
+  failsWith(checkStall(stall({ vanished: [{ clientId: 'v1', code: 'ERR_SLOW_CONSUMER', afterMs: 3000 }] })), /v1 was closed with ERR_SLOW_CONSUMER, not ERR_IDLE_TIMEOUT/);
   failsWith(checkStall(stall({ vanished: [{ clientId: 'v1', code: 'ERR_IDLE_TIMEOUT', afterMs: 60_000 }] })), /v1 was closed after 60000 ms/);
 });
 
 test('connections held long after their close (the 30 s close handshake), or never freed, fail', () => {
-  failsWith(checkStall(stall({ freedAfterMs: 40_000 })), /not freed within/);
+  assert.deepEqual(checkStall(stall({ freedAfterMs: 10_500 + FREED_AFTER_CLOSE_MS })), []);
+  failsWith(checkStall(stall({ freedAfterMs: 40_500 })), /not freed within 15000 ms of their close \(30000 ms\)/);
   failsWith(checkStall(stall({ freedAfterMs: null })), /not freed within .* \(never\)/);
 });
 
