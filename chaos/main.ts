@@ -26,9 +26,11 @@ Options:
   --quick          the short forms npm test runs (crash-loop: 5 kills per store;
                    disk-full: a 6 MiB tmpfs for the WAL instead of 32 MiB;
                    engines-mysql: one fault of each kind, held 4 s, store timeouts 0.5 and 1 s;
-                   engines-redis: each fault once instead of three times)
+                   engines-redis: each fault once instead of three times;
+                   clients: a storm of 300 clients instead of 10,000)
   --store LIST     sqlite,mysql (default both)
   --kills N        crash-loop: kills per store (default 200)
+  --storm N        clients: clients in the reconnect storm (default 10000, quick 300)
   --out FILE       where to write the JSON result (default chaos/results/<ISO date>.json)
   -h, --help       this help
 
@@ -53,6 +55,7 @@ function parse(argv: string[]): { options: Omit<ChaosOptions, 'mysqlDatabase'>; 
         quick: { type: 'boolean', default: false },
         store: { type: 'string', default: 'sqlite,mysql' },
         kills: { type: 'string' },
+        storm: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -71,8 +74,10 @@ function parse(argv: string[]): { options: Omit<ChaosOptions, 'mysqlDatabase'>; 
   for (const store of stores) if (store !== 'sqlite' && store !== 'mysql') fail(`--store takes sqlite and mysql, got "${store}"`);
   const kills = values.kills === undefined ? undefined : Number(values.kills);
   if (kills !== undefined && (!Number.isSafeInteger(kills) || kills < 1)) fail(`--kills must be a positive integer, got "${values.kills}"`);
+  const storm = values.storm === undefined ? undefined : Number(values.storm);
+  if (storm !== undefined && (!Number.isSafeInteger(storm) || storm < 1)) fail(`--storm must be a positive integer, got "${values.storm}"`);
   const out = values.out ?? resolve(ROOT, 'chaos/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  return { options: { quick: values.quick, stores: stores as ('sqlite' | 'mysql')[], kills }, names: positionals, out };
+  return { options: { quick: values.quick, stores: stores as ('sqlite' | 'mysql')[], kills, storm }, names: positionals, out };
 }
 
 function renderSummary(outcomes: readonly ScenarioOutcome[]): string {

@@ -3,6 +3,8 @@
  * reports its progress, and returns what it measured and whether every promise held.
  */
 import type { Progress } from '../bench/lib/progress.js';
+import { runClients } from './clients/scenario.js';
+import { CLIENTS_FULL, CLIENTS_QUICK } from './clients/variants.js';
 import { runCrashLoop } from './crash-loop/scenario.js';
 import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
@@ -17,6 +19,8 @@ export interface ChaosOptions {
   readonly stores: readonly ('sqlite' | 'mysql')[];
   /** Kills per store (crash-loop); default 200, quick 5. */
   readonly kills?: number;
+  /** Clients in the reconnect storm (clients); default 10000, quick 300. */
+  readonly storm?: number;
   /** A fresh MySQL database for each use, dropped by `drop`. */
   readonly mysqlDatabase: () => Promise<{ url: string; drop(): Promise<void> }>;
 }
@@ -154,4 +158,39 @@ export const enginesRedis: ChaosScenario = {
   },
 };
 
-export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesMysql, enginesRedis];
+const CLIENTS_STEPS = ['stalled', 'back', 'connected', 'storm'];
+
+export const clients: ChaosScenario = {
+  name: 'clients',
+  summary: 'clients that stop reading or vanish behind a blackhole, then a reconnect storm after kill -9; SQLite only',
+  units: (options) => (options.stores.includes('sqlite') ? 1 : 0),
+  async run(options, progress) {
+    if (!options.stores.includes('sqlite')) return [];
+    const counts = { ...(options.quick ? CLIENTS_QUICK : CLIENTS_FULL), ...(options.storm === undefined ? {} : { stormClients: options.storm }) };
+    progress.begin(`clients: ${counts.slow} slow, ${counts.vanishing} vanishing, a storm of ${counts.stormClients}`);
+    try {
+      const result = await runClients({
+        ...counts,
+        onStep: (step, done) => progress.update((CLIENTS_STEPS.indexOf(step) + done) / CLIENTS_STEPS.length, step === 'storm' ? `storm: ${Math.round(done * 100)}% resumed` : step),
+      });
+      const { stall, storm } = result;
+      const history = [stall.history, storm.history];
+      return [{
+        scenario: 'clients', variant: 'sqlite', passed: result.passed, details: result,
+        figures: {
+          faults: `${stall.slow.length} stopped, ${stall.vanished.length} vanished, ${storm.clients} storm`,
+          accepted: history.reduce((n, h) => n + h.accepted, 0),
+          lost: history.reduce((n, h) => n + h.lost.length, 0),
+          duplicated: history.reduce((n, h) => n + h.duplicated.length, 0),
+          other: result.problems.length,
+          'storm s': storm.stormMs === null ? 'never' : (storm.stormMs / 1000).toFixed(1),
+          seconds: Math.round(result.seconds),
+        },
+      }];
+    } finally {
+      progress.end();
+    }
+  },
+};
+
+export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesMysql, enginesRedis, clients];

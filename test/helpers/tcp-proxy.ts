@@ -1,18 +1,21 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { freePort } from './redis.js';
 
+type Mode = 'open' | 'hung' | 'blackhole' | 'cut' | 'reset';
+
 /**
  * A TCP proxy in front of a real server (MySQL in the outage tests), to make outages without
  * touching the server itself: `cut()` closes every connection and refuses new ones, `hang()`
  * keeps connections open but forwards nothing (a server that stopped answering), `restore()`
  * forwards again, `loseAnswers(n)` closes the connection of each of the next n answers as it
- * starts (the request was served, but the caller never hears), `reset()` drops every
- * connection with a TCP RST and resets each new one as it comes, until `restore()`. It listens
- * on one port (127.0.0.1) throughout.
+ * starts (the request was served, but the caller never hears), `blackhole()` keeps connections
+ * open and reads both ways but drops every byte for good (a peer that vanished behind a NAT or
+ * a dead link: no FIN, no RST, nothing), `reset()` drops every connection with a TCP RST and
+ * resets each new one as it comes, until `restore()`. It listens on one port (127.0.0.1) throughout.
  */
 export class TcpProxy {
   #server: Server | null = null;
-  #mode: 'open' | 'hung' | 'cut' | 'reset' = 'open';
+  #mode: Mode = 'open';
   #answersToLose = 0;
   readonly #pairs = new Set<Pair>();
 
@@ -41,7 +44,7 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Resets every connection (RST both ways, no FIN), and each new one as it is accepted, until restore(). */
+  /** Resets every connection (TCP RST) and each new one, until restore(). */
   reset(): void {
     this.#mode = 'reset';
     for (const pair of this.#pairs) pair.reset();
@@ -50,6 +53,14 @@ export class TcpProxy {
   /** Accepts and keeps connections, but forwards nothing either way (held until restore()). */
   hang(): void {
     this.#mode = 'hung';
+  }
+
+  /**
+   * Keeps every connection open, and accepts new ones, but drops whatever either side sends
+   * (never delivered, not even after restore()): both ends see a silent, healthy-looking link.
+   */
+  blackhole(): void {
+    this.#mode = 'blackhole';
   }
 
   /**
@@ -90,20 +101,20 @@ export class TcpProxy {
   #accept(client: Socket): void {
     if (this.#mode === 'cut') return void client.destroy();
     if (this.#mode === 'reset') return void client.resetAndDestroy();
-    const pair = new Pair(client, connect(this.target.port, this.target.host), () => this.#mode === 'open', () => this.#takeLostAnswer());
+    const pair = new Pair(client, connect(this.target.port, this.target.host), () => this.#mode, () => this.#takeLostAnswer());
     this.#pairs.add(pair);
     pair.onClose(() => this.#pairs.delete(pair));
   }
 }
 
-/** One proxied connection: bytes go across while `open()`, and are held otherwise. */
+/** One proxied connection: bytes go across while the mode is open, are held while hung, dropped in a blackhole. */
 class Pair {
   readonly #held: { to: Socket; chunk: Buffer }[] = [];
 
   constructor(
     private readonly client: Socket,
     private readonly upstream: Socket,
-    private readonly open: () => boolean,
+    private readonly mode: () => Mode,
     loseAnswer: () => boolean = () => false,
   ) {
     client.on('data', (chunk: Buffer) => this.#forward(upstream, chunk));
@@ -133,7 +144,8 @@ class Pair {
   }
 
   #forward(to: Socket, chunk: Buffer): void {
-    if (this.open()) to.write(chunk);
-    else this.#held.push({ to, chunk });
+    const mode = this.mode();
+    if (mode === 'open') to.write(chunk);
+    else if (mode === 'hung') this.#held.push({ to, chunk });
   }
 }

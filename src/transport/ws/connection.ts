@@ -45,6 +45,13 @@ export interface ConnectionDeps {
 }
 
 /**
+ * How long a close sent to an unresponsive client (ERR_IDLE_TIMEOUT, ERR_SLOW_CONSUMER) may
+ * take to be answered before its socket is destroyed: time for the close frame to get out on a
+ * merely slow link, far less than ws's own 30 s wait.
+ */
+const UNRESPONSIVE_CLOSE_GRACE_MS = 1000;
+
+/**
  * handshake: waiting for the hello. opening: reading it (read-only lookups). confirming: the
  * reply went out; waiting for the client's CONFIRM. committing: CONFIRM opened; the session is
  * being written. open: registered, delivering. Nothing changes state before committing.
@@ -66,6 +73,8 @@ export class Connection implements DeliverySink, LiveConnection {
   private delivering: DeliveryStream | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
   private slowTimer: NodeJS.Timeout | null = null;
+  /** Frames sent over the high-water mark whose write has not completed yet: slowTimer runs while there are any. */
+  private framesOverHighWater = 0;
   /** When the client last showed it is alive (a pong or any message): idleTimeoutMs counts from it. */
   private lastHeardAt = Date.now();
   /** Whether anything was sent since the last heartbeat tick. */
@@ -158,6 +167,9 @@ export class Connection implements DeliverySink, LiveConnection {
     const reason = !isTransientClose(closeCode) && this.closeSecret ? authenticatedCloseReason(this.closeSecret, code) : code;
     this.shutdown();
     this.socket.close(closeCode, reason);
+    // A peer that answers nothing or reads nothing will not answer the close either, and ws
+    // would hold its socket (and the bytes buffered for it) for 30 s waiting for that answer.
+    if (code === 'ERR_IDLE_TIMEOUT' || code === 'ERR_SLOW_CONSUMER') setTimeout(() => this.socket.terminate(), UNRESPONSIVE_CLOSE_GRACE_MS).unref();
   }
 
   /** Server shutdown: clients reconnect (elsewhere, or here after restart) and resume. */
@@ -184,14 +196,23 @@ export class Connection implements DeliverySink, LiveConnection {
       this.socket.send(frame);
       return;
     }
-    // Over the high-water mark: the stream pauses until this frame reaches the kernel.
-    this.slowTimer ??= setTimeout(() => this.fail('ERR_SLOW_CONSUMER'), this.deps.limits.slowConsumerTimeoutMs);
+    // Over the high-water mark: the stream pauses until this frame reaches the kernel. The
+    // timer runs while any such frame is unsent: an earlier one's write completing is progress
+    // (the time starts over), not the end of the wait, or a client that stopped reading with
+    // two of them queued would never be closed.
+    this.framesOverHighWater++;
+    this.slowTimer ??= this.slowConsumerTimer();
     this.socket.send(frame, () => {
       if (this.state !== 'open') return;
+      this.framesOverHighWater--;
       if (this.slowTimer) clearTimeout(this.slowTimer);
-      this.slowTimer = null;
+      this.slowTimer = this.framesOverHighWater > 0 ? this.slowConsumerTimer() : null;
       this.delivering?.drained();
     });
+  }
+
+  private slowConsumerTimer(): NodeJS.Timeout {
+    return setTimeout(() => this.fail('ERR_SLOW_CONSUMER'), this.deps.limits.slowConsumerTimeoutMs);
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
