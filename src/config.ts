@@ -35,6 +35,7 @@ const limitsSchema = z
     maxClientMessageBytes: positiveInt.default(DEFAULT_WS_LIMITS.maxClientMessageBytes),
     maxConnections: positiveInt.default(DEFAULT_WS_LIMITS.maxConnections),
     maxConnectionsPerIp: positiveInt.default(DEFAULT_WS_LIMITS.maxConnectionsPerIp),
+    maxHandshakesInProgress: positiveInt.default(DEFAULT_WS_LIMITS.maxHandshakesInProgress),
     handshakeTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.handshakeTimeoutMs),
     idleTimeoutMs: positiveInt.default(DEFAULT_WS_LIMITS.idleTimeoutMs),
     heartbeatMs: positiveInt.default(DEFAULT_WS_LIMITS.heartbeatMs),

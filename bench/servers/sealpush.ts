@@ -35,6 +35,7 @@ const config = parseConfig({
   limits: {
     handshakesPerSecondPerIp: 1_000_000,
     maxConnectionsPerIp: 1_000_000,
+    maxHandshakesInProgress: 1_000_000,
     maxHttpConnectionsPerIp: 1_000_000,
     publishesPerSecondPerApp: 10_000_000,
     registrationsPerSecondPerApp: 1_000_000,

@@ -43,6 +43,7 @@ const LIFTED_LIMITS = {
   readsPerSecondPerApp: 1e9,
   publishesPerSecondPerApp: 1e9,
   maxConnectionsPerIp: 100_000,
+  maxHandshakesInProgress: 100_000,
   maxHttpConnectionsPerIp: 100_000,
 };
 

@@ -59,6 +59,8 @@ export class Gateway {
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly settingsTimer: NodeJS.Timeout;
   private readonly catchUpTimer: NodeJS.Timeout | undefined;
+  /** Connections upgraded whose handshake has not completed (nor closed): maxHandshakesInProgress. */
+  private readonly handshaking = new Set<Connection>();
   /** Open connections (upgrades accepted, not yet closed) per client address: maxConnectionsPerIp. */
   private readonly openByAddress: AddressCounts;
   private catchingUp = false;
@@ -135,6 +137,12 @@ export class Gateway {
       socket.end(rawHttpError('ERR_RATE_LIMITED', undefined, Math.ceil(waitMs / 1000)));
       return;
     }
+    if (this.handshaking.size >= this.deps.limits.maxHandshakesInProgress) {
+      // Busy with handshakes: refused before any work rather than started and timed out.
+      this.deps.metrics?.handshake('ERR_UNAVAILABLE');
+      socket.end(rawHttpError('ERR_UNAVAILABLE', 'This node has its maximum of handshakes in progress', 1));
+      return;
+    }
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.accept(ws));
   }
 
@@ -145,11 +153,16 @@ export class Gateway {
       unregister: (c) => this.unregister(c),
     });
     this.sockets.add(connection);
-    ws.once('close', () => this.sockets.delete(connection));
+    this.handshaking.add(connection);
+    ws.once('close', () => {
+      this.sockets.delete(connection);
+      this.handshaking.delete(connection);
+    });
     if (this.sockets.size > this.deps.limits.maxConnections) connection.fail('ERR_TOO_MANY_CONNECTIONS');
   }
 
   private register(connection: Connection): void {
+    this.handshaking.delete(connection);
     const { clientId, appId, delivery, deliveryKey } = connection.facts;
     // Its handshake read the client just before another node (or the CLI) forgot it.
     if (this.deps.forgetting?.isForgotten(clientId)) return connection.fail('ERR_CLIENT_FORGOTTEN');

@@ -13,6 +13,14 @@ export interface WsLimits {
    * slots (`maxConnections`). Default 1000.
    */
   readonly maxConnectionsPerIp: number;
+  /**
+   * Most connections in their handshake at once (upgraded, CONFIRM not yet taken); past it an
+   * upgrade gets HTTP 503 ERR_UNAVAILABLE with Retry-After before any handshake work. In a
+   * reconnect storm a node that started every handshake offered would finish few of them
+   * within handshakeTimeoutMs and time the rest out, its work wasted; the ones it admits finish
+   * and the rest come back after their backoff. Default 512.
+   */
+  readonly maxHandshakesInProgress: number;
   /** Time a new connection has to complete the handshake, up to the client's CONFIRM. Default 10000 ms. */
   readonly handshakeTimeoutMs: number;
   /** A connection that answers no ping for this long is dropped (ERR_IDLE_TIMEOUT). Default 60000 ms. */
@@ -30,6 +38,7 @@ export const DEFAULT_WS_LIMITS: WsLimits = {
   maxClientMessageBytes: 16_384,
   maxConnections: 100_000,
   maxConnectionsPerIp: 1000,
+  maxHandshakesInProgress: 512,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   heartbeatMs: 25_000,
