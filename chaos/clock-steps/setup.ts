@@ -5,6 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../test/helpers/process.js';
+import { ChaosNode } from '../lib/node.js';
+import { SteppedClock } from './clock.js';
 
 export interface CreatedApps {
   /** The environment every CLI call and `serve` runs with. */
@@ -27,4 +29,17 @@ export async function createApps(dataDir: string, names: readonly string[], opti
   const apps = [];
   for (const name of names) apps.push(JSON.parse(await cli(['apps', 'create', name, '--json'])) as { appId: string; secret: string });
   return { env, apps, cli };
+}
+
+export interface SteppedNode extends CreatedApps {
+  readonly node: ChaosNode;
+  readonly clock: SteppedClock;
+}
+
+/** createApps, then `sealpush serve` on that data with its wall clock following a SteppedClock (at 0 to begin with). */
+export async function startSteppedNode(dataDir: string, names: readonly string[], options: { env?: Record<string, string>; config?: object } = {}): Promise<SteppedNode> {
+  const clock = new SteppedClock(join(dataDir, 'clock-offset'));
+  const created = await createApps(dataDir, names, options);
+  const node = await ChaosNode.start(dataDir, { ...created.env, ...clock.env() });
+  return { ...created, node, clock };
 }

@@ -7,21 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect } from '../../src/client/node.js';
 import { SealPushApp, isSealPushError } from '../../src/app/index.js';
-import { SteppedClock } from '../../chaos/clock-steps/clock.js';
-import { createApps } from '../../chaos/clock-steps/setup.js';
-import { ChaosNode } from '../../chaos/lib/node.js';
+import { startSteppedNode } from '../../chaos/clock-steps/setup.js';
 import { collect } from '../helpers/messages.js';
 import { eventually, tempDir } from '../helpers/server.js';
 
 test('a step of the wall clock forward by an hour closes no connection as idle', { timeout: 60_000 }, async () => {
   const dataDir = tempDir();
-  const clock = new SteppedClock(join(dataDir, 'clock-offset'));
-  const { env, apps } = await createApps(dataDir, ['idle'], { config: { limits: { heartbeatMs: 100, idleTimeoutMs: 2000 } } });
+  const { clock, node, apps } = await startSteppedNode(dataDir, ['idle'], { config: { limits: { heartbeatMs: 100, idleTimeoutMs: 2000 } } });
   const app = apps[0]!;
-  const node = await ChaosNode.start(dataDir, { ...env, ...clock.env() });
   const client = await connect({ url: node.url, appId: app.appId, serverKey: node.serverKey, reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
   try {
     let connections = 1;
@@ -47,10 +42,8 @@ test('a step of the wall clock forward by an hour closes no connection as idle',
 
 test('a step of the wall clock back by an hour does not stretch the refusal of an address that failed authentication', { timeout: 60_000 }, async () => {
   const dataDir = tempDir();
-  const clock = new SteppedClock(join(dataDir, 'clock-offset'));
-  const { env, apps } = await createApps(dataDir, ['refused'], { config: { limits: { failedAuthsPerSecondPerIp: 1, failedAuthBurstPerIp: 2 } } });
+  const { clock, node, apps } = await startSteppedNode(dataDir, ['refused'], { config: { limits: { failedAuthsPerSecondPerIp: 1, failedAuthBurstPerIp: 2 } } });
   const app = apps[0]!;
-  const node = await ChaosNode.start(dataDir, { ...env, ...clock.env() });
   const codeOf = (request: Promise<unknown>): Promise<string> => request.then(() => 'ok', (err: unknown) => (isSealPushError(err) ? err.code : String(err)));
   try {
     const wrong = new SealPushApp({ url: node.url, appId: app.appId, secret: randomBytes(32).toString('base64url'), retry: false });
