@@ -3,6 +3,8 @@
  * reports its progress, and returns what it measured and whether every promise held.
  */
 import type { Progress } from '../bench/lib/progress.js';
+import { runClockSteps } from './clock-steps/scenario.js';
+import { FULL_CLOCK_STEPS, QUICK_CLOCK_STEPS } from './clock-steps/plan.js';
 import { runCrashLoop } from './crash-loop/scenario.js';
 import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
@@ -107,4 +109,38 @@ export const diskFull: ChaosScenario = {
   },
 };
 
-export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull];
+export const clockSteps: ChaosScenario = {
+  name: 'clock-steps',
+  summary: "step the node's wall clock forward and back under load; check windows, replays, tokens, ttl, limits",
+  units: (options) => options.stores.length,
+  async run(options, progress) {
+    const outcomes: ScenarioOutcome[] = [];
+    const plan = options.quick ? QUICK_CLOCK_STEPS : FULL_CLOCK_STEPS;
+    for (const store of options.stores) {
+      progress.begin(`clock-steps on ${store}: ${plan.steps.length} steps`);
+      const db = store === 'mysql' ? await options.mysqlDatabase() : undefined;
+      try {
+        const result = await runClockSteps({
+          store: db?.url ?? 'sqlite', ...plan,
+          onStep: (done, offset, accepted) => progress.update(done / plan.steps.length, `clock ${offset} s off, ${accepted} accepted`),
+        });
+        const { lost, duplicated, unexpected, reordered, backwards, judged } = result;
+        outcomes.push({
+          scenario: 'clock-steps', variant: store, passed: result.passed, details: result,
+          figures: {
+            faults: `${plan.steps.length} steps`, accepted: result.accepted, lost: lost.length, duplicated: duplicated.length,
+            'replays accepted': `${judged.replaysAccepted} of ${judged.replays}`,
+            other: unexpected.length + reordered.length + backwards.length + judged.problems.length + result.refusals.length + (result.auditVerified ? 0 : 1),
+            seconds: Math.round(result.seconds),
+          },
+        });
+      } finally {
+        await db?.drop();
+        progress.end();
+      }
+    }
+    return outcomes;
+  },
+};
+
+export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, clockSteps];

@@ -4,7 +4,7 @@
  * offset written to `file`. Only the wall clock moves, as under an NTP step; the process's
  * timers and performance.now keep real time.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as pause } from 'node:timers/promises';
 import { RequestSigner } from '../../src/app/signing.js';
 import { clockFollowing } from '../../test/helpers/process.js';
@@ -13,7 +13,13 @@ export class SteppedClock {
   #offsetMs = 0;
 
   constructor(private readonly file: string) {
-    writeFileSync(file, '0');
+    this.#write(0);
+  }
+
+  /** Whole or not at all: the process never reads a half-written offset. */
+  #write(offsetMs: number): void {
+    writeFileSync(`${this.file}.tmp`, String(offsetMs));
+    renameSync(`${this.file}.tmp`, this.file);
   }
 
   /** What to add to a process's environment so that its clock follows this one. */
@@ -33,7 +39,7 @@ export class SteppedClock {
 
   /** Steps the clock of the process `pid` to `offsetMs` from real time; resolves once it has applied it. */
   async step(offsetMs: number, pid: number, timeoutMs = 10_000): Promise<void> {
-    writeFileSync(this.file, String(offsetMs));
+    this.#write(offsetMs);
     const deadline = Date.now() + timeoutMs;
     while (applied(`${this.file}.${pid}`) !== offsetMs) {
       if (Date.now() > deadline) throw new Error(`process ${pid} did not apply the clock offset ${offsetMs} ms in ${timeoutMs} ms`);

@@ -22,6 +22,15 @@ export interface LoadOptions {
   readonly paceMs: number;
   /** Mean time between a client's close-and-resume, ms (0: never). */
   readonly churnMs: number;
+  /** Every message's ttl, s (default: the node's defaultTtlSeconds). */
+  readonly ttlSeconds?: number;
+  /** The fetch of the publisher's and the reader's SDK (clock-steps: one that signs with the node's clock). */
+  readonly fetch?: typeof fetch;
+  /**
+   * Refusals sent again (same ids) besides ERR_UNAVAILABLE and ERR_RATE_LIMITED: clock-steps's
+   * ERR_AUTH_EXPIRED, for the instant of a step when the node's clock and the publisher's disagree.
+   */
+  readonly alsoRetry?: readonly string[];
 }
 
 const jittered = (mean: number): number => mean * (0.5 + Math.random());
@@ -34,6 +43,8 @@ export class CrashLoad {
   readonly refusals: string[] = [];
   /** Publish calls that gave up after the SDK's own retries and were made again. */
   resent = 0;
+  /** Of those, the ones refused with a code of `alsoRetry`, by code. */
+  readonly resentFor: Record<string, number> = {};
   resumes = 0;
   #stopping = false;
   #running: Promise<void>[] = [];
@@ -42,7 +53,7 @@ export class CrashLoad {
   readonly #reader: SealPushApp;
 
   constructor(private readonly options: LoadOptions) {
-    const base = { url: options.url, appId: options.appId, secret: options.secret };
+    const base = { url: options.url, appId: options.appId, secret: options.secret, ...(options.fetch ? { fetch: options.fetch } : {}) };
     this.#publisher = new SealPushApp({ ...base, timeoutMs: 3000, retry: { attempts: 40, minDelayMs: 20, maxDelayMs: 500 } });
     this.#reader = new SealPushApp({ ...base, timeoutMs: 2000, retry: false });
   }
@@ -133,7 +144,7 @@ export class CrashLoad {
     for (let n = 0; !this.#stopping; n++) {
       const id = `${to}-s${n}`;
       await this.#publish(async () => {
-        const accepted = await this.#publisher.publish({ to, data: { n }, id });
+        const accepted = await this.#publisher.publish({ to, data: { n }, id, ttl: this.options.ttlSeconds });
         this.accepted.get(to)!.push(accepted.id);
       });
       await pause(jittered(this.options.paceMs));
@@ -142,7 +153,7 @@ export class CrashLoad {
 
   async #batchLane(clients: readonly string[]): Promise<void> {
     for (let n = 0; !this.#stopping; n++) {
-      const messages = clients.map((to) => ({ to, data: { n }, id: `${to}-b${n}` }));
+      const messages = clients.map((to) => ({ to, data: { n }, id: `${to}-b${n}`, ttl: this.options.ttlSeconds }));
       await this.#publish(async () => {
         const results = await this.#publisher.publishBatch(messages);
         results.forEach((r, i) => {
@@ -160,7 +171,9 @@ export class CrashLoad {
       try {
         return await attempt();
       } catch (err) {
-        if (isSealPushError(err) && err.code !== 'ERR_UNAVAILABLE' && err.code !== 'ERR_RATE_LIMITED') {
+        if (isSealPushError(err) && this.options.alsoRetry?.includes(err.code)) {
+          this.resentFor[err.code] = (this.resentFor[err.code] ?? 0) + 1;
+        } else if (isSealPushError(err) && err.code !== 'ERR_UNAVAILABLE' && err.code !== 'ERR_RATE_LIMITED') {
           this.refusals.push(`${err.code}: ${err.message}`);
           return;
         }
