@@ -24,7 +24,8 @@ ${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.summary}`).join('\n')}
 
 Options:
   --quick          the short forms npm test runs (crash-loop: 5 kills per store;
-                   disk-full: a 6 MiB tmpfs for the WAL instead of 32 MiB)
+                   disk-full: a 6 MiB tmpfs for the WAL instead of 32 MiB;
+                   clock-steps: 5 steps instead of 8)
   --store LIST     sqlite,mysql (default both)
   --kills N        crash-loop: kills per store (default 200)
   --out FILE       where to write the JSON result (default chaos/results/<ISO date>.json)
