@@ -27,6 +27,7 @@ Options:
                    disk-full: a 6 MiB tmpfs for the WAL instead of 32 MiB;
                    engines-mysql: one fault of each kind, held 4 s, store timeouts 0.5 and 1 s;
                    engines-redis: each fault once instead of three times;
+                   clock-steps: 5 steps instead of 8;
                    clients: a storm of 300 clients instead of 10,000)
   --store LIST     sqlite,mysql (default both)
   --kills N        crash-loop: kills per store (default 200)

@@ -5,6 +5,8 @@
 import type { Progress } from '../bench/lib/progress.js';
 import { runClients } from './clients/scenario.js';
 import { CLIENTS_FULL, CLIENTS_QUICK } from './clients/variants.js';
+import { runClockSteps } from './clock-steps/scenario.js';
+import { FULL_CLOCK_STEPS, QUICK_CLOCK_STEPS } from './clock-steps/plan.js';
 import { runCrashLoop } from './crash-loop/scenario.js';
 import { mountPermitted } from './disk-full/filesystem.js';
 import { runDiskFull } from './disk-full/scenario.js';
@@ -113,6 +115,40 @@ export const diskFull: ChaosScenario = {
   },
 };
 
+export const clockSteps: ChaosScenario = {
+  name: 'clock-steps',
+  summary: "step the node's wall clock forward and back under load; check windows, replays, tokens, ttl, limits",
+  units: (options) => options.stores.length,
+  async run(options, progress) {
+    const outcomes: ScenarioOutcome[] = [];
+    const plan = options.quick ? QUICK_CLOCK_STEPS : FULL_CLOCK_STEPS;
+    for (const store of options.stores) {
+      progress.begin(`clock-steps on ${store}: ${plan.steps.length} steps`);
+      const db = store === 'mysql' ? await options.mysqlDatabase() : undefined;
+      try {
+        const result = await runClockSteps({
+          store: db?.url ?? 'sqlite', ...plan,
+          onStep: (done, offset, accepted) => progress.update(done / plan.steps.length, `clock ${offset} s off, ${accepted} accepted`),
+        });
+        const { lost, duplicated, unexpected, reordered, backwards, judged } = result;
+        outcomes.push({
+          scenario: 'clock-steps', variant: store, passed: result.passed, details: result,
+          figures: {
+            faults: `${plan.steps.length} steps`, accepted: result.accepted, lost: lost.length, duplicated: duplicated.length,
+            'replays accepted': `${judged.replaysAccepted} of ${judged.replays}`,
+            other: unexpected.length + reordered.length + backwards.length + judged.problems.length + result.refusals.length + (result.auditVerified ? 0 : 1),
+            seconds: Math.round(result.seconds),
+          },
+        });
+      } finally {
+        await db?.drop();
+        progress.end();
+      }
+    }
+    return outcomes;
+  },
+};
+
 export const enginesMysql: ChaosScenario = {
   name: 'engines-mysql',
   summary: 'restart, SIGSTOP, reset and blackhole a private MariaDB under a loaded node; MySQL only',
@@ -193,4 +229,4 @@ export const clients: ChaosScenario = {
   },
 };
 
-export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesMysql, enginesRedis, clients];
+export const SCENARIOS: readonly ChaosScenario[] = [crashLoop, diskFull, enginesMysql, enginesRedis, clockSteps, clients];

@@ -22,6 +22,15 @@ export interface LoadOptions {
   readonly paceMs: number;
   /** Mean time between a client's close-and-resume, ms (0: never). */
   readonly churnMs: number;
+  /** Every message's ttl, s (default: the node's defaultTtlSeconds). */
+  readonly ttlSeconds?: number;
+  /** The fetch of the publisher's and the reader's SDK (clock-steps: one that signs with the node's clock). */
+  readonly fetch?: typeof fetch;
+  /**
+   * Refusals sent again (same ids) besides ERR_UNAVAILABLE and ERR_RATE_LIMITED: clock-steps's
+   * ERR_AUTH_EXPIRED, for the instant of a step when the node's clock and the publisher's disagree.
+   */
+  readonly alsoRetry?: readonly string[];
   /** A publish attempt's timeout, ms (default 3000): past it, the attempt counts as unanswered. */
   readonly publishTimeoutMs?: number;
   /**
@@ -81,7 +90,7 @@ export class CrashLoad {
   readonly #reader: SealPushApp;
 
   constructor(private readonly options: LoadOptions) {
-    const base = { url: options.url, appId: options.appId, secret: options.secret };
+    const base = { url: options.url, appId: options.appId, secret: options.secret, ...(options.fetch ? { fetch: options.fetch } : {}) };
     const retry = options.onAnswer === undefined ? { attempts: 40, minDelayMs: 20, maxDelayMs: 500 } : false;
     this.#publisher = new SealPushApp({ ...base, timeoutMs: options.publishTimeoutMs ?? 3000, retry });
     this.#reader = new SealPushApp({ ...base, timeoutMs: options.publishTimeoutMs ?? 2000, retry: false });
@@ -182,7 +191,7 @@ export class CrashLoad {
     for (let n = 0; !this.#stopping; n++) {
       const id = `${to}-s${n}`;
       await this.#publish(async () => {
-        const accepted = await this.#publisher.publish({ to, data: { n }, id });
+        const accepted = await this.#publisher.publish({ to, data: { n }, id, ttl: this.options.ttlSeconds });
         this.accepted.get(to)!.push(accepted.id);
       });
       await pause(jittered(this.options.paceMs));
@@ -191,7 +200,7 @@ export class CrashLoad {
 
   async #batchLane(clients: readonly string[]): Promise<void> {
     for (let n = 0; !this.#stopping; n++) {
-      const messages = clients.map((to) => ({ to, data: { n }, id: `${to}-b${n}` }));
+      const messages = clients.map((to) => ({ to, data: { n }, id: `${to}-b${n}`, ttl: this.options.ttlSeconds }));
       await this.#publish(async () => {
         const results = await this.#publisher.publishBatch(messages);
         results.forEach((r, i) => {
@@ -209,7 +218,8 @@ export class CrashLoad {
       try {
         return await this.#answered('publish', attempt);
       } catch (err) {
-        if (isSealPushError(err) && err.code !== 'ERR_UNAVAILABLE' && err.code !== 'ERR_RATE_LIMITED') {
+        const retried = ['ERR_UNAVAILABLE', 'ERR_RATE_LIMITED', ...(this.options.alsoRetry ?? [])];
+        if (isSealPushError(err) && !retried.includes(err.code)) {
           this.refusals.push(`${err.code}: ${err.message}`);
           return;
         }

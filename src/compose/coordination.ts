@@ -14,7 +14,7 @@ import { RedisBus } from '../drivers/redis/bus.js';
 import { RedisNodeReports } from '../drivers/redis/node-reports.js';
 import { RedisRateLimit } from '../drivers/redis/rate-limit.js';
 import { closeRedisConnection, duplicateRedisConnection, openRedisConnection, redactRedisUrl } from '../drivers/redis/connection.js';
-import { systemClock } from './core.js';
+import { elapsedClock } from './core.js';
 
 /** Nonces, presence and routing: in this process, or shared by every node through Redis (config `redis`). */
 export interface Coordination {
@@ -35,7 +35,7 @@ export interface Coordination {
 export async function openCoordination(config: Config, nodeId: string, payloadKey: Uint8Array, logger: PinoLogger): Promise<Coordination> {
   if (config.redis === undefined) {
     const idle = async (): Promise<void> => {};
-    const rateLimit = (_name: string, spec: RateLimitSpec): RateLimit => new MemoryRateLimit(spec, systemClock);
+    const rateLimit = (_name: string, spec: RateLimitSpec): RateLimit => new MemoryRateLimit(spec, elapsedClock);
     const nonces = new MemoryNonceCache({ maxEntries: config.limits.maxNonces, maxEntriesPerOwner: config.limits.maxNoncesPerApp });
     return { nonces, bus: new LocalBus({ logger }), rateLimit, subscribed: idle, ping: idle, close: idle };
   }
@@ -52,7 +52,7 @@ export async function openCoordination(config: Config, nodeId: string, payloadKe
     nonces,
     bus,
     reports: new RedisNodeReports(commands, cipher),
-    rateLimit: (name, spec) => new RedisRateLimit(commands, { ...spec, name, fallback: new MemoryRateLimit(spec, systemClock), logger }),
+    rateLimit: (name, spec) => new RedisRateLimit(commands, { ...spec, name, fallback: new MemoryRateLimit(spec, elapsedClock), logger }),
     subscribed: () => bus.subscriptionsReady(),
     ping: async () => {
       await Promise.all([nonces.ping(), bus.ping()]);

@@ -18,6 +18,12 @@ import { migrateMysql } from '../drivers/store/mysql/migrate.js';
 import { openLocalKms } from '../drivers/kms/local.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
+/**
+ * For what measures a duration (how long an address stays refused, how old a probe's answer
+ * is): it is never stepped, so an NTP step of the wall clock neither ends such a wait early nor
+ * stretches it by the size of the step. Its zero is arbitrary: never compare it with systemClock.
+ */
+export const elapsedClock: Clock = { now: () => performance.now() };
 
 /** The store and KMS, for admin commands and as the base of a node. */
 export interface Core {

@@ -37,7 +37,7 @@ import type { Connection } from '../transport/ws/connection.js';
 import { adminSourceOf, type NodeSelf } from './admin.js';
 import { CHECKPOINT_POLL_MS, auditCheckpointerOf } from './audit.js';
 import { openCoordination } from './coordination.js';
-import { openCore, type Core } from './core.js';
+import { elapsedClock, openCore, type Core } from './core.js';
 import { loadServerIdentity, type ServerIdentity } from './keys.js';
 import { nodeReadiness } from './readiness.js';
 import { errorMessage } from '../domain/errors.js';
@@ -160,7 +160,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
   const refusals = new RefusalAudit(clock, config.audit.maxRefusalSources, (event) => commits.recordAudit(event));
   const refusalTimer = setInterval(() => refusals.flush(), config.audit.refusalIntervalSeconds * 1000);
   refusalTimer.unref();
-  const readiness = nodeReadiness({ store: () => store.ping(), coordination: () => coordination.ping() }, clock);
+  const readiness = nodeReadiness({ store: () => store.ping(), coordination: () => coordination.ping() }, elapsedClock);
   const http = buildHttpApp({
     api: publisher,
     webhooks: new AppWebhooks({ store, kms, clock, readLimit }),
@@ -176,7 +176,7 @@ export async function composeNode(config: Config, logger: PinoLogger, tls?: { ce
       activity.authFailure(failure);
       refusals.record(failure);
     },
-    failedAuths: new FailedAuthLimit(rateLimit('failedAuth', rates.failedAuth), clock),
+    failedAuths: new FailedAuthLimit(rateLimit('failedAuth', rates.failedAuth), elapsedClock),
     trustProxy: config.trustProxy, jwtAudience: config.jwtAudience,
     ...(config.metrics ? { metrics: prometheus } : {}),
     admin: adminSourceOf(core, server.identity, { report: selfReport, verification: lastVerification, reports, logger }),

@@ -83,8 +83,17 @@ export function startExampleApp(env: Record<string, string>): Promise<{ child: C
 
 /** Env for runCli/spawnServer: the process's clock (Date.now) runs `ms` ahead (test/helpers/clock-ahead.mjs). */
 export function clockAhead(ms: number): Record<string, string> {
+  return { ...clockPreload(), SEALPUSH_TEST_CLOCK_AHEAD_MS: String(ms) };
+}
+
+/** Env for spawnServer: the process's clock (Date.now) follows the offset written to `file` (test/helpers/clock-ahead.mjs). */
+export function clockFollowing(file: string): Record<string, string> {
+  return { ...clockPreload(), SEALPUSH_TEST_CLOCK_FILE: file };
+}
+
+function clockPreload(): { NODE_OPTIONS: string } {
   const preload = new URL('./clock-ahead.mjs', import.meta.url).href;
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), SEALPUSH_TEST_CLOCK_AHEAD_MS: String(ms) };
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim() };
 }
 
 /** A long-running `sealpush` command (e.g. `listen`), its output so far, and waits on it. */

@@ -79,3 +79,28 @@ test('close forgets every key and refuses later claims', async () => {
   await assert.rejects(cache.claim('k', 60));
   await cache.close();
 });
+
+test('a wall clock stepped forward and back (a wrong NTP step, corrected) does not make the cache forget a key early; nor does one stepped back', async () => {
+  const wall = manualClock();
+  const elapsed = manualClock(0);
+  const cache = new MemoryNonceCache({ clock: wall.clock, elapsed: elapsed.clock });
+  try {
+    assert.equal(await cache.claim('app:n1', 600), true);
+    wall.advance(86_400_000); // a day forward
+    elapsed.advance(5_000);
+    assert.equal(cache.sweep(), 0, 'held: only 5 s have passed');
+    assert.equal(await cache.claim('app:n1', 600), false, 'still a replay a day "later"');
+    wall.advance(-86_400_000); // corrected: the request's timestamp is in the window again
+    elapsed.advance(5_000);
+    assert.equal(await cache.claim('app:n1', 600), false, 'and after the correction');
+    assert.equal(await cache.claim('app:n2', 600), true);
+    wall.advance(-3_600_000); // an hour back
+    elapsed.advance(601_000);
+    cache.sweep();
+    assert.equal(await cache.claim('app:n2', 600), false, 'held until 600 s of the stepped-back wall clock have passed too');
+    wall.advance(3_600_000 + 601_000);
+    assert.equal(await cache.claim('app:n2', 600), true, 'then forgotten');
+  } finally {
+    await cache.close();
+  }
+});

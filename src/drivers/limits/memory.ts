@@ -29,6 +29,9 @@ export class MemoryRateLimit implements RateLimit {
   async take(key: string, cost = 1): Promise<number> {
     const now = this.clock.now();
     const bucket = this.buckets.get(key);
+    // Only time forward refills: after a wall clock steps back (NTP), a bucket saved "in the
+    // future" counts from now, rather than staying empty until the clock catches up with it.
+    if (bucket && bucket.at > now) bucket.at = now;
     const tokens = bucket ? Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.ratePerSecond) / 1000) : this.burst;
     if (cost > tokens) {
       // More than a full bucket can never pass at once: wait for the whole burst, then retry smaller.

@@ -28,15 +28,30 @@ export interface MemoryNonceCacheOptions {
   readonly sweepIntervalMs?: number;
   /** Default: Date.now. */
   readonly clock?: Clock;
+  /**
+   * A clock that is never stepped, for the time a key has been held. Default: `clock` when one
+   * is given (a test's clock moves both), else performance.now.
+   */
+  readonly elapsed?: Clock;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
+const monotonicClock: Clock = { now: () => performance.now() };
 /** A full sweep on a claim (the pool or a share is full) runs at most this often: a flood at its quota must not turn every refused claim into a walk of the whole map. */
 const MIN_SWEEP_GAP_MS = 1000;
 
+/**
+ * A key is held until both its ttl of wall-clock time (the clock requests' timestamps are
+ * judged by) and its ttl of elapsed time have passed. The first alone forgets keys during a
+ * wall clock's excursion forward (a wrong NTP step, corrected later), after which requests
+ * signed before it are within the window again and would be replayed; the second alone forgets
+ * them early when the wall clock steps back.
+ */
 interface Entry {
-  /** The time (ms) from which the key may be claimed again. */
+  /** The wall-clock time (ms) from which the key may be claimed again, if `elapsedUntil` has passed too. */
   readonly until: number;
+  /** The same on the elapsed clock. */
+  readonly elapsedUntil: number;
   readonly owner: string;
 }
 
@@ -48,6 +63,7 @@ export class MemoryNonceCache implements NonceCache {
   readonly #maxPerOwner: number;
   #sweptAt = Number.NEGATIVE_INFINITY;
   readonly #clock: Clock;
+  readonly #elapsed: Clock;
   #timer: NodeJS.Timeout | undefined;
   /** The earliest expiry left after the last sweep: no sweep can free anything before it. */
   #nextExpiry = Number.POSITIVE_INFINITY;
@@ -57,6 +73,7 @@ export class MemoryNonceCache implements NonceCache {
     this.#maxEntries = options.maxEntries ?? 1_000_000;
     this.#maxPerOwner = options.maxEntriesPerOwner ?? 200_000;
     this.#clock = options.clock ?? systemClock;
+    this.#elapsed = options.elapsed ?? options.clock ?? monotonicClock;
     for (const [name, value] of [['maxEntries', this.#maxEntries], ['maxEntriesPerOwner', this.#maxPerOwner]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`MemoryNonceCache: ${name} must be a positive integer, got ${value}`);
     }
@@ -78,12 +95,12 @@ export class MemoryNonceCache implements NonceCache {
     }
     const now = this.#clock.now();
     const entry = this.#expiries.get(key);
-    if (entry !== undefined && entry.until > now) return false;
+    if (entry !== undefined && !this.#expired(entry, now)) return false;
     if (entry === undefined) this.#makeRoom(owner, now);
     // Delete first so that Map order stays roughly the order of expiry.
     if (entry !== undefined) this.#forget(key, entry);
     const until = now + ttlSeconds * 1000;
-    this.#expiries.set(key, { until, owner });
+    this.#expiries.set(key, { until, elapsedUntil: this.#elapsed.now() + ttlSeconds * 1000, owner });
     this.#owned.set(owner, (this.#owned.get(owner) ?? 0) + 1);
     if (until < this.#nextExpiry) this.#nextExpiry = until;
     return true;
@@ -120,7 +137,7 @@ export class MemoryNonceCache implements NonceCache {
     let removed = 0;
     let next = Number.POSITIVE_INFINITY;
     for (const [key, entry] of this.#expiries) {
-      if (entry.until <= now) {
+      if (this.#expired(entry, now)) {
         this.#forget(key, entry);
         removed += 1;
       } else if (entry.until < next) {
@@ -129,6 +146,10 @@ export class MemoryNonceCache implements NonceCache {
     }
     this.#nextExpiry = next;
     return removed;
+  }
+
+  #expired(entry: Entry, now: number): boolean {
+    return entry.until <= now && entry.elapsedUntil <= this.#elapsed.now();
   }
 
   async close(): Promise<void> {

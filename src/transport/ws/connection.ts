@@ -76,7 +76,7 @@ export class Connection implements DeliverySink, LiveConnection {
   /** Frames sent over the high-water mark whose write has not completed yet: slowTimer runs while there are any. */
   private framesOverHighWater = 0;
   /** When the client last showed it is alive (a pong or any message): idleTimeoutMs counts from it. */
-  private lastHeardAt = Date.now();
+  private lastHeardAt = performance.now();
   /** Whether anything was sent since the last heartbeat tick. */
   private sentSinceTick = false;
   /** Set when the client signs its ACKs (docs/receipts.md). */
@@ -97,7 +97,7 @@ export class Connection implements DeliverySink, LiveConnection {
     socket.binaryType = 'nodebuffer';
     this.handshakeTimer = setTimeout(() => this.fail('ERR_HANDSHAKE_TIMEOUT'), deps.limits.handshakeTimeoutMs);
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    socket.on('pong', () => (this.lastHeardAt = Date.now()));
+    socket.on('pong', () => (this.lastHeardAt = performance.now()));
     socket.on('close', () => this.shutdown());
     socket.on('error', (err) => deps.logger.debug({ err: err.message }, 'socket error'));
   }
@@ -144,7 +144,7 @@ export class Connection implements DeliverySink, LiveConnection {
     if (this.state !== 'open') return;
     // Checked on the gateway's heartbeat, so a silent client goes between idleTimeoutMs and
     // idleTimeoutMs + heartbeatMs after it was last heard.
-    if (Date.now() - this.lastHeardAt > this.deps.limits.idleTimeoutMs) {
+    if (performance.now() - this.lastHeardAt > this.deps.limits.idleTimeoutMs) {
       this.fail('ERR_IDLE_TIMEOUT');
       return;
     }
@@ -216,7 +216,7 @@ export class Connection implements DeliverySink, LiveConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    this.lastHeardAt = Date.now();
+    this.lastHeardAt = performance.now();
     if (!isBinary) return this.fail('ERR_PROTOCOL');
     if (this.state === 'handshake') {
       this.state = 'opening';
