@@ -44,6 +44,7 @@ const limitsSchema = z
     frameDataBytes: positiveInt.default(DEFAULT_DELIVERY_LIMITS.frameDataBytes),
     pageSize: positiveInt.default(DEFAULT_DELIVERY_LIMITS.pageSize),
     maxLiveQueue: positiveInt.default(DEFAULT_DELIVERY_LIMITS.maxLiveQueue),
+    maxLiveQueueBytes: positiveInt.default(DEFAULT_DELIVERY_LIMITS.maxLiveQueueBytes),
     maxDataBytes: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxDataBytes),
     defaultTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.defaultTtlSeconds),
     maxTtlSeconds: positiveInt.default(DEFAULT_PUBLISH_LIMITS.maxTtlSeconds),

@@ -4,7 +4,9 @@
  * (SIGSTOP: none of its sockets reads any more) while far more is published to them than the
  * socket buffers hold; the vanishing ones sit behind a proxy that turns into a blackhole. The
  * node must close each by its rule (ERR_SLOW_CONSUMER, ERR_IDLE_TIMEOUT) in time and free the
- * connections, its memory must stay bounded, the healthy clients must keep getting their
+ * connections, its memory must stay bounded (the same flood, published first to the slow clients
+ * while they still read, is the control: the stall may add only the stalled connections' send
+ * buffers to what that took), the healthy clients must keep getting their
  * messages meanwhile, and once the stalled clients come back every message arrives, once.
  */
 import { setTimeout as pause } from 'node:timers/promises';
@@ -66,6 +68,17 @@ export async function runStall(options: StallOptions, parts: StallParts): Promis
   const everyone = options.healthy + options.slow + options.vanishing;
   if ((await whenTrue(async () => (await connectionGauge(node.url)) === everyone, deadline())) === null) throw new Error('the clients never all connected');
 
+  const flood = Math.ceil(options.floodBytes / FLOOD_DATA_BYTES);
+  const pad = 'x'.repeat(FLOOD_DATA_BYTES - 100);
+  const floodSlow = (tag: string): Promise<number[]> =>
+    Promise.all(slowIds.map((to) => publishAll(publisher, ledger, Array.from({ length: flood }, (_, n) => ({ to, data: { n, pad }, id: `${to}-${tag}${n}` })), 12)));
+
+  // The control: the same flood while the slow clients still read, and the node's RSS meanwhile.
+  const controlSampler = new RssSampler(node.pid!);
+  await floodSlow('c');
+  await whenTrue(async () => ledger.complete(await fleet.report()), deadline());
+  const controlPeakKiB = controlSampler.stop();
+
   parts.onStep?.('stalled');
   const beforeKiB = residentKiB(node.pid!)!.rss;
   const sampler = new RssSampler(node.pid!);
@@ -81,10 +94,8 @@ export async function runStall(options: StallOptions, parts: StallParts): Promis
       await pause(HEALTHY_TICK_MS);
     }
   })();
-  const flood = Math.ceil(options.floodBytes / FLOOD_DATA_BYTES);
-  const pad = 'x'.repeat(FLOOD_DATA_BYTES - 100);
   await Promise.all([
-    ...slowIds.map((to) => publishAll(publisher, ledger, Array.from({ length: flood }, (_, n) => ({ to, data: { n, pad }, id: `${to}-f${n}` })), 12)),
+    floodSlow('f'),
     publishAll(publisher, ledger, behindProxy.flatMap((c) => Array.from({ length: VANISHED_MESSAGES }, (_, n) => ({ to: c.clientId, data: { n }, id: `${c.clientId}-v${n}` })))),
   ]);
   const stalledIds = [...slowIds, ...behindProxy.map((c) => c.clientId)];
@@ -122,7 +133,7 @@ export async function runStall(options: StallOptions, parts: StallParts): Promis
     slow: slowIds.map(closeOf),
     vanished: behindProxy.map((c) => closeOf(c.clientId)),
     freedAfterMs: freedAt === null ? null : freedAt - stalledAt,
-    rss: { beforeKiB, peakKiB },
+    rss: { controlPeakKiB, beforeKiB, peakKiB },
     healthy: { expected: healthyExpected, received: healthyReceived, maxLatencyMs: Math.max(0, ...latencies) },
     history: checkHistory({ accepted: ledger.accepted, received: ledger.received, statuses: new Map(), ackedWebhooks: new Set(), acked: new Set() }),
   };

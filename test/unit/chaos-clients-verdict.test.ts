@@ -14,7 +14,7 @@ function stall(changes: Partial<StallRecord> = {}): StallRecord {
     slow: [{ clientId: 's1', code: 'ERR_SLOW_CONSUMER', afterMs: 4000 }],
     vanished: [{ clientId: 'v1', code: 'ERR_IDLE_TIMEOUT', afterMs: 10_500 }],
     freedAfterMs: 11_500,
-    rss: { beforeKiB: 100_000, peakKiB: 150_000 },
+    rss: { controlPeakKiB: 140_000, beforeKiB: 100_000, peakKiB: 150_000 },
     healthy: { expected: 300, received: 300, maxLatencyMs: 400 },
     history: CLEAN,
     ...changes,
@@ -57,10 +57,14 @@ test('connections held long after their close (the 30 s close handshake), or nev
   failsWith(checkStall(stall({ freedAfterMs: null })), /not freed within .* \(never\)/);
 });
 
-test("the node's RSS may grow by the stalled connections' buffers and the headroom, no more", () => {
+test("the node's RSS may exceed the control's peak (the same flood, read) by the stalled connections' buffers and the headroom, no more", () => {
   const buffers = Math.ceil((2 * (LIMITS.sendHighWaterBytes + LIMITS.maxFrameBytes)) / 1024);
-  assert.deepEqual(checkStall(stall({ rss: { beforeKiB: 100_000, peakKiB: 100_000 + buffers + STALL_HEADROOM_KIB } })), []);
-  failsWith(checkStall(stall({ rss: { beforeKiB: 100_000, peakKiB: 100_001 + buffers + STALL_HEADROOM_KIB } })), /RSS reached/);
+  const rss = (peakKiB: number) => ({ rss: { controlPeakKiB: 180_000, beforeKiB: 100_000, peakKiB } });
+  assert.deepEqual(checkStall(stall(rss(180_000 + buffers + STALL_HEADROOM_KIB))), []);
+  failsWith(checkStall(stall(rss(180_001 + buffers + STALL_HEADROOM_KIB))), /RSS reached/);
+  // A control that peaked below the RSS before the stall: the bound counts from the higher.
+  const lowControl = { rss: { controlPeakKiB: 90_000, beforeKiB: 100_000, peakKiB: 100_001 + buffers + STALL_HEADROOM_KIB } };
+  failsWith(checkStall(stall(lowControl)), /RSS reached/);
 });
 
 test('healthy clients that missed messages, or waited as long as the stalled ones were held, fail', () => {

@@ -230,6 +230,25 @@ test('a live queue past maxLiveQueue on a full sink drops to the store and still
   assert.equal(b.world.store.reads, reads + 1, 'the overflow was read back from the store');
 });
 
+test('a live queue past maxLiveQueueBytes on a full sink drops to the store too, however few its messages', async (t) => {
+  // Each message's data is its JSON text, 4 bytes here: three pass a 10-byte bound.
+  const b = await started(await bench(t, { maxLiveQueueBytes: 10, frameDataBytes: 1 }, ['m1']));
+  b.sink.room = 0;
+  const reads = b.world.store.reads;
+
+  for (const data of ['m2', 'm3', 'm4', 'm5']) await b.publish(data);
+  await b.world.deferred.settle();
+  assert.deepEqual(b.sink.seqs(), [1]);
+  assert.equal(b.world.store.reads, reads, 'no read while the sink is full');
+
+  b.sink.room = Infinity;
+  b.stream.drained();
+  await b.world.deferred.settle();
+
+  assert.deepEqual(b.sink.texts(), range(1, 5).map((n) => `"m${n}"`));
+  assert.equal(b.world.store.reads, reads + 1, 'the overflow was read back from the store, not held');
+});
+
 test('acked() above what was sent, or not a seq, throws ERR_PROTOCOL', async (t) => {
   const b = await started(await bench(t, {}, ['m1', 'm2', 'm3']));
   for (const bad of [4, -1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1]) {

@@ -22,9 +22,15 @@ export interface DeliveryLimits {
   readonly pageSize: number;
   /** Live messages held in memory while the socket is full; past it they wait in the store. Default 1024. */
   readonly maxLiveQueue: number;
+  /**
+   * Bytes of message data held so, the other bound: past it too they wait in the store, so a
+   * client that stops reading costs this much memory, not maxLiveQueue of the largest messages.
+   * Default 1048576.
+   */
+  readonly maxLiveQueueBytes: number;
 }
 
-export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { frameDataBytes: 65_536, pageSize: 256, maxLiveQueue: 1024 };
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { frameDataBytes: 65_536, pageSize: 256, maxLiveQueue: 1024, maxLiveQueueBytes: 1_048_576 };
 
 export interface DeliveryDeps {
   readonly store: Pick<Store, 'pendingMessages' | 'lastSeqs'>;
@@ -123,7 +129,7 @@ export class DeliveryStream {
       this.queue.push(message);
       this.expectNext = message.seq + 1;
     }
-    if (this.mode === 'live' && this.queue.length > this.deps.limits.maxLiveQueue && !this.sink.writable()) {
+    if (this.mode === 'live' && !this.sink.writable() && this.queueOverLimits()) {
       this.fallBackToStore();
       return;
     }
@@ -229,6 +235,15 @@ export class DeliveryStream {
       count++;
     }
     return this.queue.splice(0, count);
+  }
+
+  /** Whether the live queue holds more than maxLiveQueue messages or maxLiveQueueBytes of data. */
+  private queueOverLimits(): boolean {
+    const { maxLiveQueue, maxLiveQueueBytes } = this.deps.limits;
+    if (this.queue.length > maxLiveQueue) return true;
+    let bytes = 0;
+    for (const message of this.queue) if ((bytes += message.data.length) > maxLiveQueueBytes) return true;
+    return false;
   }
 
   private write(frame: readonly DeliverableMessage[]): void {
