@@ -27,14 +27,15 @@ const TOP = 44;
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (v: number): string => (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toPrecision(3).replace(/\.?0+$/, ''));
 
-/** About `count` round tick values covering [min, max]. */
+/** About `count` round tick values from the last one at or below `min` to the first one at or above `max`. */
 export function ticks(min: number, max: number, count: number): number[] {
   if (!(max > min)) return [min];
   const raw = (max - min) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  const last = Math.ceil(max / step - 1e-9) * step;
+  for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
 }
 
@@ -42,7 +43,7 @@ function panelSvg(panel: Panel, top: number, tMax: number): string {
   const values = panel.series.flatMap((s) => s.points.map((p) => p.v)).filter(Number.isFinite);
   const vMax = values.length === 0 ? 1 : Math.max(...values);
   const vMin = values.length === 0 ? 0 : Math.min(0, ...values);
-  const yTicks = ticks(vMin, vMax === vMin ? vMin + 1 : vMax * 1.05, 4);
+  const yTicks = ticks(vMin, vMax === vMin ? vMin + 1 : vMax, 4);
   const yTop = yTicks.at(-1)!;
   const plotW = WIDTH - LEFT - RIGHT;
   const x = (t: number): number => LEFT + (t / tMax) * plotW;
@@ -52,7 +53,7 @@ function panelSvg(panel: Panel, top: number, tMax: number): string {
     parts.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
     parts.push(`<text x="${LEFT - 6}" y="${(y(v) + 4).toFixed(1)}" class="tick" text-anchor="end">${fmt(v)}</text>`);
   }
-  for (const minute of ticks(0, tMax / 60, 10)) {
+  for (const minute of ticks(0, tMax / 60, 10).filter((m) => m * 60 <= tMax)) {
     parts.push(`<line x1="${x(minute * 60).toFixed(1)}" x2="${x(minute * 60).toFixed(1)}" y1="${top}" y2="${top + PANEL_HEIGHT}" class="grid"/>`);
     parts.push(`<text x="${x(minute * 60).toFixed(1)}" y="${top + PANEL_HEIGHT + 14}" class="tick" text-anchor="middle">${fmt(minute)}</text>`);
   }
@@ -60,7 +61,7 @@ function panelSvg(panel: Panel, top: number, tMax: number): string {
   let legendX = WIDTH - RIGHT;
   for (const s of [...panel.series].reverse()) {
     const text = escape(s.label);
-    legendX -= text.length * 6.5 + 28;
+    legendX -= text.length * 6.6 + 40;
     parts.push(`<line x1="${legendX}" x2="${legendX + 18}" y1="${top - 12}" y2="${top - 12}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
     parts.push(`<text x="${legendX + 22}" y="${top - 8}" class="legend">${text}</text>`);
   }

@@ -5,7 +5,7 @@
  * on stdout, writes the JSON result and an SVG chart (chaos/results/ unless --json and --chart
  * say where), and exits 1 when a check failed.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,8 @@ Options:
   --chart FILE       where to write the SVG chart (default: the JSON's path, .svg)
                      (each sample is also appended as it is taken to the JSON's path,
                      .samples.jsonl, to follow a long run)
+  --replot FILE      run nothing: draw the chart of a result written before (to --chart,
+                     default FILE's path, .svg) and print its summary table
   --quiet            no progress bar
   -h, --help         this text
 
@@ -61,7 +63,7 @@ try {
     options: {
       minutes: { type: 'string' }, rate: { type: 'string' }, 'ramp-seconds': { type: 'string' }, clients: { type: 'string' },
       churn: { type: 'string' }, 'sample-seconds': { type: 'string' }, store: { type: 'string', default: 'sqlite' },
-      json: { type: 'string' }, chart: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      json: { type: 'string' }, chart: { type: 'string' }, replot: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
 } catch (err) {
@@ -71,6 +73,14 @@ const { values } = parsed;
 if (values.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
+}
+if (values.replot !== undefined) {
+  const file = resolve(values.replot);
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as SoakResult & { started: string; options: { minutes: number } };
+  const chart = resolve(values.chart ?? file.replace(/\.json$/, '') + '.svg');
+  writeFileSync(chart, soakChart(chartTitle(saved, saved.options.minutes, new Date(saved.started)), saved.samples, saved.memory));
+  process.stdout.write(`${table(saved)}\nchart:  ${chart}\n`);
+  process.exit(saved.passed ? 0 : 1);
 }
 const store = values.store;
 if (store !== 'sqlite' && store !== 'mysql' && !store.startsWith('mysql://')) fail(`--store takes sqlite, mysql or a mysql:// URL, not "${store}"`);
@@ -120,9 +130,13 @@ progress.finish();
 mkdirSync(dirname(jsonFile), { recursive: true });
 writeFileSync(jsonFile, `${JSON.stringify({ started: started.toISOString(), options, ...result }, null, 2)}\n`);
 mkdirSync(dirname(chartFile), { recursive: true });
-writeFileSync(chartFile, soakChart(`sealpush soak: ${minutes} min on ${result.store}, ${result.rate} msg/s, ${result.clients} clients (${started.toISOString().slice(0, 16)}Z)`, result.samples, result.memory));
+writeFileSync(chartFile, soakChart(chartTitle(result, minutes, started), result.samples, result.memory));
 process.stdout.write(`${table(result)}\nresult: ${jsonFile}\nchart:  ${chartFile}\n`);
 process.exitCode = result.passed ? 0 : 1;
+
+function chartTitle(r: SoakResult, minutes: number, started: Date): string {
+  return `sealpush soak: ${minutes} min on ${r.store}, ${r.rate} msg/s, ${r.clients} clients (${started.toISOString().slice(0, 16)}Z)`;
+}
 
 function table(r: SoakResult): string {
   const f = r.figures;
