@@ -70,6 +70,7 @@ export function soakChart(title: string, samples: readonly Sample[], memory: Mem
     {
       title: 'Resident memory', unit: 'MiB', series: [
         { label: 'node RSS', color: '#1f6fb4', points: series((s) => s.rssMiB) },
+        ...(samples.some((s) => Number.isFinite(s.heapUsedMiB)) ? [{ label: 'node JS heap used', color: '#2ca02c', points: series((s) => s.heapUsedMiB) }] : []),
         { label: `fit: ${memory.slopeMiBPerMinute.toFixed(2)} MiB/min`, color: '#d62728', points: fit, dashed: true },
         { label: 'driver RSS', color: '#8c8c8c', points: series((s) => s.driverRssMiB), dashed: true },
       ],

@@ -42,6 +42,9 @@ export interface ChurnCounts {
   dropped: number;
 }
 
+/** Clients the population connects at once when it starts. */
+const CONNECTING = 10;
+
 export class Population {
   readonly members = new Map<string, Member>();
   /** Per client identity, the ids its SDK handed to the application, in order. */
@@ -63,7 +66,9 @@ export class Population {
 
   /** Connects the whole population, then starts the churn. */
   async start(): Promise<void> {
-    for (let i = 0; i < this.options.clients; i++) await this.#join();
+    for (let i = 0; i < this.options.clients; i += CONNECTING) {
+      await Promise.all(Array.from({ length: Math.min(CONNECTING, this.options.clients - i) }, () => this.#join()));
+    }
     this.#churning = this.#churnLoop();
   }
 

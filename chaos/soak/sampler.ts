@@ -4,7 +4,7 @@
  * /metrics` (docs/metrics.md), its WebSocket connections, libuv's active handles and the p99
  * of its event-loop delay (prom-client's `nodejs_eventloop_lag_p99_seconds`, a
  * monitorEventLoopDelay histogram that prom-client resets at each scrape: with the soak the only
- * scraper, each sample is the p99 of its own window); of the load, the publish-to-callback
+ * scraper, each sample is the p99 of its own window) and its main thread's V8 heap in use; of the load, the publish-to-callback
  * latency p50/p99 and the accepted and delivered rates of the window; and the driver's own RSS,
  * so that a leak in the harness is told apart from one in the node.
  */
@@ -19,6 +19,8 @@ export interface Sample {
   readonly t: number;
   readonly phase: Phase;
   readonly rssMiB: number;
+  /** The main thread's V8 heap in use (not the store's worker thread, nor SQLite's page cache). */
+  readonly heapUsedMiB: number;
   readonly fds: number;
   readonly handles: number;
   readonly connections: number;
@@ -53,10 +55,20 @@ export function readMetrics(text: string, names: readonly string[]): Record<stri
   return found;
 }
 
-export async function scrapeNode(url: string): Promise<{ handles: number; connections: number; loopDelayP99Ms: number }> {
+export interface NodeMetrics {
+  readonly handles: number;
+  readonly connections: number;
+  readonly loopDelayP99Ms: number;
+  readonly heapUsedMiB: number;
+}
+
+const NOT_SCRAPED: NodeMetrics = { handles: Number.NaN, connections: Number.NaN, loopDelayP99Ms: Number.NaN, heapUsedMiB: Number.NaN };
+
+export async function scrapeNode(url: string): Promise<NodeMetrics> {
   const response = await fetch(`${url}/metrics`);
-  const metrics = readMetrics(await response.text(), ['nodejs_active_handles_total', 'sealpush_connections', 'nodejs_eventloop_lag_p99_seconds']);
+  const metrics = readMetrics(await response.text(), ['nodejs_active_handles_total', 'sealpush_connections', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes']);
   return {
+    heapUsedMiB: (metrics.nodejs_heap_size_used_bytes ?? Number.NaN) / MIB,
     handles: metrics.nodejs_active_handles_total ?? Number.NaN,
     connections: metrics.sealpush_connections ?? Number.NaN,
     loopDelayP99Ms: (metrics.nodejs_eventloop_lag_p99_seconds ?? Number.NaN) * 1000,
@@ -94,7 +106,7 @@ export class Sampler {
     const accepted = this.load.accepted();
     const delivered = this.load.delivered();
     const latencies = Float64Array.from(this.load.takeLatencies()).sort();
-    const scraped = await scrapeNode(this.node.url).catch(() => ({ handles: Number.NaN, connections: Number.NaN, loopDelayP99Ms: Number.NaN }));
+    const scraped = await scrapeNode(this.node.url).catch(() => NOT_SCRAPED);
     const sample: Sample = {
       t: (now - this.started) / 1000,
       phase: this.phase,
