@@ -11,6 +11,12 @@ export interface Series {
   readonly dashed?: boolean;
 }
 
+/** A moment marked across every panel (a phase starting), labelled in the first. */
+export interface Mark {
+  readonly t: number;
+  readonly label: string;
+}
+
 export interface Panel {
   readonly title: string;
   readonly unit: string;
@@ -39,7 +45,7 @@ export function ticks(min: number, max: number, count: number): number[] {
   return out;
 }
 
-function panelSvg(panel: Panel, top: number, tMax: number): string {
+function panelSvg(panel: Panel, top: number, tMax: number, marks: readonly Mark[], labelMarks: boolean): string {
   const values = panel.series.flatMap((s) => s.points.map((p) => p.v)).filter(Number.isFinite);
   const vMax = values.length === 0 ? 1 : Math.max(...values);
   const vMin = values.length === 0 ? 0 : Math.min(0, ...values);
@@ -58,6 +64,12 @@ function panelSvg(panel: Panel, top: number, tMax: number): string {
     parts.push(`<text x="${x(minute * 60).toFixed(1)}" y="${top + PANEL_HEIGHT + 14}" class="tick" text-anchor="middle">${fmt(minute)}</text>`);
   }
   parts.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL_HEIGHT}" class="frame"/>`);
+  for (const mark of marks) {
+    parts.push(`<line x1="${x(mark.t).toFixed(1)}" x2="${x(mark.t).toFixed(1)}" y1="${top}" y2="${top + PANEL_HEIGHT}" class="mark"/>`);
+    // Near the right edge the label goes to the left of its line.
+    const left = x(mark.t) > WIDTH - RIGHT - 60;
+    if (labelMarks) parts.push(`<text x="${(x(mark.t) + (left ? -3 : 3)).toFixed(1)}" y="${top + 11}" class="tick"${left ? ' text-anchor="end"' : ''}>${escape(mark.label)}</text>`);
+  }
   let legendX = WIDTH - RIGHT;
   for (const s of [...panel.series].reverse()) {
     const text = escape(s.label);
@@ -79,10 +91,10 @@ function panelSvg(panel: Panel, top: number, tMax: number): string {
   return parts.join('\n');
 }
 
-/** The SVG of `panels` stacked, over [0, tMax] seconds, under `title`. */
-export function renderChart(title: string, panels: readonly Panel[], tMax: number): string {
+/** The SVG of `panels` stacked, over [0, tMax] seconds, under `title`, with `marks` across them. */
+export function renderChart(title: string, panels: readonly Panel[], tMax: number, marks: readonly Mark[] = []): string {
   const height = TOP + panels.length * (PANEL_HEIGHT + GAP) + 10;
-  const body = panels.map((panel, i) => panelSvg(panel, TOP + 16 + i * (PANEL_HEIGHT + GAP), Math.max(tMax, 1))).join('\n');
+  const body = panels.map((panel, i) => panelSvg(panel, TOP + 16 + i * (PANEL_HEIGHT + GAP), Math.max(tMax, 1), marks, i === 0)).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">
 <style>
 .title { font-size: 13px; font-weight: bold; fill: #222; }
@@ -90,6 +102,7 @@ export function renderChart(title: string, panels: readonly Panel[], tMax: numbe
 .legend { font-size: 11px; fill: #333; }
 .grid { stroke: #e4e4e4; stroke-width: 1; }
 .frame { fill: none; stroke: #999; stroke-width: 1; }
+.mark { stroke: #777; stroke-width: 1; stroke-dasharray: 2 3; }
 </style>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${LEFT}" y="22" font-size="15" font-weight="bold" fill="#111">${escape(title)}</text>

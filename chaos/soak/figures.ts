@@ -3,7 +3,7 @@
  * and its chart (RSS with the fitted line, handles, event-loop delay p99, latency p99).
  */
 import { median } from '../../bench/lib/stats.js';
-import { renderChart } from './chart.js';
+import { renderChart, type Mark } from './chart.js';
 import type { Sample } from './sampler.js';
 import type { MemoryVerdict } from './verdict.js';
 
@@ -66,6 +66,9 @@ export function soakChart(title: string, samples: readonly Sample[], memory: Mem
     ? [{ t: memory.from, v: memory.intercept + memory.slope * memory.from }, { t: memory.to, v: memory.intercept + memory.slope * memory.to }]
     : [];
   const tMax = samples.at(-1)?.t ?? 1;
+  // Each phase from its first sample; the fit window's start too.
+  const marks: Mark[] = samples.filter((s, i) => i === 0 || samples[i - 1]!.phase !== s.phase).map((s) => ({ t: s.t, label: s.phase }));
+  if (Number.isFinite(memory.from)) marks.push({ t: memory.from, label: 'fit window' });
   return renderChart(title, [
     {
       title: 'Resident memory', unit: 'MiB', series: [
@@ -89,5 +92,5 @@ export function soakChart(title: string, samples: readonly Sample[], memory: Mem
         { label: 'p50', color: '#1f6fb4', points: series((s) => s.latencyP50Ms) },
       ],
     },
-  ], tMax);
+  ], tMax, marks);
 }
