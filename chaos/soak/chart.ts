@@ -64,11 +64,15 @@ function panelSvg(panel: Panel, top: number, tMax: number, marks: readonly Mark[
     parts.push(`<text x="${x(minute * 60).toFixed(1)}" y="${top + PANEL_HEIGHT + 14}" class="tick" text-anchor="middle">${fmt(minute)}</text>`);
   }
   parts.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL_HEIGHT}" class="frame"/>`);
+  let lastLabelX = Number.NEGATIVE_INFINITY;
   for (const mark of marks) {
+    // A label too close to the one before (a phase of one sample) is left out; its line stays.
+    const labelled = labelMarks && x(mark.t) - lastLabelX > 50;
+    if (labelled) lastLabelX = x(mark.t);
     parts.push(`<line x1="${x(mark.t).toFixed(1)}" x2="${x(mark.t).toFixed(1)}" y1="${top}" y2="${top + PANEL_HEIGHT}" class="mark"/>`);
     // Near the right edge the label goes to the left of its line.
     const left = x(mark.t) > WIDTH - RIGHT - 60;
-    if (labelMarks) parts.push(`<text x="${(x(mark.t) + (left ? -3 : 3)).toFixed(1)}" y="${top + 11}" class="tick"${left ? ' text-anchor="end"' : ''}>${escape(mark.label)}</text>`);
+    if (labelled) parts.push(`<text x="${(x(mark.t) + (left ? -3 : 3)).toFixed(1)}" y="${top + 11}" class="tick"${left ? ' text-anchor="end"' : ''}>${escape(mark.label)}</text>`);
   }
   let legendX = WIDTH - RIGHT;
   for (const s of [...panel.series].reverse()) {
