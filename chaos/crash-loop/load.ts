@@ -6,9 +6,11 @@
  * reader sampling statuses. Everything survives the node dying under it at any moment.
  */
 import { setTimeout as pause } from 'node:timers/promises';
-import { connect, type SealPushClient } from '../../src/client/node.js';
+import type { SealPushClient } from '../../src/client/node.js';
 import { SealPushApp } from '../../src/app/index.js';
 import { isSealPushError } from '../../src/domain/errors.js';
+import { connectRecorded } from '../lib/clients.js';
+import { jittered } from '../lib/jitter.js';
 
 export interface LoadOptions {
   readonly url: string;
@@ -58,8 +60,6 @@ function outcomeOf(err: unknown): Pick<Answer, 'outcome' | 'retryAfterSeconds'> 
   if (err.code === 'ERR_UNAVAILABLE' && err.message.startsWith('sealpush did not answer')) return { outcome: 'no answer' };
   return { outcome: err.code, retryAfterSeconds: err.retryAfterSeconds };
 }
-
-const jittered = (mean: number): number => mean * (0.5 + Math.random());
 
 /** What the load counted, for a scenario's result. */
 export interface LoadReport {
@@ -170,21 +170,10 @@ export class CrashLoad {
   }
 
   async #connect(session?: ReturnType<SealPushClient['session']>): Promise<SealPushClient> {
-    for (;;) {
-      try {
-        const client = await connect({
-          url: this.options.url, appId: this.options.appId, serverKey: this.options.serverKey, session,
-          reconnect: { minDelayMs: 50, maxDelayMs: 1000 },
-        });
-        const log = this.received.get(client.clientId) ?? [];
-        this.received.set(client.clientId, log);
-        client.on('message', (m) => log.push(m.id));
-        this.#clients.set(client.clientId, client);
-        return client;
-      } catch {
-        await pause(jittered(200)); // the node is down: as a user's client, try again
-      }
-    }
+    // The node may be down: as a user's client, try again until it is back.
+    const { client } = await connectRecorded(this.options, this.received, session);
+    this.#clients.set(client.clientId, client);
+    return client;
   }
 
   async #singleLane(to: string): Promise<void> {
