@@ -77,7 +77,8 @@ export async function runEnginesRedis(options: EnginesRedisOptions): Promise<Eng
       }
     }
     await load.stop();
-    const drained = await load.drained(Date.now() + options.settleMs);
+    const settled = Date.now() + options.settleMs;
+    const drained = (await load.drained(settled)) && (await probe.caughtUp(settled));
     await load.close();
     await probe.close();
     const final = await load.finalStatuses(Date.now() + options.settleMs);
