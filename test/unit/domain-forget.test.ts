@@ -9,7 +9,7 @@ import { createPayloadKeyring } from '../../src/crypto/node/at-rest.js';
 import { ClientCiphers } from '../../src/domain/usecases/client-ciphers.js';
 import { Forgetting, RECENTLY_FORGOTTEN_MS } from '../../src/domain/usecases/forget.js';
 import { payloadAad } from '../../src/domain/usecases/payload-aad.js';
-import { DomainWorld, staticKey } from '../helpers/domain.js';
+import { DomainWorld, ManualClock, staticKey } from '../helpers/domain.js';
 
 const APP = 'app_forget';
 const OTHER = 'app_other';
@@ -54,7 +54,7 @@ test('the cipher cache is bounded, least recently used first, and never serves a
   await world.createApp(APP);
   await world.createApp(OTHER);
   const [a, b, c] = [await world.createClient(APP, 1), await world.createClient(APP, 2), await world.createClient(APP, 3)];
-  const ciphers = new ClientCiphers(world.store, world.keyring, 2);
+  const ciphers = new ClientCiphers(world.store, world.keyring, { capacity: 2 });
   ciphers.forClient(a);
   ciphers.forClient(b);
   assert.ok(ciphers.cached(APP, a.id), 'a is now the most recent');
@@ -66,6 +66,31 @@ test('the cipher cache is bounded, least recently used first, and never serves a
   assert.equal(await ciphers.load(OTHER, a.id), undefined);
   ciphers.evict(a.id);
   assert.equal(ciphers.cached(APP, a.id), undefined);
+});
+
+test('a cipher unused for idleMs is dropped as the next is added; one in use stays', async (t) => {
+  const world = DomainWorld.open(t);
+  await world.createApp(APP);
+  const [a, b, c, d] = [await world.createClient(APP, 1), await world.createClient(APP, 2), await world.createClient(APP, 3), await world.createClient(APP, 4)];
+  const elapsed = new ManualClock(0);
+  const ciphers = new ClientCiphers(world.store, world.keyring, { idleMs: 60_000, elapsed });
+  ciphers.forClient(a);
+  ciphers.forClient(b);
+  elapsed.advance(40_000);
+  assert.ok(ciphers.cached(APP, a.id), 'a used at 40 s');
+  elapsed.advance(30_000); // b idle 70 s, a 30 s
+  assert.equal(ciphers.size, 2, 'nothing is dropped until a cipher is added');
+  ciphers.forClient(c);
+  assert.equal(ciphers.cached(APP, b.id), undefined, 'b, idle past 60 s, is gone');
+  assert.ok(ciphers.cached(APP, a.id), 'a, used 30 s ago, stays');
+  assert.equal(ciphers.size, 2);
+  // A steady churn of clients levels off at those used within idleMs.
+  for (let n = 0; n < 100; n++) {
+    elapsed.advance(10_000);
+    ciphers.forClient(n % 2 === 0 ? c : d);
+    ciphers.forClient({ ...a, id: `churned-${n}` });
+  }
+  assert.equal(ciphers.size, 8, 'the clients of the last minute: c, d and six churned ones');
 });
 
 test('a load that races with an eviction does not cache the key it read', async (t) => {
