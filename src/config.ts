@@ -148,6 +148,12 @@ const configSchema = z
     store: z.string().min(1).default('sqlite'),
     /** SQLite: 'full' fsyncs every commit (survives power loss); 'normal' survives a process crash only. */
     durability: z.enum(['full', 'normal']).default('full'),
+    /**
+     * SQLite: the page cache of the store's connection, MiB. It fills as the database grows
+     * and then stays at this size: the node's resident memory settles this much above its start.
+     * Unset: the driver's DEFAULT_SQLITE_CACHE_MIB (16).
+     */
+    sqliteCacheMiB: z.number().int().min(1).max(16_384).optional(),
     /** 32-byte master key as base64url or hex, instead of the key file in the data dir. */
     masterKey: z.string().min(1).optional(),
     /**
@@ -263,6 +269,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, (text: string) => unknown]>
   ['SEALPUSH_PORT', 'port', Number],
   ['SEALPUSH_LOG_LEVEL', 'logLevel', String],
   ['SEALPUSH_DURABILITY', 'durability', String],
+  ['SEALPUSH_SQLITE_CACHE_MIB', 'sqliteCacheMiB', Number],
   ['SEALPUSH_STORE', 'store', String],
   ['SEALPUSH_MASTER_KEY', 'masterKey', String],
   ['SEALPUSH_MASTER_KEY_FILE', 'masterKeyFile', String],

@@ -65,7 +65,10 @@ async function openStore(config: Config, logger: PinoLogger, threaded: boolean):
     logger.info({ store: maskedStoreUrl(config.store) }, 'opening mysql store');
     return openMysqlStore({ url: config.store, maxPendingPerClient, logger });
   }
-  const options = { path: sqlitePath(config), durability: config.durability, maxPendingPerClient, logger };
+  const options = {
+    path: sqlitePath(config), durability: config.durability, maxPendingPerClient, logger,
+    ...(config.sqliteCacheMiB === undefined ? {} : { cacheSizeMiB: config.sqliteCacheMiB }),
+  };
   return threaded ? ThreadedSqliteStore.open(options) : openSqliteStore(options);
 }
 

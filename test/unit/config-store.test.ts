@@ -36,3 +36,20 @@ describe('config: store', () => {
 test('maskedStoreUrl hides a password with an unescaped @ or /', () => {
   assert.equal(maskedStoreUrl('mysql://u:a@b/c@h:3306/db'), 'mysql://u:***@h:3306/db');
 });
+
+test('sqliteCacheMiB: unset leaves the driver default; the file or SEALPUSH_SQLITE_CACHE_MIB sets it; reaches the connection', async () => {
+  const { DEFAULT_SQLITE_CACHE_MIB, openSqliteStore } = await import('../../src/drivers/store/sqlite/store.js');
+  assert.equal(parseConfig({}).sqliteCacheMiB, undefined);
+  assert.equal(parseConfig({ sqliteCacheMiB: 128 }).sqliteCacheMiB, 128);
+  assert.equal(loadConfig({ env: { SEALPUSH_SQLITE_CACHE_MIB: '8' } }).sqliteCacheMiB, 8);
+  for (const bad of [0, -1, 1.5, 20_000]) assert.throws(() => parseConfig({ sqliteCacheMiB: bad }), ConfigError, String(bad));
+  assert.throws(() => loadConfig({ env: { SEALPUSH_SQLITE_CACHE_MIB: 'lots' } }), ConfigError);
+  // The connection's cache_size, as the store's open log line reads it back from SQLite.
+  for (const [given, mib] of [[undefined, DEFAULT_SQLITE_CACHE_MIB], [8, 8]] as const) {
+    const lines: Record<string, unknown>[] = [];
+    const logger = { info: (fields: Record<string, unknown>) => lines.push(fields), warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const store = openSqliteStore({ path: ':memory:', logger: logger as never, ...(given === undefined ? {} : { cacheSizeMiB: given }) });
+    await store.close();
+    assert.equal(lines.find((l) => 'cacheMiB' in l)?.cacheMiB, mib);
+  }
+});

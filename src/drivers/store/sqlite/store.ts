@@ -35,6 +35,9 @@ import { sqliteWebhooks } from './webhooks.js';
 
 export type SqliteDurability = 'full' | 'normal';
 
+/** The page cache's default size, MiB (the `sqliteCacheMiB` setting). */
+export const DEFAULT_SQLITE_CACHE_MIB = 16;
+
 export interface SqliteStoreOptions {
   /** The database file; created with its schema on first open. */
   readonly path: string;
@@ -42,7 +45,11 @@ export interface SqliteStoreOptions {
   readonly durability?: SqliteDurability;
   /** How long a write waits for another process's write lock. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
-  /** Page cache of this connection. Default 64 MiB: the message indexes stay in memory. */
+  /**
+   * Page cache of this connection. Default 16 MiB: the recent pages that appends and pending
+   * reads touch; older pages come from the OS's file cache (64 MiB measured no faster on
+   * 300,000 messages, and took the node's memory up for half an hour as it filled).
+   */
   readonly cacheSizeMiB?: number;
   /**
    * WAL size (in 4 KiB pages) that triggers a checkpoint. Default 16384 (64 MiB). SQLite's
@@ -100,7 +107,7 @@ export class SqliteStore implements Store {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const durability = options.durability ?? 'full';
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const cacheSizeMiB = options.cacheSizeMiB ?? 64;
+  const cacheSizeMiB = options.cacheSizeMiB ?? DEFAULT_SQLITE_CACHE_MIB;
   const walCheckpointPages = options.walCheckpointPages ?? 16384;
   if (options.path !== ':memory:') {
     // Create the file owner-only before SQLite does: its -wal and -shm files copy the mode.
@@ -118,7 +125,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma(`cache_size = ${-Math.trunc(cacheSizeMiB * 1024)}`);
     db.pragma(`wal_autocheckpoint = ${Math.trunc(walCheckpointPages)}`);
     const schemaVersion = migrate(db, Date.now());
-    options.logger?.info({ path: options.path, durability, schemaVersion }, 'sqlite store open');
+    const cacheKiB = -Number(db.pragma('cache_size', { simple: true }));
+    options.logger?.info({ path: options.path, durability, schemaVersion, cacheMiB: cacheKiB / 1024 }, 'sqlite store open');
     return new SqliteStore(db, options.maxPendingPerClient);
   } catch (err) {
     db.close();
