@@ -4,7 +4,7 @@
  * once per connection, not per ACK.
  */
 
-import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { type KeyObject, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 import { base64urlDecode, base64urlEncode } from '../encoding.js';
 import { sha256 } from './sha256.js';
 import { ACK_KEY_BYTES, ACK_SIGNATURE_BYTES, type AckKeyCrypto, type AckKeyPair } from '../ack-receipt.js';
@@ -24,11 +24,8 @@ function pairFromSeed(seed: Uint8Array): AckKeyPair {
 }
 
 export const nodeAckKeyCrypto: AckKeyCrypto = {
-  generate: async () => {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    return pairFromSeed(pkcs8.subarray(pkcs8.length - ACK_KEY_BYTES));
-  },
+  // A random seed, not generateKeyPairSync: exporting a key it made can deadlock Node 20 (keys.ts).
+  generate: async () => pairFromSeed(randomBytes(ACK_KEY_BYTES)),
   fromSeed: async (seed) => pairFromSeed(seed),
   sha256: async (data) => sha256(data),
 };

@@ -3,7 +3,7 @@
  * chain) and Ed25519 over a checkpoint's (the signed heads). Keys travel as 32 raw bytes:
  * the public key as is, the private key as its seed.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import type { AuditCheckpoint, AuditRecord } from '../../domain/audit.js';
 import { auditCheckpointBytes, auditRecordBytes } from '../audit-encoding.js';
 
@@ -14,11 +14,10 @@ export function auditRecordHash(record: Omit<AuditRecord, 'hash'>): Uint8Array {
   return createHash('sha256').update(auditRecordBytes(record)).digest();
 }
 
+/** A random seed, not generateKeyPairSync: exporting a key it made can deadlock Node 20 (keys.ts). */
 export function generateAuditKeyPair(): { publicKey: Uint8Array; secret: Uint8Array } {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const x = publicKey.export({ format: 'jwk' }).x!;
-  const d = privateKey.export({ format: 'jwk' }).d!;
-  return { publicKey: Buffer.from(x, 'base64url'), secret: Buffer.from(d, 'base64url') };
+  const secret = randomBytes(32);
+  return { publicKey: auditPublicKeyFromSecret(secret), secret };
 }
 
 function privateKeyOf(seed: Uint8Array): KeyObject {

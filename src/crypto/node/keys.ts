@@ -3,19 +3,16 @@
  * a KeyObject handle so that it is imported once per process, not per handshake.
  */
 
-import {
-  type KeyObject,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-} from 'node:crypto';
+import { type KeyObject, createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { base64urlDecode, base64urlEncode, concatBytes, utf8Encode } from '../encoding.js';
 import { FINGERPRINT_CONTEXT, FINGERPRINT_LENGTH } from '../fingerprint.js';
 import { DHLEN, type KeyPair } from '../noise/primitives.js';
 
-/** PKCS#8 DER of an X25519 private key is this prefix followed by the 32 raw bytes. */
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/**
+ * The `x` of a private JWK this module imports: Node reads it as 32 bytes only and derives the
+ * public key from `d` (a test checks that the exported `x` is the real one).
+ */
+const PLACEHOLDER_X = base64urlEncode(new Uint8Array(DHLEN));
 
 /** The node implementation's handle: the imported private key. */
 export interface NodeKeyHandle {
@@ -27,9 +24,13 @@ export function isNodeKeyHandle(handle: unknown): handle is NodeKeyHandle {
   return typeof handle === 'object' && handle !== null && (handle as { kind?: unknown }).kind === 'node-x25519';
 }
 
+/**
+ * Imports 32 raw private bytes. Through JWK, not PKCS#8 DER: on Node 20's OpenSSL 3 the DER
+ * decoder costs about 700 µs a key, the JWK path about as much as generating one (85 µs).
+ */
 export function importPrivateKey(raw32: Uint8Array): KeyObject {
   if (raw32.length !== DHLEN) throw new RangeError('an X25519 private key is 32 bytes');
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw32]), format: 'der', type: 'pkcs8' });
+  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: base64urlEncode(raw32), x: PLACEHOLDER_X }, format: 'jwk' });
 }
 
 /**
@@ -49,9 +50,15 @@ function keyPairFromKeyObject(privateKey: KeyObject): KeyPair {
   return { publicKey: base64urlDecode(jwk.x), privateKey: base64urlDecode(jwk.d), handle };
 }
 
-/** A fresh X25519 key pair (the server's long-lived identity, or an ephemeral). */
+/**
+ * A fresh X25519 key pair (the server's long-lived identity, or an ephemeral): 32 random bytes,
+ * imported. Not `generateKeyPairSync`: on Node 20 exporting a key it made can deadlock the
+ * process (docs/security.md, "Key generation on Node 20"): the export holds the key's mutex
+ * while it allocates, the allocation can run the garbage collector, and collecting the
+ * finished generation job locks the same mutex. Any 32 bytes are an X25519 private key.
+ */
 export function generateStaticKeyPair(): KeyPair {
-  return keyPairFromKeyObject(generateKeyPairSync('x25519').privateKey);
+  return staticKeyPairFromPrivate(randomBytes(DHLEN));
 }
 
 /** The key pair for 32 raw private bytes, e.g. as unwrapped from the KMS. */
