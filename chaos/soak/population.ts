@@ -128,7 +128,10 @@ export class Population {
       const candidates = [...this.members.values()].filter((m) => m.client !== undefined && !m.retiring);
       const member = candidates[Math.floor(Math.random() * candidates.length)];
       if (member === undefined) continue;
-      const leaving = Math.random() < this.options.replaceShare ? this.#replace(member) : this.#leaveAndResume(member);
+      // A client that cannot come back is one of the run's client errors, not the end of the run.
+      const leaving = (Math.random() < this.options.replaceShare ? this.#replace(member) : this.#leaveAndResume(member)).catch((err: Error) => {
+        this.errors.push(`churn: ${err.message}`);
+      });
       this.#away.add(leaving);
       void leaving.finally(() => this.#away.delete(leaving));
     }
