@@ -13,7 +13,7 @@ import type { Clock } from '../../domain/ports/runtime.js';
 
 export interface MemoryNonceCacheOptions {
   /**
-   * Most keys held at once. Default 1_000_000 (roughly 150 MB at worst). When full of
+   * Most keys held at once. Default 1_000_000 (about 180 MB at worst: 181 bytes a signed request's key, measured). When full of
    * unexpired keys, `claim` rejects with ERR_UNAVAILABLE rather than forget a key early:
    * forgetting would let a replay through, refusing only asks the caller to retry later.
    */
@@ -35,6 +35,17 @@ export interface MemoryNonceCacheOptions {
   readonly elapsed?: Clock;
 }
 
+/**
+ * A copy of `text` that holds nothing else. A key or owner a caller passes is often built from
+ * slices of a request header (`${appId}:${nonce}` parsed from Authorization), and V8 keeps the
+ * whole header alive as long as such a string is: 398 bytes an entry, measured with signed
+ * requests, against 181 with copies (about 0.3 µs a claim). The UTF-16 round trip is exact for
+ * every JS string.
+ */
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
+}
+
 const systemClock: Clock = { now: () => Date.now() };
 const monotonicClock: Clock = { now: () => performance.now() };
 /** A full sweep on a claim (the pool or a share is full) runs at most this often: a flood at its quota must not turn every refused claim into a walk of the whole map. */
@@ -52,13 +63,19 @@ interface Entry {
   readonly until: number;
   /** The same on the elapsed clock. */
   readonly elapsedUntil: number;
-  readonly owner: string;
+  readonly owner: Owner;
+}
+
+/** An owner's count, shared by its entries; its name is an ownCopy. */
+interface Owner {
+  readonly name: string;
+  held: number;
 }
 
 export class MemoryNonceCache implements NonceCache {
   readonly #expiries = new Map<string, Entry>();
   /** owner -> keys it holds (expired ones included until the next sweep). */
-  readonly #owned = new Map<string, number>();
+  readonly #owned = new Map<string, Owner>();
   readonly #maxEntries: number;
   readonly #maxPerOwner: number;
   #sweptAt = Number.NEGATIVE_INFINITY;
@@ -100,18 +117,23 @@ export class MemoryNonceCache implements NonceCache {
     // Delete first so that Map order stays roughly the order of expiry.
     if (entry !== undefined) this.#forget(key, entry);
     const until = now + ttlSeconds * 1000;
-    this.#expiries.set(key, { until, elapsedUntil: this.#elapsed.now() + ttlSeconds * 1000, owner });
-    this.#owned.set(owner, (this.#owned.get(owner) ?? 0) + 1);
+    let held = this.#owned.get(owner);
+    if (held === undefined) {
+      held = { name: ownCopy(owner), held: 0 };
+      this.#owned.set(held.name, held);
+    }
+    held.held += 1;
+    this.#expiries.set(ownCopy(key), { until, elapsedUntil: this.#elapsed.now() + ttlSeconds * 1000, owner: held });
     if (until < this.#nextExpiry) this.#nextExpiry = until;
     return true;
   }
 
   /** Throws, holding nothing, unless a new key of `owner` fits in its share and in the pool. */
   #makeRoom(owner: string, now: number): void {
-    const full = (): boolean => this.#expiries.size >= this.#maxEntries || (this.#owned.get(owner) ?? 0) >= this.#maxPerOwner;
+    const full = (): boolean => this.#expiries.size >= this.#maxEntries || this.heldBy(owner) >= this.#maxPerOwner;
     if (!full()) return;
     if (now >= this.#nextExpiry && now - this.#sweptAt >= MIN_SWEEP_GAP_MS) this.sweep();
-    if ((this.#owned.get(owner) ?? 0) >= this.#maxPerOwner) {
+    if (this.heldBy(owner) >= this.#maxPerOwner) {
       const retryAfter = Number.isFinite(this.#nextExpiry) ? Math.max(1, Math.ceil((this.#nextExpiry - now) / 1000)) : 1;
       throw new SealPushError('ERR_RATE_LIMITED', 'This app holds its maximum of recent nonces; retry later', retryAfter);
     }
@@ -120,14 +142,13 @@ export class MemoryNonceCache implements NonceCache {
 
   #forget(key: string, entry: Entry): void {
     this.#expiries.delete(key);
-    const left = (this.#owned.get(entry.owner) ?? 1) - 1;
-    if (left > 0) this.#owned.set(entry.owner, left);
-    else this.#owned.delete(entry.owner);
+    entry.owner.held -= 1;
+    if (entry.owner.held <= 0) this.#owned.delete(entry.owner.name);
   }
 
   /** Keys `owner` holds (expired ones included until the next sweep). */
   heldBy(owner: string): number {
-    return this.#owned.get(owner) ?? 0;
+    return this.#owned.get(owner)?.held ?? 0;
   }
 
   /** Drops every expired key; returns how many. Runs on the timer; public for tests. */
