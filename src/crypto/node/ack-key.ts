@@ -25,7 +25,14 @@ function pairFromSeed(seed: Uint8Array): AckKeyPair {
 
 export const nodeAckKeyCrypto: AckKeyCrypto = {
   // A random seed, not generateKeyPairSync: exporting a key it made can deadlock Node 20 (keys.ts).
-  generate: async () => pairFromSeed(randomBytes(ACK_KEY_BYTES)),
+  generate: async () => {
+    const seed = randomBytes(ACK_KEY_BYTES);
+    try {
+      return pairFromSeed(seed);
+    } finally {
+      seed.fill(0); // the pair holds its own copy
+    }
+  },
   fromSeed: async (seed) => pairFromSeed(seed),
   sha256: async (data) => sha256(data),
 };

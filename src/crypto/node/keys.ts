@@ -58,7 +58,12 @@ function keyPairFromKeyObject(privateKey: KeyObject): KeyPair {
  * finished generation job locks the same mutex. Any 32 bytes are an X25519 private key.
  */
 export function generateStaticKeyPair(): KeyPair {
-  return staticKeyPairFromPrivate(randomBytes(DHLEN));
+  const raw = randomBytes(DHLEN);
+  try {
+    return staticKeyPairFromPrivate(raw);
+  } finally {
+    raw.fill(0); // the pair holds its own copy
+  }
 }
 
 /** The key pair for 32 raw private bytes, e.g. as unwrapped from the KMS. */
