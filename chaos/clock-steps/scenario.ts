@@ -61,6 +61,13 @@ const LONG_TTL = 2 * 86_400;
 const TTL_MESSAGES = 20;
 const JWT_LIFETIME = 60;
 const REGISTRATION_LIMIT = { ratePerSecond: 1, burst: 24 };
+/**
+ * Real time between the end of one registration burst and the start of the next: two tokens'
+ * worth. A burst empties the bucket, and the limit refills with elapsed time, so without the gap
+ * a fast machine (whose probes take less than a second) would find it empty after any step; with
+ * it, a burst that gets no client through means a lockout.
+ */
+const REGISTRATION_GAP_MS = 2000 / REGISTRATION_LIMIT.ratePerSecond;
 
 export async function runClockSteps(options: ClockStepsOptions): Promise<ClockStepsResult> {
   const started = Date.now();
@@ -100,6 +107,7 @@ export async function runClockSteps(options: ClockStepsOptions): Promise<ClockSt
       const records: StepRecord[] = [];
       await load.start();
       let previous = 0;
+      let burstEndedAt = -Infinity;
       for (const [i, offset] of [0, ...options.steps].entries()) {
         const stepStarted = Date.now();
         const holdMs = i === 0 ? 0 : offset > previous ? options.holdMs : options.backHoldMs;
@@ -107,7 +115,9 @@ export async function runClockSteps(options: ClockStepsOptions): Promise<ClockSt
         await clock.step(offset * 1000, node.pid!);
         const hmac = await probes.hmac(i);
         const jwtProbe = await probes.jwt(i);
+        await pause(Math.max(0, burstEndedAt + REGISTRATION_GAP_MS - performance.now()));
         const registrations = await registrationBurst({ url: node.url, appId: other.appId, serverKey: node.serverKey }, REGISTRATION_LIMIT.burst + 6);
+        burstEndedAt = performance.now();
         await pause(Math.max(0, stepStarted + holdMs - Date.now()));
         records.push({ offsetSeconds: offset, hmac, jwt: jwtProbe, registrations, readAtMs: clock.now(), short: await statuses(shortIds), long: await statuses(longIds) });
         options.onStep?.(i, offset, load.publishedCount);
