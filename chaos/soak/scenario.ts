@@ -101,7 +101,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
 async function soakNode(node: ChaosNode, app: { appId: string; secret: string }, options: SoakOptions, started: number, mysql: boolean): Promise<SoakResult> {
   const pid = node.pid!;
-  const idle = await idleHandles(node.url, pid, Number.POSITIVE_INFINITY, Date.now());
+  const idle = await idleHandles(node.url, pid, { fds: Number.POSITIVE_INFINITY, handles: Number.POSITIVE_INFINITY }, Date.now());
   const publishers = new Publishers({ url: node.url, appId: app.appId, secret: app.secret, maxInFlight: 48, batchShare: 0.3, batchSize: 10 });
   const population = new Population(
     { url: node.url, appId: app.appId, serverKey: node.serverKey, clients: options.clients, churnPerSecond: options.churnPerSecond, replaceShare: 0.3, awayMs: 3000 },
@@ -141,7 +141,8 @@ async function soakNode(node: ChaosNode, app: { appId: string; secret: string },
   const drained = await waitFor(() => [...publishers.accepted].every(([id, sent]) => new Set(population.received.get(id)).size >= sent.length), Date.now() + 120_000);
   await population.close();
   await publishers.close();
-  const end = await idleHandles(node.url, pid, idle.fds + HANDLE_SLACK, Date.now() + 60_000);
+  // The publishers' pooled HTTP sockets close a moment after their pool does: wait for both counts.
+  const end = await idleHandles(node.url, pid, { fds: idle.fds + HANDLE_SLACK, handles: idle.handles + HANDLE_SLACK }, Date.now() + 60_000);
   await sampler.stop();
 
   const verdict = checkHistory({ accepted: publishers.accepted, received: population.received, statuses: new Map(), ackedWebhooks: new Set(), acked: new Set() });
@@ -170,12 +171,12 @@ async function soakNode(node: ChaosNode, app: { appId: string; secret: string },
   };
 }
 
-/** The node's open fds and active handles once no client is connected and fds are at most `fdsAtMost`, or as they are at `deadline`. */
-async function idleHandles(url: string, pid: number, fdsAtMost: number, deadline: number): Promise<{ fds: number; handles: number }> {
+/** The node's open fds and active handles once no client is connected and both are at most `atMost`, or as they are at `deadline`. */
+async function idleHandles(url: string, pid: number, atMost: { fds: number; handles: number }, deadline: number): Promise<{ fds: number; handles: number }> {
   for (;;) {
     const { connections, handles } = await scrapeNode(url);
     const fds = openFds(pid);
-    if ((connections === 0 && fds <= fdsAtMost) || Date.now() > deadline) return { fds, handles };
+    if ((connections === 0 && fds <= atMost.fds && handles <= atMost.handles) || Date.now() > deadline) return { fds, handles };
     await pause(500);
   }
 }
